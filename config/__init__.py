@@ -1,0 +1,1 @@
+"""Jobline configuration: environment settings and the IVR flow file."""

@@ -1,0 +1,111 @@
+"""Settings from the environment: one constant each, read once at import.
+
+`check()` is called by the app factory and the worker: in production a missing secret stops
+the boot with a sentence naming the variable. Development (`JOBLINE_ENV=development`, what
+`make run` uses when nothing is configured) gets safe local defaults instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting or the flow file is wrong; the message names the file or variable and the fix."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable {name}={raw!r} must be a whole number") from None
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"environment variable {name}={raw!r} must be 1/0, true/false or yes/no")
+
+
+ENV = os.environ.get("JOBLINE_ENV", "production")
+DEVELOPMENT = ENV == "development"
+INSTANCE_DIR = Path(os.environ.get("JOBLINE_INSTANCE", ROOT / "instance"))
+
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+# Used to sign and check webhooks in development when no Twilio account is configured.
+DEV_AUTH_TOKEN = "jobline-development-token"
+DEV_ACCOUNT_SID = "AC" + "0" * 32
+
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+PORT = _int("PORT", 5000)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+IVR_FILE = Path(os.environ.get("JOBLINE_IVR_FILE", ROOT / "config" / "ivr.yaml"))
+
+WEB_WORKERS = _int("WEB_WORKERS", 2)
+RQ_WORKERS = _int("RQ_WORKERS", 1)
+MAX_WEBHOOK_BYTES = _int("MAX_WEBHOOK_BYTES", 64 * 1024)
+
+MODELS_DIR = Path(os.environ.get("VOSK_MODELS_DIR", INSTANCE_DIR / "models"))
+RECORDINGS_DIR = Path(os.environ.get("RECORDINGS_DIR", INSTANCE_DIR / "recordings"))
+RECORDING_RETENTION_DAYS = _int("RECORDING_RETENTION_DAYS", 90)
+DELETE_RECORDINGS_AT_TWILIO = _bool("DELETE_RECORDINGS_AT_TWILIO", False)
+TRANSCRIPT_WAIT_S = _int("TRANSCRIPT_WAIT_S", 4)
+SHORT_ABANDON_S = _int("SHORT_ABANDON_S", 5)
+
+
+def database_url() -> str:
+    """The configured database, or the embedded SQLite file in the instance folder."""
+    return DATABASE_URL or f"sqlite:///{INSTANCE_DIR / 'jobline.db'}"
+
+
+def auth_token() -> str:
+    return TWILIO_AUTH_TOKEN or (DEV_AUTH_TOKEN if DEVELOPMENT else "")
+
+
+def account_sid() -> str:
+    return TWILIO_ACCOUNT_SID or (DEV_ACCOUNT_SID if DEVELOPMENT else "")
+
+
+def secret_key() -> str:
+    """SECRET_KEY, or in development a random key kept in the instance folder across restarts."""
+    if SECRET_KEY:
+        return SECRET_KEY
+    if not DEVELOPMENT:
+        return ""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def check() -> None:
+    """Stop the boot when production lacks a secret, naming the variable and the fix."""
+    if ENV not in {"production", "development"}:
+        raise ConfigError(f"JOBLINE_ENV={ENV!r}: use 'production' or 'development'")
+    if DEVELOPMENT:
+        return
+    for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SECRET_KEY"):
+        if not os.environ.get(name):
+            raise ConfigError(
+                f"{name} is not set. Set it in the environment (see README, 'Environment'), "
+                "or run with JOBLINE_ENV=development to use local development defaults."
+            )
+    if PUBLIC_BASE_URL and not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+        raise ConfigError(f"PUBLIC_BASE_URL={PUBLIC_BASE_URL!r} must start with https://")

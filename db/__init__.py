@@ -1,0 +1,1 @@
+"""Jobline storage: SQLAlchemy models, engine and sessions, Alembic migrations."""
