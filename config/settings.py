@@ -8,7 +8,9 @@ the boot with a sentence naming the variable. Development (`JOBLINE_ENV=developm
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,17 +97,19 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
-def check() -> None:
+def check_app(config: Mapping[str, Any]) -> None:
     """Stop the boot when production lacks a secret, naming the variable and the fix."""
-    if ENV not in {"production", "development"}:
-        raise ConfigError(f"JOBLINE_ENV={ENV!r}: use 'production' or 'development'")
-    if DEVELOPMENT:
+    env = config.get("ENV_NAME", ENV)
+    if env not in {"production", "development"}:
+        raise ConfigError(f"JOBLINE_ENV={env!r}: use 'production' or 'development'")
+    base = config.get("PUBLIC_BASE_URL", "")
+    if base and not base.startswith(("https://", "http://")):
+        raise ConfigError(f"PUBLIC_BASE_URL={base!r}: must start with https:// (the URL Twilio calls)")
+    if env == "development":
         return
     for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SECRET_KEY"):
-        if not os.environ.get(name):
+        if not config.get(name):
             raise ConfigError(
-                f"{name} is not set. Set it in the environment (see README, 'Environment'), "
+                f"{name} is not set. Set it in the environment (README, 'Environment'), "
                 "or run with JOBLINE_ENV=development to use local development defaults."
             )
-    if PUBLIC_BASE_URL and not PUBLIC_BASE_URL.startswith(("https://", "http://")):
-        raise ConfigError(f"PUBLIC_BASE_URL={PUBLIC_BASE_URL!r} must start with https://")

@@ -1,0 +1,1 @@
+"""The people side: agent desk, routing, callbacks, supervisor wallboard and reports, accounts."""

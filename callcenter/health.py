@@ -1,0 +1,52 @@
+"""GET /healthz: can this deployment take calls? Database, Redis, workers, flow file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+from redis import Redis
+from sqlalchemy import text
+
+from db import session as db
+
+bp = Blueprint("health", __name__)
+
+
+def _database() -> dict[str, Any]:
+    try:
+        db.current().execute(text("SELECT 1"))
+        return {"ok": True, "dialect": db.engine().dialect.name}
+    except Exception as e:  # reported, not raised: health must answer when things are down
+        return {"ok": False, "error": type(e).__name__}
+
+
+def _redis() -> tuple[dict[str, Any], dict[str, Any]]:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return {"ok": False, "error": "REDIS_URL not set"}, {"ok": False, "count": 0}
+    try:
+        from rq import Worker
+
+        conn = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        conn.ping()
+        workers = Worker.all(connection=conn)
+        return {"ok": True}, {"ok": bool(workers), "count": len(workers)}
+    except Exception as e:
+        return {"ok": False, "error": type(e).__name__}, {"ok": False, "count": 0}
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Any, int]:
+    flow = current_app.extensions["jobline.flow"]
+    redis, workers = _redis()
+    report = {
+        "database": _database(),
+        "redis": redis,
+        "workers": workers,
+        "config": {"ok": True, "flow": flow.source, "languages": [lang.code for lang in flow.languages],
+                   "nodes": len(flow.nodes)},
+    }
+    ok = report["database"]["ok"] and redis["ok"]
+    report["ok"] = ok
+    return jsonify(report), 200 if ok else 503

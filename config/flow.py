@@ -1,0 +1,273 @@
+"""Load and validate config/ivr.yaml into a `Flow` the IVR engine walks.
+
+Errors raise ConfigError with the file, the path inside it and the fix, e.g.
+``config/ivr.yaml: nodes.main.options.3.next: 'benfits' is not a node (known: ...)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from config.flow_schema import ACTIONS, REQUIRED_PROMPTS, SCHEMA
+from config.hours import Hours, parse_hours
+from config.settings import ROOT, ConfigError
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    key: str
+    name: str
+    voice: str
+    say_language: str
+    choose: str
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: dict[str, str]
+    next: str
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    action: str
+    prompt: dict[str, str] = field(default_factory=dict)
+    text: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Option] = field(default_factory=dict)
+    next: str | None = None
+    field: str | None = None
+    queue: str | None = None
+
+
+@dataclass(frozen=True)
+class IdRule:
+    """How an ID number is checked: its length and check-digit scheme."""
+
+    length: int
+    checksum: str
+
+    def valid(self, digits: str) -> bool:
+        if len(digits) != self.length or not digits.isascii() or not digits.isdigit():
+            return False
+        if self.checksum == "luhn":
+            return luhn_ok(digits)
+        if self.checksum == "mod11":
+            return mod11_ok(digits)
+        return True
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def mod11_ok(digits: str) -> bool:
+    """Weights 2..7 from the right over the body; check digit = (11 - sum mod 11) mod 11 (10 invalid)."""
+    body, check = digits[:-1], int(digits[-1])
+    total = sum(int(ch) * (2 + i % 6) for i, ch in enumerate(reversed(body)))
+    expected = (11 - total % 11) % 11
+    return expected != 10 and expected == check
+
+
+@dataclass(frozen=True)
+class Flow:
+    source: str
+    helpline: str
+    languages: list[Language]
+    keys: dict[str, str]
+    hours: Hours
+    id_number: IdRule
+    start: str
+    adviser: str
+    prompts: dict[str, dict[str, Any]]
+    nodes: dict[str, Node]
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0].code
+
+    def language(self, code: str | None) -> Language:
+        for lang in self.languages:
+            if lang.code == code:
+                return lang
+        return self.languages[0]
+
+    def prompt(self, name: str, lang: str, **values: Any) -> str:
+        text = self.prompts[name][lang]
+        return text.format(**values) if values else text
+
+    def key_name(self, key: str, lang: str) -> str:
+        return self.prompts["key_names"][lang].get(key, key)
+
+    def parent_of(self, node_id: str) -> str | None:
+        """The menu that leads to node_id (first found), for the 'back' key."""
+        for node in self.nodes.values():
+            if any(o.next == node_id for o in node.options.values()):
+                return node.id
+        return None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ConfigError(
+                f"line {key_node.start_mark.line + 1}: key {key!r} appears twice in the same "
+                f"mapping (first on line {seen[key]}); keep one"
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _where(path: list[Any] | Any) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def load_flow(path: Path) -> Flow:
+    """Read, validate and build the flow; ConfigError names the file, the path and the fix."""
+    name = _display(path)
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: file not found (set JOBLINE_IVR_FILE or create it)") from None
+    except ConfigError as e:
+        raise ConfigError(f"{name}: {e}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{name}: not valid YAML: {e}") from None
+    try:
+        return build_flow(raw, name)
+    except ConfigError as e:
+        raise ConfigError(f"{name}: {e}") from None
+
+
+def _schema_error(error: jsonschema.ValidationError) -> str:
+    where = _where(error.absolute_path)
+    if error.validator == "enum" and where.endswith("action"):
+        suggestion = difflib.get_close_matches(str(error.instance), ACTIONS, n=1)
+        hint = f"; did you mean {suggestion[0]!r}?" if suggestion else ""
+        return f"{where}: unknown action {error.instance!r} (use one of {', '.join(ACTIONS)}){hint}"
+    if error.validator == "additionalProperties":
+        return f"{where}: {error.message} (remove it or check its spelling)"
+    return f"{where}: {error.message}"
+
+
+def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
+    # Dates in YAML become date objects; the schema wants strings.
+    for h in (raw or {}).get("hours", {}).get("holidays", []) if isinstance(raw, dict) else []:
+        if isinstance(h, dict) and isinstance(h.get("date"), date):
+            h["date"] = h["date"].isoformat()
+    validator = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError(_schema_error(jsonschema.exceptions.best_match(errors)))
+
+    codes = [lang["code"] for lang in raw["languages"]]
+    _unique([lang["key"] for lang in raw["languages"]], "languages", "key")
+    _unique(codes, "languages", "code")
+    _unique(list(raw["keys"].values()), "keys", "key")
+
+    prompts = raw["prompts"]
+    for pname in REQUIRED_PROMPTS:
+        if pname not in prompts:
+            raise ConfigError(f"prompts.{pname}: missing (the engine speaks it; add it per language)")
+    for pname, texts in prompts.items():
+        _every_language(texts, codes, f"prompts.{pname}")
+
+    nodes = raw["nodes"]
+    for ref in ("start", "adviser"):
+        _known_node(raw[ref], nodes, ref)
+    if nodes[raw["adviser"]]["action"] != "queue":
+        raise ConfigError(f"adviser: node {raw['adviser']!r} must have action 'queue'")
+    reserved = {v: k for k, v in raw["keys"].items()}
+    built: dict[str, Node] = {}
+    for node_id, spec in nodes.items():
+        where = f"nodes.{node_id}"
+        for part in ("prompt", "text"):
+            if part in spec:
+                _every_language(spec[part], codes, f"{where}.{part}")
+        if "next" in spec:
+            _known_node(spec["next"], nodes, f"{where}.next")
+        options = {}
+        for key, opt in spec.get("options", {}).items():
+            if key in reserved:
+                raise ConfigError(
+                    f"{where}.options.{key}: key {key!r} is reserved for '{reserved[key]}' on every "
+                    "menu; choose another key"
+                )
+            _known_node(opt["next"], nodes, f"{where}.options.{key}.next")
+            _every_language(opt["label"], codes, f"{where}.options.{key}.label")
+            options[key] = Option(key=key, label=opt["label"], next=opt["next"])
+        if spec["action"] == "capture" and "id_number" not in raw:
+            raise ConfigError(f"{where}: captures an ID number but 'id_number' rules are missing")
+        built[node_id] = Node(
+            id=node_id, action=spec["action"], prompt=spec.get("prompt", {}),
+            text=spec.get("text", {}), options=options, next=spec.get("next"),
+            field=spec.get("field"), queue=spec.get("queue"),
+        )
+    if built[raw["start"]].action != "menu":
+        raise ConfigError(f"start: node {raw['start']!r} must be a menu")
+
+    return Flow(
+        source=name,
+        helpline=raw["helpline"],
+        languages=[Language(**lang) for lang in raw["languages"]],
+        keys=dict(raw["keys"]),
+        hours=parse_hours(raw["hours"]),
+        id_number=IdRule(**raw.get("id_number", {"length": 8, "checksum": "none"})),
+        start=raw["start"],
+        adviser=raw["adviser"],
+        prompts=prompts,
+        nodes=built,
+    )
+
+
+def _unique(values: list[str], where: str, what: str) -> None:
+    dupes = sorted({v for v in values if values.count(v) > 1})
+    if dupes:
+        raise ConfigError(f"{where}: {what} {dupes[0]!r} is used twice; each must be different")
+
+
+def _every_language(texts: dict[str, Any], codes: list[str], where: str) -> None:
+    for code in codes:
+        if code not in texts:
+            raise ConfigError(f"{where}: no text for language {code!r}; add '{code}: ...'")
+    extra = sorted(set(texts) - set(codes))
+    if extra:
+        raise ConfigError(f"{where}.{extra[0]}: language {extra[0]!r} is not in 'languages'")
+
+
+def _known_node(ref: str, nodes: dict[str, Any], where: str) -> None:
+    if ref not in nodes:
+        close = difflib.get_close_matches(ref, list(nodes), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"{where}: {ref!r} is not a node (known: {', '.join(nodes)}){hint}")

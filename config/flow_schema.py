@@ -1,0 +1,136 @@
+"""JSON Schema of config/ivr.yaml: the structure. Cross-references are checked in flow.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+KEY = {"type": "string", "pattern": r"^[0-9*#]$"}
+NODE_ID = {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,63}$"}
+TEXT = {"type": "string", "minLength": 1}
+LOCALISED = {"type": "object", "additionalProperties": TEXT, "minProperties": 1}
+ACTIONS = ["menu", "say", "capture", "voicemail", "queue", "hangup", "language"]
+CAPTURE_FIELDS = ["id_number"]
+
+NODE: dict[str, Any] = {
+    "type": "object",
+    "required": ["action"],
+    "properties": {
+        "action": {"enum": ACTIONS},
+        "prompt": LOCALISED,
+        "text": LOCALISED,
+        "next": NODE_ID,
+        "options": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": KEY,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["label", "next"],
+                "properties": {"label": LOCALISED, "next": NODE_ID},
+                "additionalProperties": False,
+            },
+        },
+        "field": {"enum": CAPTURE_FIELDS},
+        "queue": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,31}$"},
+    },
+    "additionalProperties": False,
+    "allOf": [
+        {"if": {"properties": {"action": {"const": "menu"}}},
+         "then": {"required": ["prompt", "options"]}},
+        {"if": {"properties": {"action": {"const": "say"}}}, "then": {"required": ["text"]}},
+        {"if": {"properties": {"action": {"const": "capture"}}},
+         "then": {"required": ["field", "prompt", "next"]}},
+        {"if": {"properties": {"action": {"const": "queue"}}}, "then": {"required": ["queue"]}},
+    ],
+}
+
+HOURS_RANGE = {"type": "string", "pattern": r"^(closed|\d\d:\d\d-\d\d:\d\d(,\s*\d\d:\d\d-\d\d:\d\d)*)$"}
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["helpline", "languages", "keys", "hours", "start", "adviser", "prompts", "nodes"],
+    "additionalProperties": False,
+    "properties": {
+        "helpline": TEXT,
+        "languages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["code", "key", "name", "voice", "say_language", "choose"],
+                "additionalProperties": False,
+                "properties": {
+                    "code": {"type": "string", "pattern": r"^[a-z]{2}$"},
+                    "key": KEY,
+                    "name": TEXT,
+                    "voice": TEXT,
+                    "say_language": {"type": "string", "pattern": r"^[a-z]{2}-[A-Z]{2}$"},
+                    "choose": TEXT,
+                },
+            },
+        },
+        "keys": {
+            "type": "object",
+            "required": ["adviser", "repeat", "back", "slower"],
+            "additionalProperties": False,
+            "properties": {k: KEY for k in ("adviser", "repeat", "back", "slower")},
+        },
+        "hours": {
+            "type": "object",
+            "required": ["timezone", "weekly"],
+            "additionalProperties": False,
+            "properties": {
+                "timezone": TEXT,
+                "weekly": {
+                    "type": "object",
+                    "required": DAYS,
+                    "additionalProperties": False,
+                    "properties": {d: HOURS_RANGE for d in DAYS},
+                },
+                "holidays": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["date", "name"],
+                        "additionalProperties": False,
+                        "properties": {"date": {"type": "string", "format": "date"}, "name": TEXT},
+                    },
+                },
+            },
+        },
+        "id_number": {
+            "type": "object",
+            "required": ["length", "checksum"],
+            "additionalProperties": False,
+            "properties": {
+                "length": {"type": "integer", "minimum": 4, "maximum": 20},
+                "checksum": {"enum": ["luhn", "mod11", "none"]},
+            },
+        },
+        "start": NODE_ID,
+        "adviser": NODE_ID,
+        "prompts": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {"anyOf": [TEXT, {"type": "object"}]},
+            },
+        },
+        "nodes": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": NODE_ID,
+            "additionalProperties": NODE,
+        },
+    },
+}
+
+# Prompts the engine speaks itself; each must exist for every language.
+REQUIRED_PROMPTS = [
+    "welcome", "option", "key_names", "repeat_hint", "adviser_hint", "back_hint", "slower_hint",
+    "slower_on", "after_info", "invalid", "no_input", "to_person", "goodbye", "hours", "closed",
+    "holiday", "self_service_open", "voicemail", "voicemail_saved", "voicemail_empty",
+    "queue_requested", "error", "error_offer", "capture_readback", "capture_invalid",
+    "capture_thanks", "capture_gave_up",
+]

@@ -1,0 +1,96 @@
+"""Keypad capture of an ID number: length and checksum from config, read back for confirmation.
+
+The digits travel in the request body only and are stored on the Capture row: never in a URL
+or a log line. Three failed tries hand the caller on with an apology, never a dead end.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from config.flow import Node
+from db.models import Capture
+from ivr import calls
+from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler, input_url
+
+CAPTURE_TIMEOUT_S = 10
+SKIP_KEY = "*"
+
+
+def _capture(t: Turn, node: Node) -> Capture:
+    capture = t.s.scalar(
+        select(Capture).where(Capture.call_id == t.call.id, Capture.field == node.field)
+        .order_by(Capture.id.desc()).limit(1)
+    ) if t.call.id else None
+    if capture is None:
+        capture = Capture(field=node.field or "id_number", method="keypad", status="asked")
+        t.call.captures.append(capture)
+    return capture
+
+
+@action("capture")
+def ask(t: Turn, node: Node, attempt: int = 0) -> None:
+    capture = _capture(t, node)
+    capture.status = "asked"
+    gather = t.gather(input_url(node.id, attempt), num_digits=t.flow.id_number.length + 1,
+                      finish_on_key="#", timeout=CAPTURE_TIMEOUT_S + (5 if t.call.slow_speech else 0))
+    t.speaker.say(gather, node.prompt[t.speaker.lang])
+    t.reply.redirect(input_url(node.id, attempt), method="POST")
+
+
+@input_handler("capture")
+def capture_input(t: Turn, node: Node, digits: str, attempt: int) -> None:
+    capture = _capture(t, node)
+    if capture.status == "confirming":
+        _confirm(t, node, capture, digits, attempt)
+        return
+    if digits == SKIP_KEY:
+        capture.status = "skipped"
+        calls.event(t.call, "capture", node.id, "skipped")
+        enter(t, node.next or t.flow.start)
+        return
+    digits = digits.rstrip("#")
+    if t.flow.id_number.valid(digits):
+        capture.value, capture.status = digits, "confirming"
+        _read_back(t, node, capture)
+        return
+    capture.attempts += 1
+    calls.event(t.call, "capture", node.id, "no_input" if not digits else "invalid")
+    if capture.attempts > MAX_RETRIES:
+        _give_up(t, node, capture)
+        return
+    if digits:
+        t.say("capture_invalid", length=t.flow.id_number.length)
+    else:
+        t.say("no_input")
+    ask(t, node, attempt + 1)
+
+
+def _read_back(t: Turn, node: Node, capture: Capture, attempt: int = 0) -> None:
+    gather = t.gather(input_url(node.id, attempt))
+    t.say("capture_readback", gather, digits=t.speaker.digits(capture.value or ""))
+    t.reply.redirect(input_url(node.id, attempt), method="POST")
+
+
+def _confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -> None:
+    if digits == "1":
+        capture.status = "captured"
+        calls.event(t.call, "capture", node.id, "captured")
+        t.say("capture_thanks")
+        enter(t, node.next or t.flow.start)
+    elif digits == "2":
+        capture.value, capture.status = None, "asked"
+        calls.event(t.call, "capture", node.id, "retry")
+        ask(t, node)
+    elif attempt >= MAX_RETRIES:
+        _give_up(t, node, capture)
+    else:
+        t.say("no_input" if not digits else "invalid")
+        _read_back(t, node, capture, attempt + 1)
+
+
+def _give_up(t: Turn, node: Node, capture: Capture) -> None:
+    capture.status = "unconfirmed" if capture.value else "failed"
+    calls.event(t.call, "capture", node.id, capture.status)
+    t.say("capture_gave_up")
+    enter(t, node.next or t.flow.adviser)

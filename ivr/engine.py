@@ -1,0 +1,284 @@
+"""The IVR engine: walks config/ivr.yaml for one call, one webhook at a time.
+
+Each function takes the flow, a session and the call, records what happened, and returns the
+TwiML the caller hears next. Every path ends with a person, a message or a goodbye: never a
+dead end. Actions that other packages add (speech capture, real queues) register in ACTIONS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import url_for
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from config.flow import Flow, Node
+from config.hours import holiday_on, is_open
+from db.models import Call, utcnow
+from ivr import calls
+from ivr.twiml import Speaker
+
+MAX_RETRIES = 2  # a wrong key or silence is re-prompted twice, then a person takes over
+MENU_TIMEOUT_S = 6
+SLOW_TIMEOUT_S = 10
+
+
+@dataclass
+class Turn:
+    """One webhook's worth of a call: the flow, the session, the call and a reply being built."""
+
+    flow: Flow
+    s: Session
+    call: Call
+    now: datetime
+
+    def __post_init__(self) -> None:
+        self.reply = VoiceResponse()
+        self.speaker = Speaker(self.flow, self.call.language or self.flow.default_language,
+                               self.call.slow_speech)
+
+    def gather(self, action: str, **kwargs: object) -> Gather:
+        timeout = SLOW_TIMEOUT_S if self.call.slow_speech else MENU_TIMEOUT_S
+        options = {"input": "dtmf", "num_digits": 1, "timeout": timeout, "action_on_empty_result": False}
+        options.update(kwargs)
+        gather = Gather(action=action, method="POST", **options)
+        self.reply.append(gather)
+        return gather
+
+    def say(self, name: str, target: VoiceResponse | Gather | None = None, **values: object) -> None:
+        self.speaker.prompt(self.reply if target is None else target, name, **values)
+
+    def open(self) -> bool:
+        return is_open(self.flow.hours, self.now)
+
+
+Action = Callable[[Turn, Node], None]
+InputHandler = Callable[[Turn, Node, str, int], None]
+ACTIONS: dict[str, Action] = {}
+INPUTS: dict[str, InputHandler] = {}
+
+
+def action(name: str) -> Callable[[Action], Action]:
+    """Register what entering a node with this action does."""
+    def register(fn: Action) -> Action:
+        ACTIONS[name] = fn
+        return fn
+    return register
+
+
+def input_handler(name: str) -> Callable[[InputHandler], InputHandler]:
+    """Register how keys pressed at a node with this action are handled (default: menu keys)."""
+    def register(fn: InputHandler) -> InputHandler:
+        INPUTS[name] = fn
+        return fn
+    return register
+
+
+def input_url(node: str, attempt: int = 0) -> str:
+    return url_for("ivr.node_input", node=node, attempt=attempt)
+
+
+# -- call start and language ---------------------------------------------------------------
+
+def answer(t: Turn) -> None:
+    """First webhook of a call: ask the language, or greet in the remembered one."""
+    if t.call.language is None:
+        language_menu(t, 0)
+    else:
+        welcome(t)
+
+
+def language_menu(t: Turn, attempt: int) -> None:
+    url = url_for("ivr.language", attempt=attempt)
+    gather = t.gather(url)
+    for lang in t.flow.languages:
+        t.speaker.say(gather, lang.choose, lang.code)
+    t.reply.redirect(url, method="POST")
+
+
+def choose_language(t: Turn, digits: str, attempt: int) -> None:
+    chosen = next((lang for lang in t.flow.languages if lang.key == digits), None)
+    if chosen is None:
+        calls.event(t.call, "no_input" if not digits else "invalid", "language")
+        if attempt >= MAX_RETRIES:
+            calls.remember_choice(t.call, language=t.flow.default_language)
+            t.speaker.lang = t.flow.default_language
+            to_person(t)
+            return
+        language_menu(t, attempt + 1)
+        return
+    calls.remember_choice(t.call, language=chosen.code)
+    t.speaker.lang = chosen.code
+    calls.event(t.call, "language", detail=chosen.code)
+    welcome(t)
+
+
+def welcome(t: Turn) -> None:
+    t.say("welcome")
+    if not t.open():
+        calls.event(t.call, "closed_at_start")
+        if holiday_on(t.flow.hours, t.now):
+            t.say("holiday")
+        t.say("closed")
+        t.say("hours")
+        t.say("self_service_open")
+    enter(t, t.flow.start)
+
+
+# -- walking the nodes ---------------------------------------------------------------------
+
+def enter(t: Turn, node_id: str) -> None:
+    node = t.flow.nodes.get(node_id)
+    if node is None:  # the flow changed under a live call: start again rather than fail
+        calls.event(t.call, "error", node_id, "node no longer in the flow")
+        node = t.flow.nodes[t.flow.start]
+    t.call.node = node.id
+    calls.event(t.call, "enter", node.id)
+    ACTIONS[node.action](t, node)
+
+
+@action("menu")
+def menu(t: Turn, node: Node, attempt: int = 0) -> None:
+    keys, sp = t.flow.keys, t.speaker
+    gather = t.gather(input_url(node.id, attempt))
+    lines = [node.prompt[sp.lang]]
+    lines += [sp.text("option", label=o.label[sp.lang], key=sp.key(o.key)) for o in node.options.values()]
+    lines.append(sp.text("adviser_hint", key=sp.key(keys["adviser"])))
+    if node.id != t.flow.start:
+        lines.append(sp.text("back_hint", key=sp.key(keys["back"])))
+    elif not t.call.slow_speech:
+        lines.append(sp.text("slower_hint", key=sp.key(keys["slower"])))
+    lines.append(sp.text("repeat_hint", key=sp.key(keys["repeat"])))
+    sp.say(gather, " ".join(lines))
+    t.reply.redirect(input_url(node.id, attempt), method="POST")
+
+
+@action("say")
+def say_info(t: Turn, node: Node) -> None:
+    calls.event(t.call, "info", node.id)
+    t.speaker.say(t.reply, node.text[t.speaker.lang])
+    if node.next:
+        t.reply.redirect(url_for("ivr.node", node=node.next), method="POST")
+        return
+    after_info(t, node)
+
+
+def after_info(t: Turn, node: Node, attempt: int = 0) -> None:
+    """The short choice after a message; silence means the caller is done: goodbye."""
+    keys, sp = t.flow.keys, t.speaker
+    gather = t.gather(input_url(node.id, attempt))
+    t.say("after_info", gather, repeat=sp.key(keys["repeat"]), back=sp.key(keys["back"]),
+          adviser=sp.key(keys["adviser"]))
+    goodbye(t)
+
+
+@action("hangup")
+def hangup(t: Turn, node: Node | None = None) -> None:
+    goodbye(t)
+
+
+def goodbye(t: Turn) -> None:
+    t.say("goodbye")
+    t.reply.hangup()
+
+
+@action("language")
+def language_node(t: Turn, node: Node) -> None:
+    language_menu(t, 0)
+
+
+@action("queue")
+def queue(t: Turn, node: Node) -> None:
+    """Placeholder until queues exist: record the request, say so, and take a message."""
+    calls.event(t.call, "adviser", node.id, node.queue)
+    if t.call.adviser_requested_at is None:
+        t.call.adviser_requested_at = utcnow()
+    t.call.queue = node.queue
+    if not t.open():
+        closed_voicemail(t)
+        return
+    t.say("queue_requested")
+    voicemail(t)
+
+
+def closed_voicemail(t: Turn) -> None:
+    calls.event(t.call, "closed")
+    if holiday_on(t.flow.hours, t.now):
+        t.say("holiday")
+    t.say("closed")
+    t.say("hours")
+    voicemail(t)
+
+
+@action("voicemail")
+def voicemail(t: Turn, node: Node | None = None) -> None:
+    t.call.node = "voicemail"
+    t.say("voicemail")
+    record_voicemail(t.reply)
+    # Reached only if the recording could not start: never leave the caller in silence.
+    goodbye(t)
+
+
+def record_voicemail(reply: VoiceResponse) -> None:
+    """The <Record> of a message: beep, two minutes, # to finish, stored by its callback."""
+    reply.record(
+        action=url_for("ivr.voicemail_done"), method="POST", max_length=120, timeout=5,
+        finish_on_key="#", play_beep=True, trim="trim-silence",
+        recording_status_callback=url_for("ivr.recording_done", kind="voicemail"),
+        recording_status_callback_method="POST", recording_status_callback_event="completed absent",
+    )
+
+
+def to_person(t: Turn) -> None:
+    """Retries used up or the caller is stuck: a person takes over (or a message when closed)."""
+    calls.event(t.call, "to_person", t.call.node)
+    t.say("to_person")
+    enter(t, t.flow.adviser)
+
+
+def handle_input(t: Turn, node_id: str, digits: str, attempt: int) -> None:
+    """A key pressed (or silence, digits == '') at a node."""
+    node = t.flow.nodes.get(node_id)
+    if node is None:
+        enter(t, node_id)
+        return
+    if node.action in INPUTS:
+        INPUTS[node.action](t, node, digits, attempt)
+        return
+    keys = t.flow.keys
+    if digits == keys["adviser"]:
+        calls.event(t.call, "key", node.id, "adviser")
+        enter(t, t.flow.adviser)
+    elif digits == keys["repeat"]:
+        calls.event(t.call, "key", node.id, "repeat")
+        ACTIONS[node.action](t, node)
+    elif digits == keys["back"]:
+        calls.event(t.call, "key", node.id, "back")
+        enter(t, t.flow.parent_of(node.id) or t.flow.start)
+    elif digits == keys["slower"] and node.action == "menu":
+        calls.remember_choice(t.call, slow=True)
+        t.speaker.slow = True
+        calls.event(t.call, "key", node.id, "slower")
+        t.say("slower_on")
+        menu(t, node)
+    elif node.action == "menu" and digits in node.options:
+        calls.event(t.call, "key", node.id, digits)
+        enter(t, node.options[digits].next)
+    else:
+        retry(t, node, digits, attempt)
+
+
+def retry(t: Turn, node: Node, digits: str, attempt: int) -> None:
+    kind = "no_input" if not digits else "invalid"
+    calls.event(t.call, kind, node.id, None if not digits else digits[:8])
+    if attempt >= MAX_RETRIES:
+        to_person(t)
+        return
+    t.say(kind)
+    if node.action == "menu":
+        menu(t, node, attempt + 1)
+    else:  # after an information message: only the short choice again
+        after_info(t, node, attempt + 1)

@@ -1,0 +1,49 @@
+"""Recordings Twilio made on a call: voicemails now, spoken captures later.
+
+The recording status callback and the <Record> action may both report the same RecordingSid,
+in any order and more than once: the row is created once and only gains information.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from db.models import Call, Recording
+from ivr.calls import clean_sid, find_call
+
+KINDS = {"voicemail", "name", "reason", "town", "id_number"}
+
+
+def store_recording(s: Session, form: Mapping[str, str], kind: str, call: Call | None = None) -> Recording | None:
+    """Create or update the Recording for form['RecordingSid']; None when the sid is unusable."""
+    sid = clean_sid(form.get("RecordingSid"))
+    if sid is None:
+        return None
+    call = call or find_call(s, clean_sid(form.get("CallSid")))
+    recording = s.scalar(select(Recording).where(Recording.sid == sid))
+    if recording is None:
+        recording = Recording(sid=sid, call=call, kind=kind if kind in KINDS else "voicemail",
+                              language=call.language if call else None)
+        try:
+            with s.begin_nested():
+                s.add(recording)
+                s.flush()
+        except IntegrityError:  # the other callback stored it at the same moment
+            recording = s.scalar(select(Recording).where(Recording.sid == sid))
+            if recording is None:
+                raise
+    url = (form.get("RecordingUrl") or "").strip()
+    if url.startswith("https://") or url.startswith("http://"):
+        recording.url = url[:500]
+    duration = form.get("RecordingDuration") or ""
+    if duration.isdigit():
+        recording.duration_s = int(duration)
+    status = (form.get("RecordingStatus") or "").strip().lower()
+    if status in {"absent", "failed"}:
+        recording.status = status
+        recording.status_reason = "Twilio reported no audio" if status == "absent" else "Twilio failed to record"
+    return recording

@@ -1,0 +1,181 @@
+"""Twilio webhooks (the contract in ARCHITECTURE.md). Each view: check the signature, read the
+form, run one engine step with the request's session, commit, return TwiML.
+
+Nothing raised inside a step becomes a 5xx: the caller hears an apology in their language and
+is offered an adviser or a message (the same as Twilio's fallback URL gives).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from config.flow import Flow
+from db import session as db
+from db.models import utcnow
+from ivr import calls, engine
+from ivr import capture as _capture  # noqa: F401  (registers the capture action)
+from ivr.recordings import store_recording
+from ivr.signature import twilio_signed
+from ivr.twiml import Speaker, twiml
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+MAX_DIGITS = 32
+
+
+def flow() -> Flow:
+    return current_app.extensions["jobline.flow"]
+
+
+def _digits() -> str:
+    return (request.form.get("Digits") or "").strip()[:MAX_DIGITS]
+
+
+def _attempt() -> int:
+    return min(max(request.args.get("attempt", 0, type=int), 0), engine.MAX_RETRIES)
+
+
+def step(fn: Callable[..., None], *args: object) -> Response:
+    """Run one engine step for the call in this request and reply with its TwiML."""
+    s = db.current()
+    call = calls.start_call(s, request.form)
+    t = engine.Turn(flow(), s, call, utcnow())
+    fn(t, *args)
+    s.commit()
+    return twiml(t.reply)
+
+
+@bp.post("/voice")
+@twilio_signed
+def voice() -> Response:
+    return step(engine.answer)
+
+
+@bp.post("/language")
+@twilio_signed
+def language() -> Response:
+    return step(engine.choose_language, _digits(), _attempt())
+
+
+@bp.post("/node/<node>")
+@twilio_signed
+def node(node: str) -> Response:
+    return step(engine.enter, node)
+
+
+@bp.post("/node/<node>/input")
+@twilio_signed
+def node_input(node: str) -> Response:
+    return step(engine.handle_input, node, _digits(), _attempt())
+
+
+@bp.post("/voicemail")
+@twilio_signed
+def voicemail_done() -> Response:
+    return step(_voicemail_done)
+
+
+def _voicemail_done(t: engine.Turn) -> None:
+    duration = request.form.get("RecordingDuration", "")
+    if request.form.get("RecordingSid") and duration.isdigit() and int(duration) > 0:
+        store_recording(t.s, request.form, "voicemail", t.call)
+        calls.event(t.call, "voicemail", detail=f"{duration}s")
+        t.say("voicemail_saved")
+        engine.goodbye(t)
+    else:
+        calls.event(t.call, "voicemail", detail="empty")
+        t.say("voicemail_empty")
+        engine.enter(t, t.flow.start)
+
+
+@bp.post("/recording")
+@twilio_signed
+def recording_done() -> tuple[str, int]:
+    s = db.current()
+    store_recording(s, request.form, request.args.get("kind", "voicemail"))
+    s.commit()
+    return "", 204
+
+
+@bp.post("/status")
+@twilio_signed
+def status() -> tuple[str, int]:
+    s = db.current()
+    calls.apply_status(s, request.form)
+    s.commit()
+    return "", 204
+
+
+@bp.post("/fallback")
+@twilio_signed
+def fallback() -> Response:
+    log.error("Twilio used the fallback URL (error %s)", request.form.get("ErrorCode", "?")[:10])
+    return apology()
+
+
+@bp.post("/recover")
+@twilio_signed
+def recover() -> Response:
+    if _digits() == "1":
+        return step(engine.voicemail)
+    return step(lambda t: engine.enter(t, t.flow.adviser))
+
+
+@bp.errorhandler(Exception)
+def step_failed(error: Exception) -> Response | HTTPException | tuple[str, int]:
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("IVR step failed on %s", request.path)
+    if request.endpoint in {"ivr.status", "ivr.recording_done"}:
+        return "", 503  # a callback, not a caller: Twilio's debugger shows the failure
+    if request.endpoint == "ivr.recover":
+        return last_resort_voicemail()  # the adviser path failed too: take a message, no database
+    if request.endpoint == "ivr.voicemail_done":
+        sp = _apology_speaker()
+        reply = VoiceResponse()
+        sp.prompt(reply, "voicemail_saved")  # Twilio holds the audio; its callback stores it
+        sp.prompt(reply, "goodbye")
+        reply.hangup()
+        return twiml(reply)
+    return apology()
+
+
+def _apology_speaker() -> Speaker:
+    """A speaker in the caller's language if the database can still tell it, else the default."""
+    s = db.current()
+    lang, slow = None, False
+    try:
+        s.rollback()
+        call = calls.find_call(s, calls.clean_sid(request.form.get("CallSid")))
+        if call is not None:
+            lang, slow = call.language, call.slow_speech
+    except Exception:  # the database may be what failed
+        log.warning("could not read the call's language for the apology")
+    return Speaker(flow(), lang or flow().default_language, slow)
+
+
+def apology() -> Response:
+    """Sorry, then: 0 (or silence) for an adviser, 1 to leave a message."""
+    sp = _apology_speaker()
+    reply = VoiceResponse()
+    sp.prompt(reply, "error")
+    url = url_for("ivr.recover")
+    gather = reply.gather(action=url, method="POST", input="dtmf", num_digits=1, timeout=6)
+    sp.prompt(gather, "error_offer")
+    reply.redirect(url, method="POST")
+    return twiml(reply)
+
+
+def last_resort_voicemail() -> Response:
+    sp = _apology_speaker()
+    reply = VoiceResponse()
+    sp.prompt(reply, "voicemail")
+    engine.record_voicemail(reply)
+    sp.prompt(reply, "goodbye")
+    reply.hangup()
+    return twiml(reply)

