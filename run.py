@@ -147,7 +147,7 @@ def _print_banner(port: int, embedded_redis: bool) -> None:
         lines.append("  (Twilio needs a public https address: set PUBLIC_BASE_URL to it.)")
     if settings.DEVELOPMENT:
         lines.append("  Development mode: webhooks are signed with the development token;"
-                     " try `python run.py simulate --url http://127.0.0.1:%d`." % port)
+                     f" try `python run.py simulate --url http://127.0.0.1:{port}`.")
     lines.append("Press Ctrl-C to stop.")
     click.echo("\n".join(lines))
 

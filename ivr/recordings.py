@@ -18,7 +18,9 @@ from ivr.calls import clean_sid, find_call
 KINDS = {"voicemail", "name", "reason", "town", "id_number"}
 
 
-def store_recording(s: Session, form: Mapping[str, str], kind: str, call: Call | None = None) -> Recording | None:
+def store_recording(
+    s: Session, form: Mapping[str, str], kind: str, call: Call | None = None
+) -> Recording | None:
     """Create or update the Recording for form['RecordingSid']; None when the sid is unusable."""
     sid = clean_sid(form.get("RecordingSid"))
     if sid is None:
@@ -45,5 +47,7 @@ def store_recording(s: Session, form: Mapping[str, str], kind: str, call: Call |
     status = (form.get("RecordingStatus") or "").strip().lower()
     if status in {"absent", "failed"}:
         recording.status = status
-        recording.status_reason = "Twilio reported no audio" if status == "absent" else "Twilio failed to record"
+        recording.status_reason = (
+            "Twilio reported no audio" if status == "absent" else "Twilio failed to record"
+        )
     return recording
