@@ -57,11 +57,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.configure(app.config["DATABASE_URL"])
     app.teardown_appcontext(db.close_current)
 
-    from callcenter.health import bp as health_bp
-    from ivr.webhooks import bp as ivr_bp
+    import callcenter
+    import ivr
 
-    app.register_blueprint(ivr_bp)
-    app.register_blueprint(health_bp)
+    ivr.init_app(app)
+    callcenter.init_app(app)
     return app
 
 

@@ -1,1 +1,12 @@
 """Twilio webhooks: signature check, the IVR engine walking config/ivr.yaml, TwiML, call records."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the webhook blueprints (every view in them checks X-Twilio-Signature)."""
+    from ivr.webhooks import bp
+
+    app.register_blueprint(bp)

@@ -44,7 +44,7 @@ def step(fn: Callable[..., None], *args: object) -> Response:
     """Run one engine step for the call in this request and reply with its TwiML."""
     s = db.current()
     call = calls.start_call(s, request.form)
-    t = engine.Turn(flow(), s, call, utcnow())
+    t = engine.Turn(flow(), s, call, current_app.config.get("CLOCK", utcnow)())
     fn(t, *args)
     s.commit()
     return twiml(t.reply)

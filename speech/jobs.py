@@ -1,0 +1,232 @@
+"""The RQ job that turns a stored recording into a transcript, and the one place it is enqueued.
+
+`transcribe_recording(recording_id)` takes an id only and is safe to run twice: it claims the
+row (pending/queued -> transcribing, attempts + 1) in a short transaction, works outside any
+transaction (download, check, convert, decode) so the database is never locked during a decode,
+then stores the result only if its attempt still owns the row. A finished recording is a no-op.
+
+Errors we expect end as a status with a reason (no_model, no_speech, unsupported_audio,
+download_failed); anything else raises so RQ records it and retries (Retry(max=3)). Personal
+data (transcripts, digits, the recording URL) is never logged, put in job arguments,
+descriptions or results: logs name the recording id only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+from rq import Queue, Retry, get_current_job
+from rq.exceptions import DuplicateJobError
+from sqlalchemy import update
+
+from config import settings
+from db.models import Recording
+from db.session import SessionLocal
+
+from . import audio, download, intents, numbers, registry
+from .transcribe import transcribe
+
+log = logging.getLogger(__name__)
+
+QUEUE = "speech"
+CLAIMABLE = ("pending", "queued")
+FINISHED = ("transcribed", "no_speech", "no_model", "unsupported_audio", "download_failed",
+            "failed", "absent")
+RESULT_TTL_S = 3600  # results carry only a status and timings; an hour is enough to inspect
+FAILURE_TTL_S = 7 * 24 * 3600  # keep failures a week for the on-call person
+RETRY = Retry(max=3, interval=[10, 30, 60])
+
+_intent_table: intents.IntentTable | None = None
+_intent_threshold = 0.8
+
+
+def set_intent_table(table: intents.IntentTable | None, threshold: float = 0.8) -> None:
+    """Give jobs the intent table (from config/ivr.yaml) and the score a match needs.
+
+    Call it in the worker parent before work starts; forked horses inherit it. Without a table,
+    'reason' recordings are transcribed but get no intent.
+    """
+    global _intent_table, _intent_threshold
+    _intent_table = intents.check_table(table) if table is not None else None
+    _intent_threshold = threshold
+
+
+def job_id_for(recording_id: int) -> str:
+    return f"transcribe-recording-{recording_id}"
+
+
+def job_timeout_for(duration_s: int | None) -> int:
+    """Seconds a job may run: download with retries (~60 s) plus three times the audio length
+    (decoding runs well under real time; the margin covers a loaded machine)."""
+    seconds = duration_s if duration_s and duration_s > 0 else audio.MAX_SECONDS
+    return 120 + 3 * min(seconds, audio.MAX_SECONDS)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    recording_id: int
+    attempt: int
+    url: str | None
+    language: str | None
+    kind: str
+
+
+def _claim(recording_id: int) -> _Claim | None:
+    with SessionLocal.begin() as s:
+        claimed = s.execute(
+            update(Recording)
+            .where(Recording.id == recording_id, Recording.status.in_(CLAIMABLE))
+            .values(status="transcribing", started_at=_now(), attempts=Recording.attempts + 1,
+                    status_reason=None)
+        ).rowcount
+        if not claimed:
+            return None
+        rec = s.get_one(Recording, recording_id, populate_existing=True)
+        return _Claim(recording_id, rec.attempts, rec.url, rec.language, rec.kind)
+
+
+def _store(claim: _Claim, fields: dict[str, Any]) -> bool:
+    """Write the outcome if this attempt still owns the row (the sweeper may have moved on)."""
+    with SessionLocal.begin() as s:
+        return bool(s.execute(
+            update(Recording)
+            .where(Recording.id == claim.recording_id, Recording.status == "transcribing",
+                   Recording.attempts == claim.attempt)
+            .values(finished_at=_now(), **fields)
+        ).rowcount)
+
+
+def _save_audio(recording_id: int, blob: bytes) -> Path:
+    folder = Path(settings.RECORDINGS_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{recording_id}.wav"  # the id, never a name or number, in the file name
+    tmp = path.with_suffix(f".{os.getpid()}.part")
+    tmp.write_bytes(blob)
+    os.replace(tmp, path)
+    return path
+
+
+def _outcome(claim: _Claim, timings: dict[str, float]) -> dict[str, Any]:
+    if not claim.url:
+        return {"status": "download_failed", "status_reason": "The recording has no URL."}
+    url = claim.url if claim.url.endswith(".wav") else claim.url + ".wav"
+    started = time.perf_counter()
+    try:
+        blob = download.fetch(url, (settings.account_sid(), settings.auth_token()))
+    except download.TooLarge as exc:
+        return {"status": "unsupported_audio", "status_reason": exc.reason}
+    except download.DownloadFailed as exc:
+        return {"status": "download_failed", "status_reason": exc.reason}
+    timings["download_s"] = time.perf_counter() - started
+    fields: dict[str, Any] = {"audio_path": str(_save_audio(claim.recording_id, blob))}
+    lang = claim.language
+    model = registry.get(lang)
+    if model is None:
+        reason = f"No speech model is installed for language {lang!r}." if lang else \
+            "The recording has no language."
+        return {**fields, "status": "no_model", "status_reason": reason}
+    rate = registry.sample_rate(lang)
+    try:
+        pcm, _info = audio.to_pcm16_mono(blob, rate)
+    except audio.UnsupportedAudio as exc:
+        return {**fields, "status": "unsupported_audio", "status_reason": exc.reason}
+    grammar = None
+    if claim.kind == "id_number" and lang in numbers.LANGUAGES:
+        grammar = numbers.digit_grammar(lang)
+    started = time.perf_counter()
+    result = transcribe(model, pcm, rate, grammar)
+    timings["decode_s"] = time.perf_counter() - started
+    fields.update(text=result.text, confidence=result.confidence, words=result.words,
+                  status="transcribed" if result.text else "no_speech")
+    if result.text and claim.kind == "id_number" and lang in numbers.LANGUAGES:
+        fields["numbers"] = numbers.spoken_digits(result.text, lang) or None
+    if result.text and claim.kind == "reason" and _intent_table is not None:
+        fields["intent"], fields["intent_score"] = intents.match_intent(
+            result.text, _intent_table, lang, _intent_threshold)
+    return fields
+
+
+def transcribe_recording(recording_id: int) -> dict[str, Any]:
+    """Download, check, convert and transcribe one recording, storing the result on its row.
+
+    Returns a summary without personal data: status, model loads during the job (0 in a worker
+    that preloaded) and timings. Raises on unexpected errors so RQ retries the job.
+    """
+    started = time.perf_counter()
+    loads_before = registry.load_count()
+    claim = _claim(recording_id)
+    if claim is None:
+        log.info("recording %d: not claimable (finished or taken), nothing to do", recording_id)
+        return {"status": "skipped"}
+    timings: dict[str, float] = {}
+    try:
+        fields = _outcome(claim, timings)
+    except Exception as exc:
+        job = get_current_job()
+        will_retry = bool(job and job.retries_left)
+        with SessionLocal.begin() as s:
+            s.execute(
+                update(Recording)
+                .where(Recording.id == recording_id, Recording.status == "transcribing",
+                       Recording.attempts == claim.attempt)
+                .values(status="queued" if will_retry else "failed",
+                        status_reason=f"{type(exc).__name__} during transcription")
+            )
+        raise
+    stored = _store(claim, fields)
+    timings["total_s"] = time.perf_counter() - started
+    log.info("recording %d: %s (attempt %d%s)", recording_id, fields["status"], claim.attempt,
+             "" if stored else ", superseded")
+    return {"status": fields["status"], "stored": stored,
+            "model_loads": registry.load_count() - loads_before, **timings}
+
+
+def _enqueue(conn: Redis, recording_id: int, duration_s: int | None) -> None:
+    Queue(QUEUE, connection=conn).enqueue_call(
+        transcribe_recording,
+        args=(recording_id,),
+        timeout=job_timeout_for(duration_s),
+        result_ttl=RESULT_TTL_S,
+        failure_ttl=FAILURE_TTL_S,
+        retry=RETRY,
+        description=f"transcribe recording {recording_id}",
+        job_id=job_id_for(recording_id),
+        unique=True,
+    )
+
+
+def enqueue_transcription(conn: Redis, recording_id: int) -> str:
+    """Queue the transcription of a committed recording; returns the job id.
+
+    The job id comes from the recording id, so a second call (a repeated Twilio callback) is a
+    no-op, as is a call for a recording that is already past 'queued'. Raises LookupError for an
+    unknown id and redis.exceptions.RedisError when Redis is down: the caller should log it and
+    carry on, the row stays 'pending' and `sweep_stuck_recordings` queues it later.
+    """
+    with SessionLocal() as s:
+        rec = s.get(Recording, recording_id)
+        if rec is None:
+            raise LookupError(f"recording {recording_id} does not exist")
+        status, duration = rec.status, rec.duration_s
+    if status in CLAIMABLE:
+        try:
+            _enqueue(conn, recording_id, duration)
+        except DuplicateJobError:
+            pass
+        with SessionLocal.begin() as s:
+            s.execute(update(Recording)
+                      .where(Recording.id == recording_id, Recording.status == "pending")
+                      .values(status="queued", queued_at=_now()))
+    return job_id_for(recording_id)
+
