@@ -25,7 +25,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import settings
 from config.flow import load_flow
 from db import session as db
-from db.personal import MaskNumbersFilter
+from db.personal import install_log_masking
 
 
 def _base_config() -> dict[str, Any]:
@@ -52,7 +52,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"], x_host=app.config["TRUSTED_PROXIES"])
-    _mask_logs()
+    _configure_logging()
     app.extensions["jobline.flow"] = load_flow(app.config["IVR_FILE"])
     db.configure(app.config["DATABASE_URL"])
     app.teardown_appcontext(db.close_current)
@@ -65,13 +65,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _mask_logs() -> None:
-    root = logging.getLogger()
-    if not any(isinstance(f, MaskNumbersFilter) for f in root.filters):
-        root.addFilter(MaskNumbersFilter())
-    for handler in root.handlers:
-        if not any(isinstance(f, MaskNumbersFilter) for f in handler.filters):
-            handler.addFilter(MaskNumbersFilter())
+def _configure_logging() -> None:
+    install_log_masking()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 cli = FlaskGroup(create_app=create_app, help="Jobline, the PES phone helpdesk.")

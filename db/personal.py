@@ -26,12 +26,28 @@ def mask_id(value: str | None) -> str:
     return "•" * max(0, len(value) - 2) + value[-2:]
 
 
-class MaskNumbersFilter(logging.Filter):
-    """Masks anything that looks like a phone or ID number in a log record (defence in depth)."""
+def mask_numbers(message: str) -> str:
+    """Mask anything that looks like a phone or ID number inside free text."""
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group()), message)
 
-    def filter(self, record: logging.LogRecord) -> bool:
+
+def install_log_masking() -> None:
+    """Mask numbers in every log record as it is created, whichever handler later writes it.
+
+    A record factory (not a handler filter) so that records reaching any handler, including
+    Python's last-resort one and gunicorn's, are already masked. Idempotent.
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "masks_numbers", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
         message = record.getMessage()
-        masked = _PHONE_LIKE.sub(lambda m: mask_phone(m.group()), message)
+        masked = mask_numbers(message)
         if masked != message:
             record.msg, record.args = masked, None
-        return True
+        return record
+
+    factory.masks_numbers = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

@@ -28,7 +28,8 @@ def store_recording(
     call = call or find_call(s, clean_sid(form.get("CallSid")))
     recording = s.scalar(select(Recording).where(Recording.sid == sid))
     if recording is None:
-        recording = Recording(sid=sid, call=call, kind=kind if kind in KINDS else "voicemail",
+        recording = Recording(sid=sid, call_id=call.id if call else None,
+                              kind=kind if kind in KINDS else "voicemail",
                               language=call.language if call else None)
         try:
             with s.begin_nested():

@@ -130,10 +130,17 @@ def client(app):
 def phone(app) -> Callable[..., Phone]:
     """A phone that calls the app in-process, signed as Twilio signs (new CallSid each)."""
 
-    def dial_from(caller: str = "+447700900123") -> Phone:
-        return Phone(FlaskTransport(app.test_client()), TOKEN, caller=caller, account=ACCOUNT)
+    def dial_from(caller: str = "+447700900123", on=None) -> Phone:
+        target = on or app
+        return Phone(FlaskTransport(target.test_client()), TOKEN, caller=caller, account=ACCOUNT)
 
     return dial_from
+
+
+@pytest.fixture
+def closed_app(make_app):
+    """The app on a Saturday, when advisers are off duty."""
+    return make_app(CLOCK=lambda: CLOSED_TIME)
 
 
 @pytest.fixture

@@ -1,0 +1,51 @@
+# Jobline: `make run` starts the whole helpdesk, `make test` installs what the tests need and runs them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test install system-deps lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Jobline needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	JOBLINE_ENV=$${JOBLINE_ENV:-development} $(PY) run.py serve
+
+# Debian packages the tests use (audio tools, real telephone recordings, the browser) and the
+# npm package of the Twilio API mock. Installed when missing and we are root; otherwise named.
+system-deps:
+	@missing=""; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v sox >/dev/null || missing="$$missing sox"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	test -d /usr/share/asterisk/sounds/en || missing="$$missing asterisk-core-sounds-en-wav"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "Please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+	@if [ -f package-lock.json ]; then \
+		command -v npm >/dev/null || { echo "npm is needed for the Twilio API mock (apt-get install npm)"; exit 1; }; \
+		[ -x node_modules/.bin/prism ] || npm ci --silent --no-audit --no-fund; \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) system-deps lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules instance .pytest_cache
