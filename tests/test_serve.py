@@ -1,0 +1,81 @@
+"""`make run` on a fresh machine: one command starts web, worker and an embedded Redis, prints
+where to point a browser and Twilio, answers a call, and Ctrl-C stops everything it started."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+from config.settings import DEV_AUTH_TOKEN, ROOT
+from ivr.simulator import HttpTransport, Phone
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children_of(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for status in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = status.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                child = int(status.parent.name)
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CI"}}
+    env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(tmp_path), WEB_WORKERS="2")
+    proc = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        health = None
+        for _ in range(120):
+            try:
+                health = json.load(urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2))
+                if health["workers"]["count"] >= 1:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert health is not None, "the web server never answered /healthz"
+        assert health["database"]["dialect"] == "sqlite" and health["redis"]["ok"]
+        assert health["workers"]["count"] >= 1
+        assert (tmp_path / "jobline.db").exists()
+
+        p = Phone(HttpTransport(f"http://127.0.0.1:{port}"), DEV_AUTH_TOKEN, caller="+447700900321")
+        p.dial().press("1").press("5")
+        assert "Our employment offices are open" in p.heard_since(0)
+        started = children_of(proc.pid)
+        assert len(started) >= 4  # gunicorn master + 2 workers, an RQ worker, redis-server
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 0, output
+    assert f"http://localhost:{port}/" in output and "/ivr/voice" in output and "/ivr/status" in output
+    time.sleep(0.5)
+    assert [pid for pid in started if alive(pid)] == []
