@@ -7,6 +7,17 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
+    from callcenter import access, login
+    from callcenter.admin import bp as admin_bp
+    from callcenter.api import bp as api_bp
+    from callcenter.desk import bp as desk_bp
+    from callcenter.desk import ui
     from callcenter.health import bp as health_bp
 
+    access.init_app(app)
+    login.init_app(app)
+    app.register_blueprint(ui)
+    app.register_blueprint(desk_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from redis import Redis
 from sqlalchemy import text
 
+from callcenter.access import public
 from db import session as db
 
 bp = Blueprint("health", __name__)
@@ -37,6 +38,7 @@ def _redis() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 @bp.get("/healthz")
+@public
 def healthz() -> tuple[Any, int]:
     flow = current_app.extensions["jobline.flow"]
     redis, workers = _redis()

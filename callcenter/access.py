@@ -1,0 +1,190 @@
+"""Deny-by-default access rules for every endpoint of the app.
+
+Each view declares who may call it:
+
+    @bp.get("/desk")
+    @role_required("agent", "supervisor", "admin")
+    def desk() -> str: ...
+
+    @bp.get("/login")
+    @public
+    def login() -> str: ...
+
+Twilio webhook blueprints (names starting with "ivr") are public-with-signature: their views
+are wrapped in ivr.signature.twilio_signed and carry no CSRF token. A before_request hook
+refuses every other endpoint that declares no rule, so a route added without one is closed
+(and tests/desk/test_access_rules.py fails on it).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import Forbidden, HTTPException
+
+from db.models import ROLES
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+PUBLIC = "public"
+SIGNED = "twilio-signed"
+WEBHOOK_PREFIX = "ivr"
+# Reachable while a password change is pending (the one-time password was just used).
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.login", "static", "ui.static"}
+
+
+def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Allow the view to signed-in users whose role is one of `roles` (checked again in the view)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"role_required({', '.join(roles)}): use roles from {ROLES}")
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            refusal = _refuse_unless(frozenset(roles))
+            return refusal if refusal is not None else view(*args, **kwargs)
+
+        checked.access_rule = frozenset(roles)  # type: ignore[attr-defined]
+        return checked
+
+    return decorate
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view as reachable without signing in (login, health)."""
+    view.access_rule = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def nav(label: str, order: int = 50) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Show the view in the top navigation to the roles its access rule allows (put it above
+    @role_required so the rule is already attached)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.nav_entry = (order, label)  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def rule_for(app: Flask, endpoint: str) -> frozenset[str] | str | None:
+    """The access rule of an endpoint: a set of roles, PUBLIC, SIGNED, or None (no rule)."""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    if view is None:
+        return None
+    if endpoint.split(".", 1)[0].startswith(WEBHOOK_PREFIX) and "." in endpoint:
+        return SIGNED if is_twilio_signed(view) else None
+    return getattr(view, "access_rule", None)
+
+
+def is_twilio_signed(view: Callable[..., Any]) -> bool:
+    """True when the view (or a wrapper around it) is ivr.signature.twilio_signed's checker."""
+    from ivr.signature import twilio_signed
+
+    checker = twilio_signed(lambda: None).__code__
+    while view is not None:
+        if getattr(view, "__code__", None) is checker:
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _refuse_unless(roles: frozenset[str]) -> Any:
+    if not current_user.is_authenticated:
+        if wants_json():
+            return error_json(401, "You are not signed in (or your session ended): sign in again.")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if current_user.role not in roles:
+        raise Forbidden(f"Your role ({current_user.role}) cannot open this page; "
+                        f"it is for: {', '.join(sorted(roles))}.")
+    return None
+
+
+def _check_request() -> Any:
+    """Runs before every request: find the endpoint's rule, then CSRF, then the role."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: Flask answers 404/405 itself
+        return None
+    rule = rule_for(current_app, endpoint)
+    if rule is None:
+        log.warning("refused endpoint %s: it declares no access rule", endpoint)
+        raise Forbidden("This address has no access rule yet, so it is closed to everyone.")
+    if rule == SIGNED:
+        return None  # the view checks X-Twilio-Signature; Twilio sends no CSRF token
+    csrf.protect()
+    if rule == PUBLIC:
+        return None
+    if (current_user.is_authenticated and current_user.must_change_password
+            and endpoint not in PASSWORD_CHANGE_ENDPOINTS):
+        if wants_json():
+            return error_json(403, "Change your one-time password first (open /account/password).")
+        return redirect(url_for("auth.change_password"))
+    return _refuse_unless(rule)
+
+
+def error_json(status: int, message: str) -> Any:
+    return jsonify({"error": message, "status": status}), status
+
+
+def _handle_http_error(e: HTTPException) -> Any:
+    messages = {
+        400: "The request was not understood; check the fields and send it again.",
+        403: "You do not have access to this.",
+        404: "Nothing is at this address; check it, or go back to your start page.",
+        405: "This address does not take that method.",
+        413: "What was sent is too large.",
+    }
+    message = e.description if e.description and not e.description.startswith("The ") else None
+    message = message or messages.get(e.code or 500, e.description or "Something went wrong.")
+    if request.blueprint and request.blueprint.startswith(WEBHOOK_PREFIX):
+        return e  # Twilio's side keeps its own error handling
+    if wants_json():
+        return error_json(e.code or 500, message)
+    return render_template("error.html", code=e.code, message=message), e.code or 500
+
+
+def _handle_csrf(e: CSRFError) -> Any:
+    message = ("The form's security token is missing or expired (" + (e.description or "").rstrip(".")
+               + "). Reload the page and send it again.")
+    if wants_json():
+        return error_json(400, message + " API calls must send the page's token in the X-CSRFToken header.")
+    return render_template("error.html", code=400, message=message), 400
+
+
+def _nav_links() -> dict[str, Any]:
+    """Top navigation: the views marked with @nav that the current role may open."""
+    links: list[tuple[int, str, str]] = []
+    if current_user.is_authenticated:
+        for endpoint, view in current_app.view_functions.items():
+            entry = getattr(view, "nav_entry", None)
+            rule = getattr(view, "access_rule", None)
+            if entry and isinstance(rule, frozenset) and current_user.role in rule:
+                links.append((entry[0], entry[1], endpoint))
+    return {"nav_links": [(label, endpoint) for _, label, endpoint in sorted(links)]}
+
+
+def init_app(app: Flask) -> None:
+    # The hook decides where CSRF applies (everywhere but signed webhooks), so a webhook
+    # blueprint registered later needs no exemption list.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # Desk pages stay open all day; the token lives as long as the login session.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+    app.before_request(_check_request)
+    app.register_error_handler(CSRFError, _handle_csrf)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.context_processor(_nav_links)

@@ -1,0 +1,39 @@
+"""The adviser's desk page (/desk) and the shared look: templates and static files.
+
+The page is a shell: callcenter/static/desk.js polls /api/desk and draws the waiting list, the
+caller summary and the current call, so the page and any other client use the same API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
+
+from callcenter.access import nav, role_required
+from config.flow import Flow
+
+# Templates and static files for every page of callcenter/ (base.html is shared with the
+# wallboard and reports): registered once, no routes of its own besides /static.
+ui = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/static")
+bp = Blueprint("desk", __name__)
+POLL_MS = 1500  # the waiting list is at most this old (the brief: updates within 2 s)
+
+
+def desk_config(flow: Flow) -> dict[str, Any]:
+    """What desk.js needs from the flow file: labels for codes, in the flow's order."""
+    return {
+        "pollMs": POLL_MS,
+        "dispositions": [{"code": c, "label": label} for c, label in flow.dispositions.items()],
+        "queues": [{"name": q.name, "label": q.label["en"], "service_level_s": q.service_level_s}
+                   for q in flow.queues.values()],
+        "languages": {lang.code: lang.name for lang in flow.languages},
+    }
+
+
+@bp.get("/desk")
+@nav("Desk", order=10)
+@role_required("agent", "supervisor")
+def desk() -> str:
+    return render_template("desk.html", config=desk_config(current_app.extensions["jobline.flow"]))

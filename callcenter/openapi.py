@@ -1,0 +1,163 @@
+"""OpenAPI 3.0 description of the desk API (callcenter/api.py), served at /api/openapi.json.
+
+Written as data; tests/desk/test_api_spec.py validates it and checks that every /api route is
+described here and every path here is a route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): {"$ref": f"#/components/responses/E{c}"} for c in codes}
+
+
+def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer"},
+            "description": "The queue entry (one leg of a call in a queue)."}
+DESK_OK = {"200": _json(_ref("DeskState"), "The desk after the change.")}
+WRITE_ERRORS = (400, 401, 403, 404, 409)
+
+_paths: dict[str, Any] = {
+    "/api/desk": {"get": {
+        "operationId": "deskState", "summary": "Everything the desk shows (polled every 1.5 s).",
+        "responses": DESK_OK | _errors(401, 403)}},
+    "/api/me/status": {"put": {
+        "operationId": "changeStatus", "summary": "Set your status.",
+        "requestBody": _body({"type": "object", "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": ["available", "break", "after_call", "offline"]}}}),
+        "responses": {"200": _json(_ref("Me"), "Your account and status.")} | _errors(*WRITE_ERRORS)}},
+    "/api/entries/{entry_id}": {"get": {
+        "operationId": "entrySummary", "summary": "The full caller summary of one call.",
+        "parameters": [ENTRY_ID],
+        "responses": {"200": _json(_ref("Summary"), "The summary.")} | _errors(401, 403, 404)}},
+    "/api/entries/{entry_id}/reveal-id": {"post": {
+        "operationId": "revealId",
+        "summary": "The caller's full ID number (your own connected call; supervisors any). Audited.",
+        "parameters": [ENTRY_ID],
+        "responses": {"200": _json({"type": "object", "properties": {
+            "id_number": {"type": "string"}, "status": {"type": "string"}}}, "The ID number.")}
+        | _errors(401, 403, 404)}},
+    "/api/answer": {"post": {
+        "operationId": "answer",
+        "summary": "Claim the best waiting call (or entry_id) atomically and put it through.",
+        "requestBody": _body({"type": "object", "properties": {
+            "entry_id": {"type": "integer", "description": "A specific waiting call; omit for the next."}}},
+            required=False),
+        "responses": DESK_OK | _errors(400, 401, 403, 409, 502)}},
+    "/api/calls/{entry_id}/notes": {"put": {
+        "operationId": "saveNotes", "summary": "Save the notes of your current call (autosave).",
+        "parameters": [ENTRY_ID],
+        "requestBody": _body({"type": "object", "required": ["notes"], "properties": {
+            "notes": {"type": "string", "maxLength": 4000}}}),
+        "responses": {"200": _json({"type": "object", "properties": {
+            "id": {"type": "integer"}, "notes": {"type": "string"}}}, "Saved.")} | _errors(*WRITE_ERRORS)}},
+    "/api/calls/{entry_id}/end": {"post": {
+        "operationId": "endCall", "summary": "The conversation is over; after-call work starts.",
+        "parameters": [ENTRY_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/calls/{entry_id}/transfer": {"post": {
+        "operationId": "transfer", "summary": "Move the caller to another queue.",
+        "parameters": [ENTRY_ID],
+        "requestBody": _body({"type": "object", "required": ["queue"], "properties": {
+            "queue": {"type": "string"}}}),
+        "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/calls/{entry_id}/wrap-up": {"post": {
+        "operationId": "wrapUp", "summary": "Done: notes and disposition saved, back to available.",
+        "parameters": [ENTRY_ID],
+        "requestBody": _body({"type": "object", "required": ["disposition"], "properties": {
+            "disposition": {"type": "string", "description": "A code from the flow's dispositions."},
+            "notes": {"type": "string", "maxLength": 4000},
+            "available": {"type": "boolean", "default": True}}}),
+        "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/recordings/{recording_id}/audio": {"get": {
+        "operationId": "recordingAudio", "summary": "The audio of a name or reason recording.",
+        "parameters": [{"name": "recording_id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "The audio.", "content": {
+            "audio/wav": {"schema": {"type": "string", "format": "binary"}},
+            "audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}
+        | _errors(401, 403, 404)}},
+    "/api/openapi.json": {"get": {
+        "operationId": "openapi", "summary": "This description.",
+        "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document.")}}},
+}
+
+_nullable_str = {"type": "string", "nullable": True}
+_recording = {"type": "object", "nullable": True, "properties": {
+    "recording_id": {"type": "integer"}, "audio": {"type": "boolean"}, "text": _nullable_str,
+    "status": {"type": "string"}, "intent": _nullable_str}}
+_caller = {
+    "call_id": {"type": "integer"}, "language": _nullable_str, "language_name": _nullable_str,
+    "caller": {"type": "string", "description": "Masked phone number."},
+    "name": _recording, "reason": _recording, "reason_code": _nullable_str,
+    "id_number": {"type": "object", "nullable": True, "properties": {
+        "masked": {"type": "string"}, "confirmed": {"type": "boolean"}}},
+    "started_at": {"type": "string", "format": "date-time"}, "in_call_s": {"type": "integer"}}
+_entry = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "status": {"type": "string"}, "queue": {"type": "string"},
+    "queue_label": {"type": "string"}, "service_level_s": {"type": "integer"},
+    "priority": {"type": "integer"}, "intent": _nullable_str,
+    "enqueued_at": {"type": "string", "format": "date-time"},
+    "wait_s": {"type": "integer", "description": "Seconds waiting when the answer was made."},
+    "answered_at": _nullable_str, "ended_at": _nullable_str, "transferred": {"type": "boolean"},
+    "notes": _nullable_str, "disposition": _nullable_str, **_caller}}
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Jobline desk API", "version": "1.0",
+             "description": "The adviser desk of the Jobline helpdesk. Sign in through /login; "
+                            "send the page's CSRF token in X-CSRFToken on every write. Errors are "
+                            "JSON with a sentence saying what to fix."},
+    "paths": _paths,
+    "components": {
+        "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+        "responses": {f"E{code}": _json(_ref("Error"), text) for code, text in {
+            400: "The request is wrong; the message says what to fix.",
+            401: "Not signed in, or the session ended.",
+            403: "Your role may not do this, or the CSRF token is missing.",
+            404: "No such call or recording.",
+            409: "The call changed meanwhile (taken, already wrapped up).",
+            502: "Twilio could not put the call through; it is back in the queue."}.items()},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error", "status"], "properties": {
+                "error": {"type": "string"}, "status": {"type": "integer"}}},
+            "Me": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "role": {"type": "string"},
+                "status": {"type": "string"}, "status_since": {"type": "string", "format": "date-time"},
+                "queues": {"type": "array", "items": {"type": "string"}},
+                "languages": {"type": "array", "items": {"type": "string"}}}},
+            "Entry": _entry,
+            "Summary": {"allOf": [_ref("Entry"), {"type": "object", "properties": {
+                "path": {"type": "array", "items": {"type": "object", "properties": {
+                    "key": _nullable_str, "label": {"type": "string"}}}},
+                "history": {"type": "array", "items": {"type": "object", "properties": {
+                    "call_id": {"type": "integer"}, "started_at": {"type": "string"},
+                    "outcome": _nullable_str, "queue": _nullable_str, "disposition": _nullable_str,
+                    "notes": {"type": "string"}, "adviser": _nullable_str,
+                    "same_number": {"type": "boolean"}}}}}}]},
+            "Callback": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "status": {"type": "string"}, "queue": {"type": "string"},
+                "queue_label": {"type": "string"}, "requested_at": {"type": "string"},
+                "wait_s": {"type": "integer"}, "attempts": {"type": "integer"},
+                "phone": {"type": "string"}, **_caller}},
+            "DeskState": {"type": "object", "properties": {
+                "server_time": {"type": "string", "format": "date-time"}, "me": _ref("Me"),
+                "waiting": {"type": "array", "items": _ref("Entry")},
+                "callbacks": {"type": "array", "items": _ref("Callback")},
+                "current": {"allOf": [_ref("Summary")], "nullable": True}}},
+        },
+    },
+    "security": [{"session": []}],
+}

@@ -1,0 +1,403 @@
+// The adviser desk: polls /api/desk, draws the waiting list, the caller summary and the current
+// call, and sends the adviser's actions to the same API. Text from the server is only ever set
+// with textContent (never innerHTML), so a transcript cannot inject markup.
+"use strict";
+
+(() => {
+  const CONFIG = JSON.parse(document.getElementById("desk-config").textContent);
+  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const DISPOSITIONS = CONFIG.dispositions;
+  const state = {
+    desk: null, receivedAt: 0, tab: "calls", selected: null, pinned: false,
+    summaries: new Map(), active: false, notesTimer: null, busy: false, disposition: null,
+  };
+  const $ = (id) => document.getElementById(id);
+
+  // -- small DOM builder ------------------------------------------------------------------
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else if (k === "class") el.className = v;
+      else el.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    const m = Math.floor(seconds / 60), s = seconds % 60;
+    return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, "0")}:${String(s).padStart(2, "0")}`
+      : `${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+  }
+  const sinceLoad = () => (Date.now() - state.receivedAt) / 1000;
+  const serverAge = (iso) => (Date.parse(state.desk.server_time) - Date.parse(iso)) / 1000 + sinceLoad();
+  const waitClass = (wait, sl) => (wait >= sl ? "late" : wait >= sl * 0.5 ? "soon" : "ok");
+  const dispositionLabel = (code) => (DISPOSITIONS.find((d) => d.code === code) || { label: code }).label;
+  const intentLabel = (intent) => (intent ? intent.replace(/_/g, " ") : "");
+
+  // -- talking to the API -----------------------------------------------------------------
+  async function api(method, path, body, poll) {
+    const headers = { "X-CSRFToken": CSRF, Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (poll) {
+      headers["X-Jobline-Poll"] = "1";
+      if (state.active) headers["X-Jobline-Active"] = "1";
+      state.active = false;
+    }
+    const resp = await fetch(path, { method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    if (resp.status === 401) { window.location = "/login?next=/desk"; throw new Error("signed out"); }
+    const data = await resp.json().catch(() => ({ error: `The server answered ${resp.status}.` }));
+    if (!resp.ok) throw new Error(data.error || `The server answered ${resp.status}.`);
+    return data;
+  }
+
+  function toast(message, kind) {
+    const t = $("toast");
+    t.textContent = message;
+    t.className = "toast " + (kind || "bad");
+    t.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { t.hidden = true; }, 6000);
+  }
+
+  async function act(method, path, body) {
+    if (state.busy) return null;
+    state.busy = true;
+    try {
+      const data = await api(method, path, body);
+      if (data && data.me && data.waiting) take(data);
+      return data;
+    } catch (e) {
+      toast(e.message);
+      poll();
+      return null;
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  async function poll() {
+    try {
+      take(await api("GET", "/api/desk", undefined, true));
+    } catch (e) {
+      if (e.message !== "signed out") $("status-since").textContent = "Connection lost – retrying…";
+    }
+  }
+
+  function take(desk) {
+    const hadCall = state.desk && state.desk.current;
+    state.desk = desk;
+    state.receivedAt = Date.now();
+    if (!desk.current && hadCall) state.disposition = null;
+    const ids = new Set(desk.waiting.map((r) => r.id));
+    if (!state.pinned || !ids.has(state.selected)) {
+      state.selected = desk.waiting.length ? desk.waiting[0].id : null;
+      state.pinned = false;
+    }
+    draw();
+  }
+
+  // -- drawing ----------------------------------------------------------------------------
+  function draw() {
+    const d = state.desk;
+    if (!d) return;
+    for (const b of document.querySelectorAll("button.status")) {
+      b.setAttribute("aria-pressed", String(b.dataset.status === d.me.status));
+    }
+    document.body.dataset.status = d.me.status;
+    $("count-calls").textContent = d.waiting.length;
+    $("count-callbacks").textContent = d.callbacks.length;
+    for (const tab of document.querySelectorAll("[role=tab]")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.tab === state.tab));
+    }
+    drawRows();
+    drawSummary();
+    tick();
+  }
+
+  function drawRows() {
+    const d = state.desk;
+    const rows = state.tab === "calls" ? d.waiting : d.callbacks;
+    const body = $("rows");
+    body.replaceChildren(...rows.map((r, i) => {
+      const selected = state.tab === "calls" && r.id === state.selected;
+      return h("tr", {
+        class: (selected ? "selected " : "") + (i === 0 && state.tab === "calls" ? "next" : ""),
+        "data-id": r.id, onclick: () => { if (state.tab === "calls") select(r.id, true); },
+      },
+        h("td", { class: "c-wait" }, h("span", { class: "wait", "data-since": r.enqueued_at || r.requested_at,
+          "data-sl": r.service_level_s || 60 }, clock(r.wait_s))),
+        h("td", {}, h("span", { class: "chip q-" + r.queue }, r.queue_label)),
+        h("td", { class: "lang" }, (r.language || "?").toUpperCase()),
+        h("td", { class: "who" }, nameLine(r)),
+        h("td", { class: "why" }, reasonLine(r)),
+        h("td", { class: "idn" }, r.id_number ? r.id_number.masked : "—"));
+    }));
+    $("empty").hidden = rows.length > 0;
+    $("empty").textContent = state.tab === "calls" ? "No one is waiting in your queues." : "No callbacks are due.";
+  }
+
+  function nameLine(r) {
+    const text = r.name && r.name.text;
+    return [text ? h("strong", {}, text) : h("span", { class: "muted" }, r.name ? "name recorded" : "no name given"),
+      h("span", { class: "sub" }, r.caller)];
+  }
+
+  function reasonLine(r) {
+    const intent = intentLabel(r.intent);
+    const text = r.reason && r.reason.text;
+    return [intent ? h("span", { class: "intent" }, intent) : null,
+      text ? h("span", { class: "sub quote" }, text) : (!intent ? h("span", { class: "muted" }, "—") : null)];
+  }
+
+  async function select(id, pinned) {
+    state.selected = id;
+    state.pinned = pinned;
+    drawRows();
+    drawSummary();
+  }
+
+  async function summaryOf(id) {
+    const cached = state.summaries.get(id);
+    if (cached && Date.now() - cached.at < 10000) return cached.data;
+    const data = await api("GET", `/api/entries/${id}`);
+    state.summaries.set(id, { at: Date.now(), data });
+    return data;
+  }
+
+  function drawSummary() {
+    const d = state.desk, pane = $("summary");
+    if (d.current) return drawCurrent(pane, d.current);
+    const row = d.waiting.find((r) => r.id === state.selected);
+    if (!row) {
+      pane.replaceChildren(h("div", { class: "idle" },
+        h("h2", {}, "No caller waiting"),
+        h("p", {}, d.me.status === "available" ? "You are available: new callers appear here at once."
+          : "Set yourself Available (Shift+A) to take calls.")));
+      pane.dataset.for = "";
+      return;
+    }
+    if (pane.dataset.for !== String(row.id)) {
+      pane.dataset.for = String(row.id);
+      pane.dataset.fullAt = "";
+      pane.replaceChildren(...summaryBlocks(row, null), answerBar(row));
+    }
+    summaryOf(row.id).then((full) => {
+      if (state.desk.current || state.selected !== row.id) return;
+      const at = String(state.summaries.get(row.id).at);
+      const audio = $("name-audio");
+      if (pane.dataset.fullAt === at || (audio && !audio.paused)) return; // don't cut the name off
+      pane.dataset.fullAt = at;
+      pane.replaceChildren(...summaryBlocks(full, full), answerBar(full));
+    }).catch(() => {});
+  }
+
+  function answerBar(row) {
+    const first = state.desk.waiting.length && state.desk.waiting[0].id === row.id;
+    return h("div", { class: "actions" },
+      h("button", { type: "button", class: "primary huge", id: "answer",
+        onclick: () => answer(first ? null : row.id) }, first ? "Answer next caller" : "Answer this caller",
+        h("kbd", {}, first ? "A" : "Enter")));
+  }
+
+  function summaryBlocks(r, full) {
+    const blocks = [
+      h("div", { class: "caller-head" },
+        h("div", {}, h("div", { class: "eyebrow" }, `${r.queue_label} · ${r.language_name || "language not chosen"}`),
+          h("h2", { class: "caller-name" }, (r.name && r.name.text) || "Name not transcribed")),
+        r.status === "waiting" ? h("div", { class: "big-wait" }, h("span", { class: "wait", "data-since": r.enqueued_at,
+          "data-sl": r.service_level_s }, clock(r.wait_s)), h("small", {}, "waiting")) : null),
+      h("dl", { class: "facts" },
+        h("dt", {}, "Name"), h("dd", {}, nameAudio(r)),
+        h("dt", {}, "ID number"), h("dd", {}, idNumber(r)),
+        h("dt", {}, "Reason"), h("dd", {}, intentLabel(r.intent) ? h("span", { class: "intent" }, intentLabel(r.intent)) : null,
+          r.reason && r.reason.text ? h("q", {}, r.reason.text) : h("span", { class: "muted" }, r.reason ? "recorded, not transcribed" : "not given")),
+        h("dt", {}, "Phone"), h("dd", {}, r.caller || "—")),
+    ];
+    if (full) {
+      blocks.push(h("h3", {}, "Path through the menus"),
+        full.path.length ? h("ol", { class: "path" }, full.path.map((p) => h("li", {}, p.key ? h("kbd", {}, p.key) : null, p.label)))
+          : h("p", { class: "muted" }, "No menu steps recorded."));
+      blocks.push(h("h3", {}, `Previous contacts (${full.history.length})`),
+        full.history.length ? h("ul", { class: "history" }, full.history.map((c) => h("li", {},
+          h("span", { class: "when" }, new Date(c.started_at).toLocaleString([], { dateStyle: "short", timeStyle: "short" })),
+          h("span", { class: "chip" }, c.disposition ? dispositionLabel(c.disposition) : (c.outcome || "no outcome").replace(/_/g, " ")),
+          c.adviser ? h("span", { class: "sub" }, c.adviser) : null,
+          c.same_number ? null : h("span", { class: "sub" }, "same ID, other number"),
+          c.notes ? h("div", { class: "sub quote" }, c.notes) : null)))
+          : h("p", { class: "muted" }, "First contact."));
+    }
+    return blocks;
+  }
+
+  function nameAudio(r) {
+    if (!r.name) return h("span", { class: "muted" }, "not given");
+    const parts = [];
+    if (r.name.audio) {
+      const audio = h("audio", { id: "name-audio", preload: "none", src: `/api/recordings/${r.name.recording_id}/audio` });
+      parts.push(audio, h("button", { type: "button", class: "play", onclick: () => playName() }, "▶ Play name", h("kbd", {}, "P")));
+    }
+    parts.push(r.name.text ? h("span", {}, r.name.text) : h("span", { class: "muted" }, "not transcribed"));
+    return parts;
+  }
+
+  function idNumber(r) {
+    if (!r.id_number) return h("span", { class: "muted" }, "not given");
+    const span = h("span", { class: "mono", id: "id-value" }, r.id_number.masked);
+    const canReveal = state.desk.me.role === "supervisor" || (state.desk.current && state.desk.current.id === r.id);
+    return [span, r.id_number.confirmed ? null : h("span", { class: "sub" }, " (not confirmed)"),
+      canReveal ? h("button", { type: "button", class: "link", onclick: async () => {
+        const data = await act("POST", `/api/entries/${r.id}/reveal-id`);
+        if (data) { span.textContent = data.id_number; setTimeout(() => { span.textContent = r.id_number.masked; }, 30000); }
+      } }, "Show full") : null];
+  }
+
+  function drawCurrent(pane, c) {
+    const key = `call-${c.id}-${c.status}-${c.ended_at ? "acw" : "talk"}`;
+    if (pane.dataset.for === key) return; // redraw only when the call changes state
+    pane.dataset.for = key;
+    const typed = $("notes") ? $("notes").value : null; // keep what the adviser is typing
+    const focused = document.activeElement && document.activeElement.id === "notes";
+    const notes = h("textarea", { id: "notes", rows: 4, placeholder: "What the caller needed, what you did (N)",
+      oninput: () => saveNotesSoon() });
+    notes.value = typed !== null ? typed : (c.notes || "");
+    state.disposition = state.disposition || c.disposition;
+    const dispo = h("div", { class: "dispositions", role: "radiogroup", "aria-label": "Disposition" },
+      DISPOSITIONS.map((d, i) => h("button", { type: "button", role: "radio", "data-code": d.code,
+        "aria-checked": String(state.disposition === d.code), onclick: () => choose(d.code) },
+      h("kbd", {}, String(i + 1)), d.label)));
+    const transfer = h("select", { id: "transfer", "aria-label": "Transfer to queue" },
+      h("option", { value: "" }, "Transfer to…"),
+      CONFIG.queues.filter((q) => q.name !== c.queue).map((q) => h("option", { value: q.name }, q.label)));
+    transfer.addEventListener("change", () => {
+      if (transfer.value && confirm(`Transfer this caller to ${transfer.selectedOptions[0].textContent}?`)) {
+        act("POST", `/api/calls/${c.id}/transfer`, { queue: transfer.value });
+      }
+      transfer.value = "";
+    });
+    const talking = !c.ended_at;
+    pane.replaceChildren(
+      h("div", { class: "oncall " + (talking ? "talking" : "acw") },
+        h("span", {}, talking ? (c.status === "connecting" ? "Connecting… your phone rings" : "On call") : "After-call work"),
+        h("span", { class: "timer", id: "call-timer", "data-since": talking ? (c.answered_at || c.enqueued_at) : c.ended_at }, "00:00")),
+      ...summaryBlocks(c, c),
+      h("label", { class: "notes-label", for: "notes" }, "Notes"), notes,
+      h("div", { class: "label" }, "Disposition"), dispo,
+      h("div", { class: "actions" },
+        talking ? h("button", { type: "button", onclick: () => act("POST", `/api/calls/${c.id}/end`) }, "End conversation", h("kbd", {}, "E")) : null,
+        talking ? transfer : null,
+        h("button", { type: "button", class: "primary huge", id: "done", onclick: () => done() }, "Done – available", h("kbd", {}, "D"))));
+    if (focused) notes.focus();
+  }
+
+  function choose(code) {
+    state.disposition = code;
+    for (const b of document.querySelectorAll(".dispositions button")) {
+      b.setAttribute("aria-checked", String(b.dataset.code === code));
+    }
+  }
+
+  function saveNotesSoon() {
+    clearTimeout(state.notesTimer);
+    const c = state.desk.current;
+    state.notesTimer = setTimeout(() => {
+      api("PUT", `/api/calls/${c.id}/notes`, { notes: $("notes").value }).catch((e) => toast(e.message));
+    }, 800);
+  }
+
+  async function done() {
+    const c = state.desk.current;
+    if (!c) return;
+    if (!state.disposition) { toast("Choose a disposition first (keys 1–9)."); return; }
+    clearTimeout(state.notesTimer);
+    const data = await act("POST", `/api/calls/${c.id}/wrap-up`, { disposition: state.disposition, notes: $("notes").value });
+    if (data) { state.disposition = null; toast("Saved. You are available.", "good"); }
+  }
+
+  async function answer(entryId) {
+    if (state.desk.current) { toast("Finish your current call first (Done)."); return; }
+    await act("POST", "/api/answer", entryId ? { entry_id: entryId } : {});
+  }
+
+  function playName() {
+    const audio = $("name-audio");
+    if (!audio) return;
+    if (audio.paused) audio.play().catch(() => toast("The name recording could not be played."));
+    else { audio.pause(); audio.currentTime = 0; }
+  }
+
+  // Ticking clocks between polls: the server's ages plus the time since the last answer.
+  function tick() {
+    if (!state.desk) return;
+    let longest = null;
+    for (const el of document.querySelectorAll("[data-since]")) {
+      const age = serverAge(el.dataset.since);
+      el.textContent = clock(age);
+      if (el.classList.contains("wait")) el.className = "wait " + waitClass(age, Number(el.dataset.sl));
+    }
+    for (const r of state.desk.waiting) {
+      const age = serverAge(r.enqueued_at);
+      if (longest === null || age > longest) longest = age;
+    }
+    $("longest").textContent = longest === null ? "–" : clock(longest);
+    const me = state.desk.me;
+    $("status-since").textContent = `for ${clock(serverAge(me.status_since))}`;
+  }
+
+  // -- keyboard ---------------------------------------------------------------------------
+  function move(step) {
+    const rows = state.desk.waiting;
+    if (!rows.length) return;
+    const i = Math.max(0, rows.findIndex((r) => r.id === state.selected));
+    const next = rows[Math.min(rows.length - 1, Math.max(0, i + step))];
+    select(next.id, true);
+    const tr = document.querySelector(`tr[data-id="${next.id}"]`);
+    if (tr) tr.scrollIntoView({ block: "nearest" });
+  }
+
+  const STATUS_KEYS = { A: "available", B: "break", W: "after_call", O: "offline" };
+  document.addEventListener("keydown", (e) => {
+    state.active = true;
+    const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(document.activeElement.tagName);
+    if (typing) {
+      if (e.key === "Escape") document.activeElement.blur();
+      if (e.key === "Enter" && e.ctrlKey) { e.preventDefault(); done(); }
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || !state.desk) return;
+    const c = state.desk.current;
+    if (e.shiftKey && STATUS_KEYS[e.key.toUpperCase()]) { setStatus(STATUS_KEYS[e.key.toUpperCase()]); e.preventDefault(); return; }
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    const handlers = {
+      a: () => answer(null), Enter: () => state.selected && answer(state.selected === (state.desk.waiting[0] || {}).id ? null : state.selected),
+      ArrowDown: () => move(1), j: () => move(1), ArrowUp: () => move(-1), k: () => move(-1),
+      p: playName, c: () => { state.tab = state.tab === "calls" ? "callbacks" : "calls"; draw(); },
+      "?": () => $("help").showModal(),
+      n: () => c && $("notes") && $("notes").focus(), e: () => c && !c.ended_at && act("POST", `/api/calls/${c.id}/end`),
+      t: () => c && $("transfer") && $("transfer").focus(), d: done,
+    };
+    if (c && /^[1-9]$/.test(key) && DISPOSITIONS[Number(key) - 1]) { choose(DISPOSITIONS[Number(key) - 1].code); e.preventDefault(); return; }
+    if (handlers[key]) { e.preventDefault(); handlers[key](); }
+  });
+  document.addEventListener("mousedown", () => { state.active = true; });
+
+  async function setStatus(status) {
+    const me = await act("PUT", "/api/me/status", { status });
+    if (me) { state.desk.me = me; draw(); }
+  }
+  for (const b of document.querySelectorAll("button.status")) b.addEventListener("click", () => setStatus(b.dataset.status));
+  for (const tab of document.querySelectorAll("[role=tab]")) {
+    tab.addEventListener("click", () => { state.tab = tab.dataset.tab; draw(); });
+  }
+
+  poll();
+  setInterval(poll, CONFIG.pollMs);
+  setInterval(tick, 1000);
+})();

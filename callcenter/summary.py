@@ -1,0 +1,191 @@
+"""The caller summary an adviser reads before answering: name (audio + transcript), masked ID,
+reason and intent, the path through the menus, and previous contacts with their dispositions.
+
+Rows for the waiting list are built in batches (three queries for any number of entries); the
+full summary of one call adds the path and the history. Phone numbers are always masked here
+(no desk role dials by hand), ID numbers too; revealing an ID is a separate, audited request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from config.flow import Flow
+from db.models import Call, Callback, CallEvent, Capture, QueueEntry, Recording, User
+from db.personal import mask_id, mask_phone
+
+ID_FIELD = "id_number"
+SPOKEN_KINDS = ("name", "reason")
+# Capture statuses that hold a number the caller typed (unconfirmed: typed, not read back).
+ID_HELD = {"captured": True, "confirming": False, "unconfirmed": False}
+HISTORY_LIMIT = 5
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.isoformat().replace("+00:00", "Z") if at else None
+
+
+def _recording(rec: Recording | None) -> dict[str, Any] | None:
+    if rec is None:
+        return None
+    return {"recording_id": rec.id, "audio": bool(rec.audio_path), "text": rec.text or None,
+            "status": rec.status, "intent": rec.intent}
+
+
+def _details(s: Session, call_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Per call: the latest name and reason recordings and the latest ID capture."""
+    found: dict[int, dict[str, Any]] = {cid: {} for cid in call_ids}
+    if not call_ids:
+        return found
+    for rec in s.scalars(select(Recording).where(Recording.call_id.in_(call_ids),
+                                                 Recording.kind.in_(SPOKEN_KINDS))
+                         .order_by(Recording.id)):
+        found[rec.call_id][rec.kind] = rec
+    for cap in s.scalars(select(Capture).where(Capture.call_id.in_(call_ids), Capture.field == ID_FIELD)
+                         .order_by(Capture.id)):
+        found[cap.call_id]["id"] = cap
+    return found
+
+
+def _id_shown(cap: Capture | None) -> dict[str, Any] | None:
+    if cap is None or not cap.value or cap.status not in ID_HELD:
+        return None
+    return {"masked": mask_id(cap.value), "confirmed": ID_HELD[cap.status]}
+
+
+def _row(flow: Flow, call: Call, details: dict[str, Any], now: datetime) -> dict[str, Any]:
+    reason = details.get("reason")
+    lang = flow.language(call.language) if call.language else None
+    return {
+        "call_id": call.id,
+        "language": call.language,
+        "language_name": lang.name if lang else None,
+        "caller": mask_phone(call.caller.phone) if call.caller else "",
+        "name": _recording(details.get("name")),
+        "id_number": _id_shown(details.get("id")),
+        "reason": _recording(reason),
+        "reason_code": call.reason,
+        "started_at": iso(call.started_at),
+        "in_call_s": max(0, int((now - call.started_at).total_seconds())),
+    }
+
+
+def entry_row(flow: Flow, entry: QueueEntry, details: dict[str, Any], now: datetime) -> dict[str, Any]:
+    queue = flow.queues.get(entry.queue)
+    since = entry.enqueued_at
+    return {
+        "id": entry.id,
+        "status": entry.status,
+        "queue": entry.queue,
+        "queue_label": queue.label["en"] if queue else entry.queue,
+        "service_level_s": queue.service_level_s if queue else 60,
+        "priority": entry.priority,
+        "intent": entry.intent or (details.get("reason").intent if details.get("reason") else None),
+        "enqueued_at": iso(since),
+        "wait_s": max(0, int((now - since).total_seconds())),
+        "answered_at": iso(entry.answered_at),
+        "ended_at": iso(entry.ended_at),
+        "transferred": entry.transferred_from_id is not None,
+        "notes": entry.notes,
+        "disposition": entry.disposition,
+        **_row(flow, entry.call, details, now),
+    }
+
+
+def waiting_rows(
+    s: Session, flow: Flow, entries: Sequence[QueueEntry], now: datetime
+) -> list[dict[str, Any]]:
+    details = _details(s, [e.call_id for e in entries])
+    return [entry_row(flow, e, details[e.call_id], now) for e in entries]
+
+
+def callback_rows(
+    s: Session, flow: Flow, callbacks: Sequence[Callback], now: datetime
+) -> list[dict[str, Any]]:
+    details = _details(s, [c.call_id for c in callbacks])
+    rows = []
+    for cb in callbacks:
+        queue = flow.queues.get(cb.queue)
+        rows.append({
+            "id": cb.id, "status": cb.status, "queue": cb.queue,
+            "queue_label": queue.label["en"] if queue else cb.queue,
+            "requested_at": iso(cb.requested_at),
+            "wait_s": max(0, int((now - cb.requested_at).total_seconds())),
+            "attempts": cb.attempts, "phone": mask_phone(cb.phone),
+            **_row(flow, cb.call, details[cb.call_id], now),
+        })
+    return rows
+
+
+def menu_path(flow: Flow, events: Sequence[CallEvent]) -> list[dict[str, str | None]]:
+    """The caller's way through the menus as steps: the first menu, then each key and where it led."""
+    named = {key: name for name, key in flow.keys.items()}
+    steps: list[dict[str, str | None]] = []
+    for ev in events:
+        if ev.kind == "enter" and not steps and ev.node:
+            steps.append({"key": None, "label": ev.node.replace("_", " ").capitalize()})
+        elif ev.kind == "key" and ev.node and ev.detail:
+            node = flow.nodes.get(ev.node)
+            option = node.options.get(ev.detail) if node else None
+            if option is not None:
+                steps.append({"key": option.key, "label": option.label.get("en", option.next)})
+            elif ev.detail in flow.keys:  # the engine logs reserved keys by name
+                steps.append({"key": flow.keys[ev.detail], "label": ev.detail})
+            elif ev.detail in named:
+                steps.append({"key": ev.detail, "label": named[ev.detail]})
+        elif ev.kind == "adviser" and ev.detail:
+            queue = flow.queues.get(ev.detail)
+            steps.append({"key": None, "label": "Queue: " + (queue.label["en"] if queue else ev.detail)})
+    return steps
+
+
+def history(s: Session, call: Call, id_value: str | None) -> list[dict[str, Any]]:
+    """Earlier calls from the same number or with the same ID number, newest first."""
+    same = []
+    if call.caller_id is not None:
+        same.append(Call.caller_id == call.caller_id)
+    if id_value:
+        same.append(Call.id.in_(select(Capture.call_id).where(Capture.field == ID_FIELD,
+                                                              Capture.value == id_value)))
+    if not same:
+        return []
+    calls = s.scalars(select(Call).where(or_(*same), Call.id != call.id, Call.started_at <= call.started_at)
+                      .order_by(Call.started_at.desc()).limit(HISTORY_LIMIT)).all()
+    if not calls:
+        return []
+    legs: dict[int, QueueEntry] = {}
+    for leg in s.scalars(select(QueueEntry).where(QueueEntry.call_id.in_([c.id for c in calls]))
+                         .order_by(QueueEntry.id)):
+        legs[leg.call_id] = leg  # the last leg carries the final disposition
+    agents = {u.id: u.name for u in s.scalars(select(User).where(
+        User.id.in_([leg.agent_id for leg in legs.values() if leg.agent_id])))}
+    out = []
+    for c in calls:
+        leg = legs.get(c.id)
+        out.append({
+            "call_id": c.id, "started_at": iso(c.started_at), "outcome": c.outcome,
+            "queue": leg.queue if leg else c.queue,
+            "disposition": leg.disposition if leg else None,
+            "notes": (leg.notes or "")[:300] if leg else "",
+            "adviser": agents.get(leg.agent_id) if leg and leg.agent_id else None,
+            "same_number": c.caller_id == call.caller_id and call.caller_id is not None,
+        })
+    return out
+
+
+def full_summary(s: Session, flow: Flow, entry: QueueEntry, now: datetime) -> dict[str, Any]:
+    """Everything about one waiting (or connected) call, for the summary panel."""
+    details = _details(s, [entry.call_id])[entry.call_id]
+    row = entry_row(flow, entry, details, now)
+    events = s.scalars(select(CallEvent).where(CallEvent.call_id == entry.call_id,
+                                               CallEvent.kind.in_(("enter", "key", "adviser")))
+                       .order_by(CallEvent.id)).all()
+    row["path"] = menu_path(flow, events)
+    cap = details.get("id")
+    row["history"] = history(s, entry.call, cap.value if cap and cap.status in ID_HELD else None)
+    return row

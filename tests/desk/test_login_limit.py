@@ -1,0 +1,63 @@
+"""Failed sign-ins are limited per username and address, across every web process (Redis)."""
+
+from __future__ import annotations
+
+import re
+from http.cookiejar import CookieJar
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, Request, build_opener
+
+from tests.conftest import ACCOUNT, TOKEN
+from tests.desk.conftest import PASSWORD, csrf_from, sign_in
+from tests.desk.live import serve
+
+
+def test_eleventh_failed_sign_in_is_refused_with_when_to_retry(app, accounts):
+    client = app.test_client()
+    for _ in range(10):
+        assert sign_in(client, "agent1", "wrong-password").status_code == 401
+    response = sign_in(client, "agent1", "wrong-password")
+    assert response.status_code == 429
+    text = response.get_data(as_text=True)
+    assert "Too many failed sign-ins" in text and "Try again after" in text and "UTC" in text
+    # Even the right password waits: the limit is on the door, not on the guess.
+    assert sign_in(client, "agent1").status_code == 429
+    # Another username from the same address is not locked out.
+    assert sign_in(client, "supervisor1").status_code == 302
+
+
+def test_successful_sign_ins_do_not_count(app, accounts):
+    client = app.test_client()
+    for _ in range(12):
+        assert sign_in(client, "agent1").status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_from(client, "/desk")})
+
+
+class Browser:
+    """A cookie-keeping HTTP client for a live server."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+
+    def sign_in(self, username: str, password: str) -> int:
+        html = self.opener.open(self.base + "/login").read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        data = urlencode({"username": username, "password": password, "csrf_token": token}).encode()
+        try:
+            with self.opener.open(Request(self.base + "/login", data=data)) as resp:
+                return resp.status
+        except HTTPError as e:
+            return e.code
+
+
+def test_the_limit_holds_across_two_processes(app, accounts, database_url, redis_url):
+    config = {"ENV_NAME": "production", "SECRET_KEY": "live-test-secret", "DATABASE_URL": database_url,
+              "REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT}
+    with serve(config) as first, serve(config) as second:
+        a, b = Browser(first), Browser(second)
+        statuses = [(a if i % 2 else b).sign_in("agent1", "wrong-password") for i in range(10)]
+        assert statuses == [401] * 10
+        assert a.sign_in("agent1", "wrong-password") == 429
+        assert b.sign_in("agent1", PASSWORD) == 429
