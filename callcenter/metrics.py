@@ -1,0 +1,174 @@
+"""What every report shares: the filters, the period rule, SQL that runs on SQLite and PostgreSQL.
+
+METRICS.md: a call belongs to the period (PES time zone) in which it *started*. Queue legs,
+captures and recordings carry their own timestamps, and joining every one of them to `calls`
+to read `started_at` costs a lookup per row. Those timestamps all fall inside the call, and no
+call lasts longer than MAX_CALL (Twilio's hard limit on a call is 24 h), so a row stamped at
+least MAX_CALL after the period start and before its end certainly belongs to it; only rows
+near the edges are checked against their call. A 30-day report then reads one index range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Float, String, and_, exists, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from db.models import Call
+
+MAX_CALL = timedelta(hours=24)
+DASH = "—"  # a rate whose denominator is zero: shown, never divided
+
+
+class BadFilter(ValueError):
+    """A filter value that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    first_day: date  # local dates, inclusive, in the PES time zone
+    last_day: date
+    tz: ZoneInfo
+    queue: str | None = None
+    language: str | None = None
+    agent_id: int | None = None
+    intent: str | None = None
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time(), self.tz).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last_day + timedelta(days=1), time(), self.tz).astimezone(UTC)
+
+    def as_query(self) -> dict[str, str]:
+        out = {"from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
+        for key in ("queue", "language", "agent_id", "intent"):
+            if getattr(self, key) is not None:
+                out[key] = str(getattr(self, key))
+        return out
+
+
+def parse_filters(args: Mapping[str, str], tz_name: str, today: date) -> Filters:
+    """Filters from query arguments (from/to as YYYY-MM-DD local dates; default today)."""
+    try:
+        first = date.fromisoformat(args.get("from") or today.isoformat())
+        last = date.fromisoformat(args.get("to") or first.isoformat())
+    except ValueError:
+        raise BadFilter("from/to must be dates written YYYY-MM-DD") from None
+    if last < first:
+        raise BadFilter("'to' is before 'from'")
+    if (last - first).days > 400:
+        raise BadFilter("a report covers at most 400 days")
+    agent = args.get("agent") or args.get("agent_id")
+    if agent and not agent.isdigit():
+        raise BadFilter("agent must be an adviser id")
+    return Filters(first, last, ZoneInfo(tz_name), queue=args.get("queue") or None,
+                   language=args.get("language") or None, agent_id=int(agent) if agent else None,
+                   intent=args.get("intent") or None)
+
+
+def local_today(tz_name: str, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(tz_name)).date()
+
+
+# -- SQL that compiles on both databases -----------------------------------------------------
+
+class seconds_between(FunctionElement):  # noqa: N801 - reads like the SQL function it is
+    """Seconds from `b` to `a` (a - b)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    a, b = list(element.clauses)
+    return f"((julianday({compiler.process(a, **kw)}) - julianday({compiler.process(b, **kw)})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_pg(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    a, b = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM ({compiler.process(a, **kw)} - {compiler.process(b, **kw)}))"
+
+
+class utc_hour(FunctionElement):  # noqa: N801
+    """'YYYY-MM-DD HH' of a timestamp in UTC: the bucket charts group by.
+
+    Buckets are UTC hours, turned into local hours in Python (720 rows for 30 days), because
+    SQLite has no time zones. Right for zones whose offset is whole hours, as the PES's is.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "utc_hour"
+
+
+@compiles(utc_hour, "sqlite")
+def _hour_sqlite(element: utc_hour, compiler: Any, **kw: Any) -> str:
+    (col,) = list(element.clauses)
+    return f"substr({compiler.process(col, **kw)}, 1, 13)"
+
+
+@compiles(utc_hour, "postgresql")
+def _hour_pg(element: utc_hour, compiler: Any, **kw: Any) -> str:
+    (col,) = list(element.clauses)
+    return f"to_char({compiler.process(col, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
+
+
+def bucket_time(key: str) -> datetime:
+    return datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC)
+
+
+def in_period(stamp: Any, call_id: Any, f: Filters) -> ColumnElement[bool]:
+    """Rows (stamped during their call) whose call started inside the period; see the module doc."""
+    start, end = f.start, f.end
+    call_in = exists().where(Call.id == call_id, Call.started_at >= start, Call.started_at < end)
+    return and_(stamp >= start, stamp < end + MAX_CALL,
+                or_(and_(stamp >= start + MAX_CALL, stamp < end), call_in))
+
+
+def calls_in_period(f: Filters) -> ColumnElement[bool]:
+    clauses = [Call.started_at >= f.start, Call.started_at < f.end]
+    if f.language:
+        clauses.append(Call.language == f.language)
+    if f.intent:
+        clauses.append(Call.reason == f.intent)
+    return and_(*clauses)
+
+
+# -- turning sums into figures ----------------------------------------------------------------
+
+def rate(part: float | None, whole: float | None) -> float | None:
+    """part ÷ whole × 100, rounded to 0.1; None (shown as —) when the denominator is zero."""
+    if not whole:
+        return None
+    return round(100.0 * (part or 0) / whole, 1)
+
+
+def mean(total: float | None, count: float | None) -> float | None:
+    if not count:
+        return None
+    return round((total or 0) / count, 1)
+
+
+def shown(value: float | int | None, unit: str = "") -> str:
+    """How a figure reads on screen and in CSV: '—' for no denominator."""
+    if value is None:
+        return DASH
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "s":
+        return f"{value:.0f} s"
+    return f"{value:,}" if isinstance(value, int) else f"{value}"
+

@@ -1,0 +1,131 @@
+"""The queue report (METRICS.md, queue metrics): one GROUP BY over queue legs, by queue and hour.
+
+The database returns sums and counts per (queue, UTC hour), a few thousand rows at most; the
+totals, the per-queue lines and the charts (hour of day, day, weekday x hour) are all folded
+from those rows, so every view of the period agrees with the others to the call.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from callcenter.metrics import Filters, bucket_time, in_period, mean, rate, seconds_between, utc_hour
+from config.flow import Flow
+from db.models import QueueEntry
+
+DEFAULT_SERVICE_LEVEL_S = 60
+COUNTS = ("offered", "answered", "abandoned", "short_abandons", "callbacks", "voicemails",
+          "transferred_out", "met", "wait_sum", "abandon_sum")
+# key -> (label, unit, formula): shown beside each figure on screen, in the CSV and the API.
+QUEUE_FIGURES: dict[str, tuple[str, str, str]] = {
+    "offered": ("Offered", "", "calls that joined the queue (a transferred call's new leg counts in "
+                "the queue it was moved to)"),
+    "answered": ("Answered", "", "legs connected to an adviser (answered_at set)"),
+    "abandoned": ("Abandoned", "", "caller hung up while waiting, later than SHORT_ABANDON_S after "
+                  "joining; callbacks and IVR hang-ups are not abandons"),
+    "short_abandons": ("Short abandons", "", "caller hung up within SHORT_ABANDON_S of joining"),
+    "callbacks": ("Callbacks", "", "caller left the queue by asking for a callback"),
+    "voicemails": ("Voicemails", "", "caller left the queue by leaving a voicemail"),
+    "transferred_out": ("Transferred out", "", "answered legs an adviser moved to another queue"),
+    "service_level": ("Service level", "%", "(answered within T s + callbacks requested within T s) "
+                      "÷ (offered − short abandons) × 100; T = the queue's service_level_s; "
+                      "a callback chosen within T counts as met"),
+    "abandonment_rate": ("Abandonment rate", "%", "abandoned ÷ (offered − short abandons) × 100"),
+    "asa_s": ("ASA", "s", "mean of (answered_at − enqueued_at) over answered legs"),
+    "avg_abandon_s": ("Average abandon time", "s", "mean of (left_at − enqueued_at) over abandoned legs"),
+}
+
+
+@dataclass
+class Sums:
+    """Counts and second-sums for one group; `figures()` turns them into METRICS.md figures."""
+
+    values: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0.0))
+
+    def add(self, row: Any) -> None:
+        for key in COUNTS:
+            self.values[key] += getattr(row, key) or 0
+
+    def figures(self) -> dict[str, Any]:
+        v = self.values
+        served = v["offered"] - v["short_abandons"]
+        out: dict[str, Any] = {k: int(v[k]) for k in COUNTS[:7]}
+        out.update(service_level=rate(v["met"], served), abandonment_rate=rate(v["abandoned"], served),
+                   asa_s=mean(v["wait_sum"], v["answered"]),
+                   avg_abandon_s=mean(v["abandon_sum"], v["abandoned"]))
+        return out
+
+
+def leg_rows(s: Session, f: Filters, flow: Flow) -> list[Any]:
+    """Sums per (queue, UTC hour of joining) over the legs of calls started in the period."""
+    q = QueueEntry
+    target = case({name: qq.service_level_s for name, qq in flow.queues.items()}, value=q.queue,
+                  else_=DEFAULT_SERVICE_LEVEL_S) if flow.queues else DEFAULT_SERVICE_LEVEL_S
+    wait = seconds_between(q.answered_at, q.enqueued_at)
+    left = seconds_between(q.left_at, q.enqueued_at)
+
+    def count(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    stmt = select(
+        q.queue, utc_hour(q.enqueued_at).label("hour"),
+        func.count().label("offered"),
+        func.count(q.answered_at).label("answered"),
+        count(q.outcome == "abandoned").label("abandoned"),
+        count(q.outcome == "short_abandon").label("short_abandons"),
+        count(q.outcome == "callback").label("callbacks"),
+        count(q.outcome == "voicemail").label("voicemails"),
+        count(q.outcome == "transferred").label("transferred_out"),
+        # "within T s" is inclusive; SQLite's julianday keeps milliseconds, so allow one of float error.
+        count(and_(q.answered_at.is_not(None), wait <= target + 0.001)
+              | and_(q.outcome == "callback", left <= target + 0.001)).label("met"),
+        func.sum(wait).label("wait_sum"),
+        func.sum(case((q.outcome == "abandoned", left))).label("abandon_sum"),
+    ).where(in_period(q.enqueued_at, q.call_id, f)).group_by(q.queue, "hour")
+    for col, value in ((q.queue, f.queue), (q.language, f.language), (q.intent, f.intent),
+                       (q.agent_id, f.agent_id)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    return list(s.execute(stmt))
+
+
+def queue_report(s: Session, f: Filters, flow: Flow) -> dict[str, Any]:
+    """Per queue and overall figures, plus the series the charts draw."""
+    rows = leg_rows(s, f, flow)
+    total, per_queue = Sums(), defaultdict(Sums)
+    by_hour, by_day = defaultdict(Sums), defaultdict(Sums)
+    heat = [[0] * 24 for _ in range(7)]
+    for row in rows:
+        total.add(row)
+        per_queue[row.queue].add(row)
+        local = bucket_time(row.hour).astimezone(f.tz)
+        by_hour[local.hour].add(row)
+        by_day[local.date()].add(row)
+        heat[local.weekday()][local.hour] += int(row.offered)
+    names = sorted(set(flow.queues) | set(per_queue), key=lambda n: (n not in flow.queues, n))
+    if f.queue:
+        names = [f.queue]
+    days = [f.first_day.fromordinal(d) for d in range(f.first_day.toordinal(), f.last_day.toordinal() + 1)]
+    return {
+        "total": total.figures(),
+        "queues": {n: {**per_queue[n].figures(), "service_level_s": _target(flow, n)} for n in names},
+        "by_hour": [{"hour": h, **by_hour[h].figures()} for h in range(24)],
+        "by_day": [{"day": d.isoformat(), **by_day[d].figures()} for d in days if _within(d, days)],
+        "heatmap": heat,
+        "formulas": {k: v[2] for k, v in QUEUE_FIGURES.items()},
+    }
+
+
+def _within(d: date, days: list[date]) -> bool:
+    return len(days) <= 62  # a year of daily bars reads as noise; the table carries long periods
+
+
+def _target(flow: Flow, name: str) -> int:
+    queue = flow.queues.get(name)
+    return queue.service_level_s if queue else DEFAULT_SERVICE_LEVEL_S

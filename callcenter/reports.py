@@ -1,0 +1,194 @@
+"""Historical reports for supervisors: queues, advisers, IVR (pages, CSV) and GET /api/stats.
+
+Every page takes the same filters (?from=&to= as local dates in the PES time zone, queue,
+language, agent, intent); the figures come from queue_metrics / agent_metrics / ivr_metrics,
+which aggregate in SQL, and each figure is shown with the formula it used (METRICS.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from sqlalchemy import select
+
+from callcenter import charts
+from callcenter.access import error_json, nav, role_required
+from callcenter.accounts import clock
+from callcenter.agent_metrics import AGENT_FIGURES, agent_report
+from callcenter.exports import calls_csv, report_csv
+from callcenter.ivr_metrics import IVR_FIGURES, ivr_report
+from callcenter.metrics import BadFilter, Filters, local_today, parse_filters, shown
+from callcenter.queue_metrics import QUEUE_FIGURES, queue_report
+from config.flow import Flow
+from db import session as db
+from db.models import User
+
+bp = Blueprint("reports", __name__)
+SUPERVISORS = ("supervisor", "admin")
+PARTS = ("queue", "ivr", "advisers")
+
+
+def _flow() -> Flow:
+    return current_app.extensions["jobline.flow"]
+
+
+def _now() -> datetime:
+    return clock(current_app.config)
+
+
+def _filters() -> Filters:
+    flow = _flow()
+    return parse_filters(request.args, flow.hours.timezone, local_today(flow.hours.timezone, _now()))
+
+
+def _choices(flow: Flow) -> dict[str, Any]:
+    agents = db.current().execute(select(User.id, User.name).where(User.role == "agent")
+                                  .order_by(User.name)).all()
+    return {"queues": list(flow.queues), "languages": [(lang.code, lang.name) for lang in flow.languages],
+            "agents": agents}
+
+
+def _page(template: str, report: str, f: Filters, data: dict[str, Any], figures: dict[str, Any]) -> str:
+    flow = _flow()
+    return render_template(template, report=report, f=f, data=data, figures=figures, shown=shown,
+                           charts=charts, choices=_choices(flow), query=f.as_query(),
+                           timezone=flow.hours.timezone)
+
+
+@bp.errorhandler(BadFilter)
+def _bad_filter(e: BadFilter) -> Any:
+    if request.path.startswith("/api/"):
+        return error_json(400, f"{e}.")
+    return render_template("error.html", code=400, message=f"{e}. Correct the filter and try again."), 400
+
+
+@bp.get("/reports")
+@nav("Reports", 40)
+@role_required(*SUPERVISORS)
+def queues() -> str:
+    f = _filters()
+    return _page("reports_queues.html", "queues", f, queue_report(db.current(), f, _flow()), QUEUE_FIGURES)
+
+
+@bp.get("/reports/advisers")
+@role_required(*SUPERVISORS)
+def advisers() -> str:
+    f = _filters()
+    return _page("reports_advisers.html", "advisers", f, agent_report(db.current(), f, _now()), AGENT_FIGURES)
+
+
+@bp.get("/reports/ivr")
+@role_required(*SUPERVISORS)
+def ivr() -> str:
+    f = _filters()
+    return _page("reports_ivr.html", "ivr", f, ivr_report(db.current(), f), IVR_FIGURES)
+
+
+@bp.get("/reports/<any(queues, advisers, ivr):report>.csv")
+@role_required(*SUPERVISORS)
+def report_download(report: str) -> Response:
+    f, s = _filters(), db.current()
+    if report == "queues":
+        data = queue_report(s, f, _flow())
+    elif report == "advisers":
+        data = agent_report(s, f, _now())
+    else:
+        data = ivr_report(s, f)
+    return report_csv(report, f, data)
+
+
+@bp.get("/reports/calls.csv")
+@role_required(*SUPERVISORS)
+def calls_download() -> Response:
+    """Call detail records, streamed; phone and ID numbers masked unless the reader is an admin."""
+    from flask_login import current_user
+
+    return calls_csv(_filters(), full_numbers=current_user.role == "admin")
+
+
+def stats(s: Any, f: Filters, flow: Flow, now: datetime, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
+    """The figures of /api/stats (keys as in METRICS.md; a rate with nothing to divide is null)."""
+    out: dict[str, Any] = {"from": f.first_day.isoformat(), "to": f.last_day.isoformat(),
+                           "timezone": flow.hours.timezone, "queue": f.queue, "formulas": {}}
+    if "queue" in parts:
+        q = queue_report(s, f, flow)
+        out.update(q["total"])
+        out["queues"] = q["queues"]
+        out["formulas"].update(q["formulas"])
+    if "ivr" in parts:
+        out["ivr"] = ivr_report(s, f)["total"]
+        out["formulas"].update({k: v[2] for k, v in IVR_FIGURES.items()})
+    if "advisers" in parts:
+        out["advisers"] = agent_report(s, f, now)["total"]
+        out["formulas"].update({k: v[2] for k, v in AGENT_FIGURES.items()})
+    return out
+
+
+@bp.get("/api/stats")
+@role_required(*SUPERVISORS)
+def api_stats() -> Any:
+    parts = tuple(p for p in (request.args.get("parts") or ",".join(PARTS)).split(",") if p)
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        return error_json(400, f"parts: {', '.join(sorted(unknown))} unknown; use {', '.join(PARTS)}.")
+    return jsonify(stats(db.current(), _filters(), _flow(), _now(), parts))
+
+
+_RATE = {"type": ["number", "null"], "description": "percent, 0-100, one decimal; null when the "
+                                                     "denominator is zero"}
+_SECONDS = {"type": ["number", "null"], "description": "seconds, one decimal; null when nothing to average"}
+_COUNT = {"type": "integer"}
+_QUEUE_FIGURES = {
+    "type": "object",
+    "properties": {"offered": _COUNT, "answered": _COUNT, "abandoned": _COUNT, "short_abandons": _COUNT,
+                   "callbacks": _COUNT, "voicemails": _COUNT, "transferred_out": _COUNT,
+                   "service_level": _RATE, "abandonment_rate": _RATE, "asa_s": _SECONDS,
+                   "avg_abandon_s": _SECONDS},
+}
+# Merged into the API spec by callcenter/openapi.py (helper B owns it).
+STATS_OPENAPI: dict[str, Any] = {
+    "paths": {"/api/stats": {"get": {
+        "summary": "Contact-centre figures for a period (METRICS.md definitions)",
+        "description": "Calls belong to the period in which they started, in the PES time zone. "
+                       "For supervisors and admins. `formulas` gives the formula of every figure.",
+        "parameters": [
+            {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+             "description": "first local day (YYYY-MM-DD), default today"},
+            {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+             "description": "last local day, inclusive, default `from`"},
+            {"name": "queue", "in": "query", "schema": {"type": "string"}},
+            {"name": "language", "in": "query", "schema": {"type": "string"}},
+            {"name": "agent", "in": "query", "schema": {"type": "integer"}},
+            {"name": "intent", "in": "query", "schema": {"type": "string"}},
+            {"name": "parts", "in": "query", "schema": {"type": "string", "example": "queue,ivr,advisers"},
+             "description": "which groups of figures to compute (default all)"},
+        ],
+        "responses": {
+            "200": {"description": "figures", "content": {"application/json": {"schema": {
+                "allOf": [_QUEUE_FIGURES, {"type": "object", "properties": {
+                    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                    "timezone": {"type": "string"}, "queue": {"type": ["string", "null"]},
+                    "queues": {"type": "object", "additionalProperties": _QUEUE_FIGURES},
+                    "ivr": {"type": "object", "properties": {
+                        "calls": _COUNT, "containment": _RATE, "true_containment": _RATE,
+                        "ivr_hangup_rate": _RATE, "transcription_success": _RATE}},
+                    "advisers": {"type": "object", "properties": {
+                        "handled": _COUNT, "aht_s": _SECONDS, "occupancy": _RATE, "transfers_out": _COUNT,
+                        "callbacks_completed": _COUNT}},
+                    "formulas": {"type": "object", "additionalProperties": {"type": "string"}}}}]}}}},
+            "400": {"description": "a filter is wrong; `error` says which"},
+            "401": {"description": "not signed in"},
+            "403": {"description": "not a supervisor or admin"},
+        },
+    }}},
+}
+
+
+def init_app(app: Any) -> None:
+    """Register the reports and the wallboard (called from callcenter.init_app)."""
+    from callcenter.wallboard import bp as wallboard_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(wallboard_bp)
