@@ -1,0 +1,170 @@
+"""Webhook throughput and latency for whole calls, against a bare-Flask baseline, same run.
+
+A call = voice -> language (1) -> main menu (2: benefits) -> benefits menu (1: payment dates,
+an information message) -> final status callback; every request signed, every step persisted.
+Both servers: gunicorn, 2 sync workers, on 127.0.0.1; 20 concurrent callers; runs interleaved
+(baseline, Jobline, baseline, Jobline, ...) and the medians reported. Also the RSS of the web
+workers after 10,000 calls.
+
+    .venv/bin/python bench/bench_webhooks.py [--calls 1500] [--rounds 3] [--db sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.request import urlopen
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.load import Result, run, signed_request  # noqa: E402
+from db.migrate import upgrade  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-token-" + "0" * 20
+HOST = "127.0.0.1"
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{HOST}:{port}",
+         "--log-level", "warning", target], cwd=ROOT, env=env)
+    for _ in range(200):
+        try:
+            with socket.create_connection((HOST, port), timeout=0.2):
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{target} did not start")
+
+
+def worker_pids(master: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(stat.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def make_calls(port: int, n: int) -> list[list[bytes]]:
+    calls = []
+    for _ in range(n):
+        sid = "CA" + uuid.uuid4().hex
+        base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": f"+4477009{uuid.uuid4().int % 10**5:05d}",
+                "To": "+18005550100", "CallStatus": "in-progress", "Direction": "inbound"}
+        steps = [("/ivr/voice", {}), ("/ivr/language?attempt=0", {"Digits": "1"}),
+                 ("/ivr/node/main/input?attempt=0", {"Digits": "2"}),
+                 ("/ivr/node/benefits/input?attempt=0", {"Digits": "1"}),
+                 ("/ivr/status", {"CallStatus": "completed", "CallDuration": "75"})]
+        calls.append([signed_request(HOST, port, path, {**base, **extra}, TOKEN) for path, extra in steps])
+    return calls
+
+
+def database(kind: str, tmp: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / 'bench.db'}"
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS jobline_bench_webhooks WITH (FORCE)")
+        conn.execute("CREATE DATABASE jobline_bench_webhooks")
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/jobline_bench_webhooks"
+
+
+def summary(name: str, results: list[Result]) -> dict[str, float]:
+    return {
+        "rps": statistics.median(r.rps for r in results),
+        "p50": statistics.median(r.percentile(50) for r in results),
+        "p99": statistics.median(r.percentile(99) for r in results),
+        "errors": sum(r.errors for r in results),
+        "requests": sum(r.requests for r in results),
+    }
+
+
+def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="jobline-bench-"))
+    url = database(kind, tmp)
+    upgrade(url)
+    env = dict(os.environ, JOBLINE_ENV="production", TWILIO_AUTH_TOKEN=TOKEN,
+               TWILIO_ACCOUNT_SID="AC" + "0" * 32, SECRET_KEY="bench", DATABASE_URL=url,
+               REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"), JOBLINE_INSTANCE=str(tmp))
+    base_proc, base_port = start_gunicorn("bench.baseline_app:app", env)
+    app_proc, app_port = start_gunicorn("run:create_app()", env)
+    try:
+        run(HOST, app_port, make_calls(app_port, 100), concurrency)  # warm-up (imports, pools)
+        run(HOST, base_port, make_calls(base_port, 100), concurrency)
+        baseline, jobline = [], []
+        for _ in range(rounds):
+            baseline.append(run(HOST, base_port, make_calls(base_port, calls), concurrency))
+            jobline.append(run(HOST, app_port, make_calls(app_port, calls), concurrency))
+        b, j = summary("baseline", baseline), summary("jobline", jobline)
+        print(f"\n## {kind}: {calls} calls x {rounds} rounds ({calls * 5} requests a round), "
+              f"{concurrency} concurrent callers, gunicorn 2 sync workers")
+        print("| server | requests/s (median) | p50 ms | p99 ms | errors |")
+        print("|---|---|---|---|---|")
+        print(f"| baseline: bare Flask <Gather><Say> | {b['rps']:.0f} | {b['p50']:.1f} | {b['p99']:.1f} "
+              f"| {b['errors']} |")
+        print(f"| Jobline whole call flow, signed, persisted | {j['rps']:.0f} | {j['p50']:.1f} "
+              f"| {j['p99']:.1f} | {j['errors']} |")
+        print(f"| **ratio Jobline / baseline** | **{j['rps'] / b['rps']:.2f}x** | | | |", flush=True)
+        done = 100 + calls * rounds
+        rss_points = [(done, max(rss_mb(p) for p in worker_pids(app_proc.pid)))]
+        while done < rss_calls:
+            batch = min(2500, rss_calls - done)
+            run(HOST, app_port, make_calls(app_port, batch), concurrency)
+            done += batch
+            rss_points.append((done, max(rss_mb(p) for p in worker_pids(app_proc.pid))))
+        health = urlopen(f"http://{HOST}:{app_port}/healthz", timeout=5).status
+        print("Web worker RSS (largest of 2) after N calls: "
+              + ", ".join(f"{n}: {mb:.1f} MB" for n, mb in rss_points) + f"; /healthz {health}", flush=True)
+    finally:
+        for proc in (base_proc, app_proc):
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--rss-calls", type=int, default=10_000, help="calls before the last RSS reading")
+    args = parser.parse_args()
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}")
+    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    for kind in args.db.split(","):
+        bench(kind.strip(), args.calls, args.rounds, args.concurrency, args.rss_calls)
+
+
+if __name__ == "__main__":
+    main()
