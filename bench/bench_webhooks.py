@@ -77,7 +77,8 @@ def make_calls(port: int, n: int) -> list[list[bytes]]:
     calls = []
     for _ in range(n):
         sid = "CA" + uuid.uuid4().hex
-        base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": f"+4477009{uuid.uuid4().int % 10**5:05d}",
+        caller = f"+4477009{uuid.uuid4().int % 10**5:05d}"
+        base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller,
                 "To": "+18005550100", "CallStatus": "in-progress", "Direction": "inbound"}
         steps = [("/ivr/voice", {}), ("/ivr/language?attempt=0", {"Digits": "1"}),
                  ("/ivr/node/main/input?attempt=0", {"Digits": "2"}),
@@ -95,7 +96,8 @@ def database(kind: str, tmp: Path) -> str:
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS jobline_bench_webhooks WITH (FORCE)")
         conn.execute("CREATE DATABASE jobline_bench_webhooks")
-    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/jobline_bench_webhooks"
+    server = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    return server + "/jobline_bench_webhooks"
 
 
 def summary(name: str, results: list[Result]) -> dict[str, float]:
