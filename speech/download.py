@@ -62,15 +62,19 @@ def fetch(
     url: str,
     auth: tuple[str, str] | None,
     *,
-    max_bytes: int = MAX_BYTES,
-    timeout: float = TIMEOUT_S,
-    backoff: Sequence[float] = BACKOFF_S,
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+    backoff: Sequence[float] | None = None,
 ) -> bytes:
     """GET `url`, retrying server errors and connection failures after each `backoff` wait.
 
+    Limits default to the module's MAX_BYTES, TIMEOUT_S and BACKOFF_S, read at call time.
     Raises `TooLarge` past `max_bytes`, and `DownloadFailed` for a client error (401, 404) at
     once or for server/connection errors once the retries are spent.
     """
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+    timeout = TIMEOUT_S if timeout is None else timeout
+    backoff = BACKOFF_S if backoff is None else backoff
     waits = list(backoff)
     while True:
         try:

