@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from callcenter.api import bp as api_bp
     from callcenter.desk import bp as desk_bp
     from callcenter.desk import ui
+    from callcenter.flowmap import bp as flowmap_bp
     from callcenter.health import bp as health_bp
 
     access.init_app(app)
@@ -21,3 +22,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(flowmap_bp)

@@ -168,11 +168,16 @@ def _where(path: list[Any] | Any) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
+def parse_flow_text(text: str) -> Any:
+    """YAML -> data, refusing a key given twice in one mapping (ConfigError with its lines)."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def load_flow(path: Path) -> Flow:
     """Read, validate and build the flow; ConfigError names the file, the path and the fix."""
     name = _display(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+        raw = parse_flow_text(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{name}: file not found (set JOBLINE_IVR_FILE or create it)") from None
     except ConfigError as e:

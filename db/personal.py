@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
-_PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+# A phone number (+ and 7-15 digits, single spaces allowed) or a run of 8-15 digits (national
+# numbers, ID numbers), not part of an IP address, a time, a path or an identifier.
+_PHONE_LIKE = re.compile(r"(?<![\w.:/-])(?:\+\d(?: ?\d){6,14}|\d{8,15})(?![\w.:/-])")
 
 
 def mask_phone(phone: str | None) -> str:

@@ -1,0 +1,63 @@
+"""The flow map: an editor sees the flow as a graph and checks a draft before it goes live."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import yaml
+
+from config.settings import ROOT
+
+SHIPPED = (ROOT / "config" / "ivr.yaml").read_text(encoding="utf-8")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(html: str) -> ET.Element:
+    start, end = html.index("<svg"), html.index("</svg>") + len("</svg>")
+    return ET.fromstring(html[start:end].replace("<svg ", f'<svg xmlns="{SVG[1:-1]}" ', 1))
+
+
+def node_classes(svg: ET.Element) -> dict[str, str]:
+    return {g.find(f"{SVG}text").text: g.get("class") for g in svg.iter(f"{SVG}g")
+            if "node" in (g.get("class") or "").split()}
+
+
+def test_every_step_of_the_live_flow_is_drawn_and_valid(signed_in):
+    html = signed_in("agent").get("/flow").get_data(as_text=True)
+    assert "This flow is valid: 14 steps in 3 languages (en, es, fr)." in " ".join(html.split())
+    nodes = node_classes(svg_of(html))
+    assert set(nodes) == set(yaml.safe_load(SHIPPED)["nodes"])
+    assert "menu" in nodes["main"] and "queue" in nodes["adviser"]
+    assert not any("missing" in c or "unreachable" in c for c in nodes.values())
+    assert "Check a draft" not in html  # agents look; supervisors and admins check drafts
+
+
+def test_a_draft_with_a_missing_prompt_and_a_broken_option_is_highlighted(signed_in):
+    raw = yaml.safe_load(SHIPPED)
+    del raw["nodes"]["vacancies"]["text"]["es"]
+    raw["nodes"]["main"]["options"]["4"]["next"] = "employerz"
+    raw["nodes"]["orphan"] = {"action": "hangup"}
+    draft = yaml.safe_dump(raw, allow_unicode=True)
+    resp = signed_in("supervisor").send("POST", "/flow", None)  # JSON body: nothing pasted
+    assert resp.status_code == 400
+    desk = signed_in("supervisor")
+    resp = desk.client.post("/flow", data={"draft": draft, "csrf_token": desk.token})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "This flow would not start:" in html
+    assert "nodes.main.options.4.next: &#39;employerz&#39; is not a node" in html
+    nodes = node_classes(svg_of(html))
+    assert "missing" in nodes["vacancies"] and "unreachable" in nodes["orphan"]
+    broken = [g for g in svg_of(html).iter(f"{SVG}g") if g.get("class") == "edge broken"]
+    assert len(broken) == 1 and "employerz" in broken[0].find(f"{SVG}text").text
+
+
+def test_a_draft_that_is_not_yaml_gets_a_sentence(signed_in):
+    desk = signed_in("admin")
+    resp = desk.client.post("/flow", data={"draft": "nodes: [unclosed", "csrf_token": desk.token})
+    assert resp.status_code == 400 and "The draft is not valid YAML" in resp.get_data(as_text=True)
+
+
+def test_agents_cannot_post_drafts(signed_in):
+    desk = signed_in("agent")
+    assert desk.client.post("/flow", data={"draft": SHIPPED, "csrf_token": desk.token}).status_code == 403
