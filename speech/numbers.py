@@ -284,12 +284,14 @@ _ACCENTED = {"zero_fr": "zéro", "dieciseis": "dieciséis", "veintidos": "veinti
 
 
 def digit_grammar(lang: str) -> list[str]:
-    """The phrases for Vosk grammar mode when a caller speaks digits, "[unk]" for anything else.
+    """The phrases for Vosk grammar mode when a caller speaks digits, "[unk]" for anything else
+    (where the language's model knows "[unk]").
 
     Raises ValueError for a language this module does not know.
     """
     if lang == "ko":
-        return [w for w in _KO_SINO if w not in ("빵", "륙")] + ["십", "[unk]"]
+        # no "[unk]": the Korean model's vocabulary lacks it (Vosk warns on every job)
+        return [w for w in _KO_SINO if w not in ("빵", "륙")] + ["십"]
     if lang not in _DIGITS:
         raise ValueError(f"no digit grammar for language {lang!r}; use one of {LANGUAGES}")
     words = [*_DIGITS[lang], *_TEENS[lang], *_TENS[lang], *_REPEAT[lang]]

@@ -84,8 +84,8 @@ def test_unknown_language_is_refused():
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_word_of_the_digit_grammar_reads_back_as_digits(lang):
     grammar = digit_grammar(lang)
-    assert grammar[-1] == "[unk]"
+    assert (grammar[-1] == "[unk]") == (lang != "ko")  # the Korean model has no [unk]
     assert len(grammar) == len(set(grammar))
     one = {"en": "one", "es": "uno", "fr": "un", "ko": "일"}[lang]
-    for word in grammar[:-1]:  # as the recognizer writes it (accents and all), before a digit
+    for word in [w for w in grammar if w != "[unk]"]:  # as the recognizer writes it
         assert len(spoken_digits(f"{word} {one}", lang)) >= 2, word
