@@ -1,21 +1,26 @@
 """The adviser report (METRICS.md, adviser metrics): handled calls, AHT, occupancy, transfers, callbacks.
 
 Idle time comes from AgentStatusChange: each 'available' change lasts until the adviser's next
-change (or the end of the period, or now). The change in force when the period starts is found
-per adviser with one index lookup, so time already running at midnight is counted.
+change (or the end of the period, or now). The change in force when the period starts (the
+last one in the LOOKBACK before it) is carried in, so time already running at midnight counts.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from callcenter.metrics import Filters, in_period, mean, rate, seconds_between
+from callcenter.report_cache import DayCache
 from db.models import AgentStatusChange, Call, Callback, QueueEntry, User
 
+# A status held this long with no change at all (no call, no break, no sign-out: the desk signs
+# idle people out) is not carried into the period as idle time.
+LOOKBACK = timedelta(days=2)
 AGENT_FIGURES: dict[str, tuple[str, str, str]] = {
     "handled": ("Calls handled", "", "legs the adviser answered whose conversation has ended"),
     "aht_s": ("AHT", "s", "mean of handle time over handled calls; handle time = talk (answered_at → "
@@ -54,16 +59,19 @@ def _idle(s: Session, f: Filters, now: datetime) -> dict[int, float]:
     start, stop = f.start, min(f.end, now)
     if stop <= start:
         return {}
-    # The change in force at the start: each adviser's last change before it.
-    last_before = (select(a.user_id, func.max(a.at).label("at")).where(a.at < start)
-                   .group_by(a.user_id).subquery())
-    opening = (select(a.user_id, a.status, literal(start, a.at.type).label("at"))
-               .join(last_before, and_(a.user_id == last_before.c.user_id, a.at == last_before.c.at)))
-    inside = select(a.user_id, a.status, a.at).where(a.at >= start, a.at < stop)
+    # The change in force at the start: each adviser's last change before it. Changes are ordered
+    # by (at, id): a call answered the instant the last one was wrapped up gives two changes with
+    # the same time, and only the order they were written in says which came last.
+    last_before = (select(func.max(a.id).label("id")).where(a.at < start, a.at >= start - LOOKBACK)
+                   .group_by(a.user_id).scalar_subquery())
+    opening = (select(a.user_id, a.status, literal(start, a.at.type).label("at"), literal(0).label("id"))
+               .where(a.id.in_(last_before)))
+    inside = select(a.user_id, a.status, a.at, a.id).where(a.at >= start, a.at < stop)
     if f.agent_id is not None:
         opening, inside = opening.where(a.user_id == f.agent_id), inside.where(a.user_id == f.agent_id)
     changes = union_all(opening, inside).subquery()
-    nxt = func.lead(changes.c.at).over(partition_by=changes.c.user_id, order_by=changes.c.at)
+    nxt = func.lead(changes.c.at).over(partition_by=changes.c.user_id,
+                                       order_by=(changes.c.at, changes.c.id))
     spans = select(changes.c.user_id, changes.c.status, changes.c.at, nxt.label("until")).subquery()
     until = func.coalesce(spans.c.until, literal(stop, a.at.type))
     stmt = (select(spans.c.user_id, func.sum(seconds_between(until, spans.c.at)).label("idle"))
@@ -83,23 +91,42 @@ def _callbacks(s: Session, f: Filters) -> dict[int, int]:
     return dict(s.execute(stmt).all())
 
 
-def agent_report(s: Session, f: Filters, now: datetime) -> dict[str, Any]:
+def agent_part(s: Session, f: Filters, now: datetime) -> dict[str, Any]:
+    """A period's per-adviser sums as plain data (what the day cache keeps), keyed by user id."""
+    return {
+        "handled": {str(uid): [int(r.handled), float(r.talk or 0), float(r.acw or 0), int(r.transfers or 0)]
+                    for uid, r in _handled(s, f).items()},
+        "idle": {str(uid): secs for uid, secs in _idle(s, f, now).items()},
+        "callbacks": {str(uid): int(n) for uid, n in _callbacks(s, f).items()},
+    }
+
+
+def agent_report(s: Session, f: Filters, now: datetime, cache: DayCache | None = None) -> dict[str, Any]:
     """One line per adviser who handled a call, completed a callback or was available."""
-    handled, idle, callbacks = _handled(s, f), _idle(s, f, now), _callbacks(s, f)
+    if cache is None:
+        parts = [agent_part(s, f, now)]
+    else:
+        parts = cache.parts("advisers", f, lambda one: agent_part(s, one, now))
+    handled: dict[int, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0])
+    idle: dict[int, float] = defaultdict(float)
+    callbacks: dict[int, int] = defaultdict(int)
+    for part in parts:
+        for uid, values in part["handled"].items():
+            handled[int(uid)] = [a + b for a, b in zip(handled[int(uid)], values, strict=True)]
+        for uid, secs in part["idle"].items():
+            idle[int(uid)] += secs
+        for uid, n in part["callbacks"].items():
+            callbacks[int(uid)] += n
     ids = sorted(set(handled) | set(callbacks) | {u for u, secs in idle.items() if secs > 0})
     names = dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-    lines, total = [], {"handled": 0, "handle": 0.0, "idle": 0.0, "talk": 0.0, "acw": 0.0,
-                        "transfers_out": 0, "callbacks_completed": 0}
+    lines, total = [], {"handled": 0, "talk": 0.0, "acw": 0.0, "idle": 0.0, "transfers_out": 0,
+                        "callbacks_completed": 0}
     for uid in ids:
-        row = handled.get(uid)
-        n = int(row.handled) if row else 0
-        talk, acw = (float(row.talk or 0), float(row.acw or 0)) if row else (0.0, 0.0)
-        line = _figures(n, talk, acw, idle.get(uid, 0.0), int(row.transfers) if row else 0,
-                        callbacks.get(uid, 0))
+        n, talk, acw, transfers = handled[uid] if uid in handled else (0, 0.0, 0.0, 0)
+        line = _figures(int(n), talk, acw, idle[uid], int(transfers), callbacks[uid])
         lines.append({"agent_id": uid, "agent": names.get(uid, f"#{uid}"), **line})
-        for key, value in (("handled", n), ("handle", talk + acw), ("talk", talk), ("acw", acw),
-                           ("idle", idle.get(uid, 0.0)), ("transfers_out", line["transfers_out"]),
-                           ("callbacks_completed", line["callbacks_completed"])):
+        for key, value in (("handled", n), ("talk", talk), ("acw", acw), ("idle", idle[uid]),
+                           ("transfers_out", transfers), ("callbacks_completed", callbacks[uid])):
             total[key] += value
     overall = _figures(int(total["handled"]), total["talk"], total["acw"], total["idle"],
                        int(total["transfers_out"]), int(total["callbacks_completed"]))

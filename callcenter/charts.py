@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 760, 240, 48, 48, 16, 36
+WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 760, 260, 56, 52, 16, 40
 BAR, LINE, GRID, INK = "#3b6fd4", "#c2410c", "#d5dbe5", "#1f2937"
 OUTCOME_COLOURS = {
     "answered": "#15803d", "self_service": "#3b6fd4", "ivr_hangup": "#9ca3af", "abandoned": "#b91c1c",
@@ -41,10 +41,10 @@ def bars_with_rate(points: list[dict[str, Any]], label_key: str, bar_key: str, r
     for k in range(5):
         y = PAD_T + plot_h * k / 4
         parts.append(f'<line x1="{PAD_L}" x2="{WIDTH - PAD_R}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{PAD_L - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="{INK}">'
+        parts.append(f'<text x="{PAD_L - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="14" fill="{INK}">'
                      f'{int(top * (4 - k) / 4):,}</text>')
         if rate_key:
-            parts.append(f'<text x="{WIDTH - PAD_R + 6}" y="{y + 4:.1f}" font-size="11" fill="{LINE}">'
+            parts.append(f'<text x="{WIDTH - PAD_R + 6}" y="{y + 4:.1f}" font-size="14" fill="{LINE}">'
                          f'{100 * (4 - k) // 4}%</text>')
     line = []
     for i, p in enumerate(points):
@@ -55,8 +55,8 @@ def bars_with_rate(points: list[dict[str, Any]], label_key: str, bar_key: str, r
                      f'height="{h:.1f}" fill="{BAR}"><title>{escape(str(p[label_key]))}: {value:,}'
                      f'{_rate_note(p, rate_key)}</title></rect>')
         if i % every == 0:
-            parts.append(f'<text x="{x + slot / 2:.1f}" y="{HEIGHT - PAD_B + 14}" text-anchor="middle" '
-                         f'font-size="11" fill="{INK}">{escape(str(p[label_key]))}</text>')
+            parts.append(f'<text x="{x + slot / 2:.1f}" y="{HEIGHT - PAD_B + 20}" text-anchor="middle" '
+                         f'font-size="14" fill="{INK}">{escape(str(p[label_key]))}</text>')
         if rate_key and p.get(rate_key) is not None:
             line.append((x + slot / 2, PAD_T + plot_h * (1 - p[rate_key] / 100)))
     if len(line) > 1:
@@ -94,7 +94,7 @@ def outcome_split(outcomes: dict[str, int], title: str) -> Markup:
     total = sum(outcomes.values())
     width, bar_h = WIDTH, 34
     rows = (len(outcomes) + 2) // 3
-    height = bar_h + 16 + rows * 22 + 8
+    height = bar_h + 16 + rows * 26 + 8
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     x = 0.0
@@ -104,11 +104,11 @@ def outcome_split(outcomes: dict[str, int], title: str) -> Markup:
                      f'fill="{OUTCOME_COLOURS.get(key, "#6b7280")}"><title>{key}: {n:,}</title></rect>')
         x += w
     for i, (key, n) in enumerate(outcomes.items()):
-        lx, ly = (i % 3) * (width / 3), bar_h + 24 + (i // 3) * 22
+        lx, ly = (i % 3) * (width / 3), bar_h + 26 + (i // 3) * 26
         share = f"{100 * n / total:.1f}%" if total else "—"
-        parts.append(f'<rect x="{lx:.1f}" y="{ly - 11}" width="14" height="14" '
+        parts.append(f'<rect x="{lx:.1f}" y="{ly - 13}" width="16" height="16" '
                      f'fill="{OUTCOME_COLOURS.get(key, "#6b7280")}"/>'
-                     f'<text x="{lx + 20:.1f}" y="{ly}" font-size="13" fill="{INK}">'
+                     f'<text x="{lx + 22:.1f}" y="{ly + 2}" font-size="17" fill="{INK}">'
                      f'{escape(key.replace("_", " "))}: {n:,} ({share})</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -12,14 +12,15 @@ from callcenter.metrics import (
     Filters,
     bucket_time,
     calls_in_period,
-    in_period,
     rate,
     seconds_between,
     utc_hour,
 )
+from callcenter.report_cache import DayCache
 from db.models import Call, CallEvent, Capture, Recording
 
 REPEAT_WINDOW_S = 24 * 3600
+TOP_REASONS = 10
 OUTCOMES = ("self_service", "ivr_hangup", "answered", "abandoned", "short_abandon", "callback",
             "voicemail", "closed", "transferred")
 IVR_FIGURES: dict[str, tuple[str, str, str]] = {
@@ -52,75 +53,91 @@ def _outcome_rows(s: Session, f: Filters) -> list[Any]:
     return list(s.execute(stmt))
 
 
-def _drop_off(s: Session, f: Filters) -> list[dict[str, Any]]:
+def _entered_and_left(s: Session, f: Filters) -> tuple[dict[str, int], dict[str, int]]:
     c, e = Call, CallEvent
-    entered = dict(s.execute(
-        select(e.node, func.count(func.distinct(e.call_id))).join(c, c.id == e.call_id)
-        .where(calls_in_period(f), e.kind == "enter").group_by(e.node)).all())
+    entered = s.execute(select(e.node, func.count(func.distinct(e.call_id))).join(c, c.id == e.call_id)
+                        .where(calls_in_period(f), e.kind == "enter").group_by(e.node)).all()
     # The last node entered, as the engine keeps it on the call at each 'enter' event.
-    left = dict(s.execute(select(c.node, func.count()).where(calls_in_period(f), c.outcome == "ivr_hangup")
-                          .group_by(c.node)).all())
-    nodes = sorted(set(entered) | set(left), key=lambda n: (-(left.get(n) or 0), str(n)))
-    return [{"node": n, "entered": int(entered.get(n, 0)), "hangups": int(left.get(n, 0)),
-             "drop_off": rate(left.get(n, 0), entered.get(n, 0))} for n in nodes if n]
+    left = s.execute(select(c.node, func.count()).where(calls_in_period(f), c.outcome == "ivr_hangup")
+                     .group_by(c.node)).all()
+    return ({str(n): int(k) for n, k in entered if n}, {str(n): int(k) for n, k in left if n})
 
 
-def _captures(s: Session, f: Filters) -> list[dict[str, Any]]:
+def _captures(s: Session, f: Filters) -> dict[str, list[int]]:
     cap = Capture
-    stmt = (select(cap.field, func.count().label("asked"),
-                   func.sum(case((cap.status == "captured", 1), else_=0)).label("captured"))
-            .where(in_period(cap.created_at, cap.call_id, f)).group_by(cap.field).order_by(cap.field))
-    if f.language or f.intent:
-        stmt = stmt.join(Call, Call.id == cap.call_id).where(calls_in_period(f))
-    return [{"field": r.field, "asked": int(r.asked), "captured": int(r.captured or 0),
-             "capture_rate": rate(r.captured, r.asked)} for r in s.execute(stmt)]
+    stmt = (select(cap.field, func.count(), func.sum(case((cap.status == "captured", 1), else_=0)))
+            .join(Call, Call.id == cap.call_id).where(calls_in_period(f)).group_by(cap.field))
+    return {field: [int(asked), int(ok or 0)] for field, asked, ok in s.execute(stmt)}
 
 
-def _transcripts(s: Session, f: Filters) -> dict[str, Any]:
+def _transcripts(s: Session, f: Filters) -> list[int]:
     r = Recording
     has_text = and_(r.text.is_not(None), r.text != "")
-    stmt = (select(func.count().label("n"), func.sum(case((has_text, 1), else_=0)).label("ok"))
-            .where(in_period(r.created_at, r.call_id, f)))
-    if f.language or f.intent:
-        stmt = stmt.join(Call, Call.id == r.call_id).where(calls_in_period(f))
-    row = s.execute(stmt).one()
-    return {"recordings": int(row.n), "with_text": int(row.ok or 0),
-            "transcription_success": rate(row.ok, row.n)}
+    stmt = (select(func.count(), func.sum(case((has_text, 1), else_=0)))
+            .join(Call, Call.id == r.call_id).where(calls_in_period(f)))
+    n, ok = s.execute(stmt).one()
+    return [int(n), int(ok or 0)]
 
 
-def _reasons(s: Session, f: Filters, limit: int = 10) -> list[dict[str, Any]]:
-    n = func.count().label("n")
-    stmt = (select(Call.reason, n).where(calls_in_period(f), Call.reason.is_not(None))
-            .group_by(Call.reason).order_by(n.desc(), Call.reason).limit(limit))
-    return [{"reason": reason, "calls": int(count)} for reason, count in s.execute(stmt)]
+def _reasons(s: Session, f: Filters) -> dict[str, int]:
+    stmt = (select(Call.reason, func.count()).where(calls_in_period(f), Call.reason.is_not(None))
+            .group_by(Call.reason))
+    return {reason: int(n) for reason, n in s.execute(stmt)}
 
 
-def ivr_report(s: Session, f: Filters) -> dict[str, Any]:
-    rows = _outcome_rows(s, f)
+def ivr_part(s: Session, f: Filters) -> dict[str, Any]:
+    """A period's IVR sums as plain data (what the day cache keeps)."""
+    entered, left = _entered_and_left(s, f)
+    return {"outcomes": [[r.hour, r.outcome, int(r.n), int(r.truly or 0)] for r in _outcome_rows(s, f)],
+            "entered": entered, "left": left, "captures": _captures(s, f), "recordings": _transcripts(s, f),
+            "reasons": _reasons(s, f)}
+
+
+def _add(into: dict[str, Any], more: dict[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, list):
+            into[key] = [a + b for a, b in zip(into.get(key) or [0] * len(value), value, strict=True)]
+        else:
+            into[key] = into.get(key, 0) + value
+
+
+def ivr_report(s: Session, f: Filters, cache: DayCache | None = None) -> dict[str, Any]:
+    parts = cache.parts("ivr", f, lambda one: ivr_part(s, one)) if cache else [ivr_part(s, f)]
     outcomes: dict[str, int] = defaultdict(int)
     by_hour = [defaultdict(int) for _ in range(24)]
-    by_day: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    truly = 0
-    for row in rows:
-        key = row.outcome or "in_progress"
-        local = bucket_time(row.hour).astimezone(f.tz)
-        outcomes[key] += row.n
-        by_hour[local.hour][key] += row.n
-        by_day[local.date().isoformat()][key] += row.n
-        truly += int(row.truly or 0)
+    entered: dict[str, Any] = {}
+    left: dict[str, Any] = {}
+    captures: dict[str, Any] = {}
+    reasons: dict[str, Any] = {}
+    recordings, truly = [0, 0], 0
+    for part in parts:
+        for hour, outcome, n, truly_n in part["outcomes"]:
+            key = outcome or "in_progress"
+            outcomes[key] += n
+            by_hour[bucket_time(hour).astimezone(f.tz).hour][key] += n
+            truly += truly_n
+        _add(entered, part["entered"])
+        _add(left, part["left"])
+        _add(captures, part["captures"])
+        _add(reasons, part["reasons"])
+        recordings = [a + b for a, b in zip(recordings, part["recordings"], strict=True)]
     total = sum(outcomes.values())
+    nodes = sorted(set(entered) | set(left), key=lambda n: (-left.get(n, 0), n))
     return {
         "total": {"calls": total, "self_service": outcomes["self_service"],
                   "ivr_hangups": outcomes["ivr_hangup"],
                   "containment": rate(outcomes["self_service"], total),
                   "true_containment": rate(truly, total), "truly_contained": truly,
                   "ivr_hangup_rate": rate(outcomes["ivr_hangup"], total),
-                  **_transcripts(s, f)},
+                  "recordings": recordings[0], "with_text": recordings[1],
+                  "transcription_success": rate(recordings[1], recordings[0])},
         "outcomes": {k: outcomes[k] for k in (*OUTCOMES, "in_progress") if outcomes.get(k)},
         "by_hour": [{"hour": h, "calls": sum(by_hour[h].values()), **by_hour[h]} for h in range(24)],
-        "by_day": [{"day": d, "calls": sum(v.values()), **v} for d, v in sorted(by_day.items())],
-        "drop_off": _drop_off(s, f),
-        "captures": _captures(s, f),
-        "top_reasons": _reasons(s, f),
+        "drop_off": [{"node": n, "entered": entered.get(n, 0), "hangups": left.get(n, 0),
+                      "drop_off": rate(left.get(n, 0), entered.get(n, 0))} for n in nodes],
+        "captures": [{"field": k, "asked": v[0], "captured": v[1], "capture_rate": rate(v[1], v[0])}
+                     for k, v in sorted(captures.items())],
+        "top_reasons": [{"reason": k, "calls": v}
+                        for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]],
         "formulas": {k: v[2] for k, v in IVR_FIGURES.items()},
     }

@@ -127,7 +127,8 @@ def _hour_pg(element: utc_hour, compiler: Any, **kw: Any) -> str:
 
 
 def bucket_time(key: str) -> datetime:
-    return datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC)
+    """The UTC hour a utc_hour() bucket names ('2026-11-23 09'); sliced, as strptime is slow."""
+    return datetime(int(key[:4]), int(key[5:7]), int(key[8:10]), int(key[11:13]), tzinfo=UTC)
 
 
 def in_period(stamp: Any, call_id: Any, f: Filters) -> ColumnElement[bool]:

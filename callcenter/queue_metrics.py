@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from callcenter.metrics import Filters, bucket_time, in_period, mean, rate, seconds_between, utc_hour
+from callcenter.report_cache import DayCache
 from config.flow import Flow
 from db.models import QueueEntry
 
@@ -48,9 +49,9 @@ class Sums:
 
     values: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0.0))
 
-    def add(self, row: Any) -> None:
+    def add(self, row: dict[str, float]) -> None:
         for key in COUNTS:
-            self.values[key] += getattr(row, key) or 0
+            self.values[key] += row[key] or 0
 
     def figures(self) -> dict[str, Any]:
         v = self.values
@@ -64,6 +65,10 @@ class Sums:
 
 def leg_rows(s: Session, f: Filters, flow: Flow) -> list[Any]:
     """Sums per (queue, UTC hour of joining) over the legs of calls started in the period."""
+    return list(s.execute(leg_query(f, flow)))
+
+
+def leg_query(f: Filters, flow: Flow) -> Select[Any]:
     q = QueueEntry
     target = case({name: qq.service_level_s for name, qq in flow.queues.items()}, value=q.queue,
                   else_=DEFAULT_SERVICE_LEVEL_S) if flow.queues else DEFAULT_SERVICE_LEVEL_S
@@ -92,23 +97,37 @@ def leg_rows(s: Session, f: Filters, flow: Flow) -> list[Any]:
                        (q.agent_id, f.agent_id)):
         if value is not None:
             stmt = stmt.where(col == value)
-    return list(s.execute(stmt))
+    return stmt
 
 
-def queue_report(s: Session, f: Filters, flow: Flow) -> dict[str, Any]:
-    """Per queue and overall figures, plus the series the charts draw."""
-    rows = leg_rows(s, f, flow)
+def queue_part(s: Session, f: Filters, flow: Flow) -> dict[str, Any]:
+    """The sums of a period as plain lists (what the day cache keeps): [queue, hour, *COUNTS]."""
+    return {"rows": [[r.queue, r.hour, *(float(getattr(r, k) or 0) for k in COUNTS)]
+                     for r in leg_rows(s, f, flow)]}
+
+
+def queue_report(s: Session, f: Filters, flow: Flow, cache: DayCache | None = None) -> dict[str, Any]:
+    """Per queue and overall figures, plus the series the charts draw.
+
+    With a cache the period is summed from day parts (see report_cache); without, one query.
+    """
+    if cache is None:
+        parts = [queue_part(s, f, flow)]
+    else:
+        parts = cache.parts("queue", f, lambda one: queue_part(s, one, flow))
     total, per_queue = Sums(), defaultdict(Sums)
     by_hour, by_day = defaultdict(Sums), defaultdict(Sums)
     heat = [[0] * 24 for _ in range(7)]
-    for row in rows:
-        total.add(row)
-        per_queue[row.queue].add(row)
-        local = bucket_time(row.hour).astimezone(f.tz)
-        by_hour[local.hour].add(row)
-        by_day[local.date()].add(row)
-        heat[local.weekday()][local.hour] += int(row.offered)
-    names = sorted(set(flow.queues) | set(per_queue), key=lambda n: (n not in flow.queues, n))
+    for part in parts:
+        for queue, hour, *values in part["rows"]:
+            row = dict(zip(COUNTS, values, strict=True))
+            total.add(row)
+            per_queue[queue].add(row)
+            local = bucket_time(hour).astimezone(f.tz)
+            by_hour[local.hour].add(row)
+            by_day[local.date()].add(row)
+            heat[local.weekday()][local.hour] += int(row["offered"])
+    names = list(flow.queues) + sorted(set(per_queue) - set(flow.queues))
     if f.queue:
         names = [f.queue]
     days = [f.first_day.fromordinal(d) for d in range(f.first_day.toordinal(), f.last_day.toordinal() + 1)]
@@ -116,7 +135,8 @@ def queue_report(s: Session, f: Filters, flow: Flow) -> dict[str, Any]:
         "total": total.figures(),
         "queues": {n: {**per_queue[n].figures(), "service_level_s": _target(flow, n)} for n in names},
         "by_hour": [{"hour": h, **by_hour[h].figures()} for h in range(24)],
-        "by_day": [{"day": d.isoformat(), **by_day[d].figures()} for d in days if _within(d, days)],
+        "by_day": [{"day": d.isoformat(), "label": f"{d:%a} {d.day}", **by_day[d].figures()}
+                   for d in days if _within(d, days)],
         "heatmap": heat,
         "formulas": {k: v[2] for k, v in QUEUE_FIGURES.items()},
     }

@@ -89,7 +89,7 @@ def floor(s: Session, flow: Flow, now: datetime) -> dict[str, Any]:
     f = Filters(today, today, ZoneInfo(flow.hours.timezone))
     sums: dict[str, Sums] = {}
     for row in leg_rows(s, f, flow):
-        sums.setdefault(row.queue, Sums()).add(row)
+        sums.setdefault(row.queue, Sums()).add(row._mapping)
     waiting, agents, callbacks = _waiting(s, now), _agents(s), _callbacks(s)
     queues = []
     for name, queue in flow.queues.items():
