@@ -31,7 +31,6 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psutil  # noqa: E402
 import vosk  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Queue, Worker  # noqa: E402
@@ -126,8 +125,20 @@ def new_recording(url: str, kind: str = "voicemail") -> int:
         return rec.id
 
 
+def _proc_kb(pid: int | None, file: str, field: str) -> float:
+    for line in Path(f"/proc/{pid or os.getpid()}/{file}").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return float(line.split()[1])
+    return float("nan")
+
+
 def rss_mb(pid: int | None = None) -> float:
-    return psutil.Process(pid).memory_info().rss / 2**20
+    return _proc_kb(pid, "status", "VmRSS") / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size: shared pages count once across the processes sharing them."""
+    return _proc_kb(pid, "smaps_rollup", "Pss") / 1024
 
 
 def main() -> None:
@@ -211,8 +222,7 @@ def main() -> None:
         while len(Worker.all(connection=conn)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
         time.sleep(1)
-        mem = [(rss_mb(w.pid), psutil.Process(w.pid).memory_full_info().pss / 2**20)
-               for w in workers]
+        mem = [(rss_mb(w.pid), pss_mb(w.pid)) for w in workers]
         print("worker memory with the model loaded (idle parent): " + "; ".join(
             f"RSS {r:.0f} MB, PSS {p:.0f} MB" for r, p in mem))
         names = list(clips)

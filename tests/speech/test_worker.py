@@ -122,7 +122,6 @@ def test_worker_killed_mid_job_is_swept_and_the_recording_still_ends_transcribed
     assert rec.status == "transcribed" and rec.text and rec.attempts == 2
 
 
-@pytest.mark.slow  # a worker process loading the model and waiting for its first sweep
 def test_running_worker_sweeps_recordings_left_pending_while_redis_was_down(
     clips, twilio_media, make_recording, stored, speech_redis_url, database
 ):
