@@ -292,7 +292,10 @@ class Callback(Base):
     """
 
     __tablename__ = "callbacks"
-    __table_args__ = (Index("ix_callbacks_status", "status", "requested_at"),)
+    __table_args__ = (
+        Index("ix_callbacks_status", "status", "requested_at"),
+        Index("ix_callbacks_waiting", "queue", "status", "priority", "enqueued_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
@@ -301,6 +304,11 @@ class Callback(Base):
     phone: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The caller's place in line: when they joined the queue (kept from their QueueEntry),
+    # their priority and language, so callbacks are served in order with live callers.
+    enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    priority: Mapped[int] = mapped_column(default=0)
+    language: Mapped[str | None] = mapped_column(String(8))
     attempts: Mapped[int] = mapped_column(default=0)
     last_attempt_at: Mapped[datetime | None]
     connected_at: Mapped[datetime | None]
