@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import STATUS_RANK, Call, Caller, CallEvent, StatusCallback, utcnow
+from ivr import legs
 
 E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 SID = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
@@ -118,11 +119,15 @@ def finish(call: Call, duration: str | None = None, at: datetime | None = None) 
         call.duration_s = int(duration)
     elif call.duration_s is None and call.started_at:
         call.duration_s = max(0, int((call.ended_at - call.started_at.astimezone(UTC)).total_seconds()))
+    legs.close_legs(call, call.ended_at)
     if call.outcome is None:
         call.outcome = outcome_of(call)
 
 
 def outcome_of(call: Call) -> str:
+    queued = legs.queue_outcome(call)  # answered, abandoned, callback, transferred, ...
+    if queued is not None:
+        return queued
     kinds = {e.kind for e in call.events}
     if any(r.kind == "voicemail" and r.status not in {"absent", "failed"} for r in call.recordings):
         return "voicemail"

@@ -17,7 +17,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from config.flow import Flow, Node
 from config.hours import holiday_on, is_open
-from db.models import Call, utcnow
+from db.models import Call
 from ivr import calls
 from ivr.twiml import Speaker
 
@@ -188,20 +188,6 @@ def goodbye(t: Turn) -> None:
 @action("language")
 def language_node(t: Turn, node: Node) -> None:
     language_menu(t, 0)
-
-
-@action("queue")
-def queue(t: Turn, node: Node) -> None:
-    """Placeholder until queues exist: record the request, say so, and take a message."""
-    calls.event(t.call, "adviser", node.id, node.queue)
-    if t.call.adviser_requested_at is None:
-        t.call.adviser_requested_at = utcnow()
-    t.call.queue = node.queue
-    if not t.open():
-        closed_voicemail(t)
-        return
-    t.say("queue_requested")
-    voicemail(t)
 
 
 def closed_voicemail(t: Turn) -> None:

@@ -5,6 +5,9 @@ and follows the TwiML the way Twilio would. Used by `run.py simulate`, the tests
     phone.dial()             # follows until the caller must act (a <Gather>, <Record> or hangup)
     phone.heard              # what the caller has heard so far, in order
     phone.press("1")         # keys to the pending <Gather>;  phone.silence() lets it time out
+    phone.hold()             # on hold in an <Enqueue>: Twilio asks the waitUrl again
+    phone.redirect(url)      # a REST redirect of this call (an adviser answering, a transfer)
+    phone.adviser_answers(); phone.adviser_hangs_up()   # the far end of a pending <Dial>
 """
 
 from __future__ import annotations
@@ -84,6 +87,11 @@ class Phone:
     url: str = ""
     ended: bool = False
     replies: list[str] = field(default_factory=list)
+    queue: ET.Element | None = None  # the <Enqueue> the caller is held in
+    queue_base: str = ""  # the URL of the document holding it (its URLs are relative to it)
+    queue_time: int = 0  # seconds in the queue, as Twilio reports it (tests set it)
+    dialing: ET.Element | None = None  # the <Dial> the caller is connected or ringing through
+    dial_base: str = ""
 
     # -- what Twilio sends ------------------------------------------------------------
     def params(self, **extra: str) -> dict[str, str]:
@@ -132,8 +140,20 @@ class Phone:
                 return
             elif verb.tag in {"Play", "Pause"}:
                 continue
+            elif verb.tag == "Enqueue":
+                self.queue, self.queue_base, self.dialing = verb, self.url, None
+                self.hold()
+                return
+            elif verb.tag == "Leave" and self.queue is not None:
+                self._left("leave")
+                return
+            elif verb.tag == "Dial":
+                self.dialing, self.dial_base, self.pending, self.after = verb, self.url, verb, verbs[i + 1:]
+                return
             else:
                 raise CallError(f"the simulator cannot follow <{verb.tag}> yet")
+        if self.queue is not None:
+            return  # the wait document ended: on hold until Twilio asks the waitUrl again
         self.ended = True  # the end of a document hangs up, as on Twilio
 
     def hear(self, say: ET.Element) -> None:
@@ -172,8 +192,76 @@ class Phone:
         self.request(rec.get("action") or self.url, **fields, Digits="#")
         return self
 
+    # -- queues and dialled advisers (what Twilio does around <Enqueue> and <Dial>) ----------------
+    def _queue_params(self) -> dict[str, str]:
+        return {"QueueSid": "QU" + "0" * 32, "QueueTime": str(self.queue_time)}
+
+    def hold(self) -> Phone:
+        """One turn of the hold loop: Twilio requests the <Enqueue waitUrl>."""
+        if self.queue is None:
+            raise CallError("the caller is not in a queue")
+        wait = urljoin(self.queue_base, self.queue.get("waitUrl") or "")
+        self.request(wait, QueuePosition="1", CurrentQueueSize="1", AvgQueueTime="0", **self._queue_params())
+        return self
+
+    def _left(self, result: str) -> None:
+        """The caller left Twilio's queue: its <Enqueue action> is requested and followed."""
+        queue, self.queue = self.queue, None
+        action = urljoin(self.queue_base, queue.get("action") or "") if queue is not None else ""
+        self.pending = None
+        if result in {"hangup", "redirected"}:  # Twilio reports these; the reply is not played
+            self.post(action, self.params(QueueResult=result, **self._queue_params()))
+        else:
+            self.request(action, QueueResult=result, **self._queue_params())
+
+    def redirect(self, url: str) -> Phone:
+        """A REST redirect (calls(sid).update(url=...)): the call leaves what it was doing."""
+        if self.queue is not None:
+            self._left("redirected")
+        self.dialing, self.pending = None, None
+        self.request(url)
+        return self
+
+    def adviser_answers(self) -> list[str]:
+        """The dialled adviser picks up: the noun's url (a whisper) runs on their leg."""
+        dial = self._expect("Dial")
+        noun = next(iter(dial), None)
+        url = noun.get("url") if noun is not None else None
+        if not url:
+            return []
+        leg = {"CallSid": "CA" + uuid.uuid4().hex, "ParentCallSid": self.sid, "AccountSid": self.account,
+               "From": self.caller, "To": (noun.text or "").strip(), "CallStatus": "in-progress",
+               "Direction": "outbound-dial", "ApiVersion": "2010-04-01"}
+        status, body = self.post(urljoin(self.dial_base, url), leg)
+        if status != 200:
+            raise CallError(f"the whisper answered {status}: {body[:200]}")
+        return [(el.text or "").strip() for el in ET.fromstring(body).iter("Say")]
+
+    def _dial_ended(self, status: str, duration: int) -> None:
+        dial, self.dialing = self._expect("Dial"), None
+        action = dial.get("action")
+        if not action:
+            self.run(self.after)
+            return
+        self.url = self.dial_base
+        self.request(action, DialCallStatus=status, DialCallDuration=str(duration))
+
+    def adviser_hangs_up(self, duration: int = 120) -> Phone:
+        self._dial_ended("completed", duration)
+        return self
+
+    def adviser_does_not_answer(self, status: str = "no-answer") -> Phone:
+        self._dial_ended(status, 0)
+        return self
+
     def hangup(self, duration: int = 30) -> int:
-        """The caller hangs up: Twilio's final status callback."""
+        """The caller hangs up: what Twilio reports of the queue or dial, then the final status."""
+        if self.queue is not None and not self.ended:
+            self._left("hangup")
+        if self.dialing is not None and not self.ended and self.dialing.get("action"):
+            self.post(urljoin(self.dial_base, self.dialing.get("action") or ""),
+                      self.params(DialCallStatus="completed", DialCallDuration=str(duration)))
+        self.dialing = None
         self.ended = True
         status, _ = self.post("/ivr/status", self.params(CallStatus="completed", CallDuration=str(duration)))
         return status

@@ -19,6 +19,7 @@ from db import session as db
 from db.models import utcnow
 from ivr import calls, engine
 from ivr import capture as _capture  # noqa: F401  (registers the capture action)
+from ivr import queueing as _queueing  # noqa: F401  (registers the queue action)
 from ivr.recordings import store_recording
 from ivr.signature import twilio_signed
 from ivr.twiml import Speaker, twiml

@@ -1,0 +1,327 @@
+"""Waiting for an adviser: the `queue` action of the flow, Twilio <Enqueue>, the hold loop and
+the ways out of it (an adviser, a callback that keeps the caller's place, a message).
+
+Our database is the source of truth for order and priority: Twilio's queue (same name as ours)
+only holds the audio. Nobody is held forever: closed, no adviser logged in or a full line offer
+a callback (1) or a message (2, and what silence gets) at once; a long wait offers them again.
+Endpoints live on the `ivr_queue` blueprint (/ivr/queue), every view signed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy import func, select
+from twilio.twiml.voice_response import VoiceResponse
+
+from config.flow import Flow, Node, Queue
+from config.hours import holiday_on, is_open
+from db import session as db
+from db.models import CallEvent, QueueEntry, utcnow
+from ivr import callback_request, calls, connect, engine, hold, legs
+from ivr import queue_prompts as qp
+from ivr.engine import MAX_RETRIES, Turn, action
+from ivr.signature import twilio_signed
+from ivr.twiml import Speaker, twiml
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ivr_queue", __name__, url_prefix="/ivr/queue", static_folder="static",
+               static_url_path="/static")
+HOLD_AUDIO = "hold.wav"
+LEAVE_EVENT = "queue_leave"  # why the hold loop let a caller out: callback, timeout, closed
+
+
+def flow() -> Flow:
+    return current_app.extensions["jobline.flow"]
+
+
+def clock():
+    return current_app.config.get("CLOCK", utcnow)()
+
+
+def stats() -> hold.QueueStats:
+    return current_app.extensions.setdefault("jobline.queue_stats", hold.QueueStats())
+
+
+# -- entering a queue node -------------------------------------------------------------------
+
+@action("queue")
+def enter_queue(t: Turn, node: Node) -> None:
+    """A caller asks for a person (menu key 0, a queue node, retries used up)."""
+    calls.event(t.call, "adviser", node.id, node.queue)
+    if t.call.adviser_requested_at is None:
+        t.call.adviser_requested_at = t.now
+    t.call.queue = node.queue
+    join(t, t.flow.queues[node.queue or ""])
+
+
+def join(t: Turn, queue: Queue) -> None:
+    if not t.open():
+        calls.event(t.call, "closed")
+        if holiday_on(t.flow.hours, t.now):
+            t.say("holiday")
+        t.say("closed")
+        t.say("hours")
+        offer(t, queue.name, None)
+        return
+    entry = legs.open_leg(t.s, t.call.id) if t.call.id else None
+    if entry is not None and entry.status == "waiting" and entry.queue == queue.name:
+        enqueue(t, entry)  # back in line at the same place
+        return
+    lang = t.speaker.lang
+    if not legs.advisers_on(t.s, queue.name, lang):
+        calls.event(t.call, "queue_refused", queue.name, "no_advisers")
+        qp.say(t.speaker, t.reply, "queue_no_advisers")
+        offer(t, queue.name, None)
+        return
+    waiting = t.s.scalar(select(func.count()).select_from(QueueEntry)
+                         .where(QueueEntry.queue == queue.name, QueueEntry.status == "waiting"))
+    if waiting >= queue.max_size:
+        calls.event(t.call, "queue_refused", queue.name, "full")
+        qp.say(t.speaker, t.reply, "queue_full")
+        offer(t, queue.name, None)
+        return
+    entry = QueueEntry(call=t.call, queue=queue.name, language=lang, priority=queue.priority,
+                       intent=t.call.reason, enqueued_at=t.now, status="waiting")
+    t.s.add(entry)
+    t.s.flush()  # the leg's id goes into the hold and action URLs
+    calls.event(t.call, "queued", queue.name)
+    qp.say(t.speaker, t.reply, "queue_joined")
+    enqueue(t, entry)
+
+
+def enqueue(t: Turn, entry: QueueEntry) -> None:
+    t.reply.enqueue(entry.queue, action=url_for("ivr_queue.left", entry_id=entry.id), method="POST",
+                    wait_url=url_for("ivr_queue.hold_loop", entry_id=entry.id), wait_url_method="POST")
+
+
+def offer(t: Turn, queue: str, entry: QueueEntry | None, attempt: int = 0) -> None:
+    """Callback (1) or a message (2); silence takes a message: never on hold for ever."""
+    url = url_for("ivr_queue.offer_input", queue=queue, entry_id=entry.id if entry else 0,
+                  attempt=attempt)
+    gather = t.gather(url)
+    qp.say(t.speaker, gather, "queue_offer")
+    t.reply.redirect(url, method="POST")
+
+
+def take_message(t: Turn, entry: QueueEntry | None) -> None:
+    if entry is not None:
+        legs.leave(t.s, entry, "voicemail", t.now)
+    engine.voicemail(t)
+
+
+# -- views -------------------------------------------------------------------------------------
+
+def _turn() -> Turn:
+    s = db.current()
+    call = calls.start_call(s, request.form)
+    t = Turn(flow(), s, call, clock())
+    t.form, t.args = request.form, request.args  # what the engine's steps may read of this webhook
+    return t
+
+
+def _done(t: Turn) -> Response:
+    t.s.commit()
+    for work in getattr(t, "after_commit", []):  # e.g. a transcription job, once rows are committed
+        work()
+    return twiml(t.reply)
+
+
+def _entry(t: Turn, entry_id: int) -> QueueEntry | None:
+    entry = t.s.get(QueueEntry, entry_id) if entry_id else None
+    return entry if entry is not None and entry.call_id == t.call.id else None
+
+
+def _digits() -> str:
+    return (request.form.get("Digits") or "").strip()[:32]
+
+
+def _attempt() -> int:
+    return min(max(request.args.get("attempt", 0, type=int), 0), MAX_RETRIES)
+
+
+@bp.post("/hold/<int:entry_id>")
+@twilio_signed
+def hold_loop(entry_id: int) -> Response:
+    """The wait URL: position, expected wait, the callback offer, then calm music; repeats."""
+    s = db.current()
+    reply = VoiceResponse()
+    w = hold.waiter(s, entry_id)
+    if w is None or w.status in ("left", "ended"):
+        reply.leave()
+        return twiml(reply)
+    sp = Speaker(flow(), w.language or flow().default_language, w.slow_speech)
+    if w.status != "waiting":  # claimed by an adviser: the redirect to them is on its way
+        qp.say(sp, reply, "queue_connecting")
+        reply.play(url_for("ivr_queue.static", filename=HOLD_AUDIO))
+        return twiml(reply)
+    now = clock()
+    queue = flow().queues.get(w.queue)
+    reason = None
+    if not is_open(flow().hours, now):
+        reason = "closed"
+    elif queue is not None and (now - w.enqueued_at).total_seconds() > queue.max_wait_s:
+        reason = "timeout"
+    if reason:
+        s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail=reason))
+        s.commit()
+        reply.leave()
+        return twiml(reply)
+    place = hold.position(s, w)
+    advisers, handle_s = stats().get(s, w.queue, w.language)
+    minutes = hold.expected_minutes(place, handle_s, advisers)
+    gather = reply.gather(action=url_for("ivr_queue.hold_key", entry_id=w.id), method="POST",
+                          input="dtmf", num_digits=1, timeout=1, action_on_empty_result=False)
+    if place == 1:
+        qp.say(sp, gather, "queue_next")
+    else:
+        qp.say(sp, gather, "queue_position", position=place)
+    if minutes == 1:
+        qp.say(sp, gather, "queue_wait_one")
+    else:
+        qp.say(sp, gather, "queue_wait", minutes=minutes)
+    qp.say(sp, gather, "queue_callback_hint")
+    gather.play(url_for("ivr_queue.static", filename=HOLD_AUDIO))
+    return twiml(reply)  # its end makes Twilio request the wait URL again
+
+
+@bp.post("/hold/<int:entry_id>/key")
+@twilio_signed
+def hold_key(entry_id: int) -> Response:
+    s = db.current()
+    reply = VoiceResponse()
+    w = hold.waiter(s, entry_id)
+    if w is not None and w.status == "waiting" and _digits() == "1":
+        s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail="callback"))
+        s.commit()
+        reply.leave()  # then Twilio posts the <Enqueue> action: the callback questions start there
+        return twiml(reply)
+    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=entry_id), method="POST")
+    return twiml(reply)
+
+
+@bp.post("/left/<int:entry_id>")
+@twilio_signed
+def left(entry_id: int) -> Response:
+    """The <Enqueue> action: the caller left Twilio's queue (QueueResult says how)."""
+    t = _turn()
+    entry = _entry(t, entry_id)
+    result = request.form.get("QueueResult", "")
+    if entry is None:
+        engine.enter(t, t.flow.adviser)
+    elif result == "hangup":
+        legs.hung_up(t.s, entry, t.now, request.form.get("QueueTime"))
+    elif result in ("redirected", "redirected-from-bridged", "bridged", "bridging-in-process"):
+        # A REST redirect (adviser, transfer) took the call: Twilio ignores this reply, but if it
+        # did not, pointing at where the call is meant to be is the one answer that is safe.
+        connect.resume(t, entry)
+    elif result == "leave":
+        why = t.s.scalar(select(CallEvent.detail).where(CallEvent.call_id == t.call.id,
+                                                        CallEvent.kind == LEAVE_EVENT)
+                         .order_by(CallEvent.id.desc()).limit(1))
+        if why == "callback":
+            callback_request.start(t, entry.queue, entry)
+        else:
+            if why == "closed":
+                t.say("closed")
+                t.say("hours")
+            else:
+                qp.say(t.speaker, t.reply, "queue_long_wait")
+            offer(t, entry.queue, entry)
+    else:  # queue-full, error, system-error: Twilio could not hold the caller
+        log.warning("Twilio queue result %s for leg %s", result[:24], entry.id)
+        calls.event(t.call, "error", entry.queue, f"queue result {result[:24]}")
+        t.say("error")
+        offer(t, entry.queue, entry)
+    return _done(t)
+
+
+@bp.post("/offer/<queue>/<int:entry_id>")
+@twilio_signed
+def offer_input(queue: str, entry_id: int) -> Response:
+    t = _turn()
+    entry = _entry(t, entry_id)
+    digits, attempt = _digits(), _attempt()
+    if queue not in t.flow.queues:
+        engine.enter(t, t.flow.adviser)
+    elif digits == "1":
+        calls.event(t.call, "key", queue, "callback")
+        callback_request.start(t, queue, entry)
+    elif digits in ("2", "") or attempt >= MAX_RETRIES:
+        calls.event(t.call, "key", queue, "voicemail" if digits else "no_input")
+        take_message(t, entry)
+    else:
+        t.say("invalid")
+        offer(t, queue, entry, attempt + 1)
+    return _done(t)
+
+
+@bp.post("/callback/<queue>/<int:entry_id>")
+@twilio_signed
+def callback_input(queue: str, entry_id: int) -> Response:
+    t = _turn()
+    callback_request.handle(t, queue, _entry(t, entry_id), _digits(), _attempt())
+    return _done(t)
+
+
+@bp.post("/connect/<int:entry_id>")
+@twilio_signed
+def connect_caller(entry_id: int) -> Response:
+    """Where the REST redirect sends a claimed caller: <Dial> their adviser."""
+    t = _turn()
+    connect.resume(t, _entry(t, entry_id))
+    return _done(t)
+
+
+@bp.post("/dialed/<int:entry_id>")
+@twilio_signed
+def dialed(entry_id: int) -> Response:
+    t = _turn()
+    connect.dial_ended(t, _entry(t, entry_id), request.form.get("DialCallStatus", ""))
+    return _done(t)
+
+
+@bp.post("/whisper/<int:entry_id>")
+@twilio_signed
+def whisper(entry_id: int) -> Response:
+    """Runs on the adviser's leg when they pick up, before the caller is bridged."""
+    s = db.current()
+    reply = connect.adviser_answered(s, flow(), entry_id, clock())
+    s.commit()
+    return twiml(reply)
+
+
+@bp.post("/enqueue/<int:entry_id>")
+@twilio_signed
+def requeue(entry_id: int) -> Response:
+    """Where a transfer's REST redirect sends the caller: the new queue."""
+    t = _turn()
+    entry = _entry(t, entry_id)
+    if entry is not None and entry.status == "waiting":
+        label = t.flow.queues[entry.queue].label if entry.queue in t.flow.queues else {}
+        qp.say(t.speaker, t.reply, "transferring", queue=label.get(t.speaker.lang, entry.queue))
+    connect.resume(t, entry)
+    return _done(t)
+
+
+@bp.errorhandler(Exception)
+def queue_step_failed(error: Exception):
+    """Never an application error: the same apology and choices as the rest of the IVR."""
+    from ivr import webhooks  # imported here: webhooks imports this module to register it
+
+    if request.endpoint == "ivr_queue.hold_loop" and not getattr(error, "code", None):
+        log.exception("hold loop failed on %s", request.path)
+        reply = VoiceResponse()  # keep the caller on hold: Twilio asks again after the music
+        reply.play(url_for("ivr_queue.static", filename=HOLD_AUDIO))
+        return twiml(reply)
+    if request.endpoint == "ivr_queue.callback_status" and not getattr(error, "code", None):
+        log.exception("callback status failed on %s", request.path)
+        return "", 503  # a callback, not a caller: Twilio's debugger shows the failure
+    if request.endpoint == "ivr_queue.whisper" and not getattr(error, "code", None):
+        log.exception("whisper failed on %s", request.path)
+        return twiml(VoiceResponse())  # an empty whisper still bridges adviser and caller
+    return webhooks.step_failed(error)
+
+
+from ivr import callback_calls as _callback_calls  # noqa: E402, F401  (its views are on bp)
