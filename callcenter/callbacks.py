@@ -1,0 +1,172 @@
+"""Calling back the callers who asked for it, in their place in line.
+
+A pending callback's turn comes when no live caller of the same queue and language is ahead of
+it (priority, then the time they first joined the queue) and an adviser serving that line is
+available. Jobline then reserves the adviser, calls the caller (from the helpline number they
+rang) and, once they press 1 (ivr/callback_calls.py), puts the adviser through. A try that
+reaches no one goes back to pending and is tried again after CALLBACK_RETRY_S, up to
+CALLBACK_MAX_ATTEMPTS, then the callback is marked failed.
+
+`dial_due_callbacks` is the RQ job (no arguments: ids only, and none needed); run it whenever an
+adviser becomes available and on a short timer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from callcenter.agents import agents_for, set_status
+from callcenter.twilio_client import public_url, twilio_client
+from config import settings
+from config.flow import Flow, load_flow
+from config.hours import is_open
+from db import session as db
+from db.models import AgentStatusChange, Call, Callback, QueueEntry, User
+
+log = logging.getLogger(__name__)
+CALLBACK_QUEUE = "callbacks"
+DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_RETRY_S = 600  # ten minutes between tries: a caller who missed us may be back by then
+RING_TIMEOUT_S = 25
+
+
+def _setting(config: Mapping[str, Any], name: str, default: int) -> int:
+    return int(config.get(name) or os.environ.get(name) or default)
+
+
+def _ahead_live(s: Session, cb: Callback) -> bool:
+    """Is a caller still on hold in front of this callback in its line?"""
+    same_lang = QueueEntry.language == cb.language if cb.language else QueueEntry.language.is_(None)
+    return s.scalar(select(QueueEntry.id).where(
+        QueueEntry.queue == cb.queue, QueueEntry.status == "waiting", same_lang,
+        or_(QueueEntry.priority > cb.priority,
+            and_(QueueEntry.priority == cb.priority, QueueEntry.enqueued_at < cb.enqueued_at)),
+    ).limit(1)) is not None
+
+
+def due(s: Session, flow: Flow, now: datetime, retry_s: int) -> list[tuple[Callback, User]]:
+    """The callbacks whose turn it is, each with a free adviser (nothing is changed)."""
+    if not is_open(flow.hours, now):
+        return []
+    pending = s.scalars(select(Callback).where(Callback.status == "pending")
+                        .order_by(Callback.priority.desc(), Callback.enqueued_at, Callback.id)).all()
+    picked: list[tuple[Callback, User]] = []
+    taken: set[int] = set()
+    heads: set[tuple[str, str | None]] = set()
+    for cb in pending:
+        line = (cb.queue, cb.language)
+        if line in heads:
+            continue  # only the head of each line may go; the rest keep their order
+        heads.add(line)
+        if cb.last_attempt_at is not None and now - cb.last_attempt_at < timedelta(seconds=retry_s):
+            continue
+        if _ahead_live(s, cb):
+            continue
+        free = [a for a in agents_for(s, cb.queue, cb.language) if a.status == "available"
+                and a.id not in taken]
+        if free:
+            picked.append((cb, free[0]))
+            taken.add(free[0].id)
+    return picked
+
+
+def _reserve(s: Session, cb: Callback, agent: User, now: datetime) -> bool:
+    """Atomically: the adviser from available to busy, the callback from pending to dialing."""
+    if s.execute(update(User).where(User.id == agent.id, User.status == "available")
+                 .values(status="busy", status_since=now)).rowcount != 1:
+        return False
+    won = s.execute(update(Callback).where(Callback.id == cb.id, Callback.status == "pending")
+                    .values(status="dialing", agent_id=agent.id, attempts=Callback.attempts + 1,
+                            last_attempt_at=now)).rowcount == 1
+    if won:
+        s.add(AgentStatusChange(user_id=agent.id, status="busy", at=now))
+    else:  # someone else took the callback: the adviser is free again, as they were
+        s.execute(update(User).where(User.id == agent.id).values(status="available"))
+    s.expire(agent)
+    return won
+
+
+def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
+    """Reserve and dial every callback whose turn it is; returns the ids dialled."""
+    retry_s = _setting(config, "CALLBACK_RETRY_S", DEFAULT_RETRY_S)
+    limit = _setting(config, "CALLBACK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+    with db.SessionLocal.begin() as s:
+        reserved = [cb.id for cb, agent in due(s, flow, now, retry_s) if _reserve(s, cb, agent, now)]
+    dialled = []
+    for cb_id in reserved:
+        try:
+            _dial(config, cb_id)
+            dialled.append(cb_id)
+        except Exception:
+            log.exception("calling back callback %s failed; it will be retried", cb_id)
+            _attempt_failed(cb_id, now, limit)
+    return dialled
+
+
+def _dial(config: Mapping[str, Any], cb_id: int) -> None:
+    with db.SessionLocal() as s:
+        cb = s.get(Callback, cb_id)
+        helpline = (config.get("TWILIO_CALLER_ID")
+                    or s.scalar(select(Call.to_number).where(Call.id == cb.call_id)))
+        phone = cb.phone
+    if not helpline:
+        raise RuntimeError("no number to call from: the original call has no To number and "
+                           "TWILIO_CALLER_ID is not set")
+    base = f"/ivr/queue/callback-call/{cb_id}"
+    call = twilio_client(config).calls.create(
+        to=phone, from_=helpline, url=public_url(config, f"{base}/answer"), method="POST",
+        status_callback=public_url(config, f"{base}/status"), status_callback_method="POST",
+        timeout=RING_TIMEOUT_S)
+    with db.SessionLocal.begin() as s:
+        s.execute(update(Callback).where(Callback.id == cb_id).values(outbound_sid=call.sid))
+
+
+def _attempt_failed(cb_id: int, now: datetime, limit: int) -> None:
+    with db.SessionLocal.begin() as s:
+        cb = s.get(Callback, cb_id)
+        if cb is None or cb.status != "dialing":
+            return
+        agent = s.get(User, cb.agent_id) if cb.agent_id else None
+        if agent is not None and agent.status == "busy":
+            set_status(s, agent, "available", now)
+        cb.status = "failed" if cb.attempts >= limit else "pending"
+        if cb.status == "pending":
+            cb.agent_id = None
+
+
+@lru_cache(maxsize=1)
+def _flow_file() -> Flow:
+    return load_flow(settings.IVR_FILE)
+
+
+def job_config() -> dict[str, Any]:
+    """What the job needs, from the environment (a worker has no Flask app)."""
+    return {
+        "TWILIO_ACCOUNT_SID": settings.account_sid(),
+        "TWILIO_AUTH_TOKEN": settings.auth_token(),
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+        "TWILIO_CALLER_ID": os.environ.get("TWILIO_CALLER_ID", ""),
+    }
+
+
+def dial_due_callbacks() -> list[int]:
+    """RQ job: dial the callbacks whose turn it is. Safe to run twice (reservations are atomic)."""
+    db.configure(settings.database_url())
+    return dial_due(job_config(), _flow_file(), datetime.now(UTC))
+
+
+def enqueue_dial_due_callbacks(connection: Any) -> Any:
+    """Queue the job once (after an adviser becomes available, and on a timer)."""
+    from rq import Queue
+
+    return Queue(CALLBACK_QUEUE, connection=connection).enqueue(
+        dial_due_callbacks, job_timeout=60, result_ttl=300, failure_ttl=7 * 24 * 3600,
+        description="dial due callbacks")
