@@ -1,0 +1,106 @@
+"""Every way out of the queue ends with a person, a callback or a message, and the outcome
+METRICS.md defines: no advisers, closed, a long wait, hanging up early or late, a transfer."""
+
+from __future__ import annotations
+
+from prism_mock import form_of
+from sqlalchemy import select
+from test_queue_calls import legs_of, outcome, to_queue
+
+from callcenter import routing
+from db import session as db
+from db.models import Callback, QueueEntry, User
+
+
+def test_with_no_adviser_logged_in_the_caller_is_offered_a_callback_or_a_message(caller, adviser, s):
+    adviser(status="offline")
+    p = to_queue(caller, "+447700900601")
+    assert "No adviser for this service is available at the moment." in p.heard_since(-2)
+    assert p.last_heard == "To be called back by an adviser, press 1. To leave a message, press 2."
+    assert p.queue is None and legs_of(s, p) == []
+    p.silence()  # silence takes a message: nobody is held for ever
+    assert p.pending.tag == "Record" and "Please leave your name" in p.last_heard
+    p.record(sid="RE" + "b" * 32, duration=9)
+    p.hangup()
+    assert outcome(s, p) == "voicemail"
+
+
+def test_when_closed_a_callback_is_booked_for_when_advisers_are_back(make_app, adviser, s):
+    from ivr.simulator import FlaskTransport, Phone
+    from tests.conftest import ACCOUNT, CLOSED_TIME, TOKEN
+
+    app = make_app(CLOCK=lambda: CLOSED_TIME)
+    adviser()
+    p = Phone(FlaskTransport(app.test_client()), TOKEN, caller="+447700900602", account=ACCOUNT)
+    p.dial().press("1").press("0")
+    assert "Our advisers are not available at the moment." in p.heard_since(-4)
+    p.press("1").press("1")
+    assert "as soon as our advisers are available" in p.heard_since(-2)
+    p.hangup()
+    assert outcome(s, p) == "callback"
+    cb = s.scalar(select(Callback))
+    assert (cb.queue_entry_id, cb.enqueued_at) == (None, CLOSED_TIME)
+
+
+def test_hanging_up_in_the_first_seconds_is_a_short_abandon_later_an_abandon(caller, adviser, s):
+    adviser()
+    quick = to_queue(caller, "+447700900603")
+    quick.queue_time = 3
+    quick.hangup()
+    slow = to_queue(caller, "+447700900604")
+    slow.queue_time = 95
+    slow.hangup()
+    assert [(leg.status, leg.outcome) for leg in legs_of(s, quick)] == [("left", "short_abandon")]
+    assert [(leg.status, leg.outcome) for leg in legs_of(s, slow)] == [("left", "abandoned")]
+    assert (outcome(s, quick), outcome(s, slow)) == ("short_abandon", "abandoned")
+
+
+def test_after_the_longest_wait_the_caller_chooses_a_message(caller, adviser, clock, s):
+    adviser()
+    p = to_queue(caller, "+447700900605")
+    clock.tick(901)  # general: max_wait_s 900
+    p.hold()
+    assert "We are sorry you have been waiting so long." in p.heard_since(-2)
+    assert p.queue is None and p.last_heard.startswith("To be called back by an adviser, press 1.")
+    p.press("2")
+    assert p.pending.tag == "Record"
+    assert [(leg.status, leg.outcome) for leg in legs_of(s, p)] == [("left", "voicemail")]
+
+
+def test_a_full_queue_offers_a_callback_at_once(caller, adviser, qapp, s):
+    adviser(queues=["employers"])
+    from dataclasses import replace
+
+    flow = qapp.extensions["jobline.flow"]
+    flow.queues["employers"] = replace(flow.queues["employers"], max_size=1)
+    first = caller("+447700900606").dial().press("1").press("4").press("2")
+    assert first.queue is not None and first.queue.text == "employers"
+    second = caller("+447700900607").dial().press("1").press("4").press("2")
+    assert "too many people are already waiting" in second.heard_since(-2) and second.queue is None
+
+
+def test_a_transfer_moves_the_caller_to_the_back_of_another_queue(qapp, caller, adviser, clock,
+                                                                   twilio_http, s):
+    first = adviser(queues=["general"], phone="+447700900901")
+    adviser(queues=["benefits"])
+    p = to_queue(caller, "+447700900608")
+    with qapp.app_context(), db.SessionLocal() as desk:
+        agent = desk.get(User, first)
+        entry = routing.claim_next(desk, agent, clock())
+        desk.commit()
+        routing.connect(qapp.config, entry, agent)
+        p.redirect(form_of(twilio_http.calls_updated()[-1], "Url"))
+        p.adviser_answers()
+        clock.tick(60)
+        new = routing.transfer(desk, desk.get(QueueEntry, entry.id), agent, "benefits", clock())
+        desk.commit()  # the REST move happens after the commit
+    moved = twilio_http.calls_updated()[-1]
+    assert form_of(moved, "Url") == f"http://localhost/ivr/queue/enqueue/{new.id}"
+    p.redirect(form_of(moved, "Url"))
+    assert "Please hold while we put you through to Benefits." in p.heard_since(-4)
+    assert p.queue is not None and p.queue.text == "benefits"
+    old, leg = legs_of(s, p)
+    assert (old.outcome, leg.status, leg.transferred_from_id, leg.call_id) == (
+        "transferred", "waiting", old.id, old.call_id)
+    p.hangup()
+    assert outcome(s, p) == "transferred"
