@@ -85,7 +85,10 @@ class Call(Base):
     """One phone call, from the first webhook to its final status and outcome."""
 
     __tablename__ = "calls"
-    __table_args__ = (Index("ix_calls_started_at", "started_at"),)
+    __table_args__ = (
+        Index("ix_calls_started_at", "started_at"),
+        Index("ix_calls_caller_started", "caller_id", "started_at"),  # reports: repeat calls
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -170,7 +173,10 @@ class Recording(Base):
     """
 
     __tablename__ = "recordings"
-    __table_args__ = (Index("ix_recordings_status", "status"),)
+    __table_args__ = (
+        Index("ix_recordings_status", "status"),
+        Index("ix_recordings_call_id", "call_id"),  # reports: a period's calls -> recordings
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -240,7 +246,10 @@ class AgentStatusChange(Base):
     """Each status an adviser moved into, for occupancy and idle time (METRICS.md)."""
 
     __tablename__ = "agent_status_changes"
-    __table_args__ = (Index("ix_agent_status_user_at", "user_id", "at"),)
+    __table_args__ = (
+        Index("ix_agent_status_user_at", "user_id", "at"),
+        Index("ix_agent_status_at", "at"),  # reports: a period's changes, all advisers
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
