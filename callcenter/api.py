@@ -8,6 +8,7 @@ this module only checks who may see or touch what, and shapes the answers.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import mimetypes
 from pathlib import Path
@@ -36,6 +37,8 @@ SETTABLE_STATUSES = ("available", "break", "after_call", "offline")
 ON_CALL = ("connecting", "connected")
 OPEN_CALLBACKS = ("pending", "dialing")
 NOTES_MAX = 4000
+WAITING_SHOWN = 50
+GZIP_OVER = 2048  # bytes; below this, compressing costs more than it saves
 
 
 def _flow() -> Flow:
@@ -100,10 +103,15 @@ def _desk_state(user: User) -> dict[str, Any]:
                                                  Callback.status.in_(OPEN_CALLBACKS))
                           .order_by(Callback.requested_at)).all() if queues else []
     current = current_entry(user)
+    oldest = min((e.enqueued_at for e in entries), default=None)
     return {
         "server_time": iso(now),
         "me": _me_json(user),
-        "waiting": waiting_rows(s, flow, entries, now),
+        # The first rows in serving order: an adviser answers from the top; the wallboard
+        # shows the whole line. The count and longest wait still cover everyone.
+        "waiting": waiting_rows(s, flow, entries[:WAITING_SHOWN], now),
+        "waiting_total": len(entries),
+        "longest_wait_since": iso(oldest),
         "callbacks": callback_rows(s, flow, callbacks, now),
         "current": full_summary(s, flow, current, now) if current else None,
     }
@@ -113,6 +121,11 @@ def _no_store(payload: Any, status: int = 200) -> Any:
     response = jsonify(payload)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"  # personal data: never kept by a cache
+    # The desk polls every 1.5 s; a long waiting list is repetitive JSON that gzips ~20:1.
+    if len(response.get_data()) > GZIP_OVER and "gzip" in request.headers.get("Accept-Encoding", ""):
+        response.set_data(gzip.compress(response.get_data(), compresslevel=5))
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
     return response
 
 

@@ -16,7 +16,7 @@ from config.flow import Flow
 # Templates and static files for every page of callcenter/ (base.html is shared with the
 # wallboard and reports): registered once, no routes of its own besides /static.
 ui = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+               static_url_path="/assets")
 bp = Blueprint("desk", __name__)
 POLL_MS = 1500  # the waiting list is at most this old (the brief: updates within 2 s)
 

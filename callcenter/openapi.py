@@ -139,6 +139,18 @@ SPEC: dict[str, Any] = {
                 "queues": {"type": "array", "items": {"type": "string"}},
                 "languages": {"type": "array", "items": {"type": "string"}}}},
             "Entry": _entry,
+            "WaitingRow": {"type": "object", "description": "A compact row of the waiting list; "
+                           "labels come from the desk page, the rest from /api/entries/{entry_id}.",
+                           "properties": {
+                               "id": {"type": "integer"}, "queue": {"type": "string"},
+                               "language": _nullable_str, "intent": _nullable_str,
+                               "priority": {"type": "integer"},
+                               "enqueued_at": {"type": "string", "format": "date-time"},
+                               "wait_s": {"type": "integer"},
+                               "caller": {"type": "string", "description": "Masked phone number."},
+                               "name": _recording, "reason": {"type": "object", "nullable": True,
+                                                              "properties": {"text": {"type": "string"}}},
+                               "id_number": _caller["id_number"]}},
             "Summary": {"allOf": [_ref("Entry"), {"type": "object", "properties": {
                 "path": {"type": "array", "items": {"type": "object", "properties": {
                     "key": _nullable_str, "label": {"type": "string"}}}},
@@ -154,7 +166,10 @@ SPEC: dict[str, Any] = {
                 "phone": {"type": "string"}, **_caller}},
             "DeskState": {"type": "object", "properties": {
                 "server_time": {"type": "string", "format": "date-time"}, "me": _ref("Me"),
-                "waiting": {"type": "array", "items": _ref("Entry")},
+                "waiting": {"type": "array", "items": _ref("WaitingRow"),
+                            "description": "The first 50 in serving order."},
+                "waiting_total": {"type": "integer"},
+                "longest_wait_since": {"type": "string", "format": "date-time", "nullable": True},
                 "callbacks": {"type": "array", "items": _ref("Callback")},
                 "current": {"allOf": [_ref("Summary")], "nullable": True}}},
         },

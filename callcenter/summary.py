@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from config.flow import Flow
-from db.models import Call, Callback, CallEvent, Capture, QueueEntry, Recording, User
+from db.models import Call, Callback, Caller, CallEvent, Capture, QueueEntry, Recording, User
 from db.personal import mask_id, mask_phone
 
 ID_FIELD = "id_number"
@@ -30,7 +30,7 @@ def iso(at: datetime | None) -> str | None:
     return at.isoformat().replace("+00:00", "Z") if at else None
 
 
-def _recording(rec: Recording | None) -> dict[str, Any] | None:
+def _recording(rec: Any) -> dict[str, Any] | None:
     if rec is None:
         return None
     return {"recording_id": rec.id, "audio": bool(rec.audio_path), "text": rec.text or None,
@@ -42,17 +42,21 @@ def _details(s: Session, call_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {cid: {} for cid in call_ids}
     if not call_ids:
         return found
-    for rec in s.scalars(select(Recording).where(Recording.call_id.in_(call_ids),
-                                                 Recording.kind.in_(SPOKEN_KINDS))
+    # Plain rows of the few columns shown, not ORM objects: no word timings or other blobs
+    # are loaded for a list polled every 1.5 s.
+    for rec in s.execute(select(Recording.id, Recording.call_id, Recording.kind, Recording.text,
+                                Recording.intent, Recording.status, Recording.audio_path)
+                         .where(Recording.call_id.in_(call_ids), Recording.kind.in_(SPOKEN_KINDS))
                          .order_by(Recording.id)):
         found[rec.call_id][rec.kind] = rec
-    for cap in s.scalars(select(Capture).where(Capture.call_id.in_(call_ids), Capture.field == ID_FIELD)
+    for cap in s.execute(select(Capture.call_id, Capture.value, Capture.status)
+                         .where(Capture.call_id.in_(call_ids), Capture.field == ID_FIELD)
                          .order_by(Capture.id)):
         found[cap.call_id]["id"] = cap
     return found
 
 
-def _id_shown(cap: Capture | None) -> dict[str, Any] | None:
+def _id_shown(cap: Any) -> dict[str, Any] | None:
     if cap is None or not cap.value or cap.status not in ID_HELD:
         return None
     return {"masked": mask_id(cap.value), "confirmed": ID_HELD[cap.status]}
@@ -97,16 +101,46 @@ def entry_row(flow: Flow, entry: QueueEntry, details: dict[str, Any], now: datet
     }
 
 
+def _load_calls(s: Session, call_ids: Sequence[int]) -> list[Call]:
+    """One query for the calls and one for their callers: entry.call and call.caller then come
+    from the session's identity map instead of two lazy loads per waiting caller. Keep the
+    returned list while using them: the identity map holds objects only weakly."""
+    if not call_ids:
+        return []
+    return list(s.scalars(select(Call).options(selectinload(Call.caller)).where(Call.id.in_(call_ids))))
+
+
 def waiting_rows(
     s: Session, flow: Flow, entries: Sequence[QueueEntry], now: datetime
 ) -> list[dict[str, Any]]:
-    details = _details(s, [e.call_id for e in entries])
-    return [entry_row(flow, e, details[e.call_id], now) for e in entries]
+    """Compact rows for the list (polled every 1.5 s by every desk): labels come from the page's
+    config, the full summary from /api/entries/<id>."""
+    call_ids = [e.call_id for e in entries]
+    calls = {c.id: c for c in s.execute(select(Call.id, Call.language, Caller.phone)
+                                        .outerjoin(Caller, Call.caller_id == Caller.id)
+                                        .where(Call.id.in_(call_ids)))} if call_ids else {}
+    details = _details(s, call_ids)
+    rows = []
+    for e in entries:
+        d, call = details[e.call_id], calls[e.call_id]
+        name, reason, cap = d.get("name"), d.get("reason"), d.get("id")
+        rows.append({
+            "id": e.id, "queue": e.queue, "language": e.language or call.language,
+            "intent": e.intent or (reason.intent if reason else None), "priority": e.priority,
+            "enqueued_at": iso(e.enqueued_at), "wait_s": max(0, int((now - e.enqueued_at).total_seconds())),
+            "caller": mask_phone(call.phone),
+            "name": {"recording_id": name.id, "audio": bool(name.audio_path), "text": name.text}
+            if name else None,
+            "reason": {"text": reason.text} if reason and reason.text else None,
+            "id_number": _id_shown(cap),
+        })
+    return rows
 
 
 def callback_rows(
     s: Session, flow: Flow, callbacks: Sequence[Callback], now: datetime
 ) -> list[dict[str, Any]]:
+    loaded = _load_calls(s, [c.call_id for c in callbacks])  # noqa: F841 (kept alive)
     details = _details(s, [c.call_id for c in callbacks])
     rows = []
     for cb in callbacks:

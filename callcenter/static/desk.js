@@ -40,6 +40,9 @@
   const waitClass = (wait, sl) => (wait >= sl ? "late" : wait >= sl * 0.5 ? "soon" : "ok");
   const dispositionLabel = (code) => (DISPOSITIONS.find((d) => d.code === code) || { label: code }).label;
   const intentLabel = (intent) => (intent ? intent.replace(/_/g, " ") : "");
+  const QUEUES = Object.fromEntries(CONFIG.queues.map((q) => [q.name, q]));
+  const queueLabel = (name) => (QUEUES[name] || { label: name }).label;
+  const serviceLevel = (name) => (QUEUES[name] || { service_level_s: 60 }).service_level_s;
 
   // -- talking to the API -----------------------------------------------------------------
   async function api(method, path, body, poll) {
@@ -112,7 +115,8 @@
       b.setAttribute("aria-pressed", String(b.dataset.status === d.me.status));
     }
     document.body.dataset.status = d.me.status;
-    $("count-calls").textContent = d.waiting.length;
+    document.body.classList.toggle("on-call", Boolean(d.current));
+    $("count-calls").textContent = d.waiting_total;
     $("count-callbacks").textContent = d.callbacks.length;
     for (const tab of document.querySelectorAll("[role=tab]")) {
       tab.setAttribute("aria-selected", String(tab.dataset.tab === state.tab));
@@ -133,13 +137,17 @@
         "data-id": r.id, onclick: () => { if (state.tab === "calls") select(r.id, true); },
       },
         h("td", { class: "c-wait" }, h("span", { class: "wait", "data-since": r.enqueued_at || r.requested_at,
-          "data-sl": r.service_level_s || 60 }, clock(r.wait_s))),
-        h("td", {}, h("span", { class: "chip q-" + r.queue }, r.queue_label)),
+          "data-sl": serviceLevel(r.queue) }, clock(r.wait_s))),
+        h("td", {}, h("span", { class: "chip q-" + r.queue }, queueLabel(r.queue))),
         h("td", { class: "lang" }, (r.language || "?").toUpperCase()),
-        h("td", { class: "who" }, nameLine(r)),
-        h("td", { class: "why" }, reasonLine(r)),
+        h("td", { class: "c-caller" }, nameLine(r)),
+        h("td", { class: "c-reason" }, reasonLine(r)),
         h("td", { class: "idn" }, r.id_number ? r.id_number.masked : "—"));
     }));
+    const more = state.tab === "calls" ? d.waiting_total - rows.length : 0;
+    if (more > 0) {
+      body.append(h("tr", { class: "more" }, h("td", { colspan: 6 }, `+ ${more} more waiting behind these (see the wallboard)`)));
+    }
     $("empty").hidden = rows.length > 0;
     $("empty").textContent = state.tab === "calls" ? "No one is waiting in your queues." : "No callbacks are due.";
   }
@@ -201,7 +209,7 @@
 
   function answerBar(row) {
     const first = state.desk.waiting.length && state.desk.waiting[0].id === row.id;
-    return h("div", { class: "actions" },
+    return h("div", { class: "actions sticky" },
       h("button", { type: "button", class: "primary huge", id: "answer",
         onclick: () => answer(first ? null : row.id) }, first ? "Answer next caller" : "Answer this caller",
         h("kbd", {}, first ? "A" : "Enter")));
@@ -210,10 +218,10 @@
   function summaryBlocks(r, full) {
     const blocks = [
       h("div", { class: "caller-head" },
-        h("div", {}, h("div", { class: "eyebrow" }, `${r.queue_label} · ${r.language_name || "language not chosen"}`),
+        h("div", {}, h("div", { class: "eyebrow" }, `${queueLabel(r.queue)} · ${CONFIG.languages[r.language] || "language not chosen"}`),
           h("h2", { class: "caller-name" }, (r.name && r.name.text) || "Name not transcribed")),
-        r.status === "waiting" ? h("div", { class: "big-wait" }, h("span", { class: "wait", "data-since": r.enqueued_at,
-          "data-sl": r.service_level_s }, clock(r.wait_s)), h("small", {}, "waiting")) : null),
+        (r.status || "waiting") === "waiting" ? h("div", { class: "big-wait" }, h("span", { class: "wait", "data-since": r.enqueued_at,
+          "data-sl": serviceLevel(r.queue) }, clock(r.wait_s)), h("small", {}, "waiting")) : null),
       h("dl", { class: "facts" },
         h("dt", {}, "Name"), h("dd", {}, nameAudio(r)),
         h("dt", {}, "ID number"), h("dd", {}, idNumber(r)),
@@ -227,7 +235,8 @@
           : h("p", { class: "muted" }, "No menu steps recorded."));
       blocks.push(h("h3", {}, `Previous contacts (${full.history.length})`),
         full.history.length ? h("ul", { class: "history" }, full.history.map((c) => h("li", {},
-          h("span", { class: "when" }, new Date(c.started_at).toLocaleString([], { dateStyle: "short", timeStyle: "short" })),
+          h("span", { class: "when" }, new Date(c.started_at).toLocaleString("en-GB",
+            { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" })),
           h("span", { class: "chip" }, c.disposition ? dispositionLabel(c.disposition) : (c.outcome || "no outcome").replace(/_/g, " ")),
           c.adviser ? h("span", { class: "sub" }, c.adviser) : null,
           c.same_number ? null : h("span", { class: "sub" }, "same ID, other number"),
@@ -287,13 +296,15 @@
       h("div", { class: "oncall " + (talking ? "talking" : "acw") },
         h("span", {}, talking ? (c.status === "connecting" ? "Connecting… your phone rings" : "On call") : "After-call work"),
         h("span", { class: "timer", id: "call-timer", "data-since": talking ? (c.answered_at || c.enqueued_at) : c.ended_at }, "00:00")),
-      ...summaryBlocks(c, c),
-      h("label", { class: "notes-label", for: "notes" }, "Notes"), notes,
-      h("div", { class: "label" }, "Disposition"), dispo,
+      h("div", { class: "call-grid" },
+        h("div", { class: "call-facts" }, ...summaryBlocks(c, c)),
+        h("div", { class: "call-work" },
+          h("label", { class: "notes-label", for: "notes" }, "Notes"), notes,
+          h("div", { class: "label" }, "Disposition"), dispo,
       h("div", { class: "actions" },
         talking ? h("button", { type: "button", onclick: () => act("POST", `/api/calls/${c.id}/end`) }, "End conversation", h("kbd", {}, "E")) : null,
         talking ? transfer : null,
-        h("button", { type: "button", class: "primary huge", id: "done", onclick: () => done() }, "Done – available", h("kbd", {}, "D"))));
+        h("button", { type: "button", class: "primary huge", id: "done", onclick: () => done() }, "Done – available", h("kbd", {}, "D"))))));
     if (focused) notes.focus();
   }
 
@@ -342,13 +353,11 @@
       el.textContent = clock(age);
       if (el.classList.contains("wait")) el.className = "wait " + waitClass(age, Number(el.dataset.sl));
     }
-    for (const r of state.desk.waiting) {
-      const age = serverAge(r.enqueued_at);
-      if (longest === null || age > longest) longest = age;
-    }
+    if (state.desk.longest_wait_since) longest = serverAge(state.desk.longest_wait_since);
     $("longest").textContent = longest === null ? "–" : clock(longest);
     const me = state.desk.me;
-    $("status-since").textContent = `for ${clock(serverAge(me.status_since))}`;
+    const label = { busy: "On a call", after_call: "After-call work" }[me.status];
+    $("status-since").textContent = `${label && me.status === "busy" ? label + " · " : ""}for ${clock(serverAge(me.status_since))}`;
   }
 
   // -- keyboard ---------------------------------------------------------------------------

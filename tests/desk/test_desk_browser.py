@@ -1,0 +1,127 @@
+"""The desk in Chromium, as an adviser uses it: a caller appears without reloading, with their
+details; answer, write notes, choose a disposition, Done, available again. Screenshots go to
+/tmp (JOBLINE_SCREENSHOTS to change) for a person to look at."""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+import threading
+import wave
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from db import session as db
+from db.models import QueueEntry, utcnow
+from tests.desk.conftest import PASSWORD, waiting_call
+from tests.desk.test_desk_api import FakeTwilio
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path(os.environ.get("JOBLINE_SCREENSHOTS", "/tmp"))
+
+
+def _tone(path: Path) -> None:
+    with wave.open(str(path), "wb") as w:  # half a second of 440 Hz, 8 kHz mono like a phone line
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(8000)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 8000 * 2 * math.pi * 440)))
+                               for i in range(4000)))
+
+
+@pytest.fixture
+def live(make_app, tmp_path) -> Iterator[tuple[str, FakeTwilio]]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    fake = FakeTwilio()
+    app = make_app(CLOCK=utcnow, TWILIO_HTTP_CLIENT=fake, RECORDINGS_DIR=str(tmp_path),
+                   PUBLIC_BASE_URL="https://jobline.test")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", fake
+    server.shutdown()
+
+
+@pytest.fixture
+def page(live):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.on("pageerror", lambda e: print("PAGE ERROR", e))
+        page.on("console", lambda m: print("CONSOLE", m.text))
+        yield page
+        browser.close()
+
+
+def test_an_adviser_takes_a_call_from_the_desk(live, page, accounts, tmp_path):
+    base, fake = live
+    audio = tmp_path / "name.wav"
+    _tone(audio)
+    now = utcnow()
+    with db.SessionLocal() as s:
+        old = waiting_call(s, phone="+447700900123", waited_s=3 * 86400, now=now, reason="payment late")
+        old.status, old.disposition, old.agent_id = "ended", "claim_help", accounts["agent"].id
+        old.wrapped_at = old.ended_at = old.answered_at = now - timedelta(days=3)
+        old.notes = "Explained the payment calendar; will call back if not paid by Friday."
+        waiting_call(s, phone="+447700900456", queue="general", waited_s=20, now=now, name="John Smith",
+                     reason="I want to update my CV on the website", intent="registration")
+        waiting_call(s, phone="+447700900789", queue="benefits", language="es", waited_s=8, now=now,
+                     name="Lucía Fernández", reason="no he recibido el pago", intent="benefit_payment")
+        s.commit()
+
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "agent1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/desk")
+    page.click("button.status[data-status=available]")
+    page.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
+    page.wait_for_selector("#rows tr")
+    assert page.locator("#rows tr").count() == 2
+
+    # A new caller joins the queue: on screen within two seconds, without reloading.
+    with db.SessionLocal() as s:
+        entry = waiting_call(s, phone="+447700900123", waited_s=70, now=utcnow(), audio_path=str(audio))
+        s.commit()
+        entry_id = entry.id
+    page.wait_for_selector(f'#rows tr[data-id="{entry_id}"]', timeout=2500)
+    first = page.locator("#rows tr").first
+    assert first.get_attribute("data-id") == str(entry_id)  # the longest wait is next
+    assert "Maria Lopez" in first.inner_text() and "••••••74" in first.inner_text()
+    page.wait_for_selector("#summary ol.path li")
+    summary = page.locator("#summary").text_content()
+    assert "Maria Lopez" in summary and "Previous contacts (1)" in summary
+    assert "Helped with a benefit claim" in summary and "12345674" not in summary
+    assert page.locator("#summary button.play").count() == 1
+    page.screenshot(path=str(SHOTS / "desk-waiting.png"))
+
+    page.keyboard.press("a")  # answer the next caller
+    page.wait_for_selector(".oncall")
+    assert len(fake.requests) == 1
+    page.keyboard.press("n")
+    page.keyboard.type("Payment delayed by bank holiday; confirmed it goes out tomorrow.")
+    page.keyboard.press("Escape")
+    page.keyboard.press("4")  # Helped with a benefit claim
+    page.click("#id-value + button, .facts button.link")
+    page.wait_for_function("document.getElementById('id-value').textContent === '12345674'")
+    page.screenshot(path=str(SHOTS / "desk-on-call.png"))
+
+    page.keyboard.press("d")  # Done
+    page.wait_for_selector(".toast.good")
+    page.wait_for_function("!document.querySelector('.oncall')")
+    assert page.get_attribute("button.status[data-status=available]", "aria-pressed") == "true"
+    with db.SessionLocal() as s:
+        done = s.get(QueueEntry, entry_id)
+        assert done.disposition == "claim_help" and done.status == "ended"
+        assert done.notes.startswith("Payment delayed")
+        assert done.wrapped_at - done.answered_at < timedelta(minutes=1)
+    page.screenshot(path=str(SHOTS / "desk-after.png"))
