@@ -40,6 +40,7 @@ def _base_config() -> dict[str, Any]:
         "SECRET_KEY": settings.secret_key(),
         "IVR_FILE": settings.IVR_FILE,
         "MAX_CONTENT_LENGTH": settings.MAX_WEBHOOK_BYTES,
+        "TRANSCRIPT_WAIT_S": settings.TRANSCRIPT_WAIT_S,
     }
 
 

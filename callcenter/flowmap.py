@@ -86,6 +86,12 @@ def build_map(raw: Any) -> FlowMap:
             edges.append(MapEdge(node_id, str(target), f"key {key}", target not in specs))
         if spec.get("next"):
             edges.append(MapEdge(node_id, str(spec["next"]), "then", spec["next"] not in specs))
+        if spec.get("spoken"):
+            edges.append(MapEdge(node_id, str(spec["spoken"]), "nothing keyed", spec["spoken"] not in specs))
+        if spec.get("route_by_intent"):
+            routes = ((raw.get("intents") or {}).get("routes") or {}).items()
+            edges += [MapEdge(node_id, str(r.get("next")), f"says {name}", r.get("next") not in specs)
+                      for name, r in routes if isinstance(r, dict)]
     start = raw.get("start") if raw.get("start") in specs else next(iter(specs), None)
     _layout(nodes, edges, [n for n in (start, raw.get("adviser")) if n in nodes])
     width = max([n.x for n in nodes.values()] + [0]) + COL_W

@@ -47,6 +47,10 @@ class Node:
     next: str | None = None
     field: str | None = None
     queue: str | None = None
+    spoken: str | None = None  # capture: a record node to say the number instead of keying it
+    max_seconds: int = 10  # record: longest answer
+    confirm: bool = True  # record: read the transcript back when it is ready in time
+    route_by_intent: bool = False  # record (reason): go where the caller's words point
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,9 @@ class Flow:
     nodes: dict[str, Node]
     queues: dict[str, Queue] = field(default_factory=dict)
     dispositions: dict[str, str] = field(default_factory=dict)  # code -> label
+    intents: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # intent -> lang -> phrases
+    intent_routes: dict[str, str] = field(default_factory=dict)  # intent -> node
+    intent_threshold: float = 0.8
 
     @property
     def default_language(self) -> str:
@@ -235,8 +242,13 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
         for part in ("prompt", "text"):
             if part in spec:
                 _every_language(spec[part], codes, f"{where}.{part}")
-        if "next" in spec:
-            _known_node(spec["next"], nodes, f"{where}.next")
+        for ref in ("next", "spoken"):
+            if ref in spec:
+                _known_node(spec[ref], nodes, f"{where}.{ref}")
+        if "spoken" in spec and (nodes[spec["spoken"]]["action"] != "record"
+                                 or nodes[spec["spoken"]].get("field") != spec.get("field")):
+            raise ConfigError(
+                f"{where}.spoken: {spec['spoken']!r} must be a 'record' node for the same field")
         options = {}
         for key, opt in spec.get("options", {}).items():
             if key in reserved:
@@ -252,7 +264,9 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
         built[node_id] = Node(
             id=node_id, action=spec["action"], prompt=spec.get("prompt", {}),
             text=spec.get("text", {}), options=options, next=spec.get("next"),
-            field=spec.get("field"), queue=spec.get("queue"),
+            field=spec.get("field"), queue=spec.get("queue"), spoken=spec.get("spoken"),
+            max_seconds=spec.get("max_seconds", 10), confirm=spec.get("confirm", True),
+            route_by_intent=spec.get("route_by_intent", False),
         )
     queues = {}
     for qname, q in raw["queues"].items():
@@ -269,6 +283,16 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
                 f"nodes.{node.id}.queue: {node.queue!r} is not a queue (known: {', '.join(queues)}){hint}"
             )
     _unique([d["code"] for d in raw["dispositions"]], "dispositions", "code")
+    intents = raw.get("intents", {"threshold": 0.8, "routes": {}})
+    for intent, route in intents["routes"].items():
+        _known_node(route["next"], nodes, f"intents.routes.{intent}.next")
+        for code in route["phrases"]:
+            if code not in codes:
+                raise ConfigError(f"intents.routes.{intent}.phrases.{code}: {code!r} is not in 'languages'")
+    for node in built.values():
+        if node.route_by_intent and node.field != "reason":
+            raise ConfigError(
+                f"nodes.{node.id}.route_by_intent: only a 'reason' recording can pick the route")
     if built[raw["start"]].action != "menu":
         raise ConfigError(f"start: node {raw['start']!r} must be a menu")
 
@@ -285,6 +309,9 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
         nodes=built,
         queues=queues,
         dispositions={d["code"]: d["label"] for d in raw["dispositions"]},
+        intents={name: route["phrases"] for name, route in intents["routes"].items()},
+        intent_routes={name: route["next"] for name, route in intents["routes"].items()},
+        intent_threshold=intents["threshold"],
     )
 
 

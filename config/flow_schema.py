@@ -8,8 +8,9 @@ KEY = {"type": "string", "pattern": r"^[0-9*#]$"}
 NODE_ID = {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,63}$"}
 TEXT = {"type": "string", "minLength": 1}
 LOCALISED = {"type": "object", "additionalProperties": TEXT, "minProperties": 1}
-ACTIONS = ["menu", "say", "capture", "voicemail", "queue", "hangup", "language"]
+ACTIONS = ["menu", "say", "capture", "record", "voicemail", "queue", "hangup", "language"]
 CAPTURE_FIELDS = ["id_number"]
+SPOKEN_FIELDS = ["name", "reason", "town", "id_number"]
 
 NODE: dict[str, Any] = {
     "type": "object",
@@ -30,8 +31,12 @@ NODE: dict[str, Any] = {
                 "additionalProperties": False,
             },
         },
-        "field": {"enum": CAPTURE_FIELDS},
+        "field": {"enum": SPOKEN_FIELDS},
         "queue": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,31}$"},
+        "spoken": NODE_ID,
+        "max_seconds": {"type": "integer", "minimum": 2, "maximum": 60},
+        "confirm": {"type": "boolean"},
+        "route_by_intent": {"type": "boolean"},
     },
     "additionalProperties": False,
     "allOf": [
@@ -39,6 +44,9 @@ NODE: dict[str, Any] = {
          "then": {"required": ["prompt", "options"]}},
         {"if": {"properties": {"action": {"const": "say"}}}, "then": {"required": ["text"]}},
         {"if": {"properties": {"action": {"const": "capture"}}},
+         "then": {"required": ["field", "prompt", "next"],
+                  "properties": {"field": {"enum": CAPTURE_FIELDS}}}},
+        {"if": {"properties": {"action": {"const": "record"}}},
          "then": {"required": ["field", "prompt", "next"]}},
         {"if": {"properties": {"action": {"const": "queue"}}}, "then": {"required": ["queue"]}},
     ],
@@ -138,6 +146,28 @@ SCHEMA: dict[str, Any] = {
                                "label": TEXT},
             },
         },
+        "intents": {
+            "type": "object",
+            "required": ["threshold", "routes"],
+            "additionalProperties": False,
+            "properties": {
+                "threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+                "routes": {
+                    "type": "object",
+                    "propertyNames": {"pattern": r"^[a-z][a-z0-9_]{0,31}$"},
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["next", "phrases"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "next": NODE_ID,
+                            "phrases": {"type": "object", "additionalProperties": {
+                                "type": "array", "items": TEXT, "minItems": 1}},
+                        },
+                    },
+                },
+            },
+        },
         "start": NODE_ID,
         "adviser": NODE_ID,
         "prompts": {
@@ -162,5 +192,6 @@ REQUIRED_PROMPTS = [
     "slower_on", "after_info", "invalid", "no_input", "to_person", "goodbye", "hours", "closed",
     "holiday", "self_service_open", "voicemail", "voicemail_saved", "voicemail_empty",
     "queue_requested", "error", "error_offer", "capture_readback", "capture_invalid",
-    "capture_thanks", "capture_gave_up",
+    "capture_thanks", "capture_gave_up", "record_heard", "record_no_speech", "record_thanks",
+    "record_wait", "spoken_id_failed",
 ]

@@ -10,11 +10,15 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Insert, insert, select
+from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from db.models import STATUS_RANK, Call, Caller, CallEvent, StatusCallback, utcnow
+from db.session import SessionLocal
 from ivr import legs
 
 E164 = re.compile(r"^\+[1-9]\d{5,14}$")
@@ -28,7 +32,36 @@ def clean_sid(value: str | None) -> str | None:
 
 
 def event(call: Call, kind: str, node: str | None = None, detail: str | None = None) -> None:
-    call.events.append(CallEvent(kind=kind, node=node, detail=(detail or None) and detail[:200]))
+    """Record a step of the call. Steps are kept on the session and written in one INSERT just
+    before it commits (see save_events): several steps per webhook, one statement."""
+    s = object_session(call)
+    if s is None:
+        raise RuntimeError("event() needs a call that belongs to a session")
+    if call.id is None:
+        s.flush()
+    s.info.setdefault(_PENDING, []).append(
+        {"call_id": call.id, "at": utcnow(), "kind": kind, "node": node,
+         "detail": (detail or None) and detail[:200]})
+
+
+_PENDING = "jobline.pending_events"
+
+
+def pending_kinds(s: Session, call: Call) -> set[str]:
+    return {e["kind"] for e in s.info.get(_PENDING, []) if e["call_id"] == call.id}
+
+
+@sa_event.listens_for(SessionLocal, "before_commit")
+def save_events(s: Session) -> None:
+    """Write the steps recorded with event() in one executemany INSERT."""
+    pending = s.info.pop(_PENDING, None)
+    if pending:
+        s.execute(insert(CallEvent.__table__), pending)
+
+
+@sa_event.listens_for(SessionLocal, "after_rollback")
+def _drop_events(s: Session) -> None:
+    s.info.pop(_PENDING, None)
 
 
 def find_call(s: Session, sid: str | None) -> Call | None:
@@ -92,16 +125,17 @@ def apply_status(s: Session, form: Mapping[str, str]) -> Call | None:
     status = (form.get("CallStatus") or "").strip().lower()
     if sid is None or status not in STATUS_RANK:
         return None
-    try:
-        with s.begin_nested():
-            s.add(StatusCallback(call_sid=sid, status=status))
-            s.flush()
-    except IntegrityError:
+    row = {"call_sid": sid, "status": status, "received_at": utcnow()}
+    table = StatusCallback.__table__
+    inserted = _insert_ignoring_duplicates(s, StatusCallback).values(**row).returning(table.c.id)
+    first_time = s.execute(inserted).first() is not None
+    if not first_time:
         return None  # the same callback again
     call = find_call(s, sid)
     if call is None:
         call = Call(sid=sid, status=status, direction=(form.get("Direction") or "inbound")[:16])
         s.add(call)
+        s.flush()
         event(call, "unknown_call", detail="status callback for a call the IVR never saw")
     if STATUS_RANK[status] > STATUS_RANK.get(call.status, 0):
         call.status = status
@@ -109,6 +143,13 @@ def apply_status(s: Session, form: Mapping[str, str]) -> Call | None:
     if status in FINAL:
         finish(call, duration=form.get("CallDuration"))
     return call
+
+
+def _insert_ignoring_duplicates(s: Session, model: type) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING, in the dialect of the session's database."""
+    dialect = s.get_bind().dialect.name
+    construct = pg_insert if dialect == "postgresql" else sqlite_insert
+    return construct(model.__table__).on_conflict_do_nothing()
 
 
 def finish(call: Call, duration: str | None = None, at: datetime | None = None) -> None:
@@ -128,7 +169,7 @@ def outcome_of(call: Call) -> str:
     queued = legs.queue_outcome(call)  # answered, abandoned, callback, transferred, ...
     if queued is not None:
         return queued
-    kinds = {e.kind for e in call.events}
+    kinds = {e.kind for e in call.events} | pending_kinds(object_session(call), call)
     if any(r.kind == "voicemail" and r.status not in {"absent", "failed"} for r in call.recordings):
         return "voicemail"
     if "closed" in kinds and "adviser" in kinds:

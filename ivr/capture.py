@@ -17,20 +17,24 @@ CAPTURE_TIMEOUT_S = 10
 SKIP_KEY = "*"
 
 
-def _capture(t: Turn, node: Node) -> Capture:
+def current_capture(t: Turn, node: Node) -> Capture:
+    """The call's latest capture of this node's field (keyed or spoken), created on first ask."""
     capture = t.s.scalar(
         select(Capture).where(Capture.call_id == t.call.id, Capture.field == node.field)
         .order_by(Capture.id.desc()).limit(1)
     ) if t.call.id else None
+    method = "speech" if node.action == "record" else "keypad"
     if capture is None:
-        capture = Capture(field=node.field or "id_number", method="keypad", status="asked")
-        t.call.captures.append(capture)
+        capture = Capture(call_id=t.call.id, field=node.field or "id_number", method=method, status="asked")
+        t.s.add(capture)
+        t.s.flush()
+    capture.method = method
     return capture
 
 
 @action("capture")
 def ask(t: Turn, node: Node, attempt: int = 0) -> None:
-    capture = _capture(t, node)
+    capture = current_capture(t, node)
     capture.status = "asked"
     gather = t.gather(input_url(node.id, attempt), num_digits=t.flow.id_number.length + 1,
                       finish_on_key="#", timeout=CAPTURE_TIMEOUT_S + (5 if t.call.slow_speech else 0))
@@ -40,9 +44,9 @@ def ask(t: Turn, node: Node, attempt: int = 0) -> None:
 
 @input_handler("capture")
 def capture_input(t: Turn, node: Node, digits: str, attempt: int) -> None:
-    capture = _capture(t, node)
+    capture = current_capture(t, node)
     if capture.status == "confirming":
-        _confirm(t, node, capture, digits, attempt)
+        confirm(t, node, capture, digits, attempt)
         return
     if digits == SKIP_KEY:
         capture.status = "skipped"
@@ -52,10 +56,13 @@ def capture_input(t: Turn, node: Node, digits: str, attempt: int) -> None:
     digits = digits.rstrip("#")
     if t.flow.id_number.valid(digits):
         capture.value, capture.status = digits, "confirming"
-        _read_back(t, node, capture)
+        read_back(t, node, capture)
         return
     capture.attempts += 1
     calls.event(t.call, "capture", node.id, "no_input" if not digits else "invalid")
+    if not digits and node.spoken and capture.attempts == 1:
+        enter(t, node.spoken)  # nothing keyed in: perhaps easier to say it
+        return
     if capture.attempts > MAX_RETRIES:
         _give_up(t, node, capture)
         return
@@ -66,13 +73,13 @@ def capture_input(t: Turn, node: Node, digits: str, attempt: int) -> None:
     ask(t, node, attempt + 1)
 
 
-def _read_back(t: Turn, node: Node, capture: Capture, attempt: int = 0) -> None:
+def read_back(t: Turn, node: Node, capture: Capture, attempt: int = 0) -> None:
     gather = t.gather(input_url(node.id, attempt))
     t.say("capture_readback", gather, digits=t.speaker.digits(capture.value or ""))
     t.reply.redirect(input_url(node.id, attempt), method="POST")
 
 
-def _confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -> None:
+def confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -> None:
     if digits == "1":
         capture.status = "captured"
         calls.event(t.call, "capture", node.id, "captured")
@@ -86,7 +93,7 @@ def _confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -
         _give_up(t, node, capture)
     else:
         t.say("no_input" if not digits else "invalid")
-        _read_back(t, node, capture, attempt + 1)
+        read_back(t, node, capture, attempt + 1)
 
 
 def _give_up(t: Turn, node: Node, capture: Capture) -> None:

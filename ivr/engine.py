@@ -7,8 +7,8 @@ dead end. Actions that other packages add (speech capture, real queues) register
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import url_for
@@ -28,14 +28,21 @@ SLOW_TIMEOUT_S = 10
 
 @dataclass
 class Turn:
-    """One webhook's worth of a call: the flow, the session, the call and a reply being built."""
+    """One webhook's worth of a call: the flow, the session, the call and a reply being built.
+
+    `form` and `args` are the webhook's body and query string; `after_commit` holds work that
+    must only start once this step is committed (enqueueing a job that reads the new rows).
+    """
 
     flow: Flow
     s: Session
     call: Call
     now: datetime
+    form: Mapping[str, str] = field(default_factory=dict)
+    args: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.after_commit: list[Callable[[], None]] = []
         self.reply = VoiceResponse()
         self.speaker = Speaker(self.flow, self.call.language or self.flow.default_language,
                                self.call.slow_speech)

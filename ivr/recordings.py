@@ -6,20 +6,25 @@ in any order and more than once: the row is created once and only gains informat
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from db.broker import redis_for
 from db.models import Call, Recording
 from ivr.calls import clean_sid, find_call
+from speech.jobs import enqueue_transcription
+
+log = logging.getLogger(__name__)
 
 KINDS = {"voicemail", "name", "reason", "town", "id_number"}
 
 
 def store_recording(
-    s: Session, form: Mapping[str, str], kind: str, call: Call | None = None
+    s: Session, form: Mapping[str, str], kind: str, call: Call | None = None, capture_id: int | None = None
 ) -> Recording | None:
     """Create or update the Recording for form['RecordingSid']; None when the sid is unusable."""
     sid = clean_sid(form.get("RecordingSid"))
@@ -28,7 +33,7 @@ def store_recording(
     call = call or find_call(s, clean_sid(form.get("CallSid")))
     recording = s.scalar(select(Recording).where(Recording.sid == sid))
     if recording is None:
-        recording = Recording(sid=sid, call_id=call.id if call else None,
+        recording = Recording(sid=sid, call_id=call.id if call else None, capture_id=capture_id,
                               kind=kind if kind in KINDS else "voicemail",
                               language=call.language if call else None)
         try:
@@ -52,3 +57,17 @@ def store_recording(
             "Twilio reported no audio" if status == "absent" else "Twilio failed to record"
         )
     return recording
+
+
+def queue_transcription(redis_url: str, recording: Recording) -> None:
+    """After commit: queue the transcription of a recording with audio (never raises).
+
+    With Redis down the recording stays 'pending' and the sweeper queues it later; the webhook
+    answers Twilio either way.
+    """
+    if recording.status != "pending" or not recording.url or not redis_url:
+        return
+    try:
+        enqueue_transcription(redis_for(redis_url), recording.id)
+    except Exception:  # Redis down or slow: the sweeper will find the 'pending' row
+        log.warning("could not queue recording %s for transcription; it stays pending", recording.id)

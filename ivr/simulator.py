@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.error import HTTPError
@@ -90,6 +91,7 @@ class Phone:
     queue: ET.Element | None = None  # the <Enqueue> the caller is held in
     queue_base: str = ""  # the URL of the document holding it (its URLs are relative to it)
     queue_time: int = 0  # seconds in the queue, as Twilio reports it (tests set it)
+    while_paused: Callable[[], None] | None = None  # called at each <Pause> (e.g. run a worker)
     dialing: ET.Element | None = None  # the <Dial> the caller is connected or ringing through
     dial_base: str = ""
 
@@ -138,7 +140,11 @@ class Phone:
             elif verb.tag == "Hangup":
                 self.ended = True
                 return
-            elif verb.tag in {"Play", "Pause"}:
+            elif verb.tag == "Play":
+                continue
+            elif verb.tag == "Pause":
+                if self.while_paused is not None:  # time passes for the caller: let the world move
+                    self.while_paused()
                 continue
             elif verb.tag == "Enqueue":
                 self.queue, self.queue_base, self.dialing = verb, self.url, None

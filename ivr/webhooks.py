@@ -20,7 +20,8 @@ from db.models import utcnow
 from ivr import calls, engine
 from ivr import capture as _capture  # noqa: F401  (registers the capture action)
 from ivr import queueing as _queueing  # noqa: F401  (registers the queue action)
-from ivr.recordings import store_recording
+from ivr import speech_capture as _speech_capture  # noqa: F401  (registers the record action)
+from ivr.recordings import queue_transcription, store_recording
 from ivr.signature import twilio_signed
 from ivr.twiml import Speaker, twiml
 
@@ -45,9 +46,11 @@ def step(fn: Callable[..., None], *args: object) -> Response:
     """Run one engine step for the call in this request and reply with its TwiML."""
     s = db.current()
     call = calls.start_call(s, request.form)
-    t = engine.Turn(flow(), s, call, current_app.config.get("CLOCK", utcnow)())
+    t = engine.Turn(flow(), s, call, current_app.config.get("CLOCK", utcnow)(), request.form, request.args)
     fn(t, *args)
     s.commit()
+    for work in t.after_commit:
+        work()
     return twiml(t.reply)
 
 
@@ -98,8 +101,11 @@ def _voicemail_done(t: engine.Turn) -> None:
 @twilio_signed
 def recording_done() -> tuple[str, int]:
     s = db.current()
-    store_recording(s, request.form, request.args.get("kind", "voicemail"))
+    capture = request.args.get("capture", type=int)
+    recording = store_recording(s, request.form, request.args.get("kind", "voicemail"), capture_id=capture)
     s.commit()
+    if recording is not None:
+        queue_transcription(current_app.config["REDIS_URL"], recording)
     return "", 204
 
 

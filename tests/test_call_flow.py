@@ -10,16 +10,17 @@ from db.models import Call, Caller
 def test_first_call_offers_each_language_in_its_own_voice(phone):
     p = phone().dial()
     assert [h.text for h in p.heard] == [
-        "For English, press 1.", "Para español, pulse 2.", "Pour le français, appuyez sur 3."
+        "For English, press 1.", "Para español, pulse 2.", "Pour le français, appuyez sur 3.",
+        "한국어는 4번을 누르세요.",
     ]
-    assert [h.language for h in p.heard] == ["en-US", "es-US", "fr-FR"]
-    assert len({h.voice for h in p.heard}) == 3
+    assert [h.language for h in p.heard] == ["en-US", "es-US", "fr-FR", "ko-KR"]
+    assert len({h.voice for h in p.heard}) == 4
     assert p.pending is not None and p.pending.tag == "Gather"
 
 
 def test_language_is_remembered_for_the_next_call(phone, s):
     first = phone("+447700900555").dial().press("2")
-    assert first.heard[3].text.startswith("Bienvenido")
+    assert first.heard[4].text.startswith("Bienvenido")
     assert "Menú principal." in first.last_heard
     first.hangup()
 
@@ -64,9 +65,9 @@ def test_nine_repeats_star_goes_back_and_zero_reaches_an_adviser_on_every_menu(p
     assert p.press("*").last_heard.startswith("Main menu.")
     p.press("4")
     assert p.last_heard.startswith("Employers.")
-    p.press("0")
-    assert "Your request to speak to an adviser has been recorded" in p.heard_since(-2)
-    assert p.pending.tag == "Record"
+    p.press("0")  # no adviser is signed in: the caller is offered a callback or a message
+    assert "To be called back by an adviser, press 1. To leave a message, press 2." in p.last_heard
+    assert p.press("2").pending.tag == "Record"
 
 
 def test_information_message_keys_repeat_back_and_adviser(phone):
@@ -80,14 +81,14 @@ def test_information_message_keys_repeat_back_and_adviser(phone):
 
 def test_wrong_keys_and_silence_are_reprompted_twice_then_a_person_takes_over(phone, s):
     p = english_call(phone)
-    p.press("6")
+    p.press("#")
     assert p.heard[-2].text == "Sorry, that is not one of the choices."
     assert p.last_heard.startswith("Main menu.")
     p.silence()
     assert p.heard[-2].text == "Sorry, we did not hear your choice."
     p.press("#")
     assert "Let us put you through to someone who can help." in p.heard_since(-3)
-    assert p.pending.tag == "Record"  # the adviser placeholder takes a message
+    assert "To leave a message, press 2." in p.last_heard  # nobody signed in: callback or message
     kinds = [e.kind for e in s.scalar(select(Call).where(Call.sid == p.sid)).events]
     assert kinds.count("invalid") == 2 and kinds.count("no_input") == 1 and "to_person" in kinds
 
@@ -107,11 +108,13 @@ def test_outside_hours_the_caller_hears_the_hours_and_can_leave_a_message(closed
     from db.models import Recording
 
     p = phone(on=closed_app).dial().press("1")
-    heard = p.heard_since(3)
+    heard = p.heard_since(4)
     assert "Our advisers are not available at the moment." in heard
     assert "Monday to Thursday from 8 in the morning" in heard
     assert "You can still use our automated information service." in heard
     p.press("0")
+    assert "To leave a message, press 2." in p.last_heard
+    p.press("2")
     assert p.pending.tag == "Record"
     assert "Please leave your name" in p.last_heard
     p.record(sid="RE" + "a" * 32, duration=12)
@@ -129,13 +132,13 @@ def test_public_holiday_is_announced(make_app, phone):
     christmas = make_app(CLOCK=lambda: datetime(2026, 12, 25, 11, 0, tzinfo=UTC))
     p = phone(on=christmas).dial().press("3")
     assert "Hoy es día festivo." not in p.heard_since(0)
-    assert "Aujourd'hui est un jour férié." in p.heard_since(3)
+    assert "Aujourd'hui est un jour férié." in p.heard_since(4)
 
 
 def test_empty_voicemail_returns_to_the_menu(phone, s):
     from db.models import Recording
 
-    p = english_call(phone).press("0")
+    p = english_call(phone).press("0").press("2")
     p.record(duration=0)
     assert p.heard[-2].text == "We did not receive a message."
     assert p.last_heard.startswith("Main menu.")

@@ -8,7 +8,7 @@ def test_health_reports_database_redis_workers_and_flow(client):
     assert body["database"]["ok"] is True and body["database"]["dialect"] in {"sqlite", "postgresql"}
     assert body["redis"]["ok"] is True
     assert body["workers"]["count"] == 0 and body["workers"]["ok"] is False  # none started in tests
-    assert body["config"]["languages"] == ["en", "es", "fr"]
+    assert body["config"]["languages"] == ["en", "es", "fr", "ko"]
     assert body["ok"] is True
 
 

@@ -24,7 +24,7 @@ def node_classes(svg: ET.Element) -> dict[str, str]:
 
 def test_every_step_of_the_live_flow_is_drawn_and_valid(signed_in):
     html = signed_in("agent").get("/flow").get_data(as_text=True)
-    assert "This flow is valid: 14 steps in 3 languages (en, es, fr)." in " ".join(html.split())
+    assert "This flow is valid: 17 steps in 4 languages (en, es, fr, ko)." in " ".join(html.split())
     nodes = node_classes(svg_of(html))
     assert set(nodes) == set(yaml.safe_load(SHIPPED)["nodes"])
     assert "menu" in nodes["main"] and "queue" in nodes["adviser"]
