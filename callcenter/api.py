@@ -291,6 +291,17 @@ def recording_audio(recording_id: int) -> Any:
     return response
 
 
+@bp.get("/voice-token")
+@role_required(*DESK)
+def voice_token() -> Any:
+    """A Twilio Voice SDK token for the browser phone (advisers without a phone number)."""
+    try:
+        token = routing.voice_token(current_app.config, _me())
+    except ConfigError as e:
+        abort(503, f"The browser phone is not set up: {e}. Tell an administrator.")
+    return _no_store({"token": token, "identity": routing.client_identity(_me())})
+
+
 @bp.get("/openapi.json")
 @role_required(*DESK, "admin")
 def openapi() -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
+from flask_login import current_user
 
 from callcenter.access import nav, role_required
 from config.flow import Flow
@@ -36,4 +37,6 @@ def desk_config(flow: Flow) -> dict[str, Any]:
 @nav("Desk", order=10)
 @role_required("agent", "supervisor")
 def desk() -> str:
-    return render_template("desk.html", config=desk_config(current_app.extensions["jobline.flow"]))
+    # Without a phone number, calls are put through to the browser (ivr/connect.py).
+    return render_template("desk.html", config=desk_config(current_app.extensions["jobline.flow"]),
+                           browser_phone=not current_user.user.phone)

@@ -56,7 +56,7 @@ _paths: dict[str, Any] = {
         "requestBody": _body({"type": "object", "properties": {
             "entry_id": {"type": "integer", "description": "A specific waiting call; omit for the next."}}},
             required=False),
-        "responses": DESK_OK | _errors(400, 401, 403, 409, 502)}},
+        "responses": DESK_OK | _errors(400, 401, 403, 409, 502, 503)}},
     "/api/calls/{entry_id}/notes": {"put": {
         "operationId": "saveNotes", "summary": "Save the notes of your current call (autosave).",
         "parameters": [ENTRY_ID],
@@ -89,6 +89,12 @@ _paths: dict[str, Any] = {
             "audio/wav": {"schema": {"type": "string", "format": "binary"}},
             "audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}
         | _errors(401, 403, 404)}},
+    "/api/voice-token": {"get": {
+        "operationId": "voiceToken",
+        "summary": "A Twilio Voice SDK token for the browser phone (advisers without a phone number).",
+        "responses": {"200": _json({"type": "object", "properties": {
+            "token": {"type": "string"}, "identity": {"type": "string"}}}, "The token.")}
+        | _errors(401, 403) | {"503": {"$ref": "#/components/responses/E503"}}}},
     "/api/openapi.json": {"get": {
         "operationId": "openapi", "summary": "This description.",
         "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document.")}}},
@@ -129,7 +135,8 @@ SPEC: dict[str, Any] = {
             403: "Your role may not do this, or the CSRF token is missing.",
             404: "No such call or recording.",
             409: "The call changed meanwhile (taken, already wrapped up).",
-            502: "Twilio could not put the call through; it is back in the queue."}.items()},
+            502: "Twilio could not put the call through; it is back in the queue.",
+            503: "Jobline lacks a Twilio setting; the message names it."}.items()},
         "schemas": {
             "Error": {"type": "object", "required": ["error", "status"], "properties": {
                 "error": {"type": "string"}, "status": {"type": "integer"}}},
@@ -161,6 +168,8 @@ SPEC: dict[str, Any] = {
                     "same_number": {"type": "boolean"}}}}}}]},
             "Callback": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "status": {"type": "string"}, "queue": {"type": "string"},
+                "entry_id": {"type": "integer", "nullable": True,
+                             "description": "The queue leg it came from (its summary: /api/entries/...)."},
                 "queue_label": {"type": "string"}, "requested_at": {"type": "string"},
                 "wait_s": {"type": "integer"}, "attempts": {"type": "integer"},
                 "phone": {"type": "string"}, **_caller}},

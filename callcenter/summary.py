@@ -146,7 +146,7 @@ def callback_rows(
     for cb in callbacks:
         queue = flow.queues.get(cb.queue)
         rows.append({
-            "id": cb.id, "status": cb.status, "queue": cb.queue,
+            "id": cb.id, "entry_id": cb.queue_entry_id, "status": cb.status, "queue": cb.queue,
             "queue_label": queue.label["en"] if queue else cb.queue,
             "requested_at": iso(cb.requested_at),
             "wait_s": max(0, int((now - cb.requested_at).total_seconds())),

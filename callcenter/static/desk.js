@@ -134,7 +134,7 @@
       const selected = state.tab === "calls" && r.id === state.selected;
       return h("tr", {
         class: (selected ? "selected " : "") + (i === 0 && state.tab === "calls" ? "next" : ""),
-        "data-id": r.id, onclick: () => { if (state.tab === "calls") select(r.id, true); },
+        "data-id": r.id, onclick: () => { if (state.tab === "calls") select(r.id, true); else showCallback(r); },
       },
         h("td", { class: "c-wait" }, h("span", { class: "wait", "data-since": r.enqueued_at || r.requested_at,
           "data-sl": serviceLevel(r.queue) }, clock(r.wait_s))),
@@ -166,6 +166,7 @@
   }
 
   async function select(id, pinned) {
+    state.callback = null;
     state.selected = id;
     state.pinned = pinned;
     drawRows();
@@ -180,9 +181,25 @@
     return data;
   }
 
+  // A callback's summary: the same facts; no Answer button, Jobline dials it in its turn.
+  function showCallback(r) {
+    const pane = $("summary");
+    const note = h("p", { class: "notice" }, "Jobline calls this person back when it is their turn " +
+      "and an adviser of the queue is available; their details will be on your screen.");
+    state.callback = r.id;
+    pane.dataset.for = `cb-${r.id}`;
+    pane.replaceChildren(...summaryBlocks(r, null), note);
+    if (r.entry_id) {
+      summaryOf(r.entry_id).then((full) => {
+        if (state.callback === r.id && !state.desk.current) pane.replaceChildren(...summaryBlocks(full, full), note);
+      }).catch(() => {});
+    }
+  }
+
   function drawSummary() {
     const d = state.desk, pane = $("summary");
     if (d.current) return drawCurrent(pane, d.current);
+    if (state.tab === "callbacks" && d.callbacks.some((c) => c.id === state.callback)) return;
     const row = d.waiting.find((r) => r.id === state.selected);
     if (!row) {
       pane.replaceChildren(h("div", { class: "idle" },
@@ -302,10 +319,15 @@
           h("label", { class: "notes-label", for: "notes" }, "Notes"), notes,
           h("div", { class: "label" }, "Disposition"), dispo,
       h("div", { class: "actions" },
-        talking ? h("button", { type: "button", onclick: () => act("POST", `/api/calls/${c.id}/end`) }, "End conversation", h("kbd", {}, "E")) : null,
+        talking ? h("button", { type: "button", onclick: () => endCall(c) }, "End conversation", h("kbd", {}, "E")) : null,
         talking ? transfer : null,
         h("button", { type: "button", class: "primary huge", id: "done", onclick: () => done() }, "Done – available", h("kbd", {}, "D"))))));
     if (focused) notes.focus();
+  }
+
+  function endCall(c) {
+    if (window.joblinePhone) window.joblinePhone.hangup();
+    return act("POST", `/api/calls/${c.id}/end`);
   }
 
   function choose(code) {
@@ -328,6 +350,7 @@
     if (!c) return;
     if (!state.disposition) { toast("Choose a disposition first (keys 1–9)."); return; }
     clearTimeout(state.notesTimer);
+    if (!c.ended_at && window.joblinePhone) window.joblinePhone.hangup();
     const data = await act("POST", `/api/calls/${c.id}/wrap-up`, { disposition: state.disposition, notes: $("notes").value });
     if (data) { state.disposition = null; toast("Saved. You are available.", "good"); }
   }
@@ -389,7 +412,7 @@
       ArrowDown: () => move(1), j: () => move(1), ArrowUp: () => move(-1), k: () => move(-1),
       p: playName, c: () => { state.tab = state.tab === "calls" ? "callbacks" : "calls"; draw(); },
       "?": () => $("help").showModal(),
-      n: () => c && $("notes") && $("notes").focus(), e: () => c && !c.ended_at && act("POST", `/api/calls/${c.id}/end`),
+      n: () => c && $("notes") && $("notes").focus(), e: () => c && !c.ended_at && endCall(c),
       t: () => c && $("transfer") && $("transfer").focus(), d: done,
     };
     if (c && /^[1-9]$/.test(key) && DISPOSITIONS[Number(key) - 1]) { choose(DISPOSITIONS[Number(key) - 1].code); e.preventDefault(); return; }

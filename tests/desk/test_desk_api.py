@@ -183,3 +183,44 @@ def test_supervisor_sees_every_queue(app, signed_in, s):
     state = signed_in("supervisor").get("/api/desk").get_json()
     assert sorted(r["queue"] for r in state["waiting"]) == ["employers", "general"]
     assert User  # the admin has no desk: see test_access_rules
+
+
+def test_browser_phone_token_for_advisers_without_a_phone(make_app, s):
+    from callcenter.accounts import create_user
+    from tests.desk.conftest import PASSWORD, csrf_from, sign_in
+
+    app = make_app(TWILIO_API_KEY="SK" + "2" * 32, TWILIO_API_SECRET="secret",
+                   TWILIO_TWIML_APP_SID="AP" + "3" * 32)
+    create_user(s, "web.adviser", "Web Adviser", "agent", PASSWORD, queues=["general"])
+    s.commit()
+    client = app.test_client()
+    sign_in(client, "web.adviser")
+    page = client.get("/desk").get_data(as_text=True)
+    assert "vendor/twilio-voice-sdk-2.18.5.min.js" in page and "phone.js" in page
+    body = client.get("/api/voice-token").get_json()
+    assert body["identity"].startswith("agent-") and body["token"].count(".") == 2
+    assert csrf_from(client, "/desk")
+
+
+def test_browser_phone_not_set_up_says_what_is_missing(app, signed_in):
+    response = signed_in("agent").get("/api/voice-token")
+    assert response.status_code == 503
+    assert "TWILIO_API_KEY is not set" in response.get_json()["error"]
+    assert "twilio-voice-sdk" not in signed_in("agent").get("/desk").get_data(as_text=True)
+
+
+def test_callbacks_of_my_queues_come_with_the_same_summary(app, signed_in, s):
+    from db.models import Callback
+
+    entry = waiting_call(s, waited_s=200)
+    entry.status, entry.outcome = "left", "callback"
+    s.add(Callback(call_id=entry.call_id, queue_entry_id=entry.id, queue="benefits",
+                   phone="+447700900123", enqueued_at=entry.enqueued_at))
+    s.commit()
+    agent = signed_in("agent")
+    state = agent.get("/api/desk").get_json()
+    assert state["waiting"] == []
+    [callback] = state["callbacks"]
+    assert callback["phone"] == "+44•••••••123" and callback["name"]["text"] == "Maria Lopez"
+    assert callback["id_number"]["masked"] == "••••••74" and callback["entry_id"] == entry.id
+    assert agent.get(f"/api/entries/{entry.id}").get_json()["path"]

@@ -125,3 +125,24 @@ def test_an_adviser_takes_a_call_from_the_desk(live, page, accounts, tmp_path):
         assert done.notes.startswith("Payment delayed")
         assert done.wrapped_at - done.answered_at < timedelta(minutes=1)
     page.screenshot(path=str(SHOTS / "desk-after.png"))
+
+
+def test_an_adviser_without_a_phone_gets_the_browser_phone(live, page, s):
+    """The vendored Voice SDK loads from this server and reports its state; this machine cannot
+    reach Twilio, so it must say the phone is unavailable rather than fail silently."""
+    from callcenter.accounts import create_user
+
+    base, _ = live
+    create_user(s, "web.adviser", "Web Adviser", "agent", PASSWORD, queues=["general"])
+    s.commit()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "web.adviser")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/desk")
+    page.wait_for_function("window.Twilio && window.Twilio.Device && window.joblinePhone")
+    page.wait_for_selector("#phone-state.bad")
+    assert "not set up" in page.inner_text("#phone-state")  # no API key in this app's config
+    assert errors == []
