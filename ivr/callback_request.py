@@ -155,10 +155,8 @@ def book(t: Turn, queue_name: str, entry: QueueEntry | None, capture: Capture) -
         qp.say(t.speaker, t.reply, "callback_booked_later")
     else:
         t.s.flush()
-        place = hold.position(t.s, hold.Waiter(
-            id=entry.id if entry else 2**31 - 1, call_id=t.call.id, status="pending",
-            queue=queue_name, language=t.speaker.lang, priority=priority, enqueued_at=enqueued_at,
-            slow_speech=t.call.slow_speech))
+        place = hold.position_of_callback(t.s, queue_name, t.speaker.lang, priority, enqueued_at,
+                                          entry.id if entry else None)
         minutes = hold.expected_minutes(place, hold.mean_handle_s(t.s, queue_name),
                                         sum(1 for a in advisers if a.status in legs.ON_DUTY))
         if minutes == 1:

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from db.models import Call, Callback, QueueEntry
 from ivr.legs import ON_DUTY, advisers_on
@@ -31,7 +31,7 @@ WAITING_CALLBACK = ("pending", "dialing")
 
 @dataclass(frozen=True)
 class Waiter:
-    """What the hold loop needs about one leg, read in one query."""
+    """What the hold loop needs about one leg, and how many are ahead of it, read in one query."""
 
     id: int
     call_id: int
@@ -41,37 +41,62 @@ class Waiter:
     priority: int
     enqueued_at: datetime
     slow_speech: bool
+    ahead: int = 0
+
+    @property
+    def position(self) -> int:
+        return self.ahead + 1
 
 
-def waiter(s: Session, entry_id: int) -> Waiter | None:
-    row = s.execute(
-        select(QueueEntry.id, QueueEntry.call_id, QueueEntry.status, QueueEntry.queue, QueueEntry.language,
-               QueueEntry.priority, QueueEntry.enqueued_at, Call.slow_speech)
-        .join(Call, Call.id == QueueEntry.call_id).where(QueueEntry.id == entry_id)
-    ).first()
-    return Waiter(*row) if row else None
-
-
-def _ahead(model: type[QueueEntry] | type[Callback], w: Waiter, statuses: tuple[str, ...], leg_id):
-    """Rows of `model` in the same line, served before this caller (priority, arrival, then leg)."""
+def _ahead_of(model: type[QueueEntry] | type[Callback], me, statuses: tuple[str, ...], leg_id):
+    """Rows of `model` in the same line as leg `me`, served first (priority, arrival, then leg)."""
     return and_(
-        model.queue == w.queue,
+        model.queue == me.queue,
         model.status.in_(statuses),
-        model.language == w.language if w.language is not None else model.language.is_(None),
-        or_(model.priority > w.priority,
-            and_(model.priority == w.priority, model.enqueued_at < w.enqueued_at),
-            and_(model.priority == w.priority, model.enqueued_at == w.enqueued_at, leg_id < w.id)),
+        model.language.is_not_distinct_from(me.language),
+        or_(model.priority > me.priority,
+            and_(model.priority == me.priority, model.enqueued_at < me.enqueued_at),
+            and_(model.priority == me.priority, model.enqueued_at == me.enqueued_at, leg_id < me.id)),
     )
 
 
-def position(s: Session, w: Waiter) -> int:
-    """1 for the next caller served: live callers and kept-place callbacks ahead, plus one."""
+def _waiter_query():
+    """Built once: the leg, its call's speech rate, and the callers and kept callbacks ahead.
+
+    Correlated counts walk ix_queue_entries_waiting / ix_callbacks_waiting (queue, status, ...).
+    Building a statement per request costs more than running it, hence the bound parameter.
+    """
+    me = aliased(QueueEntry, name="me")
+    other = aliased(QueueEntry, name="other")
+    live = (select(func.count()).select_from(other)
+            .where(_ahead_of(other, me, ("waiting",), other.id)).correlate(me).scalar_subquery())
+    kept = (select(func.count()).select_from(Callback)
+            .where(_ahead_of(Callback, me, WAITING_CALLBACK, Callback.queue_entry_id))
+            .correlate(me).scalar_subquery())
+    return (select(me.id, me.call_id, me.status, me.queue, me.language, me.priority, me.enqueued_at,
+                   Call.slow_speech, live + kept)
+            .join(Call, Call.id == me.call_id).where(me.id == bindparam("leg")))
+
+
+WAITER = _waiter_query()
+
+
+def waiter(s: Session, entry_id: int) -> Waiter | None:
+    # Core execution: no ORM identity map work for a read-only row (half the cost per poll).
+    row = s.connection().execute(WAITER, {"leg": entry_id}).first()
+    return Waiter(*row) if row else None
+
+
+def position_of_callback(s: Session, queue: str, language: str | None, priority: int,
+                         enqueued_at: datetime, leg_id: int | None) -> int:
+    """The place in line of a callback just booked (the callers and callbacks still ahead)."""
+    me = Waiter(id=leg_id or 2**31 - 1, call_id=0, status="pending", queue=queue, language=language,
+                priority=priority, enqueued_at=enqueued_at, slow_speech=False)
     live = select(func.count()).select_from(QueueEntry).where(
-        _ahead(QueueEntry, w, ("waiting",), QueueEntry.id)).scalar_subquery()
+        _ahead_of(QueueEntry, me, ("waiting",), QueueEntry.id)).scalar_subquery()
     kept = select(func.count()).select_from(Callback).where(
-        _ahead(Callback, w, WAITING_CALLBACK, Callback.queue_entry_id)).scalar_subquery()
-    ahead_live, ahead_kept = s.execute(select(live, kept)).one()
-    return ahead_live + ahead_kept + 1
+        _ahead_of(Callback, me, WAITING_CALLBACK, Callback.queue_entry_id)).scalar_subquery()
+    return s.execute(select(live + kept)).scalar_one() + 1
 
 
 class QueueStats:

@@ -168,7 +168,7 @@ def hold_loop(entry_id: int) -> Response:
         s.commit()
         reply.leave()
         return twiml(reply)
-    place = hold.position(s, w)
+    place = w.position
     advisers, handle_s = stats().get(s, w.queue, w.language)
     minutes = hold.expected_minutes(place, handle_s, advisers)
     gather = reply.gather(action=url_for("ivr_queue.hold_key", entry_id=w.id), method="POST",
