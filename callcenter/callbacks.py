@@ -36,6 +36,7 @@ CALLBACK_QUEUE = "callbacks"
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_RETRY_S = 600  # ten minutes between tries: a caller who missed us may be back by then
 RING_TIMEOUT_S = 25
+TICK_S = 15  # how often the timer looks for callbacks whose turn has come
 
 
 def _setting(config: Mapping[str, Any], name: str, default: int) -> int:
@@ -170,3 +171,9 @@ def enqueue_dial_due_callbacks(connection: Any) -> Any:
     return Queue(CALLBACK_QUEUE, connection=connection).enqueue(
         dial_due_callbacks, job_timeout=60, result_ttl=300, failure_ttl=7 * 24 * 3600,
         description="dial due callbacks")
+
+
+def register_cron(scheduler: Any) -> None:
+    """Run the job every TICK_S seconds from an rq.cron.CronScheduler (RQ >= 2.5)."""
+    scheduler.register(dial_due_callbacks, queue_name=CALLBACK_QUEUE, interval=TICK_S, job_timeout=60,
+                       result_ttl=300, failure_ttl=7 * 24 * 3600)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
@@ -102,7 +101,3 @@ def adviser_answered(s: Session, flow: Flow, entry_id: int, now: datetime) -> Vo
     qp.say(sp, reply, "whisper", queue=queue.label.get(sp.lang, entry.queue) if queue else entry.queue)
     return reply
 
-
-def current_leg(s: Session, call_id: int) -> QueueEntry | None:
-    return s.scalar(select(QueueEntry).where(QueueEntry.call_id == call_id)
-                    .order_by(QueueEntry.id.desc()).limit(1))

@@ -95,3 +95,34 @@ def test_a_machine_or_no_answer_is_retried_then_the_callback_fails(qapp, caller,
     cb = s.get(Callback, cb_id)
     assert (cb.status, cb.attempts) == ("failed", 2)  # CALLBACK_MAX_ATTEMPTS=2 in this app
     assert s.scalars(select(User.status)).all() == ["available"]
+
+
+def test_the_job_is_queued_with_no_arguments_and_explicit_limits(redis_url):
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    connection = Redis.from_url(redis_url)
+    job = callbacks.enqueue_dial_due_callbacks(connection)
+    assert (job.func_name, job.args, job.kwargs) == ("callcenter.callbacks.dial_due_callbacks", (), {})
+    assert (job.timeout, job.result_ttl, job.failure_ttl, job.origin) == (60, 300, 7 * 24 * 3600, "callbacks")
+    scheduler = CronScheduler(connection=connection)
+    callbacks.register_cron(scheduler)
+    [cron] = scheduler.get_jobs()
+    assert (cron.queue_name, cron.interval) == ("callbacks", callbacks.TICK_S)
+
+
+def test_the_browser_phone_token_names_the_adviser_by_id_only(qapp, adviser, s):
+    import jwt
+    import pytest
+
+    from callcenter import routing
+    from config.settings import ConfigError
+
+    agent = s.get(User, adviser())
+    config = {"TWILIO_ACCOUNT_SID": "AC" + "1" * 32, "TWILIO_API_KEY": "SK" + "2" * 32,
+              "TWILIO_API_SECRET": "secret", "TWILIO_TWIML_APP_SID": "AP" + "3" * 32}
+    claims = jwt.decode(routing.voice_token(config, agent), options={"verify_signature": False})
+    assert claims["grants"]["identity"] == f"agent-{agent.id}"
+    assert claims["grants"]["voice"]["incoming"] == {"allow": True}
+    with pytest.raises(ConfigError, match="TWILIO_TWIML_APP_SID"):
+        routing.voice_token({**config, "TWILIO_TWIML_APP_SID": ""}, agent)
