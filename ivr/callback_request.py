@@ -134,11 +134,13 @@ def _give_up(t: Turn, entry: QueueEntry | None, capture: Capture) -> None:
 def book(t: Turn, queue_name: str, entry: QueueEntry | None, capture: Capture) -> None:
     """Store the callback in the caller's place, say when to expect it, hang up."""
     queue = t.flow.queues[queue_name]
-    if entry is not None and entry.status == "waiting":
-        if not legs.leave(t.s, entry, "callback", t.now):
-            # An adviser claimed this caller a moment ago: their REST redirect is on its way.
+    if entry is not None and entry.status in legs.OPEN:
+        if entry.status != "waiting" or not legs.leave(t.s, entry, "callback", t.now):
+            # An adviser claimed this caller a moment ago: their REST redirect is on its way;
+            # should it never come, the connect step dials the adviser (or re-queues) itself.
             qp.say(t.speaker, t.reply, "queue_connecting")
-            t.reply.pause(length=20)
+            t.reply.pause(length=5)
+            t.reply.redirect(url_for("ivr_queue.connect_caller", entry_id=entry.id), method="POST")
             return
         enqueued_at, priority = entry.enqueued_at, entry.priority
     else:

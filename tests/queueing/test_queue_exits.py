@@ -104,3 +104,17 @@ def test_a_transfer_moves_the_caller_to_the_back_of_another_queue(qapp, caller, 
         "transferred", "waiting", old.id, old.call_id)
     p.hangup()
     assert outcome(s, p) == "transferred"
+
+
+def test_an_adviser_claiming_while_the_number_is_confirmed_still_gets_the_caller(qapp, caller, adviser,
+                                                                                  clock, s):
+    agent_id = adviser(phone="+447700900901")
+    p = to_queue(caller, "+447700900609")
+    p.press("1")  # asks for a callback: out of Twilio's queue, still in line with us
+    with qapp.app_context(), db.SessionLocal() as desk:
+        assert routing.claim_next(desk, desk.get(User, agent_id), clock()) is not None
+        desk.commit()  # (the REST redirect would follow; here the caller confirms first)
+    p.press("1")
+    assert "An adviser is taking your call. Please hold." in p.heard_since(-3)
+    assert p.pending.tag == "Dial" and [n.text for n in p.pending] == ["+447700900901"]
+    assert s.scalars(select(Callback)).all() == []
