@@ -41,6 +41,7 @@ def _base_config() -> dict[str, Any]:
         "IVR_FILE": settings.IVR_FILE,
         "MAX_CONTENT_LENGTH": settings.MAX_WEBHOOK_BYTES,
         "TRANSCRIPT_WAIT_S": settings.TRANSCRIPT_WAIT_S,
+        "DEMO_PHONE": settings.DEMO_PHONE,
     }
 
 
@@ -156,14 +157,14 @@ def _print_banner(port: int, embedded_redis: bool) -> None:
 @cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run an RQ worker for the speech queue (Vosk models are loaded once, before jobs fork)."""
-    from redis import Redis
-    from rq import Worker
+    """Run an RQ worker: Vosk models load once, before jobs fork; sweeps stuck recordings."""
+    from speech.worker import run_worker
 
     if not settings.REDIS_URL:
         raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
-    db.configure(settings.database_url())
-    Worker(["speech"], connection=Redis.from_url(settings.REDIS_URL)).work(burst=burst)
+    flow = load_flow(settings.IVR_FILE)
+    run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst,
+               intent_table=flow.intents, intent_threshold=flow.intent_threshold)
 
 
 @cli.command("simulate")
@@ -176,6 +177,14 @@ def simulate(url: str, keys: str, from_: str) -> None:
 
     run_cli(url, keys, from_)
 
+
+def _register_speech_commands() -> None:
+    from speech.commands import models_cli
+
+    cli.add_command(models_cli, "models")
+
+
+_register_speech_commands()
 
 if __name__ == "__main__":
     cli()

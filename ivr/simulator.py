@@ -31,16 +31,21 @@ class Transport(Protocol):
 
 
 class FlaskTransport:
-    """Posts through a Flask test client (in-process); URLs are signed as http://localhost."""
+    """Posts through a Flask test client (in-process), as if the app were at `base_url`.
 
-    base_url = "http://localhost"
+    Only the app's own URLs can be reached: anything else raises CallError.
+    """
 
-    def __init__(self, client: object) -> None:
+    def __init__(self, client: object, base_url: str = "http://localhost") -> None:
         self.client = client
+        self.base_url = base_url.rstrip("/")
 
     def post(self, url: str, params: dict[str, str], signature: str) -> tuple[int, str]:
+        if not url.startswith(self.base_url + "/"):
+            raise CallError(f"refusing to post to {url}: not one of this app's webhooks")
         path = url.removeprefix(self.base_url)
-        resp = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+        resp = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature},
+                                base_url=self.base_url)
         return resp.status_code, resp.get_data(as_text=True)
 
 
@@ -72,6 +77,7 @@ class Heard:
     voice: str | None = None
     language: str | None = None
     slow: bool = False
+    play: str | None = None  # the URL of a <Play> (hold music), text empty
 
 
 @dataclass
@@ -91,9 +97,32 @@ class Phone:
     queue: ET.Element | None = None  # the <Enqueue> the caller is held in
     queue_base: str = ""  # the URL of the document holding it (its URLs are relative to it)
     queue_time: int = 0  # seconds in the queue, as Twilio reports it (tests set it)
-    while_paused: Callable[[], None] | None = None  # called at each <Pause> (e.g. run a worker)
+    while_paused: Callable[[float], None] | None = None  # at each <Pause>, with its seconds
     dialing: ET.Element | None = None  # the <Dial> the caller is connected or ringing through
     dial_base: str = ""
+
+    # -- keeping a call between requests (the web phone) -------------------------------------
+    _ELEMENTS = ("pending", "queue", "dialing")
+    _PLAIN = ("caller", "to", "sid", "account", "url", "ended", "queue_base", "queue_time", "dial_base")
+
+    def state(self) -> dict[str, object]:
+        """What is needed to carry on this call in another process (JSON-able)."""
+        data: dict[str, object] = {k: getattr(self, k) for k in self._PLAIN}
+        for k in self._ELEMENTS:
+            element = getattr(self, k)
+            data[k] = ET.tostring(element, encoding="unicode") if element is not None else None
+        data["after"] = [ET.tostring(v, encoding="unicode") for v in self.after]
+        data["heard"] = [vars(h) for h in self.heard]
+        return data
+
+    @classmethod
+    def resume(cls, transport: Transport, token: str, data: dict) -> Phone:
+        phone = cls(transport, token, **{k: data[k] for k in cls._PLAIN})
+        for k in cls._ELEMENTS:
+            setattr(phone, k, ET.fromstring(data[k]) if data.get(k) else None)
+        phone.after = [ET.fromstring(v) for v in data.get("after", [])]
+        phone.heard = [Heard(**h) for h in data.get("heard", [])]
+        return phone
 
     # -- what Twilio sends ------------------------------------------------------------
     def params(self, **extra: str) -> dict[str, str]:
@@ -141,11 +170,10 @@ class Phone:
                 self.ended = True
                 return
             elif verb.tag == "Play":
-                continue
+                self.heard.append(Heard("", play=(verb.text or "").strip()))
             elif verb.tag == "Pause":
                 if self.while_paused is not None:  # time passes for the caller: let the world move
-                    self.while_paused()
-                continue
+                    self.while_paused(float(verb.get("length") or 1))
             elif verb.tag == "Enqueue":
                 self.queue, self.queue_base, self.dialing = verb, self.url, None
                 self.hold()
@@ -280,10 +308,11 @@ class Phone:
 
     @property
     def last_heard(self) -> str:
-        return self.heard[-1].text if self.heard else ""
+        """The last sentence said (hold music is not a sentence)."""
+        return next((h.text for h in reversed(self.heard) if h.play is None), "")
 
     def heard_since(self, index: int) -> str:
-        return " ".join(h.text for h in self.heard[index:])
+        return " ".join(h.text for h in self.heard[index:] if h.play is None)
 
 
 def run_cli(url: str, keys: str, caller: str) -> None:  # pragma: no cover - interactive

@@ -74,7 +74,7 @@ def speech_wav(tmp_path: Path, text: str, voice: str = "ko") -> bytes:
 @pytest.fixture
 def worker(redis_url) -> Callable[[], None]:
     """Run the speech queue's jobs now, as a worker would while the caller waits."""
-    def run() -> None:
+    def run(seconds: float = 1) -> None:
         SimpleWorker(["speech"], connection=Redis.from_url(redis_url)).work(burst=True)
     return run
 
@@ -144,7 +144,7 @@ def test_star_skips_and_silence_is_asked_again_then_passed(phone, s):
 
 def worker_result(s, p, **fields) -> Callable[[], None]:
     """Store a finished transcript as the speech job does (for languages with no model here)."""
-    def store() -> None:
+    def store(seconds: float = 1) -> None:
         rec = recording_of(s, p, "reason")
         for key, value in fields.items():
             setattr(rec, key, value)

@@ -1,0 +1,243 @@
+"""/phone: call the helpline from a browser, through the same signed webhooks Twilio uses.
+
+The bridge stands where Twilio would: it signs each request with the account's auth token,
+posts it in-process to this app's own webhooks (never anywhere else), follows the TwiML and
+hands the page what a caller would hear. The call's state lives in Redis, so any web process
+can carry it on. Recordings made in the browser are served back, behind the account's basic
+auth as Twilio serves its own, at a recording URL the transcription job fetches like any other.
+Only signed-in users can place calls; DEMO_PHONE=0 turns all of this off.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import time
+import uuid
+import wave
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from callcenter.access import nav, public, role_required
+from callcenter.webphone_bridge import BridgeHttpClient, register_call, take_instructions
+from db.broker import redis_for
+from ivr.simulator import CallError, FlaskTransport, Phone
+
+bp = Blueprint("webphone", __name__)
+
+
+def init_app(app: Any) -> None:
+    """Register /phone and let the bridge answer REST calls about its calls (not with DEMO_PHONE=0)."""
+    if not app.config.get("DEMO_PHONE", True):
+        return
+    app.register_blueprint(bp)
+    app.config["TWILIO_HTTP_CLIENT"] = BridgeHttpClient(app.config["REDIS_URL"],
+                                                        inner=app.config.get("TWILIO_HTTP_CLIENT"))
+ANY_ROLE = ("agent", "supervisor", "admin")
+STATE_TTL_S = 2 * 3600
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+@bp.errorhandler(HTTPException)
+def api_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
+    """The page's API answers errors as a sentence in JSON; pages keep the normal error page."""
+    if request.path.startswith("/phone/api/"):
+        return jsonify({"error": error.description}), error.code or 500
+    return error
+
+
+def _uploads() -> Path:
+    folder = Path(current_app.config.get("INSTANCE", current_app.instance_path)) / "webphone"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
+
+
+def _key() -> str:
+    return f"jobline:webphone:user:{current_user.id}"
+
+
+def _redis() -> Any:
+    return redis_for(current_app.config["REDIS_URL"])
+
+
+def _phone(data: dict[str, Any] | None = None, caller: str | None = None) -> Phone:
+    transport = FlaskTransport(current_app.test_client(), base_url=_base_url())
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    phone = (Phone.resume(transport, token, data) if data else
+             Phone(transport, token, caller=caller or "", account=current_app.config["TWILIO_ACCOUNT_SID"]))
+    # A <Pause> is real time for a caller; keep it short so the page stays responsive.
+    phone.while_paused = lambda seconds: time.sleep(min(seconds, 1.0))
+    return phone
+
+
+def _load() -> Phone:
+    raw = _redis().get(_key())
+    if raw is None:
+        abort(409, "There is no call in progress: press Call first.")
+    phone = _phone(json.loads(raw))
+    for instruction in take_instructions(current_app.config["REDIS_URL"], phone.sid):
+        _carry_out(phone, instruction)
+    return phone
+
+
+def _carry_out(phone: Phone, instruction: dict[str, str]) -> None:
+    """What Twilio would do with a REST update of this call."""
+    if phone.ended:
+        return
+    if instruction.get("Status") == "completed":
+        phone.hangup()
+    elif instruction.get("Url"):
+        parts = urlsplit(instruction["Url"])  # only the path: the bridge posts to this app alone
+        phone.redirect(parts.path + (f"?{parts.query}" if parts.query else ""))
+        if phone.dialing is not None:
+            phone.adviser_answers()  # the adviser's line picks up (the desk already said yes)
+
+
+def _save(phone: Phone) -> None:
+    _redis().set(_key(), json.dumps(phone.state()), ex=STATE_TTL_S)
+
+
+def _view(phone: Phone, since: int) -> Response:
+    pending = phone.pending
+    waiting = "ended" if phone.ended else (pending.tag if pending is not None else
+                                           "Dial" if phone.dialing is not None else
+                                           "Enqueue" if phone.queue is not None else "ended")
+    body: dict[str, Any] = {
+        "heard": [vars(h) for h in phone.heard[since:]], "next": len(phone.heard),
+        "waiting": waiting, "in_queue": phone.queue is not None,
+        "connected": phone.dialing is not None and not phone.ended, "ended": phone.ended,
+    }
+    if pending is not None and pending.tag == "Gather":
+        body["gather"] = {"num_digits": int(pending.get("numDigits") or 0),
+                          "finish_on_key": pending.get("finishOnKey", "#"),
+                          "timeout": int(pending.get("timeout") or 5)}
+    if pending is not None and pending.tag == "Record":
+        body["record"] = {"max_seconds": int(pending.get("maxLength") or 60)}
+    return jsonify(body)
+
+
+def _since() -> int:
+    return max(0, int((request.get_json(silent=True) or {}).get("since") or request.args.get("since", 0)))
+
+
+def _act(action: Any) -> Response:
+    phone = _load()
+    since = _since()
+    try:
+        if not phone.ended:
+            action(phone)
+    except CallError as e:
+        return jsonify({"error": f"The helpline answered something a phone cannot follow: {e}"}), 502
+    _save(phone)
+    return _view(phone, since)
+
+
+@bp.get("/phone")
+@nav("Web phone", order=70)
+@role_required(*ANY_ROLE)
+def page() -> str:
+    return render_template("phone.html", default_caller=f"+1500555{current_user.id:04d}"[-12:])
+
+
+@bp.post("/phone/api/call")
+@role_required(*ANY_ROLE)
+def call() -> Response | tuple[Response, int]:
+    caller = ((request.get_json(silent=True) or {}).get("from") or "").replace(" ", "")
+    if not E164.match(caller):
+        return jsonify({"error": "Enter the number to call from in international form, "
+                                 "e.g. +447700900123."}), 400
+    phone = _phone(caller=caller)
+    register_call(current_app.config["REDIS_URL"], phone.sid, current_user.id)
+    try:
+        phone.dial()
+    except CallError as e:
+        return jsonify({"error": f"The helpline did not answer: {e}"}), 502
+    _save(phone)
+    return _view(phone, 0)
+
+
+@bp.post("/phone/api/keys")
+@role_required(*ANY_ROLE)
+def keys() -> Response | tuple[Response, int]:
+    digits = str((request.get_json(silent=True) or {}).get("digits", ""))
+    if not re.fullmatch(r"[0-9*#]{1,32}", digits):
+        return jsonify({"error": "Keys are 0-9, * and #."}), 400
+    def press(phone: Phone) -> None:
+        if phone.pending is not None and phone.pending.tag == "Gather":
+            phone.press(digits)
+    return _act(press)
+
+
+@bp.post("/phone/api/silence")
+@role_required(*ANY_ROLE)
+def silence() -> Response:
+    return _act(lambda phone: phone.silence() if phone.pending is not None else None)
+
+
+@bp.post("/phone/api/continue")
+@role_required(*ANY_ROLE)
+def carry_on() -> Response:
+    """Poll: REST instructions (an adviser answered) are carried out; on hold, the next loop."""
+    def hold(phone: Phone) -> None:
+        if phone.queue is not None and phone.pending is None and request.args.get("hold") == "1":
+            phone.hold()
+    return _act(hold)
+
+
+@bp.post("/phone/api/record")
+@role_required(*ANY_ROLE)
+def record() -> Response | tuple[Response, int]:
+    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
+    upload = request.files.get("audio")
+    blob = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
+    if not blob:
+        return jsonify({"error": "Choose a WAV file or record from the microphone first."}), 400
+    if len(blob) > MAX_UPLOAD_BYTES:
+        return jsonify({"error": "That recording is over 5 MB; keep answers under a minute."}), 413
+    try:
+        with wave.open(BytesIO(blob)) as w:
+            seconds = max(1, round(w.getnframes() / max(1, w.getframerate())))
+    except (wave.Error, EOFError):
+        return jsonify({"error": "That file is not a WAV recording; record from the microphone or "
+                                 "choose a .wav file."}), 400
+    token = secrets.token_urlsafe(18)
+    (_uploads() / f"{token}.wav").write_bytes(blob)
+    sid = "RE" + uuid.uuid4().hex
+    url = f"{_base_url()}/phone/recordings/{token}"
+    return _act(lambda phone: phone.record(sid=sid, url=url, duration=seconds)
+                if phone.pending is not None and phone.pending.tag == "Record" else None)
+
+
+@bp.post("/phone/api/hangup")
+@role_required(*ANY_ROLE)
+def hangup() -> Response:
+    return _act(lambda phone: phone.hangup())
+
+
+@bp.get("/phone/recordings/<token>.wav")
+@public
+def recording_audio(token: str) -> Response:
+    """A browser recording, served as Twilio serves recordings: to the account's credentials."""
+    auth = request.authorization
+    expected = (current_app.config["TWILIO_ACCOUNT_SID"], current_app.config["TWILIO_AUTH_TOKEN"])
+    if auth is None or not (hmac.compare_digest(auth.username or "", expected[0])
+                            and hmac.compare_digest(auth.password or "", expected[1])):
+        return Response("Authentication required.", 401, {"WWW-Authenticate": 'Basic realm="recordings"'})
+    path = _uploads() / f"{token}.wav"
+    if not TOKEN.match(token) or not path.is_file():
+        abort(404)
+    return Response(path.read_bytes(), mimetype="audio/x-wav")

@@ -1,0 +1,112 @@
+"""The web phone: a signed-in person calls the helpline from the browser, through the same
+signed webhooks Twilio uses; the bridge signs for nobody else and posts nowhere else."""
+
+from __future__ import annotations
+
+import base64
+import io
+import wave
+
+import pytest
+
+from callcenter.webphone_bridge import BridgeHttpClient, register_call, take_instructions
+from ivr.simulator import CallError, FlaskTransport, Phone
+from tests.desk.conftest import csrf_from
+
+
+def wav_bytes(seconds: float = 1.0, rate: int = 8000) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\x00\x00" * int(rate * seconds))
+    return out.getvalue()
+
+
+def test_signed_out_nobody_can_place_a_call(client, s):
+    from sqlalchemy import func, select
+
+    from db.models import Call
+
+    token = csrf_from(client, "/login")  # a real browser's token: only the missing login is wrong
+    for path, body in (("/phone/api/call", {"from": "+447700900123"}), ("/phone/api/keys", {"digits": "1"})):
+        resp = client.post(path, json=body, headers={"X-CSRFToken": token})
+        assert resp.status_code == 302 and resp.location.startswith("/login")
+    assert s.scalar(select(func.count()).select_from(Call)) == 0  # nothing was signed or posted
+
+
+def test_a_call_from_the_browser_walks_the_real_menus(signed_in):
+    desk = signed_in("agent")
+    first = desk.send("POST", "/phone/api/call", {"from": "+447700900321"}).get_json()
+    assert [h["text"] for h in first["heard"]][:2] == ["For English, press 1.", "Para español, pulse 2."]
+    assert first["waiting"] == "Gather" and first["gather"]["num_digits"] == 1
+    menu = desk.send("POST", "/phone/api/keys", {"digits": "1", "since": first["next"]}).get_json()
+    assert any(h["text"].startswith("Main menu.") for h in menu["heard"])
+    info = desk.send("POST", "/phone/api/keys", {"digits": "5", "since": menu["next"]}).get_json()
+    assert any("Our employment offices are open" in h["text"] for h in info["heard"])
+    bye = desk.send("POST", "/phone/api/silence", {"since": info["next"]}).get_json()
+    assert bye["ended"] and bye["heard"][-1]["text"].startswith("Thank you for calling")
+
+
+def test_bad_input_gets_a_sentence(signed_in):
+    desk = signed_in("agent")
+    assert "international form" in desk.send("POST", "/phone/api/call", {"from": "12"}).get_json()["error"]
+    no_call = desk.send("POST", "/phone/api/keys", {"digits": "1"})
+    assert no_call.status_code == 409
+    assert no_call.get_json()["error"].startswith("There is no call in progress")
+    desk.send("POST", "/phone/api/call", {"from": "+447700900321"})
+    refused = desk.send("POST", "/phone/api/keys", {"digits": "1; rm"}).get_json()
+    assert refused["error"] == "Keys are 0-9, * and #."
+
+
+def test_a_recording_from_the_browser_is_served_to_the_transcriber_behind_the_account_password(
+        signed_in, app, s):
+    from sqlalchemy import select
+
+    from db.models import Recording
+
+    desk = signed_in("agent")
+    desk.send("POST", "/phone/api/call", {"from": "+447700900321"})
+    desk.send("POST", "/phone/api/keys", {"digits": "1"})
+    asked = desk.send("POST", "/phone/api/keys", {"digits": "6"}).get_json()
+    assert asked["waiting"] == "Record"
+    not_wav = desk.client.post("/phone/api/record", data={"audio": (io.BytesIO(b"hello"), "x.wav")},
+                               headers={"X-CSRFToken": desk.token})
+    assert not_wav.status_code == 400 and "not a WAV" in not_wav.get_json()["error"]
+    sent = desk.client.post("/phone/api/record", data={"audio": (io.BytesIO(wav_bytes(2)), "a.wav")},
+                            headers={"X-CSRFToken": desk.token})
+    assert sent.status_code == 200
+    rec = s.scalar(select(Recording).where(Recording.kind == "name"))
+    assert rec is not None, [(r.kind, r.status) for r in s.scalars(select(Recording))]
+    path = rec.url.removeprefix("http://localhost") + ".wav"
+    assert app.test_client().get(path).status_code == 401
+    creds = base64.b64encode(f"{app.config['TWILIO_ACCOUNT_SID']}:{app.config['TWILIO_AUTH_TOKEN']}".encode())
+    served = app.test_client().get(path, headers={"Authorization": "Basic " + creds.decode()})
+    assert served.status_code == 200 and served.data == wav_bytes(2)
+
+
+def test_the_bridge_posts_only_to_this_apps_webhooks(app):
+    phone = Phone(FlaskTransport(app.test_client()), "token")
+    with pytest.raises(CallError, match="not one of this app's webhooks"):
+        phone.request("https://elsewhere.example/ivr/voice")
+
+
+def test_rest_updates_of_web_phone_calls_are_answered_by_the_bridge(app, redis_url):
+    class Unreachable:
+        def request(self, *args, **kwargs):
+            raise AssertionError("a web-phone call must not reach Twilio")
+
+    bridge = BridgeHttpClient(redis_url, inner=Unreachable())
+    sid = "CA" + "d" * 32
+    register_call(redis_url, sid, owner=1)
+    url = f"https://api.twilio.com/2010-04-01/Accounts/AC{'1' * 32}/Calls/{sid}.json"
+    resp = bridge.request("POST", url, data={"Url": "https://x/ivr/queue/connect/7", "Method": "POST"})
+    assert resp.status_code == 200 and sid in resp.text
+    assert take_instructions(redis_url, sid) == [{"Url": "https://x/ivr/queue/connect/7", "Method": "POST"}]
+    assert take_instructions(redis_url, sid) == []
+
+
+def test_the_web_phone_can_be_turned_off(make_app):
+    app = make_app(DEMO_PHONE=False)
+    assert app.test_client().get("/phone").status_code == 404
