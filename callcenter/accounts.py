@@ -212,6 +212,25 @@ def resume_session(
     return user
 
 
+def end_idle_sessions(s: Session, now: datetime, idle: timedelta) -> int:
+    """Remove every login session idle longer than `idle`, and take offline the advisers left
+    with none: a closed browser sends no request, yet calls must stop being routed to it.
+    Commits; returns how many sessions ended."""
+    stale = s.scalars(select(LoginSession).where(LoginSession.last_seen_at < now - idle)).all()
+    if not stale:
+        return 0
+    user_ids = {row.user_id for row in stale}
+    for row in stale:
+        s.delete(row)
+    s.flush()
+    still_in = set(s.scalars(select(LoginSession.user_id).where(LoginSession.user_id.in_(user_ids))))
+    for user in s.scalars(select(User).where(User.id.in_(user_ids - still_in))):
+        went_away(s, user, now)
+    s.commit()
+    log.info("%d idle login sessions ended", len(stale))
+    return len(stale)
+
+
 def idle_timeout(config: dict) -> timedelta:
     return timedelta(minutes=int(config.get("IDLE_TIMEOUT_MIN") or DEFAULT_IDLE_TIMEOUT_MIN))
 

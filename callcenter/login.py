@@ -8,6 +8,7 @@ next attempt is refused (429) with the time to try again.
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,9 +52,23 @@ class SignedIn(UserMixin):
         return self.token
 
 
+_last_sweep = {"at": 0.0}
+SWEEP_EVERY_S = 60
+
+
+def _sweep(config: Any) -> None:
+    # Desks poll constantly, so sweeping from here (once a minute per process) finds the
+    # browsers that were closed without signing out, with no scheduler to run.
+    if time.monotonic() - _last_sweep["at"] < SWEEP_EVERY_S:
+        return
+    _last_sweep["at"] = time.monotonic()
+    accounts.end_idle_sessions(db.current(), accounts.clock(config), accounts.idle_timeout(config))
+
+
 @login_manager.user_loader
 def _load(token: str) -> SignedIn | None:
     config = current_app.config
+    _sweep(config)
     polled = request.headers.get(POLL_HEADER) == "1" and request.headers.get(ACTIVE_HEADER) != "1"
     user = accounts.resume_session(db.current(), token, accounts.clock(config),
                                    accounts.idle_timeout(config), active=not polled)

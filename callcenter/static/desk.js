@@ -277,7 +277,8 @@
   function idNumber(r) {
     if (!r.id_number) return h("span", { class: "muted" }, "not given");
     const span = h("span", { class: "mono", id: "id-value" }, r.id_number.masked);
-    const canReveal = state.desk.me.role === "supervisor" || (state.desk.current && state.desk.current.id === r.id);
+    const c = state.desk.current;  // the server allows it while talking, or to supervisors
+    const canReveal = state.desk.me.role === "supervisor" || (c && c.id === r.id && !c.ended_at);
     return [span, r.id_number.confirmed ? null : h("span", { class: "sub" }, " (not confirmed)"),
       canReveal ? h("button", { type: "button", class: "link", onclick: async () => {
         const data = await act("POST", `/api/entries/${r.id}/reveal-id`);

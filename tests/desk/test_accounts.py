@@ -139,3 +139,22 @@ def test_next_only_goes_to_this_site(app, accounts):
     response = client.post("/login?next=//evil.example/x",
                            data={"username": "agent1", "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/desk"
+
+
+def test_a_closed_browser_is_signed_out_and_taken_offline(make_app):
+    """Nobody requests anything from a closed browser: the sweep ends its session and stops
+    routing calls to that adviser."""
+    from callcenter.accounts import end_idle_sessions, start_session
+
+    app = make_app()
+    with app.app_context(), db.SessionLocal() as s:
+        gone, _ = create_user(s, "gone", "Gone Home", "agent", PASSWORD, queues=["general"])
+        here, _ = create_user(s, "here", "Still Here", "agent", PASSWORD, queues=["general"])
+        gone.status = here.status = "available"
+        start_session(s, gone, OPEN_TIME)
+        start_session(s, here, OPEN_TIME + timedelta(minutes=20))
+        s.commit()
+        assert end_idle_sessions(s, OPEN_TIME + timedelta(minutes=31), timedelta(minutes=30)) == 1
+        s.expire_all()
+        assert (s.get(User, gone.id).status, s.get(User, here.id).status) == ("offline", "available")
+        assert s.scalar(select(func.count(LoginSession.id))) == 1

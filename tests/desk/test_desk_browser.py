@@ -115,6 +115,11 @@ def test_an_adviser_takes_a_call_from_the_desk(live, page, accounts, tmp_path):
     page.wait_for_function("document.getElementById('id-value').textContent === '12345674'")
     page.screenshot(path=str(SHOTS / "desk-on-call.png"))
 
+    page.keyboard.press("e")  # the conversation is over: after-call work, the notes stay
+    page.wait_for_selector(".oncall.acw")
+    assert page.input_value("#notes").startswith("Payment delayed")
+    page.screenshot(path=str(SHOTS / "desk-after-call-work.png"))
+
     page.keyboard.press("d")  # Done
     page.wait_for_selector(".toast.good")
     page.wait_for_function("!document.querySelector('.oncall')")
@@ -146,3 +151,21 @@ def test_an_adviser_without_a_phone_gets_the_browser_phone(live, page, s):
     page.wait_for_selector("#phone-state.bad")
     assert "not set up" in page.inner_text("#phone-state")  # no API key in this app's config
     assert errors == []
+
+
+def test_an_admin_creates_an_account_in_the_browser(live, page, accounts):
+    base, _ = live
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "admin1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/admin/users")
+    page.fill("form[action$='/admin/users'] input[name=name]", "Ana Diaz")
+    page.fill("form[action$='/admin/users'] input[name=username]", "ana.diaz")
+    page.check("form[action$='/admin/users'] input[name=queues][value=benefits]")
+    page.check("form[action$='/admin/users'] input[name=languages][value=es]")
+    page.fill("form[action$='/admin/users'] input[name=phone]", "+34600000001")
+    page.click("form[action$='/admin/users'] button[type=submit]")
+    page.wait_for_selector(".otp-value")
+    assert "ana.diaz" in page.inner_text("table.list")
+    page.screenshot(path=str(SHOTS / "admin-users.png"))
