@@ -3,12 +3,13 @@
 1. Claims: 20 advisers (threads, a session each) claim from a line of 1,000 callers until it is
    empty; claims per second, and double claims / lost callers (both must be 0).
 2. Wait URL: 500 callers on hold, each polling /ivr/queue/hold/<leg> (signed, as Twilio signs)
-   every --interval seconds (Twilio's real pace is one poll per ~45 s of hold music; the
-   default 5 s is 9x that), --polls times each; p50/p99 latency measured from the send.
+   every --interval seconds (Twilio's real pace is one poll per ~46 s: 36 s of hold music plus
+   the announcements; the default 15 s is 3x that), --polls times each; p50/p99 latency
+   measured from the send.
    Same-run baseline: bench/baseline_app.py (a bare Flask endpoint returning constant TwiML)
    under the same gunicorn (2 sync workers) and the same load. Target: p99 < 50 ms.
 
-    .venv/bin/python bench/bench_queue.py [--db sqlite,postgresql] [--polls 6] [--interval 5]
+    .venv/bin/python bench/bench_queue.py [--db sqlite,postgresql] [--polls 4] [--interval 15]
 """
 
 from __future__ import annotations
@@ -206,8 +207,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--callers", type=int, default=500)
-    parser.add_argument("--polls", type=int, default=6)
-    parser.add_argument("--interval", type=float, default=5.0)
+    parser.add_argument("--polls", type=int, default=4)
+    parser.add_argument("--interval", type=float, default=15.0)
     args = parser.parse_args()
     import platform
 

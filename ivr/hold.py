@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Call, Callback, QueueEntry
@@ -52,7 +53,7 @@ def _ahead_of(model: type[QueueEntry] | type[Callback], me, statuses: tuple[str,
     """Rows of `model` in the same line as leg `me`, served first (priority, arrival, then leg)."""
     return and_(
         model.queue == me.queue,
-        model.status.in_(statuses),
+        or_(*(model.status == status for status in statuses)),  # no expanding IN: compiled once
         model.language.is_not_distinct_from(me.language),
         or_(model.priority > me.priority,
             and_(model.priority == me.priority, model.enqueued_at < me.enqueued_at),
@@ -81,9 +82,9 @@ def _waiter_query():
 WAITER = _waiter_query()
 
 
-def waiter(s: Session, entry_id: int) -> Waiter | None:
-    # Core execution: no ORM identity map work for a read-only row (half the cost per poll).
-    row = s.connection().execute(WAITER, {"leg": entry_id}).first()
+def waiter(conn: Connection, entry_id: int) -> Waiter | None:
+    """Read on a bare connection: no ORM session or identity map for a read-only poll."""
+    row = conn.execute(WAITER, {"leg": entry_id}).first()
     return Waiter(*row) if row else None
 
 
@@ -110,11 +111,12 @@ class QueueStats:
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str | None], tuple[float, int, float]] = {}
 
-    def get(self, s: Session, queue: str, language: str | None) -> tuple[int, float]:
+    def get(self, session: Callable[[], Session], queue: str, language: str | None) -> tuple[int, float]:
         key = (queue, language)
         hit = self._cache.get(key)
         if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
             return hit[1], hit[2]
+        s = session()
         advisers = sum(1 for u in advisers_on(s, queue, language) if u.status in ON_DUTY)
         handle = mean_handle_s(s, queue)
         with self._lock:

@@ -145,9 +145,9 @@ def _attempt() -> int:
 @twilio_signed
 def hold_loop(entry_id: int) -> Response:
     """The wait URL: position, expected wait, the callback offer, then calm music; repeats."""
-    s = db.current()
+    with db.engine().connect() as conn:
+        w = hold.waiter(conn, entry_id)
     reply = VoiceResponse()
-    w = hold.waiter(s, entry_id)
     if w is None or w.status in ("left", "ended"):
         reply.leave()
         return twiml(reply)
@@ -164,12 +164,13 @@ def hold_loop(entry_id: int) -> Response:
     elif queue is not None and (now - w.enqueued_at).total_seconds() > queue.max_wait_s:
         reason = "timeout"
     if reason:
+        s = db.current()
         s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail=reason))
         s.commit()
         reply.leave()
         return twiml(reply)
     place = w.position
-    advisers, handle_s = stats().get(s, w.queue, w.language)
+    advisers, handle_s = stats().get(db.current, w.queue, w.language)  # a session only on a miss
     minutes = hold.expected_minutes(place, handle_s, advisers)
     gather = reply.gather(action=url_for("ivr_queue.hold_key", entry_id=w.id), method="POST",
                           input="dtmf", num_digits=1, timeout=1, action_on_empty_result=False)
@@ -189,10 +190,11 @@ def hold_loop(entry_id: int) -> Response:
 @bp.post("/hold/<int:entry_id>/key")
 @twilio_signed
 def hold_key(entry_id: int) -> Response:
-    s = db.current()
+    with db.engine().connect() as conn:
+        w = hold.waiter(conn, entry_id)
     reply = VoiceResponse()
-    w = hold.waiter(s, entry_id)
     if w is not None and w.status == "waiting" and _digits() == "1":
+        s = db.current()
         s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail="callback"))
         s.commit()
         reply.leave()  # then Twilio posts the <Enqueue> action: the callback questions start there
