@@ -32,6 +32,7 @@
 
   async function api(path, body, isForm) {
     busy = true;
+    $("mic").disabled = $("wav").disabled = true;  // one answer at a time
     try {
       const opts = {method: "POST", headers: {"X-CSRFToken": csrf}};
       if (isForm) { opts.body = body; } else {
@@ -42,7 +43,7 @@
       const data = await r.json().catch(() => ({error: "The server answered " + r.status}));
       if (!r.ok || data.error) { status(data.error || ("Error " + r.status)); return null; }
       show(data); return data;
-    } finally { busy = false; }
+    } finally { busy = false; $("mic").disabled = $("wav").disabled = false; $("wav").value = ""; }
   }
 
   function show(data) {
