@@ -159,8 +159,8 @@ def book(t: Turn, queue_name: str, entry: QueueEntry | None, capture: Capture) -
         t.s.flush()
         place = hold.position_of_callback(t.s, queue_name, t.speaker.lang, priority, enqueued_at,
                                           entry.id if entry else None)
-        minutes = hold.expected_minutes(place, hold.mean_handle_s(t.s, queue_name),
-                                        sum(1 for a in advisers if a.status in legs.ON_DUTY))
+        on_duty = sum(1 for a in legs.advisers_on(t.s, queue_name, None) if a.status in legs.ON_DUTY)
+        minutes = hold.expected_minutes(place, hold.mean_handle_s(t.s, queue_name), on_duty)
         if minutes == 1:
             qp.say(t.speaker, t.reply, "callback_booked_one")
         else:

@@ -50,11 +50,15 @@ class Waiter:
 
 
 def _ahead_of(model: type[QueueEntry] | type[Callback], me, statuses: tuple[str, ...], leg_id):
-    """Rows of `model` in the same line as leg `me`, served first (priority, arrival, then leg)."""
+    """Rows of `model` in the same queue as leg `me`, served first (priority, arrival, then leg).
+
+    The queue, not the queue and language: METRICS.md's announced wait is per queue, and every
+    column tested here is in the (queue, status, priority, enqueued_at) index, so the count
+    never reads the table.
+    """
     return and_(
         model.queue == me.queue,
         or_(*(model.status == status for status in statuses)),  # no expanding IN: compiled once
-        model.language.is_not_distinct_from(me.language),
         or_(model.priority > me.priority,
             and_(model.priority == me.priority, model.enqueued_at < me.enqueued_at),
             and_(model.priority == me.priority, model.enqueued_at == me.enqueued_at, leg_id < me.id)),
@@ -101,7 +105,7 @@ def position_of_callback(s: Session, queue: str, language: str | None, priority:
 
 
 class QueueStats:
-    """Advisers on duty and recent mean handle time per (queue, language), cached briefly.
+    """Advisers on duty on a queue and its recent mean handle time, cached briefly.
 
     Monotonic time, not the app clock: tests freeze the clock, and a cache must still expire.
     """
@@ -109,18 +113,17 @@ class QueueStats:
     def __init__(self, ttl_s: float = STATS_TTL_S) -> None:
         self.ttl_s = ttl_s
         self._lock = threading.Lock()
-        self._cache: dict[tuple[str, str | None], tuple[float, int, float]] = {}
+        self._cache: dict[str, tuple[float, int, float]] = {}
 
-    def get(self, session: Callable[[], Session], queue: str, language: str | None) -> tuple[int, float]:
-        key = (queue, language)
-        hit = self._cache.get(key)
+    def get(self, session: Callable[[], Session], queue: str) -> tuple[int, float]:
+        hit = self._cache.get(queue)
         if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
             return hit[1], hit[2]
         s = session()
-        advisers = sum(1 for u in advisers_on(s, queue, language) if u.status in ON_DUTY)
+        advisers = sum(1 for u in advisers_on(s, queue, None) if u.status in ON_DUTY)
         handle = mean_handle_s(s, queue)
         with self._lock:
-            self._cache[key] = (time.monotonic(), advisers, handle)
+            self._cache[queue] = (time.monotonic(), advisers, handle)
         return advisers, handle
 
     def clear(self) -> None:

@@ -170,7 +170,7 @@ def hold_loop(entry_id: int) -> Response:
         reply.leave()
         return twiml(reply)
     place = w.position
-    advisers, handle_s = stats().get(db.current, w.queue, w.language)  # a session only on a miss
+    advisers, handle_s = stats().get(db.current, w.queue)  # a session only on a miss
     minutes = hold.expected_minutes(place, handle_s, advisers)
     gather = reply.gather(action=url_for("ivr_queue.hold_key", entry_id=w.id), method="POST",
                           input="dtmf", num_digits=1, timeout=1, action_on_empty_result=False)
