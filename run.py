@@ -95,6 +95,7 @@ def serve(port: int) -> None:
     settings.check_app(_base_config())
     settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url())
+    first_admin = _first_admin()
     env = dict(os.environ, JOBLINE_ENV=settings.ENV)
     embedded = None
     if not settings.REDIS_URL:
@@ -109,7 +110,7 @@ def serve(port: int) -> None:
         *(subprocess.Popen([sys.executable, "run.py", "worker"], env=env, cwd=settings.ROOT)
           for _ in range(max(1, settings.RQ_WORKERS))),
     ]
-    _print_banner(port, embedded is not None)
+    _print_banner(port, embedded is not None, first_admin)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
@@ -129,7 +130,16 @@ def serve(port: int) -> None:
             embedded.shutdown()
 
 
-def _print_banner(port: int, embedded_redis: bool) -> None:
+def _first_admin() -> str | None:
+    """On a database with no accounts, create 'admin' with a one-time password (shown once)."""
+    from callcenter.accounts import ensure_first_admin
+
+    db.configure(settings.database_url())
+    with db.SessionLocal() as s:
+        return ensure_first_admin(s)
+
+
+def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = None) -> None:
     base = settings.PUBLIC_BASE_URL or f"http://localhost:{port}"
     database = ("DATABASE_URL" if settings.DATABASE_URL
                 else f"embedded SQLite ({settings.INSTANCE_DIR / 'jobline.db'})")
@@ -150,6 +160,9 @@ def _print_banner(port: int, embedded_redis: bool) -> None:
     if settings.DEVELOPMENT:
         lines.append("  Development mode: webhooks are signed with the development token;"
                      f" try `python run.py simulate --url http://127.0.0.1:{port}`.")
+    if first_admin:
+        lines += ["", "  First sign-in: username 'admin', one-time password:", f"      {first_admin}",
+                  "  (shown once; you choose your own password at first sign-in)"]
     lines.append("Press Ctrl-C to stop.")
     click.echo("\n".join(lines))
 
@@ -165,6 +178,37 @@ def worker(burst: bool) -> None:
     flow = load_flow(settings.IVR_FILE)
     run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst,
                intent_table=flow.intents, intent_threshold=flow.intent_threshold)
+
+
+@cli.command("create-user")
+@click.argument("username")
+@click.option("--name", required=True, help="The person's name as colleagues know it.")
+@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent",
+              show_default=True)
+@click.option("--queues", default="", help="Queues they serve, comma-separated (e.g. general,benefits).")
+@click.option("--languages", default="", help="Languages they speak, comma-separated (e.g. en,es).")
+@click.option("--phone", default=None, help="Where they take calls (E.164); empty: the browser.")
+def create_user_cmd(username: str, name: str, role: str, queues: str, languages: str,
+                    phone: str | None) -> None:
+    """Add a helpdesk account; prints its one-time password (changed at first sign-in)."""
+    from callcenter.accounts import AccountError, create_user
+
+    flow = load_flow(settings.IVR_FILE)
+    wanted_queues = [q for q in queues.split(",") if q]
+    wanted_languages = [code for code in languages.split(",") if code]
+    unknown = [q for q in wanted_queues if q not in flow.queues]
+    unknown += [code for code in wanted_languages if code not in {lang.code for lang in flow.languages}]
+    if unknown:
+        raise click.UsageError(f"not in {flow.source}: {', '.join(unknown)}")
+    db.configure(settings.database_url())
+    with db.SessionLocal() as s:
+        try:
+            user, otp = create_user(s, username, name, role, queues=wanted_queues,
+                                    languages=wanted_languages, phone=phone)
+        except AccountError as e:
+            raise click.UsageError(str(e)) from None
+        s.commit()
+        click.echo(f"created {user.username} ({role}); one-time password: {otp}")
 
 
 @cli.command("simulate")
