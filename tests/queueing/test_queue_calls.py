@@ -172,3 +172,14 @@ def test_a_failed_redirect_leaves_the_caller_in_line_and_says_why(make_app, call
     [leg] = legs_of(s, p)
     assert (leg.status, leg.agent_id) == ("waiting", None)
     assert s.get(User, agent_id).status == "available"
+
+
+def test_callers_hear_the_queue_in_their_own_language_and_voice(caller, adviser):
+    adviser(languages=["en", "es", "fr", "ko"])
+    p = caller("+447700900558").dial().press("4").press("0")
+    hold = p.heard[-3:]
+    assert [h.text for h in hold] == ["다음 순서입니다.", "예상 대기 시간은 약 5분입니다.",
+                                      "순서를 유지한 채 전화를 다시 받으시려면 1번을 누르세요."]
+    assert {h.language for h in hold} == {"ko-KR"}
+    spanish = caller("+447700900559").dial().press("2").press("0")
+    assert spanish.heard[-3].text == "Es usted el número 2 en la cola."
