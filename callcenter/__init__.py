@@ -14,12 +14,14 @@ def init_app(app: Flask) -> None:
     from callcenter.desk import ui
     from callcenter.flowmap import bp as flowmap_bp
     from callcenter.health import bp as health_bp
+    from callcenter.media import bp as media_bp
 
     access.init_app(app)
     login.init_app(app)
     app.register_blueprint(ui)
     app.register_blueprint(desk_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(flowmap_bp)

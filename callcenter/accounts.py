@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from callcenter.agents import set_status
 from db.models import ROLES, LoginSession, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -152,8 +153,6 @@ def went_away(s: Session, user: User, now: datetime) -> None:
     A busy adviser keeps their status: the call in progress ends through the routing rules.
     """
     if user.status in {"available", "break", "after_call"}:
-        from callcenter.agents import set_status
-
         set_status(s, user, "offline", now)
 
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import gzip
 import logging
-import mimetypes
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request, send_file
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -24,11 +22,10 @@ from callcenter.accounts import clock
 from callcenter.agents import set_status
 from callcenter.openapi import SPEC
 from callcenter.summary import ID_FIELD, callback_rows, full_summary, iso, waiting_rows
-from config import settings
 from config.flow import Flow
 from config.settings import ConfigError
 from db import session as db
-from db.models import Callback, CallEvent, Capture, QueueEntry, Recording, User
+from db.models import Callback, CallEvent, Capture, QueueEntry, User
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -45,7 +42,7 @@ def _flow() -> Flow:
     return current_app.extensions["jobline.flow"]
 
 
-def _me() -> User:
+def signed_in_user() -> User:
     return db.current().get(User, current_user.id)
 
 
@@ -117,7 +114,7 @@ def _desk_state(user: User) -> dict[str, Any]:
     }
 
 
-def _no_store(payload: Any, status: int = 200) -> Any:
+def no_store_json(payload: Any, status: int = 200) -> Any:
     response = jsonify(payload)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"  # personal data: never kept by a cache
@@ -132,7 +129,7 @@ def _no_store(payload: Any, status: int = 200) -> Any:
 @bp.get("/desk")
 @role_required(*DESK)
 def desk_state() -> Any:
-    return _no_store(_desk_state(_me()))
+    return no_store_json(_desk_state(signed_in_user()))
 
 
 @bp.put("/me/status")
@@ -141,20 +138,20 @@ def change_status() -> Any:
     status = _body().get("status")
     if status not in SETTABLE_STATUSES:
         abort(400, f"Choose a status from: {', '.join(SETTABLE_STATUSES)}.")
-    s, user = db.current(), _me()
+    s, user = db.current(), signed_in_user()
     if current_entry(user) is not None and status != "after_call":
         abort(409, "Finish your current call first: press Done after choosing a disposition.")
     set_status(s, user, status, clock(current_app.config))
     s.commit()
-    return _no_store(_me_json(user))
+    return no_store_json(_me_json(user))
 
 
 @bp.get("/entries/<int:entry_id>")
 @role_required(*DESK)
 def entry_summary(entry_id: int) -> Any:
-    s, user = db.current(), _me()
+    s, user = db.current(), signed_in_user()
     entry = _visible(user, s.get(QueueEntry, entry_id))
-    return _no_store(full_summary(s, _flow(), entry, clock(current_app.config)))
+    return no_store_json(full_summary(s, _flow(), entry, clock(current_app.config)))
 
 
 @bp.post("/entries/<int:entry_id>/reveal-id")
@@ -162,7 +159,7 @@ def entry_summary(entry_id: int) -> Any:
 def reveal_id(entry_id: int) -> Any:
     """Agents see the full ID only of the caller they are talking to; supervisors of any call.
     Each reveal is recorded on the call (who, not the number)."""
-    s, user = db.current(), _me()
+    s, user = db.current(), signed_in_user()
     entry = _visible(user, s.get(QueueEntry, entry_id))
     if user.role != "supervisor" and not (entry.agent_id == user.id and entry.status in ON_CALL):
         abort(403, "You can see the full ID number once you are talking to this caller.")
@@ -172,22 +169,29 @@ def reveal_id(entry_id: int) -> Any:
         abort(404, "This caller gave no ID number; ask them for it.")
     s.add(CallEvent(call_id=entry.call_id, kind="id_revealed", detail=f"user {user.id}"))
     s.commit()
-    return _no_store({"id_number": cap.value, "status": cap.status})
+    return no_store_json({"id_number": cap.value, "status": cap.status})
 
 
 @bp.post("/answer")
 @role_required(*DESK)
 def answer() -> Any:
     """Claim the best waiting call (or the one given by entry_id) atomically, then connect it."""
-    s, user, now = db.current(), _me(), clock(current_app.config)
+    s, user, now = db.current(), signed_in_user(), clock(current_app.config)
     if current_entry(user) is not None:
         abort(409, "You already have a call; finish it (Done) before answering another.")
     entry_id = _body().get("entry_id")
     if entry_id is not None and not isinstance(entry_id, int):
         abort(400, "entry_id must be the number of a waiting call, or left out for the next one.")
+    if not user.queues:
+        abort(409, "Your account serves no queue, so no call can be put through to you; "
+                   "ask an admin to add your queues.")
     entry = routing.claim(s, user, entry_id, now) if entry_id else routing.claim_next(s, user, now)
     if entry is None:
         s.rollback()
+        target = s.get(QueueEntry, entry_id) if entry_id else None
+        if target is not None and target.status == "waiting" and target.queue not in user.queues:
+            abort(409, f"You answer only callers of your queues ({', '.join(user.queues)}); "
+                       "ask an admin to add this queue to your account.")
         abort(409, "That call was taken or the caller left; the list is refreshed, pick another.")
     s.commit()
     try:
@@ -198,37 +202,37 @@ def answer() -> Any:
         log.exception("connecting queue entry %s to account %s failed", entry.id, user.id)
         abort(502, "The call could not be put through to your phone; it is back in the queue. "
                    "Check your phone number with an admin, then answer again.")
-    return _no_store(_desk_state(_me()))
+    return no_store_json(_desk_state(signed_in_user()))
 
 
 @bp.put("/calls/<int:entry_id>/notes")
 @role_required(*DESK)
 def save_notes(entry_id: int) -> Any:
-    s, user = db.current(), _me()
+    s, user = db.current(), signed_in_user()
     entry = _mine(user, entry_id)
     notes = _body().get("notes")
     if not isinstance(notes, str) or len(notes) > NOTES_MAX:
         abort(400, f"notes must be text of at most {NOTES_MAX} characters.")
     entry.notes = notes
     s.commit()
-    return _no_store({"id": entry.id, "notes": entry.notes})
+    return no_store_json({"id": entry.id, "notes": entry.notes})
 
 
 @bp.post("/calls/<int:entry_id>/end")
 @role_required(*DESK)
 def end_call(entry_id: int) -> Any:
-    s, user = db.current(), _me()
+    s, user = db.current(), signed_in_user()
     entry = _mine(user, entry_id)
     if entry.status in ON_CALL:
         routing.end_conversation(s, entry, clock(current_app.config))
         s.commit()
-    return _no_store(_desk_state(user))
+    return no_store_json(_desk_state(user))
 
 
 @bp.post("/calls/<int:entry_id>/transfer")
 @role_required(*DESK)
 def transfer(entry_id: int) -> Any:
-    s, user = db.current(), _me()
+    s, user = db.current(), signed_in_user()
     entry = _mine(user, entry_id)
     queue = _body().get("queue")
     if queue not in _flow().queues:
@@ -239,14 +243,14 @@ def transfer(entry_id: int) -> Any:
         abort(409, "The caller is no longer on the line, so the call cannot be transferred.")
     routing.transfer(s, entry, user, queue, clock(current_app.config))
     s.commit()
-    return _no_store(_desk_state(user))
+    return no_store_json(_desk_state(user))
 
 
 @bp.post("/calls/<int:entry_id>/wrap-up")
 @role_required(*DESK)
 def wrap_up(entry_id: int) -> Any:
     """Done: save notes and disposition, end the after-call work, back to available."""
-    s, user, now = db.current(), _me(), clock(current_app.config)
+    s, user, now = db.current(), signed_in_user(), clock(current_app.config)
     entry = _mine(user, entry_id)
     body = _body()
     disposition, notes = body.get("disposition"), body.get("notes", entry.notes or "")
@@ -263,43 +267,7 @@ def wrap_up(entry_id: int) -> Any:
     if user.status != "available" and body.get("available", True):
         set_status(s, user, "available", now)
     s.commit()
-    return _no_store(_desk_state(user))
-
-
-@bp.get("/recordings/<int:recording_id>/audio")
-@role_required(*DESK)
-def recording_audio(recording_id: int) -> Any:
-    """Stream a name or reason recording to an adviser who may see its call."""
-    s, user = db.current(), _me()
-    rec = s.get(Recording, recording_id)
-    if rec is None or rec.call_id is None or rec.kind not in ("name", "reason"):
-        abort(404, "No such recording; refresh the desk.")
-    if user.role != "supervisor":
-        entry = s.scalar(select(QueueEntry).where(QueueEntry.call_id == rec.call_id)
-                         .order_by(QueueEntry.id.desc()).limit(1))
-        callback = s.scalar(select(Callback).where(Callback.call_id == rec.call_id).limit(1))
-        queue = entry.queue if entry else (callback.queue if callback else None)
-        if not ((entry and entry.agent_id == user.id) or queue in my_queues(user)):
-            abort(403, "This recording belongs to a call in a queue you do not serve.")
-    root = Path(current_app.config.get("RECORDINGS_DIR") or settings.RECORDINGS_DIR).resolve()
-    path = Path(rec.audio_path or "").resolve()
-    if not rec.audio_path or not path.is_relative_to(root) or not path.is_file():
-        abort(404, "The audio of this recording is not stored (yet); read the transcript instead.")
-    response = send_file(path, mimetype=mimetypes.guess_type(path.name)[0] or "audio/wav",
-                         conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/voice-token")
-@role_required(*DESK)
-def voice_token() -> Any:
-    """A Twilio Voice SDK token for the browser phone (advisers without a phone number)."""
-    try:
-        token = routing.voice_token(current_app.config, _me())
-    except ConfigError as e:
-        abort(503, f"The browser phone is not set up: {e}. Tell an administrator.")
-    return _no_store({"token": token, "identity": routing.client_identity(_me())})
+    return no_store_json(_desk_state(user))
 
 
 @bp.get("/openapi.json")

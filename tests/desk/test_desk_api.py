@@ -224,3 +224,10 @@ def test_callbacks_of_my_queues_come_with_the_same_summary(app, signed_in, s):
     assert callback["phone"] == "+44•••••••123" and callback["name"]["text"] == "Maria Lopez"
     assert callback["id_number"]["masked"] == "••••••74" and callback["entry_id"] == entry.id
     assert agent.get(f"/api/entries/{entry.id}").get_json()["path"]
+
+
+def test_a_supervisor_without_that_queue_is_told_why_they_cannot_answer(app, signed_in, s):
+    entry = waiting_call(s, queue="employers")
+    s.commit()
+    response = signed_in("supervisor").send("POST", "/api/answer", {"entry_id": entry.id})
+    assert response.status_code == 409 and "serves no queue" in response.get_json()["error"]
