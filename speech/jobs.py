@@ -63,7 +63,7 @@ def job_id_for(recording_id: int) -> str:
 
 
 def job_timeout_for(duration_s: int | None) -> int:
-    """Seconds a job may run: download with retries (~60 s) plus three times the audio length
+    """Seconds a job may run: the download with its retries (at most ~75 s) plus three times the audio length
     (decoding runs well under real time; the margin covers a loaded machine)."""
     seconds = duration_s if duration_s and duration_s > 0 else audio.MAX_SECONDS
     return 120 + 3 * min(seconds, audio.MAX_SECONDS)
