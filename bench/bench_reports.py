@@ -57,6 +57,12 @@ def median_ms(fn: Callable[[], Any], runs: int) -> float:
     return statistics.median(times)
 
 
+def reference_ms() -> float:
+    """A fixed pure-Python workload (about 15 ms on an idle core of this machine kind): printed
+    beside each line, as the machine is shared and noisy, so figures can be read as ratios."""
+    return median_ms(lambda: sum(range(1_000_000)), 7)
+
+
 def database(backend: str, n: int, args: argparse.Namespace) -> str:
     if backend == "sqlite":
         path = Path(args.dir) / f"jobline_bench_{n}.db"
@@ -80,7 +86,9 @@ def seed(url: str, n: int) -> tuple[float, int]:
     db.configure(url)
     with db.SessionLocal() as s:
         have = s.scalar(select(func.count()).select_from(Call))
-    if have:
+    if have:  # seeded earlier (--reuse): fresh planner statistics all the same
+        with db.engine().begin() as conn:
+            conn.execute(text("ANALYZE"))
         return 0.0, have
     start, last = time.perf_counter(), [0.0]
 
@@ -119,7 +127,8 @@ def bench_one(backend: str, n: int, args: argparse.Namespace, flow: Any, redis: 
     seconds, calls = seed(url, n)
     f = parse_filters({"from": (NOW - timedelta(days=29)).date().isoformat(), "to": NOW.date().isoformat()},
                       TZ, NOW.date())
-    out: dict[str, Any] = {"backend": backend, "calls": calls, "seed_s": round(seconds, 1)}
+    out: dict[str, Any] = {"backend": backend, "calls": calls, "seed_s": round(seconds, 1),
+                           "reference_ms": reference_ms()}
     redis.flushdb()
     with db.SessionLocal() as s:
         reports = {"queue": lambda c: queue_report(s, f, flow, c),
@@ -158,13 +167,13 @@ def main() -> None:
           f"cpus={__import__('os').cpu_count()}; command: {' '.join(sys.argv)}")
     print("30-day range; ms are medians. sql = straight from the database; fill = first visit through "
           "the day cache; cached = every later visit; wallboard = one poll.")
-    header = ("backend", "calls", "seed_s", "queue sql/fill/cached", "advisers sql/fill/cached",
+    header = ("backend", "calls", "seed_s", "cpu ref ms", "queue sql/fill/cached", "advisers sql/fill/cached",
               "ivr sql/fill/cached", "wallboard", "csv rows", "csv s", "rss MB base->peak")
     print(" | ".join(header))
     for backend in args.backends.split(","):
         for n in (int(x) for x in args.sizes.split(",")):
             r = bench_one(backend, n, args, flow, redis)
-            cells = [r["backend"], f"{r['calls']:,}", str(r["seed_s"])]
+            cells = [r["backend"], f"{r['calls']:,}", str(r["seed_s"]), f"{r['reference_ms']:.0f}"]
             for name in ("queue", "advisers", "ivr"):
                 sql, fill, cached = (r[f"{name}_{k}_ms"] for k in ("sql", "fill", "cached"))
                 cells.append(f"{sql:.0f}/{fill:.0f}/{cached:.1f}")

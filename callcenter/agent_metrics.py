@@ -29,7 +29,7 @@ AGENT_FIGURES: dict[str, tuple[str, str, str]] = {
     "acw_s": ("Average after-call work", "s", "mean of (wrapped_at − ended_at) over handled calls"),
     "occupancy": ("Occupancy", "%", "handle time ÷ (handle time + available idle time) × 100; idle time "
                   "= time in status 'available' (AgentStatusChange) inside the period"),
-    "idle_s": ("Available idle time", "s", "total time in status 'available' inside the period"),
+    "idle_s": ("Available idle time", "h", "total time in status 'available' inside the period"),
     "transfers_out": ("Transfers out", "", "handled legs the adviser moved to another queue"),
     "callbacks_completed": ("Callbacks completed", "", "callbacks the adviser talked to the caller on "
                             "(status completed), for calls started in the period"),

@@ -92,9 +92,9 @@ def heatmap_rows(heat: list[list[int]], first_hour: int = 6, last_hour: int = 21
 def outcome_split(outcomes: dict[str, int], title: str) -> Markup:
     """One stacked horizontal bar of outcomes with a legend giving counts and shares."""
     total = sum(outcomes.values())
-    width, bar_h = WIDTH, 34
-    rows = (len(outcomes) + 2) // 3
-    height = bar_h + 16 + rows * 26 + 8
+    width, bar_h = WIDTH, 44
+    rows = (len(outcomes) + 1) // 2
+    height = bar_h + 20 + rows * 34 + 8
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     x = 0.0
@@ -104,11 +104,11 @@ def outcome_split(outcomes: dict[str, int], title: str) -> Markup:
                      f'fill="{OUTCOME_COLOURS.get(key, "#6b7280")}"><title>{key}: {n:,}</title></rect>')
         x += w
     for i, (key, n) in enumerate(outcomes.items()):
-        lx, ly = (i % 3) * (width / 3), bar_h + 26 + (i // 3) * 26
+        lx, ly = (i % 2) * (width / 2), bar_h + 36 + (i // 2) * 34
         share = f"{100 * n / total:.1f}%" if total else "—"
-        parts.append(f'<rect x="{lx:.1f}" y="{ly - 13}" width="16" height="16" '
+        parts.append(f'<rect x="{lx:.1f}" y="{ly - 18}" width="22" height="22" '
                      f'fill="{OUTCOME_COLOURS.get(key, "#6b7280")}"/>'
-                     f'<text x="{lx + 22:.1f}" y="{ly + 2}" font-size="17" fill="{INK}">'
+                     f'<text x="{lx + 30:.1f}" y="{ly + 1}" font-size="23" fill="{INK}">'
                      f'{escape(key.replace("_", " "))}: {n:,} ({share})</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

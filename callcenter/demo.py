@@ -243,7 +243,7 @@ def _write(s: Session, rng: random.Random, plan: dict[str, Any], pools: dict[str
         legs_by_call.setdefault(leg["call_id"], []).append(leg)
     total, done = len(plan["calls"]), 0
     for chunk in _batches(plan["calls"]):
-        rows = call_rows(rng, chunk, legs_by_call, base, now)
+        rows = call_rows(rng, chunk, legs_by_call, base, now, pools)
         for table, table_rows in rows.items():
             if table_rows:
                 s.execute(insert(table.__table__), table_rows)

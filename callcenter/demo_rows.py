@@ -49,7 +49,8 @@ def _live_leg(leg: dict[str, Any], now: datetime) -> dict[str, Any] | None:
 
 
 def call_rows(rng: random.Random, calls: list[dict[str, Any]], legs_by_call: dict[int, list[dict[str, Any]]],
-              caller_base: int, now: datetime) -> dict[type, list[dict[str, Any]]]:
+              caller_base: int, now: datetime,
+              pools: dict[str, list[int]] | None = None) -> dict[type, list[dict[str, Any]]]:
     out: dict[type, list[dict[str, Any]]] = {Call: [], QueueEntry: [], Callback: [], CallEvent: [],
                                              Capture: [], Recording: []}
     for c in calls:
@@ -80,7 +81,10 @@ def call_rows(rng: random.Random, calls: list[dict[str, Any]], legs_by_call: dic
         _captures(rng, out, c, now)
         for leg in legs:
             if leg["outcome"] == "callback":
-                out[Callback].append(_callback(rng, leg, phone_of(caller_id), now))
+                row = _callback(rng, leg, phone_of(caller_id), now)
+                if row["status"] == "completed" and pools:
+                    row["agent_id"] = rng.choice(pools[leg["queue"]])
+                out[Callback].append(row)
         if outcome == "voicemail" and ended:
             out[Recording].append({"sid": f"RE{cid:030x}01", "call_id": cid, "kind": "voicemail",
                                    "language": c["language"], "duration_s": 30, "status": "transcribed",
@@ -136,7 +140,8 @@ def _captures(rng: random.Random, out: dict[type, list[dict[str, Any]]], c: dict
 def _callback(rng: random.Random, leg: dict[str, Any], phone: str, now: datetime) -> dict[str, Any]:
     requested = leg["left_at"]
     row = {"call_id": leg["call_id"], "queue_entry_id": leg["id"], "queue": leg["queue"], "phone": phone,
-           "status": "pending", "requested_at": requested, "attempts": 0, "last_attempt_at": None,
+           "status": "pending", "requested_at": requested, "enqueued_at": leg["enqueued_at"],
+           "language": leg["language"], "attempts": 0, "last_attempt_at": None,
            "connected_at": None, "completed_at": None, "agent_id": None}
     connected = requested + timedelta(seconds=rng.uniform(300, 5400))
     if connected > now:

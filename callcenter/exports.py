@@ -85,7 +85,8 @@ def _report_lines(report: str, f: Filters, data: dict[str, Any]) -> Iterator[str
 
 
 def _local(value: datetime | None, f: Filters) -> str | None:
-    return value.astimezone(f.tz).strftime("%Y-%m-%d %H:%M:%S") if value else None
+    # isoformat is several times faster than strftime, which counts over a million rows.
+    return value.astimezone(f.tz).isoformat(" ", "seconds")[:19] if value else None
 
 
 def _seconds(value: float | None) -> int | None:

@@ -171,5 +171,7 @@ def shown(value: float | int | None, unit: str = "") -> str:
         return f"{value:.1f}%"
     if unit == "s":
         return f"{value:.0f} s"
+    if unit == "h":  # a figure kept in seconds, long enough to read in hours
+        return f"{value / 3600:.1f} h"
     return f"{value:,}" if isinstance(value, int) else f"{value}"
 
