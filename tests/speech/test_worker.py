@@ -143,7 +143,8 @@ def test_sweeper_leaves_queued_work_alone_and_requeues_lost_jobs(make_recording,
     jobs.enqueue_transcription(redis_conn, waiting)
     lost = make_recording("https://api.twilio.com/b")
     jobs.enqueue_transcription(redis_conn, lost)
-    redis_conn.flushdb()  # Redis restarted without persistence: the queued job is gone
+    # Redis restarted without persistence: the queued jobs are gone (the run's lock key stays)
+    Queue(jobs.QUEUE, connection=redis_conn).empty()
     jobs.enqueue_transcription(redis_conn, waiting)  # (re-sent, so still in the queue)
     later = datetime.now(UTC) + timedelta(minutes=5)
     assert sweep_stuck_recordings(redis_conn, now=later) == {"requeued": 1, "failed": 0}
