@@ -211,6 +211,30 @@ def create_user_cmd(username: str, name: str, role: str, queues: str, languages:
         click.echo(f"created {user.username} ({role}); one-time password: {otp}")
 
 
+@cli.command("seed-demo")
+@click.option("--days", default=30, show_default=True, help="Days of traffic, ending now.")
+@click.option("--calls", default=10_000, show_default=True, help="How many calls in all.")
+@click.option("--seed", default=7, show_default=True, help="The same seed gives the same traffic.")
+def seed_demo_cmd(days: int, calls: int, seed: int) -> None:
+    """Fill the database with realistic demo traffic, so a new user opens a full dashboard."""
+    from callcenter.demo import seed_demo
+    from db.migrate import upgrade
+
+    flow = load_flow(settings.IVR_FILE)
+    upgrade(settings.database_url())
+    db.configure(settings.database_url())
+    with click.progressbar(length=calls, label="Seeding demo calls") as bar:
+        done_so_far = [0]
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - done_so_far[0])
+            done_so_far[0] = done
+
+        counts = seed_demo(db.SessionLocal, days=days, calls=calls, progress=progress, seed=seed,
+                           timezone=flow.hours.timezone)
+    click.echo(", ".join(f"{n:,} {table}" for table, n in counts.items()))
+
+
 @cli.command("simulate")
 @click.option("--url", default="", help="A running Jobline (e.g. http://127.0.0.1:5000); default in-process.")
 @click.option("--keys", default="", help="Keys to press, comma-separated (e.g. 1,2,0); '-' is silence.")

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
-    from callcenter import access, login, webphone
+    from callcenter import access, login, reports, webphone
     from callcenter.admin import bp as admin_bp
     from callcenter.api import bp as api_bp
     from callcenter.desk import bp as desk_bp
@@ -26,3 +26,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(flowmap_bp)
     webphone.init_app(app)
+    reports.init_app(app)

@@ -28,7 +28,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from sqlalchemy import select
 
 from callcenter import accounts
-from callcenter.access import public, role_required, wants_json
+from callcenter.access import WEBHOOK_PREFIX, public, role_required, wants_json
 from db import session as db
 from db.models import User
 
@@ -202,5 +202,9 @@ def init_app(app: Flask) -> None:
     # If Redis is down, keep counting in this process rather than lock everyone out.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    # Only sign-ins are limited: Twilio's webhooks (signed) skip the limiter's per-request check.
+    for name, blueprint in app.blueprints.items():
+        if name.startswith(WEBHOOK_PREFIX):
+            limiter.exempt(blueprint)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.register_blueprint(bp)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import Insert, insert, select
+from sqlalchemy import Insert, bindparam, insert, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -56,7 +56,7 @@ def save_events(s: Session) -> None:
     """Write the steps recorded with event() in one executemany INSERT."""
     pending = s.info.pop(_PENDING, None)
     if pending:
-        s.execute(insert(CallEvent.__table__), pending)
+        s.execute(_INSERT_EVENTS, pending)
 
 
 @sa_event.listens_for(SessionLocal, "after_rollback")
@@ -64,10 +64,15 @@ def _drop_events(s: Session) -> None:
     s.info.pop(_PENDING, None)
 
 
+# Built once: a statement object keeps its cache key, so each webhook skips rebuilding it.
+_CALL_BY_SID = select(Call).where(Call.sid == bindparam("sid"))
+_INSERT_EVENTS = insert(CallEvent.__table__)
+
+
 def find_call(s: Session, sid: str | None) -> Call | None:
     if not sid:
         return None
-    return s.scalar(select(Call).where(Call.sid == sid))
+    return s.scalar(_CALL_BY_SID, {"sid": sid})
 
 
 def start_call(s: Session, form: Mapping[str, str]) -> Call:
