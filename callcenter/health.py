@@ -37,6 +37,16 @@ def _redis() -> tuple[dict[str, Any], dict[str, Any]]:
         return {"ok": False, "error": type(e).__name__}, {"ok": False, "count": 0}
 
 
+def _speech_models(languages: list[str]) -> dict[str, Any]:
+    """Where each configured language's Vosk model comes from (nothing is loaded here)."""
+    from config import settings
+    from speech.registry import find_source
+
+    found = {code: find_source(code, settings.MODELS_DIR) for code in languages}
+    return {"ok": any(found.values()),
+            "languages": {code: src.origin if src else "no model" for code, src in found.items()}}
+
+
 @bp.get("/healthz")
 @public
 def healthz() -> tuple[Any, int]:
@@ -48,6 +58,7 @@ def healthz() -> tuple[Any, int]:
         "workers": workers,
         "config": {"ok": True, "flow": flow.source, "languages": [lang.code for lang in flow.languages],
                    "nodes": len(flow.nodes)},
+        "speech_models": _speech_models([lang.code for lang in flow.languages]),
     }
     ok = report["database"]["ok"] and redis["ok"]
     report["ok"] = ok
