@@ -42,6 +42,11 @@ def _base_config() -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings.MAX_WEBHOOK_BYTES,
         "TRANSCRIPT_WAIT_S": settings.TRANSCRIPT_WAIT_S,
         "DEMO_PHONE": settings.DEMO_PHONE,
+        "IDLE_TIMEOUT_MIN": settings.IDLE_TIMEOUT_MIN,
+        "RECORDINGS_DIR": str(settings.RECORDINGS_DIR),
+        "TWILIO_API_KEY": settings.TWILIO_API_KEY,
+        "TWILIO_API_SECRET": settings.TWILIO_API_SECRET,
+        "TWILIO_TWIML_APP_SID": settings.TWILIO_TWIML_APP_SID,
     }
 
 

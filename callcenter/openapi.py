@@ -185,3 +185,34 @@ SPEC: dict[str, Any] = {
     },
     "security": [{"session": []}],
 }
+
+
+def _as_openapi_30(schema: Any) -> Any:
+    """JSON-Schema style `type: [T, "null"]` (used by the reports' fragment) as 3.0's nullable."""
+    if isinstance(schema, dict):
+        out = {k: _as_openapi_30(v) for k, v in schema.items()}
+        kind = out.get("type")
+        if isinstance(kind, list) and "null" in kind:
+            rest = [t for t in kind if t != "null"]
+            out["type"], out["nullable"] = rest[0] if len(rest) == 1 else rest, True
+        return out
+    if isinstance(schema, list):
+        return [_as_openapi_30(item) for item in schema]
+    return schema
+
+
+def _merge_supervisor_paths() -> None:
+    from callcenter.reports import STATS_OPENAPI
+
+    SPEC["paths"].update(_as_openapi_30(STATS_OPENAPI["paths"]))
+    SPEC["paths"]["/api/wallboard"] = {"get": {
+        "summary": "The live floor, per queue (what /wallboard shows; polled every 1.5 s)",
+        "description": "Calls waiting, longest wait, advisers by status, service level and "
+                       "abandonment so far today, callbacks pending, calls in the IVR now, and "
+                       "which thresholds are breached. For supervisors and admins.",
+        "responses": {"200": _json({"type": "object", "additionalProperties": True}, "The floor now."),
+                      **_errors(401, 403)},
+    }}
+
+
+_merge_supervisor_paths()

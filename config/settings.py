@@ -69,6 +69,11 @@ DELETE_RECORDINGS_AT_TWILIO = _bool("DELETE_RECORDINGS_AT_TWILIO", False)
 TRANSCRIPT_WAIT_S = _int("TRANSCRIPT_WAIT_S", 4)
 SHORT_ABANDON_S = _int("SHORT_ABANDON_S", 5)
 DEMO_PHONE = _bool("DEMO_PHONE", True)
+IDLE_TIMEOUT_MIN = _int("IDLE_TIMEOUT_MIN", 30)
+# The adviser's browser phone (Twilio Voice SDK); without them the desk offers phone numbers only.
+TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY", "")
+TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET", "")
+TWILIO_TWIML_APP_SID = os.environ.get("TWILIO_TWIML_APP_SID", "")
 
 
 def database_url() -> str:

