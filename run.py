@@ -43,6 +43,10 @@ def _base_config() -> dict[str, Any]:
         "TRANSCRIPT_WAIT_S": settings.TRANSCRIPT_WAIT_S,
         "DEMO_PHONE": settings.DEMO_PHONE,
         "IDLE_TIMEOUT_MIN": settings.IDLE_TIMEOUT_MIN,
+        "CALLBACK_MAX_ATTEMPTS": settings.CALLBACK_MAX_ATTEMPTS,
+        "CALLBACK_RETRY_S": settings.CALLBACK_RETRY_S,
+        "CALLBACK_COUNTRY_CODE": settings.CALLBACK_COUNTRY_CODE,
+        "TWILIO_CALLER_ID": settings.TWILIO_CALLER_ID,
         "RECORDINGS_DIR": str(settings.RECORDINGS_DIR),
         "TWILIO_API_KEY": settings.TWILIO_API_KEY,
         "TWILIO_API_SECRET": settings.TWILIO_API_SECRET,
@@ -175,14 +179,17 @@ def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = Non
 @cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run an RQ worker: Vosk models load once, before jobs fork; sweeps stuck recordings."""
+    """Run an RQ worker (speech, callbacks): Vosk models load once, before jobs fork."""
+    from callcenter.callbacks import CALLBACK_QUEUE, register_cron
+    from speech.jobs import QUEUE as SPEECH_QUEUE
     from speech.worker import run_worker
 
     if not settings.REDIS_URL:
         raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
     flow = load_flow(settings.IVR_FILE)
     run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst,
-               intent_table=flow.intents, intent_threshold=flow.intent_threshold)
+               intent_table=flow.intents, intent_threshold=flow.intent_threshold,
+               queues=[SPEECH_QUEUE, CALLBACK_QUEUE], register_cron=register_cron)
 
 
 @cli.command("create-user")

@@ -20,11 +20,13 @@ from callcenter import routing
 from callcenter.access import role_required
 from callcenter.accounts import clock
 from callcenter.agents import set_status
+from callcenter.callbacks import enqueue_dial_due_callbacks
 from callcenter.openapi import SPEC
 from callcenter.summary import ID_FIELD, callback_rows, full_summary, iso, waiting_rows
 from config.flow import Flow
 from config.settings import ConfigError
 from db import session as db
+from db.broker import redis_for
 from db.models import Callback, CallEvent, Capture, QueueEntry, User
 
 log = logging.getLogger(__name__)
@@ -143,7 +145,16 @@ def change_status() -> Any:
         abort(409, "Finish your current call first: press Done after choosing a disposition.")
     set_status(s, user, status, clock(current_app.config))
     s.commit()
+    if status == "available":  # a callback waiting its turn may be this adviser's now
+        _dial_callbacks_soon()
     return no_store_json(_me_json(user))
+
+
+def _dial_callbacks_soon() -> None:
+    try:
+        enqueue_dial_due_callbacks(redis_for(current_app.config["REDIS_URL"]))
+    except Exception:  # Redis down: the worker's timer dials them within its next tick
+        log.warning("could not queue the callback dialler; its timer will run it")
 
 
 @bp.get("/entries/<int:entry_id>")

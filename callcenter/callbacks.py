@@ -154,7 +154,9 @@ def job_config() -> dict[str, Any]:
         "TWILIO_ACCOUNT_SID": settings.account_sid(),
         "TWILIO_AUTH_TOKEN": settings.auth_token(),
         "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
-        "TWILIO_CALLER_ID": os.environ.get("TWILIO_CALLER_ID", ""),
+        "TWILIO_CALLER_ID": settings.TWILIO_CALLER_ID,
+        "CALLBACK_MAX_ATTEMPTS": settings.CALLBACK_MAX_ATTEMPTS,
+        "CALLBACK_RETRY_S": settings.CALLBACK_RETRY_S,
     }
 
 

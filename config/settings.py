@@ -70,6 +70,11 @@ TRANSCRIPT_WAIT_S = _int("TRANSCRIPT_WAIT_S", 4)
 SHORT_ABANDON_S = _int("SHORT_ABANDON_S", 5)
 DEMO_PHONE = _bool("DEMO_PHONE", True)
 IDLE_TIMEOUT_MIN = _int("IDLE_TIMEOUT_MIN", 30)
+CALLBACK_MAX_ATTEMPTS = _int("CALLBACK_MAX_ATTEMPTS", 3)
+CALLBACK_RETRY_S = _int("CALLBACK_RETRY_S", 600)
+CALLBACK_COUNTRY_CODE = os.environ.get("CALLBACK_COUNTRY_CODE", "44")  # for national numbers keyed in
+# The number callbacks are placed from (default: the number the caller dialled).
+TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", "")
 # The adviser's browser phone (Twilio Voice SDK); without them the desk offers phone numbers only.
 TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY", "")
 TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET", "")

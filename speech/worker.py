@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable
 
 from redis import Redis
 from rq import Worker
@@ -47,9 +48,13 @@ def _die_with_parent() -> None:
         pass  # not Linux: the worker's finally clause still stops the scheduler
 
 
-def _run_housekeeping_scheduler(redis_url: str) -> None:
+def _run_housekeeping_scheduler(
+    redis_url: str, register_cron: Callable[[CronScheduler], None] | None
+) -> None:
     _die_with_parent()
     cron = CronScheduler(Redis.from_url(redis_url), name=f"jobline-speech-{os.getppid()}")
+    if register_cron is not None:  # other timed jobs of the deployment (the callback dialler)
+        register_cron(cron)
     cron.register(sweep_stuck_recordings, QUEUE, interval=SWEEP_INTERVAL_S, job_timeout=300,
                   result_ttl=600)
     cron.register(purge_expired_recordings, QUEUE, interval=PURGE_INTERVAL_S, job_timeout=1800,
@@ -75,11 +80,14 @@ def run_worker(
     intent_threshold: float = 0.8,
     housekeeping: bool = True,
     name: str | None = None,
+    queues: list[str] | None = None,
+    register_cron: Callable[[CronScheduler], None] | None = None,
 ) -> bool:
     """Run a speech worker until stopped (or, with `burst`, until the queue is empty).
 
     Returns True when it processed at least one job. `housekeeping` starts the sweep/purge
-    scheduler (never in burst mode).
+    scheduler (never in burst mode), which also runs `register_cron`'s timed jobs; `queues`
+    (default: speech only) are the queues this worker takes jobs from.
     """
     db_session.configure(settings.database_url())
     os.register_at_fork(after_in_child=_reset_pool_in_horse)
@@ -88,14 +96,14 @@ def run_worker(
     if housekeeping and not burst:
         # started before the models load so this small process does not carry them
         scheduler = multiprocessing.get_context("fork").Process(
-            target=_run_housekeeping_scheduler, args=(redis_url,), daemon=True,
+            target=_run_housekeeping_scheduler, args=(redis_url, register_cron), daemon=True,
             name="jobline-speech-housekeeping")
         scheduler.start()
     try:
         available = registry.preload(languages)
         log.info("speech models: %s", ", ".join(f"{k}={'yes' if v else 'no'}"
                                                 for k, v in available.items()))
-        worker = Worker([QUEUE], connection=Redis.from_url(redis_url), name=name)
+        worker = Worker(queues or [QUEUE], connection=Redis.from_url(redis_url), name=name)
         # with_scheduler: RQ's scheduler moves retries (Retry intervals) back onto the queue
         return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
