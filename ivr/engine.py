@@ -126,13 +126,18 @@ def choose_language(t: Turn, digits: str, attempt: int) -> None:
 def welcome(t: Turn) -> None:
     t.say("welcome")
     if not t.open():
-        calls.event(t.call, "closed_at_start")
-        if holiday_on(t.flow.hours, t.now):
-            t.say("holiday")
-        t.say("closed")
-        t.say("hours")
+        announce_closed(t, "closed_at_start")
         t.say("self_service_open")
     enter(t, t.flow.start)
+
+
+def announce_closed(t: Turn, event_kind: str = "closed") -> None:
+    """Advisers are off duty: say so (and why, on a public holiday), with the opening hours."""
+    calls.event(t.call, event_kind)
+    if holiday_on(t.flow.hours, t.now):
+        t.say("holiday")
+    t.say("closed")
+    t.say("hours")
 
 
 # -- walking the nodes ---------------------------------------------------------------------
@@ -195,15 +200,6 @@ def goodbye(t: Turn) -> None:
 @action("language")
 def language_node(t: Turn, node: Node) -> None:
     language_menu(t, 0)
-
-
-def closed_voicemail(t: Turn) -> None:
-    calls.event(t.call, "closed")
-    if holiday_on(t.flow.hours, t.now):
-        t.say("holiday")
-    t.say("closed")
-    t.say("hours")
-    voicemail(t)
 
 
 @action("voicemail")

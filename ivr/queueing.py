@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from twilio.twiml.voice_response import VoiceResponse
 
 from config.flow import Flow, Node, Queue
-from config.hours import holiday_on, is_open
+from config.hours import is_open
 from db import session as db
 from db.models import CallEvent, QueueEntry, utcnow
 from ivr import callback_request, calls, connect, engine, hold, legs
@@ -58,11 +58,7 @@ def enter_queue(t: Turn, node: Node) -> None:
 
 def join(t: Turn, queue: Queue) -> None:
     if not t.open():
-        calls.event(t.call, "closed")
-        if holiday_on(t.flow.hours, t.now):
-            t.say("holiday")
-        t.say("closed")
-        t.say("hours")
+        engine.announce_closed(t)
         offer(t, queue.name, None)
         return
     entry = legs.open_leg(t.s, t.call.id) if t.call.id else None
