@@ -135,14 +135,17 @@ def _since() -> int:
 
 
 def _act(action: Any) -> Response:
-    phone = _load()
-    since = _since()
-    try:
-        if not phone.ended:
-            action(phone)
-    except CallError as e:
-        return jsonify({"error": f"The helpline answered something a phone cannot follow: {e}"}), 502
-    _save(phone)
+    # One request at a time per caller: the page's hold loop and its poll must not both load
+    # the call, act, and save (the second save would undo the first, e.g. an adviser's answer).
+    with _redis().lock(_key() + ":lock", timeout=60, blocking_timeout=30):
+        phone = _load()
+        since = _since()
+        try:
+            if not phone.ended:
+                action(phone)
+        except CallError as e:
+            return jsonify({"error": f"The helpline answered something a phone cannot follow: {e}"}), 502
+        _save(phone)
     return _view(phone, since)
 
 
@@ -162,11 +165,12 @@ def call() -> Response | tuple[Response, int]:
                                  "e.g. +447700900123."}), 400
     phone = _phone(caller=caller)
     register_call(current_app.config["REDIS_URL"], phone.sid, current_user.id)
-    try:
-        phone.dial()
-    except CallError as e:
-        return jsonify({"error": f"The helpline did not answer: {e}"}), 502
-    _save(phone)
+    with _redis().lock(_key() + ":lock", timeout=60, blocking_timeout=30):
+        try:
+            phone.dial()
+        except CallError as e:
+            return jsonify({"error": f"The helpline did not answer: {e}"}), 502
+        _save(phone)
     return _view(phone, 0)
 
 
@@ -185,7 +189,11 @@ def keys() -> Response | tuple[Response, int]:
 @bp.post("/phone/api/silence")
 @role_required(*ANY_ROLE)
 def silence() -> Response:
-    return _act(lambda phone: phone.silence() if phone.pending is not None else None)
+    def wait_out(phone: Phone) -> None:
+        # Silence ends a <Gather> or <Record>; a connected <Dial> is not something to wait out.
+        if phone.pending is not None and phone.pending.tag in {"Gather", "Record"}:
+            phone.silence()
+    return _act(wait_out)
 
 
 @bp.post("/phone/api/continue")

@@ -59,14 +59,17 @@
     if (data.connected) { status("Connected to an adviser"); pollTimer = setInterval(poll, 2000); return; }
     if (data.waiting === "Gather") {
       status(data.in_queue ? "On hold — press 1 for a callback" : "Listening for your keys");
-      speaking.then(() => { gatherTimer = setTimeout(() => api("/phone/api/silence"), data.gather.timeout * 1000); });
+      // Armed only if this prompt is still the current one when the speech ends.
+      speaking.then(() => {
+        if (state === data) gatherTimer = setTimeout(() => api("/phone/api/silence"), data.gather.timeout * 1000);
+      });
       if (data.in_queue) pollTimer = setInterval(poll, 2000);
     } else if (data.waiting === "Record") {
       status("Recording — speak after the tone");
     } else if (data.in_queue || data.waiting === "Enqueue") {
       status("On hold");
       pollTimer = setInterval(poll, 2000);
-      speaking.then(() => setTimeout(() => api("/phone/api/continue?hold=1"), 4000));
+      speaking.then(() => setTimeout(() => { if (!busy) api("/phone/api/continue?hold=1"); }, 4000));
     }
   }
 

@@ -131,3 +131,6 @@ def test_an_adviser_answering_on_the_desk_connects_the_web_phone(signed_in, s):
     entry = s.scalar(select(QueueEntry))
     s.refresh(entry)
     assert entry.status == "connected" and entry.agent.username == "agent1"
+    # A keypad timeout left over from an earlier prompt must not end a connected call.
+    still = phone.send("POST", "/phone/api/silence", {}).get_json()
+    assert still["connected"] is True and still["ended"] is False

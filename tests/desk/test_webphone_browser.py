@@ -127,12 +127,12 @@ def test_a_web_phone_call_is_answered_on_the_desk_with_its_transcript(helpline, 
             transcript = rec.text
         desk.wait_for_selector("#rows tr", timeout=5_000)
         desk.wait_for_function("t => document.getElementById('rows').innerText.includes(t)",
-                               arg=transcript, timeout=10_000)
+                               arg=transcript, timeout=20_000)
         desk.screenshot(path=str(SHOTS / "webphone-desk.png"))
         desk.keyboard.press("a")  # answer: the bridge carries the REST redirect to the web phone
         desk.wait_for_selector(".oncall")
         phone.wait_for_function(
-            "() => document.getElementById('status').innerText === 'Connected to an adviser'", timeout=10_000)
+            "() => document.getElementById('status').innerText === 'Connected to an adviser'", timeout=20_000)
         phone.screenshot(path=str(SHOTS / "webphone-connected.png"))
         with db.SessionLocal() as s:
             entry = s.scalar(select(QueueEntry))
