@@ -87,11 +87,17 @@ def rule_for(app: Flask, endpoint: str) -> frozenset[str] | str | None:
     return getattr(view, "access_rule", None)
 
 
-def is_twilio_signed(view: Callable[..., Any]) -> bool:
-    """True when the view (or a wrapper around it) is ivr.signature.twilio_signed's checker."""
+@functools.cache
+def _signed_checker_code() -> Any:
+    """The code object of twilio_signed's wrapper, made once (this check runs on every webhook)."""
     from ivr.signature import twilio_signed
 
-    checker = twilio_signed(lambda: None).__code__
+    return twilio_signed(lambda: None).__code__
+
+
+def is_twilio_signed(view: Callable[..., Any]) -> bool:
+    """True when the view (or a wrapper around it) is ivr.signature.twilio_signed's checker."""
+    checker = _signed_checker_code()
     while view is not None:
         if getattr(view, "__code__", None) is checker:
             return True

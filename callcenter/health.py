@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
-from redis import Redis
 from sqlalchemy import text
 
 from callcenter.access import public
 from db import session as db
+from db.broker import redis_for
 
 bp = Blueprint("health", __name__)
 
@@ -29,7 +29,7 @@ def _redis() -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         from rq import Worker
 
-        conn = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        conn = redis_for(url)
         conn.ping()
         workers = Worker.all(connection=conn)
         return {"ok": True}, {"ok": bool(workers), "count": len(workers)}
