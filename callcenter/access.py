@@ -35,7 +35,8 @@ csrf = CSRFProtect()
 
 PUBLIC = "public"
 SIGNED = "twilio-signed"
-WEBHOOK_PREFIX = "ivr"
+WEBHOOK_PREFIX = "ivr"  # the blueprints of Twilio's webhooks: ivr, ivr_queue
+WEBHOOK_PATH = "/ivr/"  # where they are served
 # Reachable while a password change is pending (the one-time password was just used).
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.login", "static", "ui.static"}
 
@@ -156,8 +157,8 @@ def _handle_http_error(e: HTTPException) -> Any:
     }
     message = e.description if e.description and not e.description.startswith("The ") else None
     message = message or messages.get(e.code or 500, e.description or "Something went wrong.")
-    if request.blueprint and request.blueprint.startswith(WEBHOOK_PREFIX):
-        return e  # Twilio's side keeps its own error handling
+    if request.path.startswith(WEBHOOK_PATH):
+        return e  # Twilio's side keeps its own error handling (and webhooks have no session)
     if wants_json():
         return error_json(e.code or 500, message)
     return render_template("error.html", code=e.code, message=message), e.code or 500

@@ -15,6 +15,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    Request,
     current_app,
     flash,
     redirect,
@@ -23,12 +24,13 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import select
 
 from callcenter import accounts
-from callcenter.access import WEBHOOK_PREFIX, public, role_required, wants_json
+from callcenter.access import WEBHOOK_PATH, WEBHOOK_PREFIX, public, role_required, wants_json
 from db import session as db
 from db.models import User
 
@@ -88,6 +90,12 @@ def _storage_uri(redis_url: str) -> str:
 
 
 limiter = Limiter(key_func=_failure_key, strategy="moving-window", headers_enabled=False)
+
+
+@limiter.request_filter
+def _signed_webhook() -> bool:
+    """Only sign-ins are limited: Twilio's webhooks (signed) skip the limiter's work altogether."""
+    return (request.blueprint or "").startswith(WEBHOOK_PREFIX)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -190,7 +198,17 @@ def _too_many(e: RateLimitExceeded) -> Any:
     return render_template("login.html", error=message, username=request.form.get("username", "")), 429
 
 
+class _PeopleSessions(SecureCookieSessionInterface):
+    """Sign-in cookies are for people: Twilio's webhooks carry none and get no session opened."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if request.path.startswith(WEBHOOK_PATH):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = _PeopleSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # the server-side row is the protection
@@ -202,9 +220,5 @@ def init_app(app: Flask) -> None:
     # If Redis is down, keep counting in this process rather than lock everyone out.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
-    # Only sign-ins are limited: Twilio's webhooks (signed) skip the limiter's per-request check.
-    for name, blueprint in app.blueprints.items():
-        if name.startswith(WEBHOOK_PREFIX):
-            limiter.exempt(blueprint)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.register_blueprint(bp)

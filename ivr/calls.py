@@ -10,16 +10,25 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import Insert, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, exists, insert, or_, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from db.models import STATUS_RANK, Call, Caller, CallEvent, StatusCallback, utcnow
-from db.session import SessionLocal
+from db.models import (
+    STATUS_RANK,
+    Call,
+    Callback,
+    Caller,
+    CallEvent,
+    QueueEntry,
+    Recording,
+    StatusCallback,
+    utcnow,
+)
+from db.session import SessionLocal, step_engine
 from ivr import legs
+from ivr.callstate import CallState, ignoring_duplicates
 
 E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 SID = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
@@ -31,17 +40,21 @@ def clean_sid(value: str | None) -> str | None:
     return value if SID.match(value) else None
 
 
-def event(call: Call, kind: str, node: str | None = None, detail: str | None = None) -> None:
-    """Record a step of the call. Steps are kept on the session and written in one INSERT just
-    before it commits (see save_events): several steps per webhook, one statement."""
+def event(call: Call | CallState, kind: str, node: str | None = None, detail: str | None = None) -> None:
+    """Record a step of the call. Steps are kept on the session (or the light state) and written
+    in one INSERT just before it commits (see save_events): several steps per webhook, one
+    statement."""
+    detail = (detail or None) and detail[:200]
+    if isinstance(call, CallState):
+        call.add_event(kind, node, detail)
+        return
     s = object_session(call)
     if s is None:
         raise RuntimeError("event() needs a call that belongs to a session")
     if call.id is None:
         s.flush()
     s.info.setdefault(_PENDING, []).append(
-        {"call_id": call.id, "at": utcnow(), "kind": kind, "node": node,
-         "detail": (detail or None) and detail[:200]})
+        {"call_id": call.id, "at": utcnow(), "kind": kind, "node": node, "detail": detail})
 
 
 _PENDING = "jobline.pending_events"
@@ -113,29 +126,82 @@ def start_call(s: Session, form: Mapping[str, str]) -> Call:
     return call
 
 
-def remember_choice(call: Call, *, language: str | None = None, slow: bool | None = None) -> None:
+def materialize(s: Session, state: CallState, form: Mapping[str, str]) -> Call:
+    """The stored call for a light state, brought up to date with what the step did so far."""
+    call = start_call(s, form)
+    call.language, call.slow_speech = state.language, state.slow_speech
+    if state.node is not None:
+        call.node = state.node
+    if state.remember:
+        remember_choice(call, language=state.remember.get("language"), slow=state.remember.get("slow"))
+    s.info.setdefault(_PENDING, []).extend({"call_id": call.id, **row} for row in state.events)
+    return call
+
+
+def remember_choice(call: Call | CallState, *, language: str | None = None,
+                    slow: bool | None = None) -> None:
+    """The caller's language or slower speech, for this call and the next ones from the number."""
+    if isinstance(call, CallState):
+        call.remember.update({"language": language} if language is not None else {})
+        call.remember.update({"slow": slow} if slow is not None else {})
     if language is not None:
         call.language = language
-        if call.caller:
+        if isinstance(call, Call) and call.caller:
             call.caller.language = language
     if slow is not None:
         call.slow_speech = slow
-        if call.caller:
+        if isinstance(call, Call) and call.caller:
             call.caller.slow_speech = slow
 
 
-def apply_status(s: Session, form: Mapping[str, str]) -> Call | None:
-    """Apply a status callback once; unknown CallSids are stored as new calls."""
+def apply_status(s: Session, form: Mapping[str, str]) -> None:
+    """Apply a status callback once; unknown CallSids are stored as new calls.
+
+    A call that only walked the menus is closed with Core statements on the step engine; one
+    that reached a queue, asked for a callback or left a recording (or one never seen) is closed
+    through the ORM, so that its queue legs close with it.
+    """
     sid = clean_sid(form.get("CallSid"))
     status = (form.get("CallStatus") or "").strip().lower()
     if sid is None or status not in STATUS_RANK:
-        return None
-    row = {"call_sid": sid, "status": status, "received_at": utcnow()}
-    table = StatusCallback.__table__
-    inserted = _insert_ignoring_duplicates(s, StatusCallback).values(**row).returning(table.c.id)
-    first_time = s.execute(inserted).first() is not None
-    if not first_time:
-        return None  # the same callback again
+        return
+    final = status in FINAL
+    with step_engine().connect() as conn:
+        row = conn.execute(_STATUS_LOOK, {"sid": sid}).first()
+        if row is None or (final and row.involved):
+            conn.rollback()
+            if _first_time(s.connection(), sid, status):
+                _apply_status_orm(s, sid, status, form)
+            return
+        if not _first_time(conn, sid, status):
+            return  # the same callback again
+        ended = (row.ended_at or utcnow()) if final else row.ended_at
+        duration = form.get("CallDuration") or ""
+        if final and duration.isdigit():
+            seconds = int(duration)
+        elif final and row.duration_s is None and row.started_at:
+            seconds = max(0, int((ended - row.started_at.astimezone(UTC)).total_seconds()))
+        else:
+            seconds = row.duration_s
+        outcome = row.outcome
+        if final and outcome is None:
+            kinds = {kind for kind in ("closed", "adviser", "info") if row._mapping[kind]}
+            outcome = outcome_from_steps(kinds, voicemail=False)
+        higher = STATUS_RANK[status] > STATUS_RANK.get(row.status, 0)
+        conn.execute(_CLOSE, {"call_id": row.id, "new_status": status if higher else row.status,
+                              "new_ended": ended, "new_duration": seconds, "new_outcome": outcome})
+        conn.execute(_INSERT_EVENTS, {"call_id": row.id, "at": utcnow(), "kind": "status", "node": None,
+                                      "detail": status})
+        conn.commit()
+
+
+def _first_time(conn: Connection, sid: str, status: str) -> bool:
+    dedupe = ignoring_duplicates(conn.dialect.name, StatusCallback.__table__, returning="id")
+    stored = conn.execute(dedupe, {"call_sid": sid, "status": status, "received_at": utcnow()})
+    return stored.first() is not None
+
+
+def _apply_status_orm(s: Session, sid: str, status: str, form: Mapping[str, str]) -> None:
     call = find_call(s, sid)
     if call is None:
         call = Call(sid=sid, status=status, direction=(form.get("Direction") or "inbound")[:16])
@@ -147,14 +213,19 @@ def apply_status(s: Session, form: Mapping[str, str]) -> Call | None:
     event(call, "status", detail=status)
     if status in FINAL:
         finish(call, duration=form.get("CallDuration"))
-    return call
 
 
-def _insert_ignoring_duplicates(s: Session, model: type) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING, in the dialect of the session's database."""
-    dialect = s.get_bind().dialect.name
-    construct = pg_insert if dialect == "postgresql" else sqlite_insert
-    return construct(model.__table__).on_conflict_do_nothing()
+_c = Call.__table__
+_STATUS_LOOK = select(
+    _c.c.id, _c.c.status, _c.c.started_at, _c.c.ended_at, _c.c.duration_s, _c.c.outcome,
+    or_(exists().where(QueueEntry.call_id == _c.c.id), exists().where(Callback.call_id == _c.c.id),
+        exists().where(Recording.call_id == _c.c.id)).label("involved"),
+    *(exists().where(CallEvent.call_id == _c.c.id, CallEvent.kind == kind).label(kind)
+      for kind in ("closed", "adviser", "info")),
+).where(_c.c.sid == bindparam("sid"))
+_CLOSE = update(_c).where(_c.c.id == bindparam("call_id")).values(
+    status=bindparam("new_status"), ended_at=bindparam("new_ended", type_=_c.c.ended_at.type),
+    duration_s=bindparam("new_duration"), outcome=bindparam("new_outcome"))
 
 
 def finish(call: Call, duration: str | None = None, at: datetime | None = None) -> None:
@@ -175,7 +246,13 @@ def outcome_of(call: Call) -> str:
     if queued is not None:
         return queued
     kinds = {e.kind for e in call.events} | pending_kinds(object_session(call), call)
-    if any(r.kind == "voicemail" and r.status not in {"absent", "failed"} for r in call.recordings):
+    voicemail = any(r.kind == "voicemail" and r.status not in {"absent", "failed"} for r in call.recordings)
+    return outcome_from_steps(kinds, voicemail)
+
+
+def outcome_from_steps(kinds: set[str], voicemail: bool) -> str:
+    """The outcome of a call that never reached a queue (METRICS.md), from the steps it took."""
+    if voicemail:
         return "voicemail"
     if "closed" in kinds and "adviser" in kinds:
         return "closed"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from config.flow import Node
 from db.models import Capture
 from ivr import calls
-from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler, input_url
+from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler
 
 CAPTURE_TIMEOUT_S = 10
 SKIP_KEY = "*"
@@ -36,10 +36,10 @@ def current_capture(t: Turn, node: Node) -> Capture:
 def ask(t: Turn, node: Node, attempt: int = 0) -> None:
     capture = current_capture(t, node)
     capture.status = "asked"
-    gather = t.gather(input_url(node.id, attempt), num_digits=t.flow.id_number.length + 1,
+    gather = t.gather(t.input_url(node.id, attempt), num_digits=t.flow.id_number.length + 1,
                       finish_on_key="#", timeout=CAPTURE_TIMEOUT_S + (5 if t.call.slow_speech else 0))
     t.speaker.say(gather, node.prompt[t.speaker.lang])
-    t.reply.redirect(input_url(node.id, attempt), method="POST")
+    t.reply.redirect(t.input_url(node.id, attempt), method="POST")
 
 
 @input_handler("capture")
@@ -74,9 +74,9 @@ def capture_input(t: Turn, node: Node, digits: str, attempt: int) -> None:
 
 
 def read_back(t: Turn, node: Node, capture: Capture, attempt: int = 0) -> None:
-    gather = t.gather(input_url(node.id, attempt))
+    gather = t.gather(t.input_url(node.id, attempt))
     t.say("capture_readback", gather, digits=t.speaker.digits(capture.value or ""))
-    t.reply.redirect(input_url(node.id, attempt), method="POST")
+    t.reply.redirect(t.input_url(node.id, attempt), method="POST")
 
 
 def confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -> None:

@@ -7,11 +7,12 @@ dead end. Actions that other packages add (speech capture, real queues) register
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import url_for
+from flask import current_app, request, url_for
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -19,6 +20,7 @@ from config.flow import Flow, Node
 from config.hours import holiday_on, is_open
 from db.models import Call
 from ivr import calls
+from ivr.callstate import NO_LANGUAGE, CallState
 from ivr.twiml import Speaker
 
 MAX_RETRIES = 2  # a wrong key or silence is re-prompted twice, then a person takes over
@@ -30,13 +32,16 @@ SLOW_TIMEOUT_S = 10
 class Turn:
     """One webhook's worth of a call: the flow, the session, the call and a reply being built.
 
-    `form` and `args` are the webhook's body and query string; `after_commit` holds work that
-    must only start once this step is committed (enqueueing a job that reads the new rows).
+    `state` is what the menus need (language, slower speech, node): a light CallState for most
+    webhooks, or the ORM Call once an action asks for `t.call` (queues, captures, recordings),
+    which applies the state to the stored call first. `form` and `args` are the webhook's body
+    and query string; `after_commit` holds work that must only start once this step is
+    committed (enqueueing a job that reads the new rows).
     """
 
     flow: Flow
     s: Session
-    call: Call
+    state: Call | CallState
     now: datetime
     form: Mapping[str, str] = field(default_factory=dict)
     args: Mapping[str, str] = field(default_factory=dict)
@@ -44,11 +49,29 @@ class Turn:
     def __post_init__(self) -> None:
         self.after_commit: list[Callable[[], None]] = []
         self.reply = VoiceResponse()
-        self.speaker = Speaker(self.flow, self.call.language or self.flow.default_language,
-                               self.call.slow_speech)
+        self.speaker = Speaker(self.flow, self.state.language or self.flow.default_language,
+                               self.state.slow_speech)
+
+    @property
+    def call(self) -> Call:
+        """The stored call, loaded (and brought up to date with this turn's state) on first use."""
+        if isinstance(self.state, CallState):
+            self.state = calls.materialize(self.s, self.state, self.form)
+        return self.state
+
+    def url(self, endpoint: str, **values: object) -> str:
+        """An action URL for Twilio that carries the call's state, so the next webhook of a
+        menu walk needs no database read (Twilio signs the URL: the caller cannot alter it)."""
+        values["lang"] = self.state.language or NO_LANGUAGE
+        if self.state.slow_speech:
+            values["slow"] = 1
+        return _url(id(current_app), request.script_root, endpoint, tuple(sorted(values.items())))
+
+    def input_url(self, node: str, attempt: int = 0) -> str:
+        return self.url("ivr.node_input", node=node, attempt=attempt)
 
     def gather(self, action: str, **kwargs: object) -> Gather:
-        timeout = SLOW_TIMEOUT_S if self.call.slow_speech else MENU_TIMEOUT_S
+        timeout = SLOW_TIMEOUT_S if self.state.slow_speech else MENU_TIMEOUT_S
         options = {"input": "dtmf", "num_digits": 1, "timeout": timeout, "action_on_empty_result": False}
         options.update(kwargs)
         gather = Gather(action=action, method="POST", **options)
@@ -60,6 +83,13 @@ class Turn:
 
     def open(self) -> bool:
         return is_open(self.flow.hours, self.now)
+
+
+@functools.lru_cache(maxsize=4096)
+def _url(_app: int, _root: str, endpoint: str, values: tuple[tuple[str, object], ...]) -> str:
+    """url_for, remembered: a flow has a few hundred distinct action URLs and each webhook
+    builds two or three of them."""
+    return url_for(endpoint, **dict(values))
 
 
 Action = Callable[[Turn, Node], None]
@@ -84,22 +114,18 @@ def input_handler(name: str) -> Callable[[InputHandler], InputHandler]:
     return register
 
 
-def input_url(node: str, attempt: int = 0) -> str:
-    return url_for("ivr.node_input", node=node, attempt=attempt)
-
-
 # -- call start and language ---------------------------------------------------------------
 
 def answer(t: Turn) -> None:
     """First webhook of a call: ask the language, or greet in the remembered one."""
-    if t.call.language is None:
+    if t.state.language is None:
         language_menu(t, 0)
     else:
         welcome(t)
 
 
 def language_menu(t: Turn, attempt: int) -> None:
-    url = url_for("ivr.language", attempt=attempt)
+    url = t.url("ivr.language", attempt=attempt)
     gather = t.gather(url)
     for lang in t.flow.languages:
         t.speaker.say(gather, lang.choose, lang.code)
@@ -109,17 +135,17 @@ def language_menu(t: Turn, attempt: int) -> None:
 def choose_language(t: Turn, digits: str, attempt: int) -> None:
     chosen = next((lang for lang in t.flow.languages if lang.key == digits), None)
     if chosen is None:
-        calls.event(t.call, "no_input" if not digits else "invalid", "language")
+        calls.event(t.state, "no_input" if not digits else "invalid", "language")
         if attempt >= MAX_RETRIES:
-            calls.remember_choice(t.call, language=t.flow.default_language)
+            calls.remember_choice(t.state, language=t.flow.default_language)
             t.speaker.lang = t.flow.default_language
             to_person(t)
             return
         language_menu(t, attempt + 1)
         return
-    calls.remember_choice(t.call, language=chosen.code)
+    calls.remember_choice(t.state, language=chosen.code)
     t.speaker.lang = chosen.code
-    calls.event(t.call, "language", detail=chosen.code)
+    calls.event(t.state, "language", detail=chosen.code)
     welcome(t)
 
 
@@ -133,7 +159,7 @@ def welcome(t: Turn) -> None:
 
 def announce_closed(t: Turn, event_kind: str = "closed") -> None:
     """Advisers are off duty: say so (and why, on a public holiday), with the opening hours."""
-    calls.event(t.call, event_kind)
+    calls.event(t.state, event_kind)
     if holiday_on(t.flow.hours, t.now):
         t.say("holiday")
     t.say("closed")
@@ -145,35 +171,35 @@ def announce_closed(t: Turn, event_kind: str = "closed") -> None:
 def enter(t: Turn, node_id: str) -> None:
     node = t.flow.nodes.get(node_id)
     if node is None:  # the flow changed under a live call: start again rather than fail
-        calls.event(t.call, "error", node_id, "node no longer in the flow")
+        calls.event(t.state, "error", node_id, "node no longer in the flow")
         node = t.flow.nodes[t.flow.start]
-    t.call.node = node.id
-    calls.event(t.call, "enter", node.id)
+    t.state.node = node.id
+    calls.event(t.state, "enter", node.id)
     ACTIONS[node.action](t, node)
 
 
 @action("menu")
 def menu(t: Turn, node: Node, attempt: int = 0) -> None:
     keys, sp = t.flow.keys, t.speaker
-    gather = t.gather(input_url(node.id, attempt))
+    gather = t.gather(t.input_url(node.id, attempt))
     lines = [node.prompt[sp.lang]]
     lines += [sp.text("option", label=o.label[sp.lang], key=sp.key(o.key)) for o in node.options.values()]
     lines.append(sp.text("adviser_hint", key=sp.key(keys["adviser"])))
     if node.id != t.flow.start:
         lines.append(sp.text("back_hint", key=sp.key(keys["back"])))
-    elif not t.call.slow_speech:
+    elif not t.state.slow_speech:
         lines.append(sp.text("slower_hint", key=sp.key(keys["slower"])))
     lines.append(sp.text("repeat_hint", key=sp.key(keys["repeat"])))
     sp.say(gather, " ".join(lines))
-    t.reply.redirect(input_url(node.id, attempt), method="POST")
+    t.reply.redirect(t.input_url(node.id, attempt), method="POST")
 
 
 @action("say")
 def say_info(t: Turn, node: Node) -> None:
-    calls.event(t.call, "info", node.id)
+    calls.event(t.state, "info", node.id)
     t.speaker.say(t.reply, node.text[t.speaker.lang])
     if node.next:
-        t.reply.redirect(url_for("ivr.node", node=node.next), method="POST")
+        t.reply.redirect(t.url("ivr.node", node=node.next), method="POST")
         return
     after_info(t, node)
 
@@ -181,7 +207,7 @@ def say_info(t: Turn, node: Node) -> None:
 def after_info(t: Turn, node: Node, attempt: int = 0) -> None:
     """The short choice after a message; silence means the caller is done: goodbye."""
     keys, sp = t.flow.keys, t.speaker
-    gather = t.gather(input_url(node.id, attempt))
+    gather = t.gather(t.input_url(node.id, attempt))
     t.say("after_info", gather, repeat=sp.key(keys["repeat"]), back=sp.key(keys["back"]),
           adviser=sp.key(keys["adviser"]))
     goodbye(t)
@@ -204,7 +230,7 @@ def language_node(t: Turn, node: Node) -> None:
 
 @action("voicemail")
 def voicemail(t: Turn, node: Node | None = None) -> None:
-    t.call.node = "voicemail"
+    t.state.node = "voicemail"
     t.say("voicemail")
     record_voicemail(t.reply)
     # Reached only if the recording could not start: never leave the caller in silence.
@@ -223,7 +249,7 @@ def record_voicemail(reply: VoiceResponse) -> None:
 
 def to_person(t: Turn) -> None:
     """Retries used up or the caller is stuck: a person takes over (or a message when closed)."""
-    calls.event(t.call, "to_person", t.call.node)
+    calls.event(t.state, "to_person", t.state.node)
     t.say("to_person")
     enter(t, t.flow.adviser)
 
@@ -239,22 +265,22 @@ def handle_input(t: Turn, node_id: str, digits: str, attempt: int) -> None:
         return
     keys = t.flow.keys
     if digits == keys["adviser"]:
-        calls.event(t.call, "key", node.id, "adviser")
+        calls.event(t.state, "key", node.id, "adviser")
         enter(t, t.flow.adviser)
     elif digits == keys["repeat"]:
-        calls.event(t.call, "key", node.id, "repeat")
+        calls.event(t.state, "key", node.id, "repeat")
         ACTIONS[node.action](t, node)
     elif digits == keys["back"]:
-        calls.event(t.call, "key", node.id, "back")
+        calls.event(t.state, "key", node.id, "back")
         enter(t, t.flow.parent_of(node.id) or t.flow.start)
     elif digits == keys["slower"] and node.action == "menu":
-        calls.remember_choice(t.call, slow=True)
+        calls.remember_choice(t.state, slow=True)
         t.speaker.slow = True
-        calls.event(t.call, "key", node.id, "slower")
+        calls.event(t.state, "key", node.id, "slower")
         t.say("slower_on")
         menu(t, node)
     elif node.action == "menu" and digits in node.options:
-        calls.event(t.call, "key", node.id, digits)
+        calls.event(t.state, "key", node.id, digits)
         enter(t, node.options[digits].next)
     else:
         retry(t, node, digits, attempt)
@@ -262,7 +288,7 @@ def handle_input(t: Turn, node_id: str, digits: str, attempt: int) -> None:
 
 def retry(t: Turn, node: Node, digits: str, attempt: int) -> None:
     kind = "no_input" if not digits else "invalid"
-    calls.event(t.call, kind, node.id, None if not digits else digits[:8])
+    calls.event(t.state, kind, node.id, None if not digits else digits[:8])
     if attempt >= MAX_RETRIES:
         to_person(t)
         return

@@ -141,7 +141,7 @@ def _attempt() -> int:
 @twilio_signed
 def hold_loop(entry_id: int) -> Response:
     """The wait URL: position, expected wait, the callback offer, then calm music; repeats."""
-    with db.engine().connect() as conn:
+    with db.step_engine().connect() as conn:
         w = hold.waiter(conn, entry_id)
     reply = VoiceResponse()
     if w is None or w.status in ("left", "ended"):
@@ -186,7 +186,7 @@ def hold_loop(entry_id: int) -> Response:
 @bp.post("/hold/<int:entry_id>/key")
 @twilio_signed
 def hold_key(entry_id: int) -> Response:
-    with db.engine().connect() as conn:
+    with db.step_engine().connect() as conn:
         w = hold.waiter(conn, entry_id)
     reply = VoiceResponse()
     if w is not None and w.status == "waiting" and _digits() == "1":

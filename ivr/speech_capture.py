@@ -16,7 +16,7 @@ from config.flow import Node
 from db.models import Capture, Recording
 from ivr import calls
 from ivr.capture import current_capture, read_back
-from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler, input_url
+from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler
 from ivr.recordings import store_recording
 
 SKIP_KEY = "*"
@@ -34,13 +34,13 @@ def ask(t: Turn, node: Node) -> None:
     capture.status = "asked"
     t.speaker.say(t.reply, node.prompt[t.speaker.lang])
     t.reply.record(
-        action=input_url(node.id), method="POST", max_length=node.max_seconds, timeout=3,
+        action=t.input_url(node.id), method="POST", max_length=node.max_seconds, timeout=3,
         play_beep=True, trim="trim-silence", finish_on_key="#*",
         recording_status_callback=url_for("ivr.recording_done", kind=node.field, capture=capture.id),
         recording_status_callback_method="POST", recording_status_callback_event="completed absent",
     )
     # Twilio skips the action when nothing was recorded and runs the next verb: "no speech".
-    t.reply.redirect(input_url(node.id), method="POST")
+    t.reply.redirect(t.input_url(node.id), method="POST")
 
 
 @input_handler("record")
@@ -142,9 +142,9 @@ def _route(t: Turn, node: Node, capture: Capture, recording: Recording) -> None:
 
 
 def _read_text_back(t: Turn, node: Node, text: str, attempt: int = 0) -> None:
-    gather = t.gather(input_url(node.id, attempt))
+    gather = t.gather(t.input_url(node.id, attempt))
     t.say("record_heard", gather, text=text[:200])
-    t.reply.redirect(input_url(node.id, attempt), method="POST")
+    t.reply.redirect(t.input_url(node.id, attempt), method="POST")
 
 
 def _confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -> None:

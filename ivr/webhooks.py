@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from config.flow import Flow
 from db import session as db
 from db.models import utcnow
-from ivr import calls, engine
+from ivr import calls, callstate, engine
 from ivr import capture as _capture  # noqa: F401  (registers the capture action)
 from ivr import queueing as _queueing  # noqa: F401  (registers the queue action)
 from ivr import speech_capture as _speech_capture  # noqa: F401  (registers the record action)
@@ -43,11 +43,25 @@ def _attempt() -> int:
 
 
 def step(fn: Callable[..., None], *args: object) -> Response:
-    """Run one engine step for the call in this request and reply with its TwiML."""
-    s = db.current()
-    call = calls.start_call(s, request.form)
-    t = engine.Turn(flow(), s, call, current_app.config.get("CLOCK", utcnow)(), request.form, request.args)
-    fn(t, *args)
+    """Run one engine step for the call in this request and reply with its TwiML.
+
+    A menu step reads and writes its call with a few Core statements (ivr/callstate.py); a step
+    that touches queues, captures or recordings loads the ORM call and commits the session.
+    """
+    s, form = db.current(), request.form
+    sid = calls.clean_sid(form.get("CallSid"))
+    if sid is None:
+        raise ValueError("CallSid missing or malformed")
+    with db.step_engine().connect() as conn:
+        state = callstate.load(conn, {lang.code for lang in flow().languages}, form, request.args, sid,
+                               first=request.endpoint == "ivr.voice")
+        now = current_app.config.get("CLOCK", utcnow)()
+        t = engine.Turn(flow(), s, state or calls.start_call(s, form), now, form, request.args)
+        fn(t, *args)
+        if isinstance(t.state, callstate.CallState):
+            callstate.save(conn, t.state, phone_ok=bool(calls.E164.match((form.get("From") or "").strip())),
+                           to_ok=bool(calls.E164.match((form.get("To") or "").strip())))
+            conn.commit()
     s.commit()
     for work in t.after_commit:
         work()

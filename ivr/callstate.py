@@ -1,0 +1,155 @@
+"""A call's place in the menus, read and written without the ORM: the webhooks' hot path.
+
+Most webhooks of a call only move it through menus. What they need (language, slower speech)
+travels in the action URLs the IVR hands to Twilio, which signs them, so the caller cannot
+alter it; what they change (the node, the language chosen, the steps taken) is written with
+two Core statements. A step that needs more (a queue, a capture, a recording) asks the turn for
+`t.call`, which loads the ORM Call and applies this state to it (`calls.materialize`).
+
+On PostgreSQL these statements run on `db.session.step_engine()`, whose commits do not wait for
+the disk flush (synchronous_commit off): a step is durable within a fraction of a second, and
+only a crash of the database server itself could lose the last few menu steps, never corrupt
+them. Captures, recordings, queue claims and callbacks go through the ORM and commit
+synchronously.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Insert, Table, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from db.models import Call, Caller, CallEvent, utcnow
+
+NO_LANGUAGE = "-"  # in an action URL: the caller has not chosen a language yet
+E164_MAX = 16
+
+_calls, _callers, _events = Call.__table__, Caller.__table__, CallEvent.__table__
+
+
+@dataclass
+class CallState:
+    """What a menu step knows of its call and what it changed; written by `save`."""
+
+    sid: str
+    language: str | None
+    slow_speech: bool = False
+    node: str | None = None
+    new: dict[str, Any] | None = None  # the first webhook: the call (and caller) to insert
+    events: list[dict[str, Any]] = field(default_factory=list)
+    remember: dict[str, Any] = field(default_factory=dict)  # the caller's choices, for next time
+
+    def add_event(self, kind: str, node: str | None, detail: str | None) -> None:
+        self.events.append({"at": utcnow(), "kind": kind, "node": node, "detail": detail})
+
+
+# Built once: a statement object keeps its compiled form cached across webhooks.
+_STATE_BY_SID = select(_calls.c.language, _calls.c.slow_speech, _calls.c.node).where(
+    _calls.c.sid == bindparam("sid"))
+_FIRST_LOOK = select(
+    select(_calls.c.id).where(_calls.c.sid == bindparam("sid")).scalar_subquery().label("call_id"),
+    select(_callers.c.language).where(_callers.c.phone == bindparam("phone")).scalar_subquery()
+    .label("language"),
+    select(_callers.c.slow_speech).where(_callers.c.phone == bindparam("phone")).scalar_subquery()
+    .label("slow_speech"),
+)
+_MOVE = (update(_calls).where(_calls.c.sid == bindparam("call_sid"))
+         .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
+                 node=func.coalesce(bindparam("new_node", type_=_calls.c.node.type), _calls.c.node))
+         .returning(_calls.c.id))
+_ADD_EVENTS = insert(_events)
+# PostgreSQL: move the call and log its steps in one statement (the steps as parallel arrays).
+_PG_MOVE_AND_LOG = text("""
+    WITH moved AS (
+        UPDATE calls SET language = :new_language, slow_speech = :new_slow,
+                         node = COALESCE(CAST(:new_node AS varchar), node)
+        WHERE sid = :call_sid RETURNING id),
+    logged AS (
+        INSERT INTO call_events (call_id, at, kind, node, detail)
+        SELECT moved.id, e.at, e.kind, e.node, e.detail FROM moved,
+               unnest(CAST(:at AS timestamptz[]), CAST(:kind AS varchar[]), CAST(:node AS varchar[]),
+                      CAST(:detail AS varchar[])) AS e(at, kind, node, detail))
+    SELECT id FROM moved""")
+_CALLER_ID = select(_callers.c.id).where(_callers.c.phone == bindparam("phone"))
+_REMEMBER = (update(_callers)
+             .where(_callers.c.id == select(_calls.c.caller_id).where(_calls.c.id == bindparam("call_id"))
+                    .scalar_subquery())
+             .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
+                     updated_at=bindparam("now")))
+
+
+def load(conn: Connection, languages: set[str], form: Mapping[str, str], args: Mapping[str, str],
+         sid: str, first: bool) -> CallState | None:
+    """The call's state from the signed URL, else from the database; None: use the ORM path
+    (a call already stored when its first webhook comes again, or one never seen)."""
+    lang = args.get("lang")
+    if not first and (lang in languages or lang == NO_LANGUAGE):
+        return CallState(sid, None if lang == NO_LANGUAGE else lang, args.get("slow") == "1")
+    if first:
+        phone = (form.get("From") or "").strip()[:E164_MAX]
+        row = conn.execute(_FIRST_LOOK, {"sid": sid, "phone": phone}).one()
+        if row.call_id is not None:
+            return None
+        to = (form.get("To") or "").strip()[:E164_MAX]
+        new = {"phone": phone, "to": to, "direction": (form.get("Direction") or "inbound")[:16]}
+        return CallState(sid, row.language, bool(row.slow_speech), new=new)
+    row = conn.execute(_STATE_BY_SID, {"sid": sid}).first()
+    if row is None:
+        return None
+    return CallState(sid, row.language, row.slow_speech, node=row.node)
+
+
+def save(conn: Connection, state: CallState, phone_ok: bool, to_ok: bool) -> None:
+    """Write what the step changed: the call's node and language, its steps, the caller's choices."""
+    now = utcnow()
+    moved = {"call_sid": state.sid, "new_language": state.language, "new_slow": state.slow_speech,
+             "new_node": state.node}
+    if state.new is not None:
+        call_id = _insert_call(conn, state, phone_ok, to_ok, now)
+        state.events.insert(0, {"at": now, "kind": "start", "node": None, "detail": None})
+    elif conn.dialect.name == "postgresql" and state.events:  # one round trip for both
+        columns = {name: [e[name] for e in state.events] for name in ("at", "kind", "node", "detail")}
+        call_id = conn.execute(_PG_MOVE_AND_LOG, {**moved, **columns}).scalar()
+        state.events = []
+    else:
+        call_id = conn.execute(_MOVE, moved).scalar()
+    if call_id is None:
+        raise LookupError("the call to save is not stored")
+    if state.events:
+        conn.execute(_ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
+    if state.remember:
+        conn.execute(_REMEMBER, {"call_id": call_id, "now": now, "new_language": state.language,
+                                 "new_slow": state.slow_speech})
+
+
+def _insert_call(conn: Connection, state: CallState, phone_ok: bool, to_ok: bool, now: datetime) -> int:
+    new = state.new or {}
+    caller_id = None
+    if phone_ok:  # withheld numbers ("anonymous") are not remembered
+        conn.execute(ignoring_duplicates(conn.dialect.name, _callers), {
+            "phone": new["phone"], "language": state.language, "slow_speech": state.slow_speech,
+            "created_at": now, "updated_at": now})
+        caller_id = conn.execute(_CALLER_ID, {"phone": new["phone"]}).scalar()
+    row = {"sid": state.sid, "caller_id": caller_id, "to_number": new["to"] if to_ok else None,
+           "direction": new["direction"], "language": state.language, "slow_speech": state.slow_speech,
+           "status": "in-progress", "node": state.node, "started_at": now}
+    inserted = conn.execute(ignoring_duplicates(conn.dialect.name, _calls, "id"), row).scalar()
+    if inserted is not None:
+        return inserted
+    # The same first webhook twice at once: the other one stored the call; move it on.
+    return conn.execute(_MOVE, {"call_sid": state.sid, "new_language": state.language,
+                                "new_slow": state.slow_speech, "new_node": state.node}).scalar()
+
+
+@functools.cache
+def ignoring_duplicates(dialect: str, table: Table, returning: str | None = None) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING in the given dialect (built once; values at execute)."""
+    construct = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = construct(table).on_conflict_do_nothing()
+    return statement.returning(table.c[returning]) if returning else statement
