@@ -42,17 +42,18 @@ _step_engines: dict[str, Engine] = {}
 def step_engine() -> Engine:
     """The engine of the IVR's menu steps and hold loop (ivr/callstate.py): the hot path.
 
-    On PostgreSQL it is a small pool of its own whose commits do not wait for the disk
-    (synchronous_commit off: a crash of the database server could lose the last fraction of a
-    second of menu steps, never corrupt them), and whose connections are checked only after
-    they sat idle, not on every checkout. On SQLite it is the app's engine.
+    On PostgreSQL it is a small pool of its own in autocommit mode (each hot-path write is one
+    statement: ivr/pg_steps.py) whose commits do not wait for the disk (synchronous_commit off:
+    a crash of the database server could lose the last fraction of a second of menu steps,
+    never corrupt them), and whose connections are checked only after they sat idle, not on
+    every checkout. On SQLite it is the app's engine.
     """
     main = engine()
     if main.dialect.name != "postgresql":
         return main
     url = main.url.render_as_string(hide_password=False)
     if url not in _step_engines:
-        step = create_engine(url, pool_size=3, max_overflow=10,
+        step = create_engine(url, pool_size=3, max_overflow=10, isolation_level="AUTOCOMMIT",
                              connect_args={"options": "-c synchronous_commit=off"})
         event.listen(step, "checkin", _mark_idle)
         event.listen(step, "checkout", _ping_if_idle)
@@ -69,7 +70,6 @@ def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         return
     try:
         dbapi_conn.execute("SELECT 1")
-        dbapi_conn.rollback()
     except Exception as error:  # the server dropped it: the pool opens a fresh one
         raise DisconnectionError("idle step connection is gone") from error
 

@@ -27,7 +27,7 @@ from db.models import (
     utcnow,
 )
 from db.session import SessionLocal, step_engine
-from ivr import legs
+from ivr import legs, pg_steps
 from ivr.callstate import CallState, ignoring_duplicates
 
 E164 = re.compile(r"^\+[1-9]\d{5,14}$")
@@ -173,9 +173,8 @@ def apply_status(s: Session, form: Mapping[str, str]) -> None:
             if _first_time(s.connection(), sid, status):
                 _apply_status_orm(s, sid, status, form)
             return
-        if not _first_time(conn, sid, status):
-            return  # the same callback again
-        ended = (row.ended_at or utcnow()) if final else row.ended_at
+        now = utcnow()
+        ended = (row.ended_at or now) if final else row.ended_at
         duration = form.get("CallDuration") or ""
         if final and duration.isdigit():
             seconds = int(duration)
@@ -188,9 +187,15 @@ def apply_status(s: Session, form: Mapping[str, str]) -> None:
             kinds = {kind for kind in ("closed", "adviser", "info") if row._mapping[kind]}
             outcome = outcome_from_steps(kinds, voicemail=False)
         higher = STATUS_RANK[status] > STATUS_RANK.get(row.status, 0)
-        conn.execute(_CLOSE, {"call_id": row.id, "new_status": status if higher else row.status,
-                              "new_ended": ended, "new_duration": seconds, "new_outcome": outcome})
-        conn.execute(_INSERT_EVENTS, {"call_id": row.id, "at": utcnow(), "kind": "status", "node": None,
+        values = {"call_id": row.id, "new_status": status if higher else row.status, "new_ended": ended,
+                  "new_duration": seconds, "new_outcome": outcome}
+        if conn.dialect.name == "postgresql":  # one statement, applied once (ivr/pg_steps.py)
+            pg_steps.close(conn, {**values, "call_sid": sid, "status": status}, now)
+            return
+        if not _first_time(conn, sid, status):
+            return  # the same callback again
+        conn.execute(_CLOSE, values)
+        conn.execute(_INSERT_EVENTS, {"call_id": row.id, "at": now, "kind": "status", "node": None,
                                       "detail": status})
         conn.commit()
 

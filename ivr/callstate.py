@@ -6,11 +6,11 @@ alter it; what they change (the node, the language chosen, the steps taken) is w
 two Core statements. A step that needs more (a queue, a capture, a recording) asks the turn for
 `t.call`, which loads the ORM Call and applies this state to it (`calls.materialize`).
 
-On PostgreSQL these statements run on `db.session.step_engine()`, whose commits do not wait for
-the disk flush (synchronous_commit off): a step is durable within a fraction of a second, and
-only a crash of the database server itself could lose the last few menu steps, never corrupt
-them. Captures, recordings, queue claims and callbacks go through the ORM and commit
-synchronously.
+On PostgreSQL each step is one statement (ivr/pg_steps.py) on `db.session.step_engine()`,
+whose commits do not wait for the disk flush (synchronous_commit off): a step is durable within
+a fraction of a second, and only a crash of the database server itself could lose the last few
+menu steps, never corrupt them. Captures, recordings, queue claims and callbacks go through the
+ORM and commit synchronously.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Insert, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from db.models import Call, Caller, CallEvent, utcnow
+from ivr import pg_steps
 
 NO_LANGUAGE = "-"  # in an action URL: the caller has not chosen a language yet
 E164_MAX = 16
@@ -64,18 +65,6 @@ _MOVE = (update(_calls).where(_calls.c.sid == bindparam("call_sid"))
                  node=func.coalesce(bindparam("new_node", type_=_calls.c.node.type), _calls.c.node))
          .returning(_calls.c.id))
 _ADD_EVENTS = insert(_events)
-# PostgreSQL: move the call and log its steps in one statement (the steps as parallel arrays).
-_PG_MOVE_AND_LOG = text("""
-    WITH moved AS (
-        UPDATE calls SET language = :new_language, slow_speech = :new_slow,
-                         node = COALESCE(CAST(:new_node AS varchar), node)
-        WHERE sid = :call_sid RETURNING id),
-    logged AS (
-        INSERT INTO call_events (call_id, at, kind, node, detail)
-        SELECT moved.id, e.at, e.kind, e.node, e.detail FROM moved,
-               unnest(CAST(:at AS timestamptz[]), CAST(:kind AS varchar[]), CAST(:node AS varchar[]),
-                      CAST(:detail AS varchar[])) AS e(at, kind, node, detail))
-    SELECT id FROM moved""")
 _CALLER_ID = select(_callers.c.id).where(_callers.c.phone == bindparam("phone"))
 _REMEMBER = (update(_callers)
              .where(_callers.c.id == select(_calls.c.caller_id).where(_calls.c.id == bindparam("call_id"))
@@ -106,45 +95,53 @@ def load(conn: Connection, languages: set[str], form: Mapping[str, str], args: M
 
 
 def save(conn: Connection, state: CallState, phone_ok: bool, to_ok: bool) -> None:
-    """Write what the step changed: the call's node and language, its steps, the caller's choices."""
+    """Write what the step changed: the call's node and language, its steps, the caller's
+    choices; committed here. One statement on PostgreSQL (ivr/pg_steps.py)."""
     now = utcnow()
+    pg = conn.dialect.name == "postgresql"
+    if state.new is not None:
+        state.events.insert(0, {"at": now, "kind": "start", "node": None, "detail": None})
+        row = {"call_sid": state.sid, "to_number": state.new["to"] if to_ok else None,
+               "direction": state.new["direction"], "new_language": state.language,
+               "new_slow": state.slow_speech, "new_node": state.node}
+        phone = state.new["phone"] if phone_ok else None  # withheld numbers are not remembered
+        stored = (pg_steps.new_call if pg else _insert_call)(conn, row, phone, state.events, now)
+        if stored is not None:
+            conn.commit()
+            return
+        # The same first webhook twice at once: the other one stored the call; move it on.
     moved = {"call_sid": state.sid, "new_language": state.language, "new_slow": state.slow_speech,
              "new_node": state.node}
-    if state.new is not None:
-        call_id = _insert_call(conn, state, phone_ok, to_ok, now)
-        state.events.insert(0, {"at": now, "kind": "start", "node": None, "detail": None})
-    elif conn.dialect.name == "postgresql" and state.events:  # one round trip for both
-        columns = {name: [e[name] for e in state.events] for name in ("at", "kind", "node", "detail")}
-        call_id = conn.execute(_PG_MOVE_AND_LOG, {**moved, **columns}).scalar()
-        state.events = []
+    if pg:
+        call_id = pg_steps.move(conn, moved, state.events, bool(state.remember), now)
     else:
         call_id = conn.execute(_MOVE, moved).scalar()
+        if call_id is not None and state.events:
+            conn.execute(_ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
+        if call_id is not None and state.remember:
+            conn.execute(_REMEMBER, {"call_id": call_id, "now": now, "new_language": state.language,
+                                     "new_slow": state.slow_speech})
     if call_id is None:
         raise LookupError("the call to save is not stored")
-    if state.events:
-        conn.execute(_ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
-    if state.remember:
-        conn.execute(_REMEMBER, {"call_id": call_id, "now": now, "new_language": state.language,
-                                 "new_slow": state.slow_speech})
+    conn.commit()
 
 
-def _insert_call(conn: Connection, state: CallState, phone_ok: bool, to_ok: bool, now: datetime) -> int:
-    new = state.new or {}
+def _insert_call(conn: Connection, row: dict[str, Any], phone: str | None, events: list[dict[str, Any]],
+                 now: datetime) -> int | None:
     caller_id = None
-    if phone_ok:  # withheld numbers ("anonymous") are not remembered
+    if phone is not None:
         conn.execute(ignoring_duplicates(conn.dialect.name, _callers), {
-            "phone": new["phone"], "language": state.language, "slow_speech": state.slow_speech,
+            "phone": phone, "language": row["new_language"], "slow_speech": row["new_slow"],
             "created_at": now, "updated_at": now})
-        caller_id = conn.execute(_CALLER_ID, {"phone": new["phone"]}).scalar()
-    row = {"sid": state.sid, "caller_id": caller_id, "to_number": new["to"] if to_ok else None,
-           "direction": new["direction"], "language": state.language, "slow_speech": state.slow_speech,
-           "status": "in-progress", "node": state.node, "started_at": now}
-    inserted = conn.execute(ignoring_duplicates(conn.dialect.name, _calls, "id"), row).scalar()
-    if inserted is not None:
-        return inserted
-    # The same first webhook twice at once: the other one stored the call; move it on.
-    return conn.execute(_MOVE, {"call_sid": state.sid, "new_language": state.language,
-                                "new_slow": state.slow_speech, "new_node": state.node}).scalar()
+        caller_id = conn.execute(_CALLER_ID, {"phone": phone}).scalar()
+    values = {"sid": row["call_sid"], "caller_id": caller_id, "to_number": row["to_number"],
+              "direction": row["direction"], "language": row["new_language"],
+              "slow_speech": row["new_slow"], "status": "in-progress", "node": row["new_node"],
+              "started_at": now}
+    call_id = conn.execute(ignoring_duplicates(conn.dialect.name, _calls, "id"), values).scalar()
+    if call_id is not None and events:
+        conn.execute(_ADD_EVENTS, [{"call_id": call_id, **e} for e in events])
+    return call_id
 
 
 @functools.cache

@@ -61,7 +61,6 @@ def step(fn: Callable[..., None], *args: object) -> Response:
         if isinstance(t.state, callstate.CallState):
             callstate.save(conn, t.state, phone_ok=bool(calls.E164.match((form.get("From") or "").strip())),
                            to_ok=bool(calls.E164.match((form.get("To") or "").strip())))
-            conn.commit()
     s.commit()
     for work in t.after_commit:
         work()
