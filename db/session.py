@@ -101,6 +101,11 @@ def current() -> Session:
     return g.db_session
 
 
+def is_open() -> bool:
+    """Whether this request has opened its session."""
+    return "db_session" in g
+
+
 def close_current(_exc: BaseException | None = None) -> None:
     s = g.pop("db_session", None)
     if s is not None:

@@ -18,6 +18,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from config.flow import Flow, Node
 from config.hours import holiday_on, is_open
+from db import session as db_session
 from db.models import Call
 from ivr import calls
 from ivr.callstate import NO_LANGUAGE, CallState
@@ -30,7 +31,7 @@ SLOW_TIMEOUT_S = 10
 
 @dataclass
 class Turn:
-    """One webhook's worth of a call: the flow, the session, the call and a reply being built.
+    """One webhook's worth of a call: the flow, the call's state and a reply being built.
 
     `state` is what the menus need (language, slower speech, node): a light CallState for most
     webhooks, or the ORM Call once an action asks for `t.call` (queues, captures, recordings),
@@ -40,7 +41,6 @@ class Turn:
     """
 
     flow: Flow
-    s: Session
     state: Call | CallState
     now: datetime
     form: Mapping[str, str] = field(default_factory=dict)
@@ -51,6 +51,11 @@ class Turn:
         self.reply = VoiceResponse()
         self.speaker = Speaker(self.flow, self.state.language or self.flow.default_language,
                                self.state.slow_speech)
+
+    @property
+    def s(self) -> Session:
+        """The request's ORM session, opened only by the steps that need it."""
+        return db_session.current()
 
     @property
     def call(self) -> Call:

@@ -48,7 +48,7 @@ def step(fn: Callable[..., None], *args: object) -> Response:
     A menu step reads and writes its call with a few Core statements (ivr/callstate.py); a step
     that touches queues, captures or recordings loads the ORM call and commits the session.
     """
-    s, form = db.current(), request.form
+    form = request.form
     sid = calls.clean_sid(form.get("CallSid"))
     if sid is None:
         raise ValueError("CallSid missing or malformed")
@@ -56,12 +56,13 @@ def step(fn: Callable[..., None], *args: object) -> Response:
         state = callstate.load(conn, {lang.code for lang in flow().languages}, form, request.args, sid,
                                first=request.endpoint == "ivr.voice")
         now = current_app.config.get("CLOCK", utcnow)()
-        t = engine.Turn(flow(), s, state or calls.start_call(s, form), now, form, request.args)
+        t = engine.Turn(flow(), state or calls.start_call(db.current(), form), now, form, request.args)
         fn(t, *args)
         if isinstance(t.state, callstate.CallState):
             callstate.save(conn, t.state, phone_ok=bool(calls.E164.match((form.get("From") or "").strip())),
                            to_ok=bool(calls.E164.match((form.get("To") or "").strip())))
-    s.commit()
+    if db.is_open():  # the step used the ORM (a queue, a capture, a recording)
+        db.current().commit()
     for work in t.after_commit:
         work()
     return twiml(t.reply)
