@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from callcenter.access import nav, role_required
 from callcenter.accounts import clock
 from callcenter.metrics import Filters, local_today
-from callcenter.queue_metrics import Sums, leg_rows
+from callcenter.queue_metrics import COUNTS, Sums, queue_parts
 from config.flow import Flow
 from db import session as db
 from db.models import Call, Callback, QueueEntry, User
@@ -88,8 +88,9 @@ def floor(s: Session, flow: Flow, now: datetime) -> dict[str, Any]:
     today = local_today(flow.hours.timezone, now)
     f = Filters(today, today, ZoneInfo(flow.hours.timezone))
     sums: dict[str, Sums] = {}
-    for row in leg_rows(s, f, flow):
-        sums.setdefault(row.queue, Sums()).add(row._mapping)
+    for part in queue_parts(s, f, flow, now):  # settled hours from the rollups, the rest live
+        for queue, _hour, *values in part["rows"]:
+            sums.setdefault(queue, Sums()).add(dict(zip(COUNTS, values, strict=True)))
     waiting, agents, callbacks = _waiting(s, now), _agents(s), _callbacks(s)
     queues = []
     for name, queue in flow.queues.items():
