@@ -8,6 +8,7 @@ last one in the LOOKBACK before it) is carried in, so time already running at mi
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,15 +96,19 @@ def _callbacks(s: Session, f: Filters) -> dict[int, int]:
     return dict(s.execute(stmt).all())
 
 
-def _rolled(s: Session, f: Filters) -> tuple[dict[int, list[float]], dict[int, float]]:
-    """Handled sums and idle time per adviser from the rollups (legs' grain for leg filters)."""
+def _rolled(s: Session, f: Filters, idle_end: datetime) -> tuple[dict[int, list[float]], dict[int, float]]:
+    """Handled sums (to f.end) and idle time (to idle_end) per adviser from the rollups."""
     a = AdviserRollup
     handled: dict[int, list[float]] = {}
     idle: dict[int, float] = {}
-    by_leg = bool(f.queue or f.language or f.intent)
-    stmt = (select(a.agent_id, func.sum(a.handled), func.sum(a.talk_sum), func.sum(a.acw_sum),
-                   func.sum(a.transfers), func.sum(a.idle_s))
-            .where(a.hour >= f.start, a.hour < f.end).group_by(a.agent_id))
+    by_leg = bool(f.queue or f.language or f.intent)  # handled sums at the legs' grain
+
+    def settled(col: Any) -> Any:
+        return func.sum(case((a.hour < f.end, col), else_=0))
+
+    stmt = (select(a.agent_id, settled(a.handled), settled(a.talk_sum), settled(a.acw_sum),
+                   settled(a.transfers), func.sum(a.idle_s))
+            .where(a.hour >= f.start, a.hour < idle_end).group_by(a.agent_id))
     if f.agent_id is not None:
         stmt = stmt.where(a.agent_id == f.agent_id)
     for uid, n, talk, acw, transfers, secs in s.execute(stmt):
@@ -127,14 +132,14 @@ def agent_parts(s: Session, f: Filters, now: datetime, rollups: bool = True) -> 
     """Per-adviser sums as plain data: rollups for settled hours, raw rows for the rest."""
     cut = split(s, f, None, now) if rollups else raw(f)
     parts: list[dict[str, Any]] = [{"handled": {}, "idle": {}, "callbacks": _callbacks(s, f)}]
-    if cut.rolled:
-        handled, idle = _rolled(s, cut.rolled)
+    if cut.rolled or cut.idle_edge > f.start:  # idle time is rolled up further than calls
+        handled, idle = _rolled(s, cut.rolled or replace(f, since=f.start, until=f.start), cut.idle_edge)
         parts.append({"handled": handled, "idle": idle, "callbacks": {}})
     if cut.live:
-        live = cut.live
+        live, idle_from = cut.live, max(cut.live.start, cut.idle_edge)
         parts.append({"handled": {uid: [int(r.handled), float(r.talk or 0), float(r.acw or 0),
                                         int(r.transfers or 0)] for uid, r in _handled(s, live).items()},
-                      "idle": idle_between(s, live.start, min(live.end, now), live.agent_id),
+                      "idle": idle_between(s, idle_from, min(live.end, now), live.agent_id),
                       "callbacks": {}})
     return parts
 

@@ -26,7 +26,7 @@ from callcenter.agent_metrics import idle_between
 from callcenter.ivr_metrics import truly_contained
 from callcenter.metrics import hour_start, seconds_between
 from callcenter.queue_metrics import leg_measures
-from callcenter.rollups import floor_hour, settled_before, targets_of
+from callcenter.rollups import floor_hour, idle_settled_before, settled_before, targets_of
 from db.models import (
     AdviserLegRollup,
     AdviserRollup,
@@ -51,7 +51,7 @@ def roll_up(s: Session, flow: Any, now: datetime, rebuild: bool = False) -> tupl
 
     Returns the hours covered [from, to), or None when there was nothing to do.
     """
-    targets, edge = targets_of(flow), settled_before(now)
+    targets, edge, idle_edge = targets_of(flow), settled_before(now), idle_settled_before(now)
     state = s.get(RollupState, 1)
     if state is None or rebuild or state.targets != targets:
         first = s.scalar(select(func.min(Call.started_at)))
@@ -59,22 +59,23 @@ def roll_up(s: Session, flow: Any, now: datetime, rebuild: bool = False) -> tupl
     else:
         start = min(state.rolled_until, edge) - RECHECK
     if state is None:
-        state = RollupState(id=1, rolled_until=edge, rolled_at=now, targets=targets)
+        state = RollupState(id=1, rolled_until=edge, idle_until=idle_edge, rolled_at=now, targets=targets)
         s.add(state)
     covered = None
     if start < edge:
-        _rebuild(s, flow, start, edge)
+        _rebuild(s, flow, start, edge, idle_edge)
         covered = (start, edge)
-    state.rolled_until, state.rolled_at, state.targets = edge, now, targets
+    state.rolled_until, state.idle_until, state.rolled_at, state.targets = edge, idle_edge, now, targets
     s.flush()
     return covered
 
 
-def _rebuild(s: Session, flow: Any, start: datetime, end: datetime) -> None:
-    for table in (QueueRollup, AdviserLegRollup, AdviserRollup, IvrRollup):
+def _rebuild(s: Session, flow: Any, start: datetime, end: datetime, idle_end: datetime) -> None:
+    for table in (QueueRollup, AdviserLegRollup, IvrRollup):
         s.execute(delete(table).where(table.hour >= start, table.hour < end))
+    s.execute(delete(AdviserRollup).where(AdviserRollup.hour >= start, AdviserRollup.hour < idle_end))
     _legs(s, flow, start, end)
-    _advisers(s, start, end)
+    _advisers(s, start, end, idle_end)
     _ivr(s, start, end)
 
 
@@ -101,8 +102,12 @@ def _legs(s: Session, flow: Any, start: datetime, end: datetime) -> None:
         ["hour", "leg_hour", "agent_id", "queue", "language", "intent", *names], by_adviser))
 
 
-def _advisers(s: Session, start: datetime, end: datetime) -> None:
-    """Per adviser and hour: handled sums (from adviser_leg_rollups) and idle time, one row."""
+def _advisers(s: Session, start: datetime, end: datetime, idle_end: datetime) -> None:
+    """Per adviser and hour: handled sums (from adviser_leg_rollups) and idle time, one row.
+
+    Idle time reaches idle_end, past the settled edge: those hours' handled sums are 0 until
+    they settle (the report reads handled sums up to the edge only).
+    """
     a = AdviserLegRollup
     rows: dict[tuple[datetime, int], dict[str, Any]] = {}
 
@@ -115,7 +120,7 @@ def _advisers(s: Session, start: datetime, end: datetime) -> None:
                    func.sum(a.transfers)).where(a.hour >= start, a.hour < end).group_by(a.hour, a.agent_id)):
         row(hour, uid).update(handled=n, talk_sum=talk, acw_sum=acw, transfers=transfers)
     hour = start
-    while hour < end:  # idle time by the hour it was spent in, each hour as the report reads one
+    while hour < idle_end:  # idle time by the hour it was spent in, each hour as the report reads one
         nxt = hour + timedelta(hours=1)
         for uid, secs in idle_between(s, hour, nxt).items():
             if secs > 0:

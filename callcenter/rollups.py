@@ -27,6 +27,9 @@ from callcenter.metrics import Filters
 from db.models import RollupState
 
 SETTLE = timedelta(hours=4)
+# Advisers' status changes are only ever added, stamped when they happen: an hour of idle time is
+# settled once it is over (with a margin for a request still writing).
+IDLE_SETTLE = timedelta(minutes=5)
 
 
 def floor_hour(t: datetime) -> datetime:
@@ -36,6 +39,10 @@ def floor_hour(t: datetime) -> datetime:
 def settled_before(now: datetime) -> datetime:
     """Hours before this one are settled: every call started in them is over."""
     return floor_hour(now - SETTLE)
+
+
+def idle_settled_before(now: datetime) -> datetime:
+    return floor_hour(now - IDLE_SETTLE)
 
 
 def targets_of(flow: object) -> dict[str, int]:
@@ -48,6 +55,7 @@ class Split:
     rolled: Filters | None  # the part of the period read from rollups
     live: Filters | None  # the part read from raw rows
     rolled_at: datetime | None  # when the rollup job last ran (true containment counts to then)
+    idle_edge: datetime  # idle time: from rollups before this, from raw rows after
 
 
 def split(s: Session, f: Filters, targets: dict[str, int] | None, now: datetime) -> Split:
@@ -56,14 +64,15 @@ def split(s: Session, f: Filters, targets: dict[str, int] | None, now: datetime)
     `targets`: the queues' service-level targets now, for reports whose sums depend on them.
     """
     state = s.get(RollupState, 1)
-    edge = f.start
+    edge = idle_edge = f.start
     if state is not None and (targets is None or state.targets == targets):
         edge = max(f.start, min(state.rolled_until, settled_before(now), f.end))
+        idle_edge = max(edge, min(state.idle_until, idle_settled_before(now), f.end))
     rolled = replace(f, since=f.start, until=edge) if edge > f.start else None
     live = replace(f, since=edge, until=f.end) if edge < f.end else None
-    return Split(rolled, live, state.rolled_at if state is not None else None)
+    return Split(rolled, live, state.rolled_at if state is not None else None, idle_edge)
 
 
 def raw(f: Filters) -> Split:
     """The whole period from raw rows (what the rollups are checked against)."""
-    return Split(None, f, None)
+    return Split(None, f, None, f.start)

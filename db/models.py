@@ -331,7 +331,9 @@ class Callback(Base):
 # -- report rollups: additive sums per UTC hour, kept by callcenter/rollups.py -----------------
 # `hour` is the UTC hour in which the call started (METRICS.md: a call belongs to the period in
 # which it started; the PES's periods start on whole UTC hours). Dimensions never hold NULL
-# ('' instead, 0 for no adviser) so that the primary key covers every row.
+# ('' instead) so that the primary key covers every row. On SQLite they are WITHOUT ROWID tables:
+# the rows are stored in primary-key order, so a period is one contiguous range to read.
+ROLLUP_TABLE = {"sqlite_with_rowid": False}
 
 
 class RollupState(Base):
@@ -341,6 +343,7 @@ class RollupState(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rolled_until: Mapped[datetime]
+    idle_until: Mapped[datetime]  # idle time is rolled up further: status changes are only added
     rolled_at: Mapped[datetime]  # when the job last wrote (true containment needs 24 h more)
     targets: Mapped[dict[str, Any]]  # queue -> service_level_s the 'met' counts were made with
 
@@ -368,6 +371,7 @@ class QueueRollup(_LegSums, Base):
     """Queue legs per call hour, leg hour (charts), queue, language and intent."""
 
     __tablename__ = "queue_rollups"
+    __table_args__ = ROLLUP_TABLE
 
     hour: Mapped[datetime] = mapped_column(primary_key=True)
     leg_hour: Mapped[datetime] = mapped_column(primary_key=True)
@@ -380,7 +384,7 @@ class AdviserLegRollup(_LegSums, Base):
     """The same sums for the legs an adviser took, per adviser too (the adviser filter)."""
 
     __tablename__ = "adviser_leg_rollups"
-    __table_args__ = (Index("ix_adviser_leg_rollups_agent", "agent_id", "hour"),)
+    __table_args__ = (Index("ix_adviser_leg_rollups_agent", "agent_id", "hour"), ROLLUP_TABLE)
 
     hour: Mapped[datetime] = mapped_column(primary_key=True)
     leg_hour: Mapped[datetime] = mapped_column(primary_key=True)
@@ -394,6 +398,7 @@ class AdviserRollup(Base):
     """Per adviser and hour: sums of the legs handled (by call hour), idle time (by the hour spent)."""
 
     __tablename__ = "adviser_rollups"
+    __table_args__ = ROLLUP_TABLE
 
     hour: Mapped[datetime] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -413,6 +418,7 @@ class IvrRollup(Base):
     """
 
     __tablename__ = "ivr_rollups"
+    __table_args__ = ROLLUP_TABLE
 
     kind: Mapped[str] = mapped_column(String(12), primary_key=True)  # first: reports read one kind
     hour: Mapped[datetime] = mapped_column(primary_key=True)

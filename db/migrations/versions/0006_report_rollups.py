@@ -43,7 +43,8 @@ def upgrade() -> None:
     sa.Column('talk_sum', sa.Float(), nullable=False),
     sa.Column('acw_sum', sa.Float(), nullable=False),
     sa.Column('transfers', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('hour', 'leg_hour', 'agent_id', 'queue', 'language', 'intent')
+    sa.PrimaryKeyConstraint('hour', 'leg_hour', 'agent_id', 'queue', 'language', 'intent'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('adviser_leg_rollups', schema=None) as batch_op:
         batch_op.create_index('ix_adviser_leg_rollups_agent', ['agent_id', 'hour'], unique=False)
@@ -56,7 +57,8 @@ def upgrade() -> None:
     sa.Column('acw_sum', sa.Float(), nullable=False),
     sa.Column('transfers', sa.Integer(), nullable=False),
     sa.Column('idle_s', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('hour', 'agent_id')
+    sa.PrimaryKeyConstraint('hour', 'agent_id'),
+    sqlite_with_rowid=False
     )
     op.create_table('ivr_rollups',
     sa.Column('kind', sa.String(length=12), nullable=False),
@@ -66,7 +68,8 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.Column('m', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('kind', 'hour', 'language', 'reason', 'key')
+    sa.PrimaryKeyConstraint('kind', 'hour', 'language', 'reason', 'key'),
+    sqlite_with_rowid=False
     )
     op.create_table('queue_rollups',
     sa.Column('hour', db.models.UTCDateTime(timezone=True), nullable=False),
@@ -88,11 +91,13 @@ def upgrade() -> None:
     sa.Column('talk_sum', sa.Float(), nullable=False),
     sa.Column('acw_sum', sa.Float(), nullable=False),
     sa.Column('transfers', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('hour', 'leg_hour', 'queue', 'language', 'intent')
+    sa.PrimaryKeyConstraint('hour', 'leg_hour', 'queue', 'language', 'intent'),
+    sqlite_with_rowid=False
     )
     op.create_table('rollup_state',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rolled_until', db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('idle_until', db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('rolled_at', db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('targets', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
