@@ -5,11 +5,15 @@
     .venv/bin/python bench/bench_reports.py --reuse               # keep databases seeded earlier
 
 For each backend and size: a fresh database (SQLite file under --dir; PostgreSQL database
-jobline_bench_<n> created from --pg-admin), `seed_demo` over 30 days, then for the 30-day range:
-each report computed straight from SQL ("sql", what a first visit costs), computed through the
-day cache once ("fill") and again ("cached", what every later visit costs); the wallboard query;
-the EXPLAIN of the queue query; and the call-record CSV streamed to /dev/null in a child process,
-its peak RSS against the same process's peak before the export. Figures are medians of --runs.
+jobline_bench_<n> created from --pg-admin), `seed_demo` over 30 days (which builds the report
+rollups; a database seeded before rollups existed has them built here, timed as "build"), then
+for the 30-day range: each report as a first visit ("first": the first time it runs in this
+process, nothing kept anywhere but the database) and later visits ("later", median of --runs),
+through the rollups plus the live query of the unsettled hours, as the pages compute it; the
+same report straight from the raw rows ("raw", --raw-runs times, 0 to skip); the wallboard
+query; one run of the timed rollup job (its 48-hour recheck); and the call-record CSV streamed
+to /dev/null in a child process, its peak RSS against the same process's peak before the
+export. `cpu ref` is a fixed pure-Python loop timed in the same run: read figures against it.
 """
 
 from __future__ import annotations
@@ -35,14 +39,14 @@ from callcenter.agent_metrics import agent_report  # noqa: E402
 from callcenter.demo import seed_demo  # noqa: E402
 from callcenter.ivr_metrics import ivr_report  # noqa: E402
 from callcenter.metrics import parse_filters  # noqa: E402
-from callcenter.queue_metrics import leg_query, queue_report  # noqa: E402
-from callcenter.report_cache import DayCache  # noqa: E402
+from callcenter.queue_metrics import queue_report  # noqa: E402
+from callcenter.rollup_build import roll_up  # noqa: E402
 from callcenter.wallboard import floor  # noqa: E402
 from config import settings  # noqa: E402
 from config.flow import load_flow  # noqa: E402
 from db import session as db  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
-from db.models import Call  # noqa: E402
+from db.models import Call, RollupState  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)  # fixed, so seeded databases can be reused
 TZ = "Europe/London"
@@ -81,38 +85,33 @@ def database(backend: str, n: int, args: argparse.Namespace) -> str:
     return args.pg_admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
 
 
-def seed(url: str, n: int) -> tuple[float, int]:
+def seed(url: str, n: int, flow: Any) -> tuple[float, float, int]:
+    """Seed (unless seeded earlier) and build the rollups if missing: (seed s, build s, calls)."""
     upgrade(url)
     db.configure(url)
     with db.SessionLocal() as s:
         have = s.scalar(select(func.count()).select_from(Call))
-    if have:  # seeded earlier (--reuse): fresh planner statistics all the same
-        with db.engine().begin() as conn:
-            conn.execute(text("ANALYZE"))
-        return 0.0, have
-    start, last = time.perf_counter(), [0.0]
+        rolled = s.get(RollupState, 1) is not None
+    seconds = build = 0.0
+    if not have:
+        start, last = time.perf_counter(), [0.0]
 
-    def progress(done: int, total: int) -> None:
-        if time.perf_counter() - last[0] > 10:
-            last[0] = time.perf_counter()
-            print(f"    seeding {done:,}/{total:,}", flush=True)
+        def progress(done: int, total: int) -> None:
+            if time.perf_counter() - last[0] > 10:
+                last[0] = time.perf_counter()
+                print(f"    seeding {done:,}/{total:,}", flush=True)
 
-    counts = seed_demo(db.SessionLocal, days=30, calls=n, progress=progress, seed=7, now=NOW, timezone=TZ)
-    with db.engine().begin() as conn:
+        have = seed_demo(db.SessionLocal, days=30, calls=n, progress=progress, seed=7, now=NOW, timezone=TZ,
+                         flow=flow)["calls"]
+        seconds = time.perf_counter() - start
+    elif not rolled:  # seeded before the rollups existed: build them as seed-demo now does
+        start = time.perf_counter()
+        with db.SessionLocal.begin() as s:
+            roll_up(s, flow, NOW, rebuild=True)
+        build = time.perf_counter() - start
+    with db.engine().begin() as conn:  # fresh planner statistics, as after any bulk load
         conn.execute(text("ANALYZE"))
-    return time.perf_counter() - start, counts["calls"]
-
-
-def explain(url: str, f: Any, flow: Any) -> str:
-    """The database's plan for the queue report's GROUP BY (indexes used or not)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql.dialect() if url.startswith("postgresql") else sqlite.dialect()
-    sql = str(leg_query(f, flow).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    prefix = "EXPLAIN" if url.startswith("postgresql") else "EXPLAIN QUERY PLAN"
-    with db.engine().connect() as conn:
-        rows = conn.execute(text(f"{prefix} {sql}")).all()
-    return "\n".join("      " + " ".join(str(c) for c in r) for r in rows)
+    return seconds, build, have
 
 
 def export_rss(url: str) -> dict[str, Any]:
@@ -122,26 +121,28 @@ def export_rss(url: str) -> dict[str, Any]:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def bench_one(backend: str, n: int, args: argparse.Namespace, flow: Any, redis: Any) -> dict[str, Any]:
+def bench_one(backend: str, n: int, args: argparse.Namespace, flow: Any) -> dict[str, Any]:
     url = database(backend, n, args)
-    seconds, calls = seed(url, n)
+    seconds, build, calls = seed(url, n, flow)
+    db.engine().dispose()  # the visits below start on new connections
     f = parse_filters({"from": (NOW - timedelta(days=29)).date().isoformat(), "to": NOW.date().isoformat()},
                       TZ, NOW.date())
     out: dict[str, Any] = {"backend": backend, "calls": calls, "seed_s": round(seconds, 1),
-                           "reference_ms": reference_ms()}
-    redis.flushdb()
+                           "build_s": round(build, 1), "reference_ms": reference_ms()}
     with db.SessionLocal() as s:
-        reports = {"queue": lambda c: queue_report(s, f, flow, c),
-                   "advisers": lambda c: agent_report(s, f, NOW, c),
-                   "ivr": lambda c: ivr_report(s, f, c)}
+        reports = {"queue": lambda rollups: queue_report(s, f, flow, NOW, rollups),
+                   "advisers": lambda rollups: agent_report(s, f, NOW, rollups),
+                   "ivr": lambda rollups: ivr_report(s, f, NOW, rollups)}
         for name, run in reports.items():
-            out[f"{name}_sql_ms"] = median_ms(lambda run=run: run(None), args.runs)
-            start = time.perf_counter()
-            run(DayCache(redis, NOW))
-            out[f"{name}_fill_ms"] = (time.perf_counter() - start) * 1000
-            out[f"{name}_cached_ms"] = median_ms(lambda run=run: run(DayCache(redis, NOW)), args.runs)
+            out[f"{name}_first_ms"] = median_ms(lambda run=run: run(True), 1)
+            out[f"{name}_later_ms"] = median_ms(lambda run=run: run(True), args.runs)
+            out[f"{name}_raw_ms"] = (median_ms(lambda run=run: run(False), args.raw_runs) if args.raw_runs
+                                     else None)
         out["wallboard_ms"] = median_ms(lambda: floor(s, flow, NOW), args.runs)
-    out["plan"] = explain(url, f, flow)
+    start = time.perf_counter()
+    with db.SessionLocal.begin() as s:
+        roll_up(s, flow, NOW)
+    out["job_s"] = time.perf_counter() - start
     if not args.no_export:
         out["export"] = export_rss(url)
     db.engine().dispose()
@@ -155,34 +156,32 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dir", default="/tmp")
     parser.add_argument("--pg-admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--raw-runs", type=int, default=1, help="runs of each report straight from raw rows")
     parser.add_argument("--reuse", action="store_true", help="keep databases already seeded")
     parser.add_argument("--no-export", action="store_true")
     args = parser.parse_args()
-    from redis import Redis
-
-    redis = Redis.from_url(args.redis)
     flow = load_flow(settings.IVR_FILE)
     print(f"machine: {platform.node()} {platform.machine()}, {platform.python_version()}, "
           f"cpus={__import__('os').cpu_count()}; command: {' '.join(sys.argv)}")
-    print("30-day range; ms are medians. sql = straight from the database; fill = first visit through "
-          "the day cache; cached = every later visit; wallboard = one poll.")
-    header = ("backend", "calls", "seed_s", "cpu ref ms", "queue sql/fill/cached", "advisers sql/fill/cached",
-              "ivr sql/fill/cached", "wallboard", "csv rows", "csv s", "rss MB base->peak")
+    print("30-day range, ms. first = first visit; later = median of later visits (rollups + live hours); "
+          "raw = straight from the raw rows; wallboard = one poll; job = one run of the rollup job.")
+    header = ("backend", "calls", "seed_s", "build_s", "cpu ref ms", "queue first/later/raw",
+              "advisers first/later/raw", "ivr first/later/raw", "wallboard", "job s", "csv rows", "csv s",
+              "rss MB base->peak")
     print(" | ".join(header))
     for backend in args.backends.split(","):
         for n in (int(x) for x in args.sizes.split(",")):
-            r = bench_one(backend, n, args, flow, redis)
-            cells = [r["backend"], f"{r['calls']:,}", str(r["seed_s"]), f"{r['reference_ms']:.0f}"]
+            r = bench_one(backend, n, args, flow)
+            cells = [r["backend"], f"{r['calls']:,}", str(r["seed_s"]), str(r["build_s"]),
+                     f"{r['reference_ms']:.0f}"]
             for name in ("queue", "advisers", "ivr"):
-                sql, fill, cached = (r[f"{name}_{k}_ms"] for k in ("sql", "fill", "cached"))
-                cells.append(f"{sql:.0f}/{fill:.0f}/{cached:.1f}")
-            cells.append(f"{r['wallboard_ms']:.1f}")
+                first, later, raw = (r[f"{name}_{k}_ms"] for k in ("first", "later", "raw"))
+                cells.append(f"{first:.0f}/{later:.0f}/" + (f"{raw:.0f}" if raw is not None else "-"))
+            cells += [f"{r['wallboard_ms']:.1f}", f"{r['job_s']:.1f}"]
             e = r.get("export")
             cells += ([f"{e['rows']:,}", f"{e['seconds']:.1f}", f"{e['base_mb']:.0f}->{e['peak_mb']:.0f}"]
                       if e else ["-", "-", "-"])
             print(" | ".join(cells), flush=True)
-            print("    queue query plan:\n" + r["plan"], flush=True)
 
 
 if __name__ == "__main__":

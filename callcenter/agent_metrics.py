@@ -8,6 +8,7 @@ last one in the LOOKBACK before it) is carried in, so time already running at mi
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,8 +16,8 @@ from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from callcenter.metrics import Filters, in_period, mean, rate, seconds_between
-from callcenter.report_cache import DayCache
-from db.models import AgentStatusChange, Call, Callback, QueueEntry, User
+from callcenter.rollups import raw, split
+from db.models import AdviserLegRollup, AdviserRollup, AgentStatusChange, Callback, QueueEntry, User
 
 # A status held this long with no change at all (no call, no break, no sign-out: the desk signs
 # idle people out) is not carried into the period as idle time.
@@ -53,22 +54,24 @@ def _handled(s: Session, f: Filters) -> dict[int, Any]:
     return {row.agent_id: row for row in s.execute(stmt)}
 
 
-def _idle(s: Session, f: Filters, now: datetime) -> dict[int, float]:
-    """Seconds each adviser spent 'available' between the period start and min(end, now)."""
+def idle_between(s: Session, start: datetime, stop: datetime,
+                 agent_id: int | None = None) -> dict[int, float]:
+    """Seconds each adviser spent 'available' between start and stop."""
     a = AgentStatusChange
-    start, stop = f.start, min(f.end, now)
     if stop <= start:
         return {}
     # The change in force at the start: each adviser's last change before it. Changes are ordered
     # by (at, id): a call answered the instant the last one was wrapped up gives two changes with
     # the same time, and only the order they were written in says which came last.
-    last_before = (select(func.max(a.id).label("id")).where(a.at < start, a.at >= start - LOOKBACK)
-                   .group_by(a.user_id).scalar_subquery())
+    # One range of the (user_id, at) index per adviser, rather than every change of LOOKBACK.
+    last_of_user = (select(func.max(a.id)).where(a.user_id == User.id, a.at < start, a.at >= start - LOOKBACK)
+                    .correlate(User).scalar_subquery())
+    last_before = select(last_of_user).select_from(User).scalar_subquery()
     opening = (select(a.user_id, a.status, literal(start, a.at.type).label("at"), literal(0).label("id"))
                .where(a.id.in_(last_before)))
     inside = select(a.user_id, a.status, a.at, a.id).where(a.at >= start, a.at < stop)
-    if f.agent_id is not None:
-        opening, inside = opening.where(a.user_id == f.agent_id), inside.where(a.user_id == f.agent_id)
+    if agent_id is not None:
+        opening, inside = opening.where(a.user_id == agent_id), inside.where(a.user_id == agent_id)
     changes = union_all(opening, inside).subquery()
     nxt = func.lead(changes.c.at).over(partition_by=changes.c.user_id,
                                        order_by=(changes.c.at, changes.c.id))
@@ -81,8 +84,10 @@ def _idle(s: Session, f: Filters, now: datetime) -> dict[int, float]:
 
 def _callbacks(s: Session, f: Filters) -> dict[int, int]:
     cb = Callback
-    stmt = (select(cb.agent_id, func.count()).join(Call, Call.id == cb.call_id)
-            .where(Call.started_at >= f.start, Call.started_at < f.end, cb.status == "completed",
+    # Not rolled up (a callback is completed long after its call); requested_at is stamped during
+    # the call, so the period reads one range of the (status, requested_at) index.
+    stmt = (select(cb.agent_id, func.count())
+            .where(cb.status == "completed", in_period(cb.requested_at, cb.call_id, f),
                    cb.agent_id.is_not(None)).group_by(cb.agent_id))
     if f.queue:
         stmt = stmt.where(cb.queue == f.queue)
@@ -91,32 +96,67 @@ def _callbacks(s: Session, f: Filters) -> dict[int, int]:
     return dict(s.execute(stmt).all())
 
 
-def agent_part(s: Session, f: Filters, now: datetime) -> dict[str, Any]:
-    """A period's per-adviser sums as plain data (what the day cache keeps), keyed by user id."""
-    return {
-        "handled": {str(uid): [int(r.handled), float(r.talk or 0), float(r.acw or 0), int(r.transfers or 0)]
-                    for uid, r in _handled(s, f).items()},
-        "idle": {str(uid): secs for uid, secs in _idle(s, f, now).items()},
-        "callbacks": {str(uid): int(n) for uid, n in _callbacks(s, f).items()},
-    }
+def _rolled(s: Session, f: Filters, idle_end: datetime) -> tuple[dict[int, list[float]], dict[int, float]]:
+    """Handled sums (to f.end) and idle time (to idle_end) per adviser from the rollups."""
+    a = AdviserRollup
+    handled: dict[int, list[float]] = {}
+    idle: dict[int, float] = {}
+    by_leg = bool(f.queue or f.language or f.intent)  # handled sums at the legs' grain
+
+    def settled(col: Any) -> Any:
+        return func.sum(case((a.hour < f.end, col), else_=0))
+
+    stmt = (select(a.agent_id, settled(a.handled), settled(a.talk_sum), settled(a.acw_sum),
+                   settled(a.transfers), func.sum(a.idle_s))
+            .where(a.hour >= f.start, a.hour < idle_end).group_by(a.agent_id))
+    if f.agent_id is not None:
+        stmt = stmt.where(a.agent_id == f.agent_id)
+    for uid, n, talk, acw, transfers, secs in s.execute(stmt):
+        idle[uid] = float(secs or 0)
+        if n and not by_leg:
+            handled[uid] = [int(n), float(talk or 0), float(acw or 0), int(transfers or 0)]
+    if by_leg:
+        t = AdviserLegRollup
+        stmt = (select(t.agent_id, func.sum(t.handled), func.sum(t.talk_sum), func.sum(t.acw_sum),
+                       func.sum(t.transfers)).where(t.hour >= f.start, t.hour < f.end).group_by(t.agent_id))
+        for col, value in ((t.queue, f.queue), (t.language, f.language), (t.intent, f.intent),
+                           (t.agent_id, f.agent_id)):
+            if value is not None:
+                stmt = stmt.where(col == value)
+        handled = {uid: [int(n), float(talk or 0), float(acw or 0), int(tr or 0)]
+                   for uid, n, talk, acw, tr in s.execute(stmt) if n}
+    return handled, idle
 
 
-def agent_report(s: Session, f: Filters, now: datetime, cache: DayCache | None = None) -> dict[str, Any]:
+def agent_parts(s: Session, f: Filters, now: datetime, rollups: bool = True) -> list[dict[str, Any]]:
+    """Per-adviser sums as plain data: rollups for settled hours, raw rows for the rest."""
+    cut = split(s, f, None, now) if rollups else raw(f)
+    parts: list[dict[str, Any]] = [{"handled": {}, "idle": {}, "callbacks": _callbacks(s, f)}]
+    if cut.rolled or cut.idle_edge > f.start:  # idle time is rolled up further than calls
+        handled, idle = _rolled(s, cut.rolled or replace(f, since=f.start, until=f.start), cut.idle_edge)
+        parts.append({"handled": handled, "idle": idle, "callbacks": {}})
+    if cut.live:
+        live, idle_from = cut.live, max(cut.live.start, cut.idle_edge)
+        parts.append({"handled": {uid: [int(r.handled), float(r.talk or 0), float(r.acw or 0),
+                                        int(r.transfers or 0)] for uid, r in _handled(s, live).items()},
+                      "idle": idle_between(s, idle_from, min(live.end, now), live.agent_id),
+                      "callbacks": {}})
+    return parts
+
+
+def agent_report(s: Session, f: Filters, now: datetime, rollups: bool = True) -> dict[str, Any]:
     """One line per adviser who handled a call, completed a callback or was available."""
-    if cache is None:
-        parts = [agent_part(s, f, now)]
-    else:
-        parts = cache.parts("advisers", f, lambda one: agent_part(s, one, now))
+    parts = agent_parts(s, f, now, rollups)
     handled: dict[int, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0])
     idle: dict[int, float] = defaultdict(float)
     callbacks: dict[int, int] = defaultdict(int)
     for part in parts:
         for uid, values in part["handled"].items():
-            handled[int(uid)] = [a + b for a, b in zip(handled[int(uid)], values, strict=True)]
+            handled[uid] = [a + b for a, b in zip(handled[uid], values, strict=True)]
         for uid, secs in part["idle"].items():
-            idle[int(uid)] += secs
+            idle[uid] += secs
         for uid, n in part["callbacks"].items():
-            callbacks[int(uid)] += n
+            callbacks[uid] += n
     ids = sorted(set(handled) | set(callbacks) | {u for u, secs in idle.items() if secs > 0})
     names = dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
     lines, total = [], {"handled": 0, "talk": 0.0, "acw": 0.0, "idle": 0.0, "transfers_out": 0,

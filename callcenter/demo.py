@@ -22,6 +22,9 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from callcenter.demo_rows import call_rows, leg_rows, phone_of
+from callcenter.rollup_build import roll_up
+from config import settings
+from config.flow import load_flow
 from db.models import AgentStatusChange, Call, Caller, QueueEntry, User
 
 BATCH = 5_000
@@ -134,11 +137,14 @@ def _simulate_queue(rng: random.Random, legs: list[dict[str, Any]], agents: list
 
 def seed_demo(s_factory: Callable[[], Session], days: int = 30, calls: int = 10_000,
               progress: Callable[[int, int], None] | None = None, *, seed: int = 7,
-              now: datetime | None = None, timezone: str = "Europe/London") -> dict[str, int]:
+              now: datetime | None = None, timezone: str = "Europe/London",
+              flow: Any = None) -> dict[str, int]:
     """Add `calls` demo calls spread over the last `days` days (PES time zone) up to `now`.
 
     progress(done, total) is called after each batch of calls is written. Returns row counts
     per table. Rows are appended (ids continue after the existing ones), so it can run twice.
+    The report rollups are then rebuilt up to `now` with `flow`'s service-level targets
+    (default: the flow of settings.IVR_FILE).
     """
     rng, tz = random.Random(seed), ZoneInfo(timezone)
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
@@ -161,6 +167,8 @@ def seed_demo(s_factory: Callable[[], Session], days: int = 30, calls: int = 10_
                           "captures", "recordings", "agent_status_changes"):
                 s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+        s.commit()
+        roll_up(s, flow or load_flow(settings.IVR_FILE), now, rebuild=True)
         s.commit()
     return counts
 

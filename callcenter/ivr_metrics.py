@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -10,14 +11,15 @@ from sqlalchemy.orm import Session, aliased
 
 from callcenter.metrics import (
     Filters,
+    bucket_key,
     bucket_time,
     calls_in_period,
     rate,
     seconds_between,
     utc_hour,
 )
-from callcenter.report_cache import DayCache
-from db.models import Call, CallEvent, Capture, Recording
+from callcenter.rollups import raw, split
+from db.models import Call, CallEvent, Capture, IvrRollup, Recording
 
 REPEAT_WINDOW_S = 24 * 3600
 TOP_REASONS = 10
@@ -40,15 +42,19 @@ IVR_FIGURES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _outcome_rows(s: Session, f: Filters) -> list[Any]:
-    c = Call
+def truly_contained(c: Any) -> Any:
+    """1 for a self-service call whose caller did not call again within 24 h (SQL, per call)."""
     later = aliased(Call)
     repeat = (select(later.id).where(later.caller_id == c.caller_id, later.started_at > c.started_at,
                                      seconds_between(later.started_at, c.started_at) <= REPEAT_WINDOW_S)
               .exists())
-    truly = func.sum(case((and_(c.outcome == "self_service", ~repeat), 1), else_=0))
+    return case((and_(c.outcome == "self_service", ~repeat), 1), else_=0)
+
+
+def _outcome_rows(s: Session, f: Filters) -> list[Any]:
+    c = Call
     stmt = (select(utc_hour(c.started_at).label("hour"), c.outcome, func.count().label("n"),
-                   truly.label("truly"))
+                   func.sum(truly_contained(c)).label("truly"))
             .where(calls_in_period(f)).group_by("hour", c.outcome))
     return list(s.execute(stmt))
 
@@ -101,8 +107,55 @@ def _add(into: dict[str, Any], more: dict[str, Any]) -> None:
             into[key] = into.get(key, 0) + value
 
 
-def ivr_report(s: Session, f: Filters, cache: DayCache | None = None) -> dict[str, Any]:
-    parts = cache.parts("ivr", f, lambda one: ivr_part(s, one)) if cache else [ivr_part(s, f)]
+def repeats_since(s: Session, f: Filters, rolled_at: datetime) -> int:
+    """Self-service calls of the period counted truly contained when the rollups were made
+    (no repeat call started by `rolled_at`) whose caller has called again, within 24 h, since."""
+    c, again, before, newer = Call, aliased(Call), aliased(Call), aliased(Call)
+    window = timedelta(seconds=REPEAT_WINDOW_S)
+    if s.scalar(select(Call.id).where(Call.started_at > rolled_at).limit(1)) is None:
+        return 0  # no call since the run (and so no repeat): the common case, one index probe
+    counted = ~(select(before.id).where(
+        before.caller_id == c.caller_id, before.started_at > c.started_at, before.started_at <= rolled_at,
+        seconds_between(before.started_at, c.started_at) <= REPEAT_WINDOW_S).exists())
+    stmt = (select(func.count(func.distinct(c.id))).select_from(again)
+            .join(c, and_(c.caller_id == again.caller_id, c.started_at < again.started_at,
+                          c.started_at > rolled_at - window - timedelta(seconds=1)))  # index range
+            .where(again.started_at > rolled_at, c.outcome == "self_service", calls_in_period(f),
+                   c.caller_id.in_(select(newer.caller_id).where(newer.started_at > rolled_at)),
+                   seconds_between(again.started_at, c.started_at) <= REPEAT_WINDOW_S, counted))
+    return int(s.scalar(stmt) or 0)
+
+
+def rolled_ivr_part(s: Session, f: Filters, rolled_at: datetime | None) -> dict[str, Any]:
+    """The same sums from ivr_rollups (true containment as of the last run, less repeats since)."""
+    t = IvrRollup
+
+    def rows(kind: Any, *cols: Any) -> Any:
+        stmt = select(*cols).where(kind, t.hour >= f.start, t.hour < f.end).group_by(*cols[:-2])
+        for col, value in ((t.language, f.language), (t.reason, f.intent)):
+            if value is not None:
+                stmt = stmt.where(col == value)
+        return s.execute(stmt)
+
+    outcomes = [[bucket_key(hour), key or None, int(n), int(m or 0)]
+                for hour, key, n, m in rows(t.kind == "outcome", t.hour, t.key, func.sum(t.n), func.sum(t.m))]
+    truly = -repeats_since(s, f, rolled_at) if rolled_at is not None else 0
+    sums: dict[str, dict[str, list[int]]] = defaultdict(dict)
+    other = t.kind.in_(("entered", "left", "capture", "recording"))
+    for kind, key, n, m in rows(other, t.kind, t.key, func.sum(t.n), func.sum(t.m)):
+        sums[kind][key] = [int(n or 0), int(m or 0)]
+    reasons = rows(and_(t.kind == "outcome", t.reason != ""), t.reason, func.sum(t.n), func.sum(t.m))
+    return {"outcomes": outcomes, "truly": truly, "recordings": sums["recording"].get("", [0, 0]),
+            "entered": {k: v[0] for k, v in sums["entered"].items()},
+            "left": {k: v[0] for k, v in sums["left"].items()}, "captures": sums["capture"],
+            "reasons": {reason: int(n) for reason, n, _ in reasons}}
+
+
+def ivr_report(s: Session, f: Filters, now: datetime | None = None, rollups: bool = True) -> dict[str, Any]:
+    cut = split(s, f, None, now or datetime.now(UTC)) if rollups else raw(f)
+    parts = [rolled_ivr_part(s, cut.rolled, cut.rolled_at)] if cut.rolled else []
+    if cut.live:
+        parts.append(ivr_part(s, cut.live))
     outcomes: dict[str, int] = defaultdict(int)
     by_hour = [defaultdict(int) for _ in range(24)]
     entered: dict[str, Any] = {}
@@ -116,6 +169,7 @@ def ivr_report(s: Session, f: Filters, cache: DayCache | None = None) -> dict[st
             outcomes[key] += n
             by_hour[bucket_time(hour).astimezone(f.tz).hour][key] += n
             truly += truly_n
+        truly += part.get("truly", 0)
         _add(entered, part["entered"])
         _add(left, part["left"])
         _add(captures, part["captures"])

@@ -21,7 +21,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from db.models import Call
+from db.models import Call, UTCDateTime
 
 MAX_CALL = timedelta(hours=24)
 DASH = "—"  # a rate whose denominator is zero: shown, never divided
@@ -40,13 +40,20 @@ class Filters:
     language: str | None = None
     agent_id: int | None = None
     intent: str | None = None
+    # A slice of the period (whole UTC hours): reports read part from rollups, part from raw rows.
+    since: datetime | None = None
+    until: datetime | None = None
 
     @property
     def start(self) -> datetime:
+        if self.since is not None:
+            return self.since
         return datetime.combine(self.first_day, time(), self.tz).astimezone(UTC)
 
     @property
     def end(self) -> datetime:
+        if self.until is not None:
+            return self.until
         return datetime.combine(self.last_day + timedelta(days=1), time(), self.tz).astimezone(UTC)
 
     def as_query(self) -> dict[str, str]:
@@ -124,6 +131,31 @@ def _hour_sqlite(element: utc_hour, compiler: Any, **kw: Any) -> str:
 def _hour_pg(element: utc_hour, compiler: Any, **kw: Any) -> str:
     (col,) = list(element.clauses)
     return f"to_char({compiler.process(col, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
+
+
+class hour_start(FunctionElement):  # noqa: N801
+    """The UTC hour a timestamp falls in, as a timestamp of the column's type (rollup keys)."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "hour_start"
+
+
+@compiles(hour_start, "sqlite")
+def _hour_start_sqlite(element: hour_start, compiler: Any, **kw: Any) -> str:
+    (col,) = list(element.clauses)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff', UTC
+    return f"(substr({compiler.process(col, **kw)}, 1, 13) || ':00:00.000000')"
+
+
+@compiles(hour_start, "postgresql")
+def _hour_start_pg(element: hour_start, compiler: Any, **kw: Any) -> str:
+    (col,) = list(element.clauses)
+    return f"date_trunc('hour', {compiler.process(col, **kw)}, 'UTC')"
+
+
+def bucket_key(hour: datetime) -> str:
+    """The utc_hour() bucket of a rollup hour."""
+    return f"{hour.astimezone(UTC):%Y-%m-%d %H}"
 
 
 def bucket_time(key: str) -> datetime:

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from callcenter.metrics import Filters, bucket_time, in_period, mean, rate, seconds_between, utc_hour
-from callcenter.report_cache import DayCache
+from callcenter.metrics import (
+    Filters,
+    bucket_key,
+    bucket_time,
+    in_period,
+    mean,
+    rate,
+    seconds_between,
+    utc_hour,
+)
+from callcenter.rollups import raw, split, targets_of
 from config.flow import Flow
-from db.models import QueueEntry
+from db.models import AdviserLegRollup, QueueEntry, QueueRollup
 
 DEFAULT_SERVICE_LEVEL_S = 60
 COUNTS = ("offered", "answered", "abandoned", "short_abandons", "callbacks", "voicemails",
@@ -63,6 +72,33 @@ class Sums:
         return out
 
 
+def leg_measures(flow: Flow) -> list[Any]:
+    """The COUNTS of a group of queue legs, as labelled SQL aggregates (raw rows and rollups)."""
+    q = QueueEntry
+    target = case({name: qq.service_level_s for name, qq in flow.queues.items()}, value=q.queue,
+                  else_=DEFAULT_SERVICE_LEVEL_S) if flow.queues else DEFAULT_SERVICE_LEVEL_S
+    wait = seconds_between(q.answered_at, q.enqueued_at)
+    left = seconds_between(q.left_at, q.enqueued_at)
+    return [
+        func.count().label("offered"),
+        func.count(q.answered_at).label("answered"),
+        _count(q.outcome == "abandoned").label("abandoned"),
+        _count(q.outcome == "short_abandon").label("short_abandons"),
+        _count(q.outcome == "callback").label("callbacks"),
+        _count(q.outcome == "voicemail").label("voicemails"),
+        _count(q.outcome == "transferred").label("transferred_out"),
+        # "within T s" is inclusive; SQLite's julianday keeps milliseconds, so allow one of float error.
+        _count(and_(q.answered_at.is_not(None), wait <= target + 0.001)
+               | and_(q.outcome == "callback", left <= target + 0.001)).label("met"),
+        func.sum(wait).label("wait_sum"),
+        func.sum(case((q.outcome == "abandoned", left))).label("abandon_sum"),
+    ]
+
+
+def _count(cond: Any) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
 def leg_rows(s: Session, f: Filters, flow: Flow) -> list[Any]:
     """Sums per (queue, UTC hour of joining) over the legs of calls started in the period."""
     return list(s.execute(leg_query(f, flow)))
@@ -70,29 +106,8 @@ def leg_rows(s: Session, f: Filters, flow: Flow) -> list[Any]:
 
 def leg_query(f: Filters, flow: Flow) -> Select[Any]:
     q = QueueEntry
-    target = case({name: qq.service_level_s for name, qq in flow.queues.items()}, value=q.queue,
-                  else_=DEFAULT_SERVICE_LEVEL_S) if flow.queues else DEFAULT_SERVICE_LEVEL_S
-    wait = seconds_between(q.answered_at, q.enqueued_at)
-    left = seconds_between(q.left_at, q.enqueued_at)
-
-    def count(cond: Any) -> Any:
-        return func.sum(case((cond, 1), else_=0))
-
-    stmt = select(
-        q.queue, utc_hour(q.enqueued_at).label("hour"),
-        func.count().label("offered"),
-        func.count(q.answered_at).label("answered"),
-        count(q.outcome == "abandoned").label("abandoned"),
-        count(q.outcome == "short_abandon").label("short_abandons"),
-        count(q.outcome == "callback").label("callbacks"),
-        count(q.outcome == "voicemail").label("voicemails"),
-        count(q.outcome == "transferred").label("transferred_out"),
-        # "within T s" is inclusive; SQLite's julianday keeps milliseconds, so allow one of float error.
-        count(and_(q.answered_at.is_not(None), wait <= target + 0.001)
-              | and_(q.outcome == "callback", left <= target + 0.001)).label("met"),
-        func.sum(wait).label("wait_sum"),
-        func.sum(case((q.outcome == "abandoned", left))).label("abandon_sum"),
-    ).where(in_period(q.enqueued_at, q.call_id, f)).group_by(q.queue, "hour")
+    stmt = (select(q.queue, utc_hour(q.enqueued_at).label("hour"), *leg_measures(flow))
+            .where(in_period(q.enqueued_at, q.call_id, f)).group_by(q.queue, "hour"))
     for col, value in ((q.queue, f.queue), (q.language, f.language), (q.intent, f.intent),
                        (q.agent_id, f.agent_id)):
         if value is not None:
@@ -101,20 +116,40 @@ def leg_query(f: Filters, flow: Flow) -> Select[Any]:
 
 
 def queue_part(s: Session, f: Filters, flow: Flow) -> dict[str, Any]:
-    """The sums of a period as plain lists (what the day cache keeps): [queue, hour, *COUNTS]."""
+    """The sums of a period from raw rows as plain lists: [queue, hour, *COUNTS]."""
     return {"rows": [[r.queue, r.hour, *(float(getattr(r, k) or 0) for k in COUNTS)]
                      for r in leg_rows(s, f, flow)]}
 
 
-def queue_report(s: Session, f: Filters, flow: Flow, cache: DayCache | None = None) -> dict[str, Any]:
+def rolled_queue_part(s: Session, f: Filters) -> dict[str, Any]:
+    """The same sums from the rollups (per adviser when the adviser filter is set)."""
+    t = AdviserLegRollup if f.agent_id is not None else QueueRollup
+    stmt = (select(t.queue, t.leg_hour, *(func.sum(getattr(t, k)) for k in COUNTS))
+            .where(t.hour >= f.start, t.hour < f.end).group_by(t.queue, t.leg_hour))
+    for col, value in ((t.queue, f.queue), (t.language, f.language), (t.intent, f.intent)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    if f.agent_id is not None:
+        stmt = stmt.where(AdviserLegRollup.agent_id == f.agent_id)
+    return {"rows": [[queue, bucket_key(hour), *(float(v or 0) for v in values)]
+                     for queue, hour, *values in s.execute(stmt)]}
+
+
+def queue_parts(s: Session, f: Filters, flow: Flow, now: datetime | None = None,
+                rollups: bool = True) -> list[dict[str, Any]]:
+    """The period's sums: rollups for settled hours, raw rows for the rest (callcenter.rollups)."""
+    cut = split(s, f, targets_of(flow), now or datetime.now(UTC)) if rollups else raw(f)
+    parts = [rolled_queue_part(s, cut.rolled)] if cut.rolled else []
+    return parts + ([queue_part(s, cut.live, flow)] if cut.live else [])
+
+
+def queue_report(s: Session, f: Filters, flow: Flow, now: datetime | None = None,
+                 rollups: bool = True) -> dict[str, Any]:
     """Per queue and overall figures, plus the series the charts draw.
 
-    With a cache the period is summed from day parts (see report_cache); without, one query.
+    `rollups=False` reads every row raw (slow on big periods; the rollups are tested against it).
     """
-    if cache is None:
-        parts = [queue_part(s, f, flow)]
-    else:
-        parts = cache.parts("queue", f, lambda one: queue_part(s, one, flow))
+    parts = queue_parts(s, f, flow, now, rollups)
     total, per_queue = Sums(), defaultdict(Sums)
     by_hour, by_day = defaultdict(Sums), defaultdict(Sums)
     heat = [[0] * 24 for _ in range(7)]

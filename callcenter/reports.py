@@ -21,7 +21,6 @@ from callcenter.exports import calls_csv, report_csv
 from callcenter.ivr_metrics import IVR_FIGURES, ivr_report
 from callcenter.metrics import BadFilter, Filters, local_today, parse_filters, shown
 from callcenter.queue_metrics import QUEUE_FIGURES, queue_report
-from callcenter.report_cache import DayCache, cache_for
 from config.flow import Flow
 from db import session as db
 from db.models import User
@@ -37,10 +36,6 @@ def _flow() -> Flow:
 
 def _now() -> datetime:
     return clock(current_app.config)
-
-
-def _cache() -> DayCache:
-    return cache_for(current_app.config, current_app.extensions, _now())
 
 
 def _filters() -> Filters:
@@ -74,7 +69,7 @@ def _bad_filter(e: BadFilter) -> Any:
 @role_required(*SUPERVISORS)
 def queues() -> str:
     f = _filters()
-    data = queue_report(db.current(), f, _flow(), _cache())
+    data = queue_report(db.current(), f, _flow(), _now())
     return _page("reports_queues.html", "queues", f, data, QUEUE_FIGURES)
 
 
@@ -82,7 +77,7 @@ def queues() -> str:
 @role_required(*SUPERVISORS)
 def advisers() -> str:
     f = _filters()
-    data = agent_report(db.current(), f, _now(), _cache())
+    data = agent_report(db.current(), f, _now())
     return _page("reports_advisers.html", "advisers", f, data, AGENT_FIGURES)
 
 
@@ -90,19 +85,19 @@ def advisers() -> str:
 @role_required(*SUPERVISORS)
 def ivr() -> str:
     f = _filters()
-    return _page("reports_ivr.html", "ivr", f, ivr_report(db.current(), f, _cache()), IVR_FIGURES)
+    return _page("reports_ivr.html", "ivr", f, ivr_report(db.current(), f, _now()), IVR_FIGURES)
 
 
 @bp.get("/reports/<any(queues, advisers, ivr):report>.csv")
 @role_required(*SUPERVISORS)
 def report_download(report: str) -> Response:
-    f, s, cache = _filters(), db.current(), _cache()
+    f, s, now = _filters(), db.current(), _now()
     if report == "queues":
-        data = queue_report(s, f, _flow(), cache)
+        data = queue_report(s, f, _flow(), now)
     elif report == "advisers":
-        data = agent_report(s, f, _now(), cache)
+        data = agent_report(s, f, now)
     else:
-        data = ivr_report(s, f, cache)
+        data = ivr_report(s, f, now)
     return report_csv(report, f, data)
 
 
@@ -115,21 +110,20 @@ def calls_download() -> Response:
     return calls_csv(_filters(), full_numbers=current_user.role == "admin")
 
 
-def stats(s: Any, f: Filters, flow: Flow, now: datetime, parts: tuple[str, ...] = PARTS,
-          cache: DayCache | None = None) -> dict[str, Any]:
+def stats(s: Any, f: Filters, flow: Flow, now: datetime, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
     """The figures of /api/stats (keys as in METRICS.md; a rate with nothing to divide is null)."""
     out: dict[str, Any] = {"from": f.first_day.isoformat(), "to": f.last_day.isoformat(),
                            "timezone": flow.hours.timezone, "queue": f.queue, "formulas": {}}
     if "queue" in parts:
-        q = queue_report(s, f, flow, cache)
+        q = queue_report(s, f, flow, now)
         out.update(q["total"])
         out["queues"] = q["queues"]
         out["formulas"].update(q["formulas"])
     if "ivr" in parts:
-        out["ivr"] = ivr_report(s, f, cache)["total"]
+        out["ivr"] = ivr_report(s, f, now)["total"]
         out["formulas"].update({k: v[2] for k, v in IVR_FIGURES.items()})
     if "advisers" in parts:
-        out["advisers"] = agent_report(s, f, now, cache)["total"]
+        out["advisers"] = agent_report(s, f, now)["total"]
         out["formulas"].update({k: v[2] for k, v in AGENT_FIGURES.items()})
     return out
 
@@ -141,7 +135,7 @@ def api_stats() -> Any:
     unknown = set(parts) - set(PARTS)
     if unknown:
         return error_json(400, f"parts: {', '.join(sorted(unknown))} unknown; use {', '.join(PARTS)}.")
-    return jsonify(stats(db.current(), _filters(), _flow(), _now(), parts, _cache()))
+    return jsonify(stats(db.current(), _filters(), _flow(), _now(), parts))
 
 
 _RATE = {"type": ["number", "null"], "description": "percent, 0-100, one decimal; null when the "

@@ -8,6 +8,7 @@ on the wall is never more than about two seconds old.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,18 +20,14 @@ from sqlalchemy.orm import Session
 from callcenter.access import nav, role_required
 from callcenter.accounts import clock
 from callcenter.metrics import Filters, local_today
-from callcenter.queue_metrics import Sums, leg_rows
-from config.flow import Flow
+from callcenter.queue_metrics import COUNTS, Sums, queue_parts
+from config.flow import Flow, WallboardThresholds
 from db import session as db
 from db.models import Call, Callback, QueueEntry, User
 
 bp = Blueprint("wallboard", __name__)
 POLL_MS = 1500
 SUPERVISORS = ("supervisor", "admin")
-# Thresholds for the red/amber colours (the lead moves these to config/ivr.yaml):
-SERVICE_LEVEL_GOAL = 80.0  # % of calls answered within the queue's T; below it: red
-ABANDON_LIMIT = 5.0  # % abandoned; above it: red
-WAITING_LIMIT = 5  # callers waiting in one queue; more: red
 # A call older than this with no end is a lost status callback, not a caller in the IVR
 # (Twilio's default time limit on a call is four hours).
 LIVE_CALL = timedelta(hours=4)
@@ -88,8 +85,9 @@ def floor(s: Session, flow: Flow, now: datetime) -> dict[str, Any]:
     today = local_today(flow.hours.timezone, now)
     f = Filters(today, today, ZoneInfo(flow.hours.timezone))
     sums: dict[str, Sums] = {}
-    for row in leg_rows(s, f, flow):
-        sums.setdefault(row.queue, Sums()).add(row._mapping)
+    for part in queue_parts(s, f, flow, now):  # settled hours from the rollups, the rest live
+        for queue, _hour, *values in part["rows"]:
+            sums.setdefault(queue, Sums()).add(dict(zip(COUNTS, values, strict=True)))
     waiting, agents, callbacks = _waiting(s, now), _agents(s), _callbacks(s)
     queues = []
     for name, queue in flow.queues.items():
@@ -105,22 +103,23 @@ def floor(s: Session, flow: Flow, now: datetime) -> dict[str, Any]:
             "abandoned": today_figures["abandoned"],
             "service_level": today_figures["service_level"],
             "abandonment_rate": today_figures["abandonment_rate"],
-            "breach": _breaches(n, longest, queue.service_level_s, today_figures),
+            "breach": _breaches(flow.wallboard, n, longest, queue.service_level_s, today_figures),
         })
     return {"at": now.isoformat(), "day": today.isoformat(), "in_ivr": in_ivr(s, now), "queues": queues,
-            "thresholds": {"service_level_goal": SERVICE_LEVEL_GOAL, "abandon_limit": ABANDON_LIMIT,
-                           "waiting_limit": WAITING_LIMIT}}
+            "thresholds": asdict(flow.wallboard)}
 
 
-def _breaches(waiting: int, longest: int, target: int, today: dict[str, Any]) -> list[str]:
+def _breaches(limits: WallboardThresholds, waiting: int, longest: int, target: int,
+              today: dict[str, Any]) -> list[str]:
+    """The figures past their threshold (config/ivr.yaml 'wallboard'; the longest wait: the queue's T)."""
     out = []
-    if waiting > WAITING_LIMIT:
+    if waiting > limits.waiting_limit:
         out.append("waiting")
     if longest > target:
         out.append("longest_wait_s")
-    if today["service_level"] is not None and today["service_level"] < SERVICE_LEVEL_GOAL:
+    if today["service_level"] is not None and today["service_level"] < limits.service_level_goal:
         out.append("service_level")
-    if today["abandonment_rate"] is not None and today["abandonment_rate"] > ABANDON_LIMIT:
+    if today["abandonment_rate"] is not None and today["abandonment_rate"] > limits.abandon_limit:
         out.append("abandonment_rate")
     return out
 

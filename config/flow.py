@@ -100,6 +100,16 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class WallboardThresholds:
+    """When a wallboard figure turns red: service level below the goal (%), abandonment above the
+    limit (%), more callers waiting in one queue than the limit."""
+
+    service_level_goal: float = 80.0
+    abandon_limit: float = 5.0
+    waiting_limit: int = 5
+
+
+@dataclass(frozen=True)
 class Flow:
     source: str
     helpline: str
@@ -116,6 +126,7 @@ class Flow:
     intents: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # intent -> lang -> phrases
     intent_routes: dict[str, str] = field(default_factory=dict)  # intent -> node
     intent_threshold: float = 0.8
+    wallboard: WallboardThresholds = field(default_factory=WallboardThresholds)
 
     @property
     def default_language(self) -> str:
@@ -312,6 +323,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
         intents={name: route["phrases"] for name, route in intents["routes"].items()},
         intent_routes={name: route["next"] for name, route in intents["routes"].items()},
         intent_threshold=intents["threshold"],
+        wallboard=WallboardThresholds(**raw.get("wallboard", {})),
     )
 
 

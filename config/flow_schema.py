@@ -168,6 +168,16 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "wallboard": {  # thresholds that turn a figure red on the wallboard (issue 5)
+            "type": "object",
+            "required": ["service_level_goal", "abandon_limit", "waiting_limit"],
+            "additionalProperties": False,
+            "properties": {
+                "service_level_goal": {"type": "number", "minimum": 0, "maximum": 100},
+                "abandon_limit": {"type": "number", "minimum": 0, "maximum": 100},
+                "waiting_limit": {"type": "integer", "minimum": 0, "maximum": 10000},
+            },
+        },
         "start": NODE_ID,
         "adviser": NODE_ID,
         "prompts": {

@@ -4,7 +4,8 @@
 'speech' queue. RQ forks a work horse per job; the horse shares the parent's models
 copy-on-write, so a job never loads a model (`registry.load_count()` does not move in a horse).
 
-Housekeeping (the stuck-recording sweep every minute, the retention purge every six hours) is
+Housekeeping (the stuck-recording sweep every minute, the retention purge every six hours, the
+report rollups every ten minutes: callcenter/rollup_build.py) is
 scheduled with RQ's own `CronScheduler` in a small child process and runs as ordinary jobs on
 the 'speech' queue. Why not a loop or thread in the worker parent: the parent forks horses,
 and a thread holding a database or logging lock at fork time would deadlock the horse; and the
@@ -59,6 +60,9 @@ def _run_housekeeping_scheduler(
                   result_ttl=600)
     cron.register(purge_expired_recordings, QUEUE, interval=PURGE_INTERVAL_S, job_timeout=1800,
                   result_ttl=86400)
+    from callcenter.rollup_build import register_cron as register_report_rollups
+
+    register_report_rollups(cron, QUEUE)  # the report rollups, every ten minutes
     cron.start()
 
 

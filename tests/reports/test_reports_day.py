@@ -26,13 +26,15 @@ import pytest
 from reports_script import NOW, D, at
 
 from callcenter import accounts
+from db import session as db
 from db.models import Callback, Capture, Recording
 
 DAY = {"from": "2026-11-23", "to": "2026-11-23"}
 
 
-@pytest.fixture
-def day(script):
+@pytest.fixture(params=["raw rows", "rollups"])
+def day(request, script, reports_app):
+    """The scripted day, read straight from raw rows or (second run) through the report rollups."""
     sc = script
     a, _ = accounts.create_user(sc.s, "adviser.a", "Adviser A", "agent", password="correct horse battery 9",
                                 queues=["general"])
@@ -94,6 +96,11 @@ def day(script):
     sc.status(b.id, (at(D - timedelta(days=1), 23), "available"), (at(D, 0, 5), "offline"))
     ids = {"a": a.id, "b": b.id}
     sc.done()
+    if request.param == "rollups":
+        from callcenter.rollup_build import roll_up
+
+        with db.SessionLocal.begin() as s:
+            assert roll_up(s, reports_app.extensions["jobline.flow"], NOW) is not None
     return ids
 
 

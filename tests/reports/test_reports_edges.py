@@ -152,26 +152,3 @@ def test_demo_traffic_is_deterministic_and_shaped_like_a_helpdesk(reports_app):
     assert mondays > wednesdays  # the Monday-morning rush
     again = seed_demo(db.SessionLocal, days=14, calls=3000, seed=3, now=NOW)
     assert again == counts  # same seed, same traffic (appended after the first run)
-
-
-def test_day_cache_adds_up_to_the_same_figures_as_one_query(reports_app):
-    from redis import Redis
-
-    from callcenter.agent_metrics import agent_report
-    from callcenter.demo import seed_demo
-    from callcenter.ivr_metrics import ivr_report
-    from callcenter.metrics import parse_filters
-    from callcenter.queue_metrics import queue_report
-    from callcenter.report_cache import DayCache
-
-    seed_demo(db.SessionLocal, days=10, calls=2500, seed=5, now=NOW)
-    flow = reports_app.extensions["jobline.flow"]
-    f = parse_filters({"from": "2026-11-14", "to": "2026-11-25"}, "Europe/London", NOW.date())
-    redis = Redis.from_url(reports_app.config["REDIS_URL"])
-    with db.SessionLocal() as s:
-        for report in (lambda c: queue_report(s, f, flow, c), lambda c: agent_report(s, f, NOW, c),
-                       lambda c: ivr_report(s, f, c)):
-            direct = report(None)
-            assert report(DayCache(redis, NOW)) == direct  # computed day by day, kept
-            assert report(DayCache(redis, NOW)) == direct  # read back from Redis
-    assert redis.keys("jobline:report:*")
