@@ -80,12 +80,30 @@ def make_calls(port: int, n: int) -> list[list[bytes]]:
         caller = f"+4477009{uuid.uuid4().int % 10**5:05d}"
         base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller,
                 "To": "+18005550100", "CallStatus": "in-progress", "Direction": "inbound"}
-        steps = [("/ivr/voice", {}), ("/ivr/language?attempt=0", {"Digits": "1"}),
-                 ("/ivr/node/main/input?attempt=0", {"Digits": "2"}),
-                 ("/ivr/node/benefits/input?attempt=0", {"Digits": "1"}),
-                 ("/ivr/status", {"CallStatus": "completed", "CallDuration": "75"})]
-        calls.append([signed_request(HOST, port, path, {**base, **extra}, TOKEN) for path, extra in steps])
+        calls.append([signed_request(HOST, port, path, {**base, **extra}, TOKEN) for path, extra in STEPS])
     return calls
+
+
+# The URLs Twilio posts: /ivr/voice as configured, then each <Gather action> of the reply before
+# (checked by check_steps), and the status callback.
+STEPS = [("/ivr/voice", {}), ("/ivr/language?attempt=0&lang=-", {"Digits": "1"}),
+         ("/ivr/node/main/input?attempt=0&lang=en", {"Digits": "2"}),
+         ("/ivr/node/benefits/input?attempt=0&lang=en", {"Digits": "1"}),
+         ("/ivr/status", {"CallStatus": "completed", "CallDuration": "75"})]
+
+
+def check_steps(port: int) -> None:
+    """One call, one request at a time: each reply must offer the next step's URL, as Twilio
+    would follow it (so the bench measures the path real calls take)."""
+    offered = [path for path, _ in STEPS[1:4]] + ["", ""]  # the message ends with a goodbye
+    for raw, next_path in zip(make_calls(port, 1)[0], offered, strict=True):
+        with socket.create_connection((HOST, port)) as sock:
+            sock.sendall(raw)
+            reply = b"".join(iter(lambda: sock.recv(65536), b""))
+        status = int(reply[9:12])
+        if not 200 <= status < 300 or (next_path and next_path.replace("&", "&amp;").encode() not in reply):
+            raise SystemExit(f"the flow changed: expected {next_path or 'a reply'}, got {status}:\n"
+                             + reply.decode(errors="replace")[-600:])
 
 
 def database(kind: str, tmp: Path) -> str:
@@ -120,6 +138,7 @@ def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) 
     base_proc, base_port = start_gunicorn("bench.baseline_app:app", env)
     app_proc, app_port = start_gunicorn("run:create_app()", env)
     try:
+        check_steps(app_port)
         run(HOST, app_port, make_calls(app_port, 100), concurrency)  # warm-up (imports, pools)
         run(HOST, base_port, make_calls(base_port, 100), concurrency)
         baseline, jobline = [], []
