@@ -30,7 +30,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from sqlalchemy import select
 
 from callcenter import accounts
-from callcenter.access import WEBHOOK_PATH, WEBHOOK_PREFIX, public, role_required, wants_json
+from callcenter.access import WEBHOOK_PATH, public, role_required, wants_json
 from db import session as db
 from db.models import User
 
@@ -90,12 +90,6 @@ def _storage_uri(redis_url: str) -> str:
 
 
 limiter = Limiter(key_func=_failure_key, strategy="moving-window", headers_enabled=False)
-
-
-@limiter.request_filter
-def _signed_webhook() -> bool:
-    """Only sign-ins are limited: Twilio's webhooks (signed) skip the limiter's work altogether."""
-    return (request.blueprint or "").startswith(WEBHOOK_PREFIX)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -207,6 +201,20 @@ class _PeopleSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
+def _skip_limiter_for_webhooks(app: Flask) -> None:
+    """Only sign-ins are limited. The limiter's per-request hook (for app-wide limits) would
+    still resolve limits on every one of Twilio's webhooks, so they bypass it altogether; the
+    sign-in limit is checked by its own decorator."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit
+
+    def unless_webhook() -> None:
+        if not request.path.startswith(WEBHOOK_PATH):
+            check()
+
+    hooks[hooks.index(check)] = unless_webhook
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = _PeopleSessions()
     login_manager.init_app(app)
@@ -220,5 +228,6 @@ def init_app(app: Flask) -> None:
     # If Redis is down, keep counting in this process rather than lock everyone out.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    _skip_limiter_for_webhooks(app)
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.register_blueprint(bp)

@@ -55,6 +55,8 @@ _STATE_BY_SID = select(_calls.c.language, _calls.c.slow_speech, _calls.c.node).w
     _calls.c.sid == bindparam("sid"))
 _FIRST_LOOK = select(
     select(_calls.c.id).where(_calls.c.sid == bindparam("sid")).scalar_subquery().label("call_id"),
+    select(_callers.c.id).where(_callers.c.phone == bindparam("phone")).scalar_subquery()
+    .label("caller_id"),
     select(_callers.c.language).where(_callers.c.phone == bindparam("phone")).scalar_subquery()
     .label("language"),
     select(_callers.c.slow_speech).where(_callers.c.phone == bindparam("phone")).scalar_subquery()
@@ -86,7 +88,8 @@ def load(conn: Connection, languages: set[str], form: Mapping[str, str], args: M
         if row.call_id is not None:
             return None
         to = (form.get("To") or "").strip()[:E164_MAX]
-        new = {"phone": phone, "to": to, "direction": (form.get("Direction") or "inbound")[:16]}
+        new = {"phone": phone, "to": to, "direction": (form.get("Direction") or "inbound")[:16],
+               "caller_id": row.caller_id}
         return CallState(sid, row.language, bool(row.slow_speech), new=new)
     row = conn.execute(_STATE_BY_SID, {"sid": sid}).first()
     if row is None:
@@ -103,7 +106,7 @@ def save(conn: Connection, state: CallState, phone_ok: bool, to_ok: bool) -> Non
         state.events.insert(0, {"at": now, "kind": "start", "node": None, "detail": None})
         row = {"call_sid": state.sid, "to_number": state.new["to"] if to_ok else None,
                "direction": state.new["direction"], "new_language": state.language,
-               "new_slow": state.slow_speech, "new_node": state.node}
+               "new_slow": state.slow_speech, "new_node": state.node, "caller_id": state.new["caller_id"]}
         phone = state.new["phone"] if phone_ok else None  # withheld numbers are not remembered
         stored = (pg_steps.new_call if pg else _insert_call)(conn, row, phone, state.events, now)
         if stored is not None:
@@ -128,12 +131,13 @@ def save(conn: Connection, state: CallState, phone_ok: bool, to_ok: bool) -> Non
 
 def _insert_call(conn: Connection, row: dict[str, Any], phone: str | None, events: list[dict[str, Any]],
                  now: datetime) -> int | None:
-    caller_id = None
-    if phone is not None:
-        conn.execute(ignoring_duplicates(conn.dialect.name, _callers), {
+    caller_id = row["caller_id"] if phone is not None else None
+    if phone is not None and caller_id is None:  # the number's first call
+        caller_id = conn.execute(ignoring_duplicates(conn.dialect.name, _callers, "id"), {
             "phone": phone, "language": row["new_language"], "slow_speech": row["new_slow"],
-            "created_at": now, "updated_at": now})
-        caller_id = conn.execute(_CALLER_ID, {"phone": phone}).scalar()
+            "created_at": now, "updated_at": now}).scalar()
+        if caller_id is None:  # its first two calls at once: the other one added it
+            caller_id = conn.execute(_CALLER_ID, {"phone": phone}).scalar()
     values = {"sid": row["call_sid"], "caller_id": caller_id, "to_number": row["to_number"],
               "direction": row["direction"], "language": row["new_language"],
               "slow_speech": row["new_slow"], "status": "in-progress", "node": row["new_node"],

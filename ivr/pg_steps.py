@@ -74,6 +74,7 @@ def new_call(conn: Connection, row: dict[str, Any], phone: str | None, events: l
     """The call (and its caller, the first time the number calls) with its first steps; None when
     the same first webhook stored it already."""
     params = {**row, **_columns(events), "phone": phone or "", "phone_ok": phone is not None, "now": now}
+    params.pop("caller_id", None)  # looked up again in the statement, where it cannot go stale
     return conn.execute(_NEW_CALL, params).scalar()
 
 
