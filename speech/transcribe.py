@@ -7,6 +7,7 @@ model serves every job and nothing carries over from one caller to the next.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,24 @@ class Transcript:
     text: str
     confidence: float | None  # mean word confidence, None when no words were heard
     words: list[dict[str, Any]] = field(default_factory=list)  # {word, start, end, conf}
+
+
+_BRACKETED = re.compile(r"^\[(.*)\]$")
+
+
+def readable(words: list[dict[str, Any]], free_speech: bool) -> list[dict[str, Any]]:
+    """Words as a caller would say them back: some models write numbers in brackets (the Korean
+    one hears "12월" as "[12] 월"), which are unbracketed; in free speech other bracketed tokens
+    ("[unk]", noise) are dropped. In grammar mode "[unk]" stays: it means "not a digit"."""
+    out = []
+    for w in words:
+        token = _BRACKETED.match(w["word"])
+        if token and token.group(1).isdigit():
+            w = {**w, "word": token.group(1)}
+        elif token and free_speech:
+            continue
+        out.append(w)
+    return out
 
 
 def transcribe(
@@ -42,11 +61,11 @@ def transcribe(
         if rec.AcceptWaveform(pcm[start : start + CHUNK_BYTES]):
             segments.append(json.loads(rec.Result()))
     segments.append(json.loads(rec.FinalResult()))
-    words = [
+    words = readable([
         {"word": w["word"], "start": w["start"], "end": w["end"], "conf": w["conf"]}
         for seg in segments
         for w in seg.get("result", [])
-    ]
-    text = " ".join(seg["text"] for seg in segments if seg.get("text"))
+    ], free_speech=not grammar)
+    text = " ".join(w["word"] for w in words)
     confidence = sum(w["conf"] for w in words) / len(words) if words else None
     return Transcript(text=text, confidence=confidence, words=words)

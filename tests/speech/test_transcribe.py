@@ -10,7 +10,8 @@ import pytest
 
 from speech import audio, registry
 from speech.numbers import digit_grammar
-from speech.transcribe import transcribe
+from speech.transcribe import readable, transcribe
+from tests.speech.conftest import ASTERISK_EN
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +55,22 @@ def test_real_english_phone_audio_converts_and_decodes(ko_model, clips):
         pytest.skip("asterisk-core-sounds-en-wav is not installed (apt-get install it)")
     result = transcribe(ko_model, _convert(clips, "en_phone8"), 16000)
     assert isinstance(result.text, str)
+
+
+def test_numbers_written_in_brackets_are_read_as_numbers_and_noise_is_dropped():
+    said = ["[12]", "월", "[unk]", "[noise]", "일"]
+    heard = [{"word": w, "start": 0.0, "end": 0.1, "conf": 1.0} for w in said]
+    assert [w["word"] for w in readable(heard, free_speech=True)] == ["12", "월", "일"]
+    assert [w["word"] for w in readable(heard, free_speech=False)] == ["12", "월", "[unk]", "[noise]", "일"]
+
+
+def test_real_phone_audio_is_transcribed_without_bracketed_tokens(ko_model):
+    # the Korean model writes numbers it hears in this English menu prompt as "[8]"-style tokens
+    clip = ASTERISK_EN / "basic-pbx-ivr-main.wav"
+    if not clip.is_file():
+        pytest.skip("asterisk-core-sounds-en-wav is not installed (apt-get install it)")
+    pcm, _ = audio.to_pcm16_mono(clip.read_bytes(), registry.sample_rate("ko"))
+    raw = transcribe(ko_model, pcm, 16000, grammar=None)
+    assert raw.words and not any("[" in w["word"] or "]" in w["word"] for w in raw.words)
+    assert "[" not in raw.text and raw.text == " ".join(w["word"] for w in raw.words)
+    assert any(w["word"].isdigit() for w in raw.words)
