@@ -63,12 +63,12 @@ def idle_between(s: Session, start: datetime, stop: datetime,
     # The change in force at the start: each adviser's last change before it. Changes are ordered
     # by (at, id): a call answered the instant the last one was wrapped up gives two changes with
     # the same time, and only the order they were written in says which came last.
-    # One range of the (user_id, at) index per adviser, rather than every change of LOOKBACK.
-    last_of_user = (select(func.max(a.id)).where(a.user_id == User.id, a.at < start, a.at >= start - LOOKBACK)
-                    .correlate(User).scalar_subquery())
-    last_before = select(last_of_user).select_from(User).scalar_subquery()
+    last_before = (select(func.max(a.id).label("id")).where(a.at < start, a.at >= start - LOOKBACK)
+                   .group_by(a.user_id))
+    if agent_id is not None:
+        last_before = last_before.where(a.user_id == agent_id)
     opening = (select(a.user_id, a.status, literal(start, a.at.type).label("at"), literal(0).label("id"))
-               .where(a.id.in_(last_before)))
+               .where(a.id.in_(last_before.scalar_subquery())))
     inside = select(a.user_id, a.status, a.at, a.id).where(a.at >= start, a.at < stop)
     if agent_id is not None:
         opening, inside = opening.where(a.user_id == agent_id), inside.where(a.user_id == agent_id)

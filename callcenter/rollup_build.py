@@ -19,7 +19,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal_column, select
+from sqlalchemy import and_, case, delete, func, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from callcenter.agent_metrics import idle_between
@@ -65,6 +65,9 @@ def roll_up(s: Session, flow: Any, now: datetime, rebuild: bool = False) -> tupl
     if start < edge:
         _rebuild(s, flow, start, edge, idle_edge)
         covered = (start, edge)
+        if start < edge - 2 * RECHECK:  # built from scratch: the planner must know the new tables' size
+            for table in (QueueRollup, AdviserLegRollup, AdviserRollup, IvrRollup):
+                s.execute(text(f"ANALYZE {table.__tablename__}"))
     state.rolled_until, state.idle_until, state.rolled_at, state.targets = edge, idle_edge, now, targets
     s.flush()
     return covered
