@@ -160,7 +160,7 @@ def _ivr(s: Session, start: datetime, end: datetime) -> None:
     put("recording", EMPTY, func.count(), func.sum(case((has_text, 1), else_=0)), join=(r, r.call_id == c.id))
 
 
-def roll_up_reports() -> str:
+def roll_up_reports(rebuild: bool = False) -> str:
     """The worker's timed job: roll up what has settled (no arguments, safe to run twice)."""
     from config import settings
     from config.flow import load_flow
@@ -168,7 +168,7 @@ def roll_up_reports() -> str:
 
     flow = load_flow(settings.IVR_FILE)
     with db.SessionLocal.begin() as s:
-        covered = roll_up(s, flow, datetime.now(UTC))
+        covered = roll_up(s, flow, datetime.now(UTC), rebuild)
     message = (f"rolled up {covered[0]:%Y-%m-%d %H}:00 to {covered[1]:%Y-%m-%d %H}:00 UTC" if covered
                else "nothing to roll up")
     log.info("report rollups: %s", message)
@@ -179,3 +179,14 @@ def register_cron(scheduler: Any, queue_name: str) -> None:
     """Run roll_up_reports every INTERVAL_S from an rq.cron.CronScheduler."""
     scheduler.register(roll_up_reports, queue_name, interval=INTERVAL_S, job_timeout=1800, result_ttl=3600,
                        failure_ttl=7 * 24 * 3600)
+
+
+if __name__ == "__main__":  # python -m callcenter.rollup_build [--rebuild]: run the job by hand
+    import sys
+
+    from config import settings
+    from db import session as db
+
+    logging.basicConfig(level=logging.INFO)
+    db.configure(settings.database_url())
+    print(roll_up_reports(rebuild="--rebuild" in sys.argv[1:]))
