@@ -117,8 +117,12 @@ def _rolled(s: Session, f: Filters, idle_end: datetime) -> tuple[dict[int, list[
             handled[uid] = [int(n), float(talk or 0), float(acw or 0), int(transfers or 0)]
     if by_leg:
         t = AdviserLegRollup
-        stmt = (select(t.agent_id, func.sum(t.handled), func.sum(t.talk_sum), func.sum(t.acw_sum),
-                       func.sum(t.transfers)).where(t.hour >= f.start, t.hour < f.end).group_by(t.agent_id))
+        # Every adviser: read the period's range of the table; agent_id + 0 keeps SQLite from
+        # skip-scanning the (agent_id, hour) index to save a sort (ten times slower). One adviser:
+        # that index.
+        uid = t.agent_id if f.agent_id is not None else (t.agent_id + 0).label("agent_id")
+        stmt = (select(uid, func.sum(t.handled), func.sum(t.talk_sum), func.sum(t.acw_sum),
+                       func.sum(t.transfers)).where(t.hour >= f.start, t.hour < f.end).group_by(uid))
         for col, value in ((t.queue, f.queue), (t.language, f.language), (t.intent, f.intent),
                            (t.agent_id, f.agent_id)):
             if value is not None:
