@@ -52,7 +52,9 @@ def roll_up(s: Session, flow: Any, now: datetime, rebuild: bool = False) -> tupl
     Returns the hours covered [from, to), or None when there was nothing to do.
     """
     targets, edge, idle_edge = targets_of(flow), settled_before(now), idle_settled_before(now)
-    state = s.get(RollupState, 1)
+    # Every worker runs the timed job: on PostgreSQL a second run waits here for the first to
+    # commit, then recomputes the same hours (SQLite lets one writer in at a time anyway).
+    state = s.get(RollupState, 1, with_for_update=True)
     if state is None or rebuild or state.targets != targets:
         first = s.scalar(select(func.min(Call.started_at)))
         start = floor_hour(first) if first is not None else edge
