@@ -30,6 +30,7 @@ from callcenter.rollups import floor_hour, idle_settled_before, settled_before, 
 from db.models import (
     AdviserLegRollup,
     AdviserRollup,
+    AgentStatusChange,
     Call,
     CallEvent,
     Capture,
@@ -56,8 +57,10 @@ def roll_up(s: Session, flow: Any, now: datetime, rebuild: bool = False) -> tupl
     # commit, then recomputes the same hours (SQLite lets one writer in at a time anyway).
     state = s.get(RollupState, 1, with_for_update=True)
     if state is None or rebuild or state.targets != targets:
-        first = s.scalar(select(func.min(Call.started_at)))
-        start = floor_hour(first) if first is not None else edge
+        # from the first call or the first status change (an adviser may be available before it)
+        firsts = [s.scalar(select(func.min(Call.started_at))),
+                  s.scalar(select(func.min(AgentStatusChange.at)))]
+        start = floor_hour(min(t for t in firsts if t is not None)) if any(firsts) else edge
     else:
         start = min(state.rolled_until, edge) - RECHECK
     if state is None:
