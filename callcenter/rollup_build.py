@@ -114,7 +114,11 @@ def _advisers(s: Session, start: datetime, end: datetime, idle_end: datetime) ->
     """Per adviser and hour: handled sums (from adviser_leg_rollups) and idle time, one row.
 
     Idle time reaches idle_end, past the settled edge: those hours' handled sums are 0 until
-    they settle (the report reads handled sums up to the edge only).
+    they settle (the report reads handled sums up to the edge only). Each hour carries in the
+    status in force at its start as a report of that hour would (agent_metrics.LOOKBACK), so the
+    one case where hours add up differently from a whole period read raw is an adviser left
+    'available' for more than LOOKBACK (two days) with no change at all, which the desk's
+    sign-out of idle sessions prevents.
     """
     a = AdviserLegRollup
     rows: dict[tuple[datetime, int], dict[str, Any]] = {}
