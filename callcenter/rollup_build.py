@@ -9,7 +9,7 @@ last edge up to the settled edge (rollups.settled_before), so
   rolled up yet from raw rows, so a late job makes reports slower, never stale);
 - a late change to a call up to RECHECK (two days) old, such as a transcript finished or a
   status callback arriving late, is picked up at the next run; older changes need a rebuild
-  (`roll_up(..., rebuild=True)`, which seed-demo runs after adding traffic);
+  (`python -m callcenter.rollup_build --rebuild`; seed-demo rebuilds after adding traffic);
 - a change of a queue's service-level target rebuilds everything (the 'met' counts use it).
 """
 
