@@ -9,7 +9,7 @@ last edge up to the settled edge (rollups.settled_before), so
   rolled up yet from raw rows, so a late job makes reports slower, never stale);
 - a late change to a call up to RECHECK (two days) old, such as a transcript finished or a
   status callback arriving late, is picked up at the next run; older changes need a rebuild
-  (`roll_up(..., rebuild=True)`, which seed-demo runs after adding traffic);
+  (`python -m callcenter.rollup_build --rebuild`; seed-demo rebuilds after adding traffic);
 - a change of a queue's service-level target rebuilds everything (the 'met' counts use it).
 """
 
@@ -19,7 +19,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal_column, select
+from sqlalchemy import and_, case, delete, func, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from callcenter.agent_metrics import idle_between
@@ -30,6 +30,7 @@ from callcenter.rollups import floor_hour, idle_settled_before, settled_before, 
 from db.models import (
     AdviserLegRollup,
     AdviserRollup,
+    AgentStatusChange,
     Call,
     CallEvent,
     Capture,
@@ -52,10 +53,14 @@ def roll_up(s: Session, flow: Any, now: datetime, rebuild: bool = False) -> tupl
     Returns the hours covered [from, to), or None when there was nothing to do.
     """
     targets, edge, idle_edge = targets_of(flow), settled_before(now), idle_settled_before(now)
-    state = s.get(RollupState, 1)
+    # Every worker runs the timed job: on PostgreSQL a second run waits here for the first to
+    # commit, then recomputes the same hours (SQLite lets one writer in at a time anyway).
+    state = s.get(RollupState, 1, with_for_update=True)
     if state is None or rebuild or state.targets != targets:
-        first = s.scalar(select(func.min(Call.started_at)))
-        start = floor_hour(first) if first is not None else edge
+        # from the first call or the first status change (an adviser may be available before it)
+        firsts = [s.scalar(select(func.min(Call.started_at))),
+                  s.scalar(select(func.min(AgentStatusChange.at)))]
+        start = floor_hour(min(t for t in firsts if t is not None)) if any(firsts) else edge
     else:
         start = min(state.rolled_until, edge) - RECHECK
     if state is None:
@@ -65,6 +70,9 @@ def roll_up(s: Session, flow: Any, now: datetime, rebuild: bool = False) -> tupl
     if start < edge:
         _rebuild(s, flow, start, edge, idle_edge)
         covered = (start, edge)
+        if start < edge - 2 * RECHECK:  # built from scratch: the planner must know the new tables' size
+            for table in (QueueRollup, AdviserLegRollup, AdviserRollup, IvrRollup):
+                s.execute(text(f"ANALYZE {table.__tablename__}"))
     state.rolled_until, state.idle_until, state.rolled_at, state.targets = edge, idle_edge, now, targets
     s.flush()
     return covered
@@ -106,7 +114,11 @@ def _advisers(s: Session, start: datetime, end: datetime, idle_end: datetime) ->
     """Per adviser and hour: handled sums (from adviser_leg_rollups) and idle time, one row.
 
     Idle time reaches idle_end, past the settled edge: those hours' handled sums are 0 until
-    they settle (the report reads handled sums up to the edge only).
+    they settle (the report reads handled sums up to the edge only). Each hour carries in the
+    status in force at its start as a report of that hour would (agent_metrics.LOOKBACK), so the
+    one case where hours add up differently from a whole period read raw is an adviser left
+    'available' for more than LOOKBACK (two days) with no change at all, which the desk's
+    sign-out of idle sessions prevents.
     """
     a = AdviserLegRollup
     rows: dict[tuple[datetime, int], dict[str, Any]] = {}
@@ -157,7 +169,7 @@ def _ivr(s: Session, start: datetime, end: datetime) -> None:
     put("recording", EMPTY, func.count(), func.sum(case((has_text, 1), else_=0)), join=(r, r.call_id == c.id))
 
 
-def roll_up_reports() -> str:
+def roll_up_reports(rebuild: bool = False) -> str:
     """The worker's timed job: roll up what has settled (no arguments, safe to run twice)."""
     from config import settings
     from config.flow import load_flow
@@ -165,7 +177,7 @@ def roll_up_reports() -> str:
 
     flow = load_flow(settings.IVR_FILE)
     with db.SessionLocal.begin() as s:
-        covered = roll_up(s, flow, datetime.now(UTC))
+        covered = roll_up(s, flow, datetime.now(UTC), rebuild)
     message = (f"rolled up {covered[0]:%Y-%m-%d %H}:00 to {covered[1]:%Y-%m-%d %H}:00 UTC" if covered
                else "nothing to roll up")
     log.info("report rollups: %s", message)
@@ -176,3 +188,14 @@ def register_cron(scheduler: Any, queue_name: str) -> None:
     """Run roll_up_reports every INTERVAL_S from an rq.cron.CronScheduler."""
     scheduler.register(roll_up_reports, queue_name, interval=INTERVAL_S, job_timeout=1800, result_ttl=3600,
                        failure_ttl=7 * 24 * 3600)
+
+
+if __name__ == "__main__":  # python -m callcenter.rollup_build [--rebuild]: run the job by hand
+    import sys
+
+    from config import settings
+    from db import session as db
+
+    logging.basicConfig(level=logging.INFO)
+    db.configure(settings.database_url())
+    print(roll_up_reports(rebuild="--rebuild" in sys.argv[1:]))

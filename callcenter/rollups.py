@@ -2,11 +2,14 @@
 
 Reports add up sums. The sums of every hour whose calls are over are kept in rollup tables
 (db/models.py: queue_rollups, adviser_leg_rollups, adviser_rollups, ivr_rollups, written by
-callcenter/rollup_build.py), so a 30-day report adds up a few thousand rollup rows and runs a
-live query over the raw rows of the last few hours only. Nothing is cached: every figure is as
-fresh as the database.
+callcenter/rollup_build.py), so a 30-day report adds up rollup rows (a few hundred per hour at
+a million calls a month, instead of tens of thousands of raw rows) and runs a live query over
+the raw rows of the last few hours only. Nothing is cached: every figure is as fresh as the
+database, except that a change to an hour already rolled up (a late transcript, a status
+written late) shows at the job's next run (rollup_build: every ten minutes, 48 hours back).
 
-An hour is *settled* SETTLE after it ends (no call lasts longer: wallboard.LIVE_CALL). The
+An hour is *settled* SETTLE after it ends (no call lasts longer: wallboard.LIVE_CALL); idle time,
+from status changes that are only ever added, IDLE_SETTLE after it ends. The
 split point of a period is the earlier of the settled edge and how far the rollups reach
 (`rollup_state.rolled_until`); a rollup job that falls behind only makes the live part longer.
 Rollups made with another service-level target than a queue has now are not used at all

@@ -36,10 +36,13 @@ OPEN_CALLBACKS = ("pending", "dialing")
 AGENT_STATES = {"available": "available", "busy": "on_call", "after_call": "after_call", "break": "on_break"}
 
 
-def _waiting(s: Session, now: datetime) -> dict[str, tuple[int, datetime | None]]:
+def _waiting(s: Session, queues: list[str], now: datetime) -> dict[str, tuple[int, datetime | None]]:
     q = QueueEntry
+    # Naming the queues lets the (queue, status, ...) index seek; without planner statistics
+    # SQLite would otherwise read that whole index (every leg ever) on each poll.
     stmt = (select(q.queue, func.count(), func.min(q.enqueued_at))
-            .where(q.status.in_(WAITING), q.enqueued_at >= now - LIVE_CALL).group_by(q.queue))
+            .where(q.queue.in_(queues), q.status.in_(WAITING), q.enqueued_at >= now - LIVE_CALL)
+            .group_by(q.queue))
     out = {}
     for name, n, oldest in s.execute(stmt):
         # min() over a TypeDecorator column comes back raw on SQLite: read it as the column would.
@@ -88,7 +91,7 @@ def floor(s: Session, flow: Flow, now: datetime) -> dict[str, Any]:
     for part in queue_parts(s, f, flow, now):  # settled hours from the rollups, the rest live
         for queue, _hour, *values in part["rows"]:
             sums.setdefault(queue, Sums()).add(dict(zip(COUNTS, values, strict=True)))
-    waiting, agents, callbacks = _waiting(s, now), _agents(s), _callbacks(s)
+    waiting, agents, callbacks = _waiting(s, list(flow.queues), now), _agents(s), _callbacks(s)
     queues = []
     for name, queue in flow.queues.items():
         n, oldest = waiting.get(name, (0, None))

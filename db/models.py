@@ -386,10 +386,10 @@ class AdviserLegRollup(_LegSums, Base):
     __tablename__ = "adviser_leg_rollups"
     __table_args__ = (Index("ix_adviser_leg_rollups_agent", "agent_id", "hour"), ROLLUP_TABLE)
 
+    queue: Mapped[str] = mapped_column(String(32), primary_key=True)  # first: the adviser report's filter
     hour: Mapped[datetime] = mapped_column(primary_key=True)
     leg_hour: Mapped[datetime] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    queue: Mapped[str] = mapped_column(String(32), primary_key=True)
     language: Mapped[str] = mapped_column(String(8), primary_key=True)
     intent: Mapped[str] = mapped_column(String(32), primary_key=True)
 

@@ -64,6 +64,25 @@ def test_every_report_from_rollups_equals_the_report_from_raw_rows(demo):
             assert_same_as_raw(s, demo, **{"from": "2026-11-14", "to": "2026-11-24"}, **args)
 
 
+def test_idle_time_before_the_first_call_is_rolled_up_too(reports_app, script):
+    from callcenter import accounts
+
+    flow = reports_app.extensions["jobline.flow"]
+    adviser, _ = accounts.create_user(script.s, "early.bird", "Early Bird", "agent",
+                                      password="correct horse battery 9", queues=["general"])
+    day = NOW.replace(hour=0) - timedelta(days=1)
+    script.status(adviser.id, (at(day, 7), "available"), (at(day, 8, 30), "offline"))
+    call = script.call(at(day, 9), "answered", nodes=("main", "adviser"))
+    script.leg(call, "general", at(day, 9, 1), "answered", wait=5, agent=adviser.id, talk=60)
+    script.done()
+    with db.SessionLocal.begin() as s:
+        assert roll_up(s, flow, NOW)[0] == at(day, 7)
+    with db.SessionLocal() as s:
+        assert_same_as_raw(s, flow, **{"from": "2026-11-23", "to": "2026-11-23"})
+        report = agent_report(s, parse_filters({"from": "2026-11-23"}, TZ, NOW.date()), NOW)
+        assert report["total"]["idle_s"] == 5400
+
+
 def test_true_containment_counts_repeat_calls_made_since_the_job_ran(demo):
     later = NOW + timedelta(minutes=30)
     f = parse_filters({"from": "2026-11-20", "to": "2026-11-24"}, TZ, NOW.date())

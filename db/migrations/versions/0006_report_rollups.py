@@ -23,10 +23,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('adviser_leg_rollups',
+    sa.Column('queue', sa.String(length=32), nullable=False),
     sa.Column('hour', db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('leg_hour', db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('agent_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('queue', sa.String(length=32), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('intent', sa.String(length=32), nullable=False),
     sa.Column('offered', sa.Integer(), nullable=False),
@@ -43,7 +43,7 @@ def upgrade() -> None:
     sa.Column('talk_sum', sa.Float(), nullable=False),
     sa.Column('acw_sum', sa.Float(), nullable=False),
     sa.Column('transfers', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('hour', 'leg_hour', 'agent_id', 'queue', 'language', 'intent'),
+    sa.PrimaryKeyConstraint('queue', 'hour', 'leg_hour', 'agent_id', 'language', 'intent'),
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('adviser_leg_rollups', schema=None) as batch_op:
