@@ -247,6 +247,16 @@ def seed_demo_cmd(days: int, calls: int, seed: int) -> None:
     click.echo(", ".join(f"{n:,} {table}" for table, n in counts.items()))
 
 
+@cli.command("rollups")
+@click.option("--rebuild", is_flag=True, help="Recompute every hour, not only the last 48 h.")
+def rollups_cmd(rebuild: bool) -> None:
+    """Roll up the reports' settled hours now (the worker does it every ten minutes)."""
+    from callcenter.rollup_build import roll_up_reports
+
+    db.configure(settings.database_url())
+    click.echo(roll_up_reports(rebuild=rebuild))
+
+
 @cli.command("simulate")
 @click.option("--url", default="", help="A running Jobline (e.g. http://127.0.0.1:5000); default in-process.")
 @click.option("--keys", default="", help="Keys to press, comma-separated (e.g. 1,2,0); '-' is silence.")

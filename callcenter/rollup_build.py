@@ -9,7 +9,7 @@ last edge up to the settled edge (rollups.settled_before), so
   rolled up yet from raw rows, so a late job makes reports slower, never stale);
 - a late change to a call up to RECHECK (two days) old, such as a transcript finished or a
   status callback arriving late, is picked up at the next run; older changes need a rebuild
-  (`python -m callcenter.rollup_build --rebuild`; seed-demo rebuilds after adding traffic);
+  (`python run.py rollups --rebuild`; seed-demo rebuilds after adding traffic);
 - a change of a queue's service-level target rebuilds everything (the 'met' counts use it).
 """
 
@@ -188,14 +188,3 @@ def register_cron(scheduler: Any, queue_name: str) -> None:
     """Run roll_up_reports every INTERVAL_S from an rq.cron.CronScheduler."""
     scheduler.register(roll_up_reports, queue_name, interval=INTERVAL_S, job_timeout=1800, result_ttl=3600,
                        failure_ttl=7 * 24 * 3600)
-
-
-if __name__ == "__main__":  # python -m callcenter.rollup_build [--rebuild]: run the job by hand
-    import sys
-
-    from config import settings
-    from db import session as db
-
-    logging.basicConfig(level=logging.INFO)
-    db.configure(settings.database_url())
-    print(roll_up_reports(rebuild="--rebuild" in sys.argv[1:]))

@@ -83,3 +83,18 @@ def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path):
     assert f"http://localhost:{port}/" in output and "/ivr/voice" in output and "/ivr/status" in output
     time.sleep(0.5)
     assert [pid for pid in started if alive(pid)] == []
+
+
+def test_demo_traffic_then_a_rollup_by_hand_from_the_command_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CI"}}
+    env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(tmp_path))
+
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, "run.py", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    assert "calls" in run("seed-demo", "--days", "3", "--calls", "300")
+    assert run("rollups", "--rebuild").startswith("rolled up ")
+    assert run("rollups").startswith("rolled up ")  # the ten-minute job: the last 48 h again
