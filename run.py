@@ -180,16 +180,20 @@ def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = Non
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (speech, callbacks): Vosk models load once, before jobs fork."""
-    from callcenter.callbacks import CALLBACK_QUEUE, register_cron
+    from callcenter import callbacks, rollup_build
     from speech.jobs import QUEUE as SPEECH_QUEUE
     from speech.worker import run_worker
+
+    def register_cron(scheduler: Any) -> None:  # the timed jobs beside speech housekeeping
+        callbacks.register_cron(scheduler)  # due callbacks, every few seconds
+        rollup_build.register_cron(scheduler, SPEECH_QUEUE)  # report rollups, every ten minutes
 
     if not settings.REDIS_URL:
         raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
     flow = load_flow(settings.IVR_FILE)
     run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst,
                intent_table=flow.intents, intent_threshold=flow.intent_threshold,
-               queues=[SPEECH_QUEUE, CALLBACK_QUEUE], register_cron=register_cron)
+               queues=[SPEECH_QUEUE, callbacks.CALLBACK_QUEUE], register_cron=register_cron)
 
 
 @cli.command("create-user")

@@ -54,15 +54,12 @@ def _run_housekeeping_scheduler(
 ) -> None:
     _die_with_parent()
     cron = CronScheduler(Redis.from_url(redis_url), name=f"jobline-speech-{os.getppid()}")
-    if register_cron is not None:  # other timed jobs of the deployment (the callback dialler)
+    if register_cron is not None:  # the deployment's other timed jobs (callbacks, report rollups)
         register_cron(cron)
     cron.register(sweep_stuck_recordings, QUEUE, interval=SWEEP_INTERVAL_S, job_timeout=300,
                   result_ttl=600)
     cron.register(purge_expired_recordings, QUEUE, interval=PURGE_INTERVAL_S, job_timeout=1800,
                   result_ttl=86400)
-    from callcenter.rollup_build import register_cron as register_report_rollups
-
-    register_report_rollups(cron, QUEUE)  # the report rollups, every ten minutes
     cron.start()
 
 
