@@ -73,14 +73,15 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def make_calls(port: int, n: int) -> list[list[bytes]]:
+def make_calls(port: int, n: int, steps: list[tuple[str, dict[str, str]]] | None = None) -> list[list[bytes]]:
     calls = []
     for _ in range(n):
         sid = "CA" + uuid.uuid4().hex
         caller = f"+4477009{uuid.uuid4().int % 10**5:05d}"
         base = {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller,
                 "To": "+18005550100", "CallStatus": "in-progress", "Direction": "inbound"}
-        calls.append([signed_request(HOST, port, path, {**base, **extra}, TOKEN) for path, extra in STEPS])
+        calls.append([signed_request(HOST, port, path, {**base, **extra}, TOKEN)
+                      for path, extra in steps or STEPS])
     return calls
 
 
@@ -90,6 +91,8 @@ STEPS = [("/ivr/voice", {}), ("/ivr/language?attempt=0&lang=-", {"Digits": "1"})
          ("/ivr/node/main/input?attempt=0&lang=en", {"Digits": "2"}),
          ("/ivr/node/benefits/input?attempt=0&lang=en", {"Digits": "1"}),
          ("/ivr/status", {"CallStatus": "completed", "CallDuration": "75"})]
+# The floor server gets the same bodies, signed, on its one constant route.
+FLOOR_STEPS = [(f"/ivr/floor/{n}", extra) for n, (_, extra) in enumerate(STEPS)]
 
 
 def check_steps(port: int) -> None:
@@ -137,15 +140,18 @@ def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) 
                REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"), JOBLINE_INSTANCE=str(tmp))
     base_proc, base_port = start_gunicorn("bench.baseline_app:app", env)
     app_proc, app_port = start_gunicorn("run:create_app()", env)
+    floor_proc, floor_port = start_gunicorn("bench.floor_app:app", env)
     try:
         check_steps(app_port)
         run(HOST, app_port, make_calls(app_port, 100), concurrency)  # warm-up (imports, pools)
         run(HOST, base_port, make_calls(base_port, 100), concurrency)
-        baseline, jobline = [], []
+        run(HOST, floor_port, make_calls(floor_port, 100, FLOOR_STEPS), concurrency)
+        baseline, jobline, floor = [], [], []
         for _ in range(rounds):
             baseline.append(run(HOST, base_port, make_calls(base_port, calls), concurrency))
             jobline.append(run(HOST, app_port, make_calls(app_port, calls), concurrency))
-        b, j = summary("baseline", baseline), summary("jobline", jobline)
+            floor.append(run(HOST, floor_port, make_calls(floor_port, calls, FLOOR_STEPS), concurrency))
+        b, j, f = summary("baseline", baseline), summary("jobline", jobline), summary("floor", floor)
         print(f"\n## {kind}: {calls} calls x {rounds} rounds ({calls * 5} requests a round), "
               f"{concurrency} concurrent callers, gunicorn 2 sync workers")
         print("| server | requests/s (median) | p50 ms | p99 ms | errors |")
@@ -154,7 +160,10 @@ def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) 
               f"| {b['errors']} |")
         print(f"| Jobline whole call flow, signed, persisted | {j['rps']:.0f} | {j['p50']:.1f} "
               f"| {j['p99']:.1f} | {j['errors']} |")
-        print(f"| **ratio Jobline / baseline** | **{j['rps'] / b['rps']:.2f}x** | | | |", flush=True)
+        print(f"| Jobline's floor: a signed constant menu in the real app, no database | {f['rps']:.0f} "
+              f"| {f['p50']:.1f} | {f['p99']:.1f} | {f['errors']} |")
+        print(f"| **ratio Jobline / baseline** | **{j['rps'] / b['rps']:.2f}x** | | | |")
+        print(f"| ratio floor / baseline | {f['rps'] / b['rps']:.2f}x | | | |", flush=True)
         done = 100 + calls * rounds
         rss_points = [(done, max(rss_mb(p) for p in worker_pids(app_proc.pid)))]
         while done < rss_calls:
@@ -166,7 +175,7 @@ def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) 
         print("Web worker RSS (largest of 2) after N calls: "
               + ", ".join(f"{n}: {mb:.1f} MB" for n, mb in rss_points) + f"; /healthz {health}", flush=True)
     finally:
-        for proc in (base_proc, app_proc):
+        for proc in (base_proc, app_proc, floor_proc):
             proc.terminate()
             proc.wait(timeout=20)
 
