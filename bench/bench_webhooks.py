@@ -43,6 +43,7 @@ def free_port() -> int:
 
 def start_gunicorn(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
     port = free_port()
+    env = dict(env, PUBLIC_BASE_URL=f"http://{HOST}:{port}")  # as in production (README)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{HOST}:{port}",
          "--log-level", "warning", target], cwd=ROOT, env=env)
