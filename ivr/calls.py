@@ -174,14 +174,9 @@ def apply_status(s: Session, form: Mapping[str, str]) -> None:
                 _apply_status_orm(s, sid, status, form)
             return
         now = utcnow()
-        ended = (row.ended_at or now) if final else row.ended_at
-        duration = form.get("CallDuration") or ""
-        if final and duration.isdigit():
-            seconds = int(duration)
-        elif final and row.duration_s is None and row.started_at:
-            seconds = max(0, int((ended - row.started_at.astimezone(UTC)).total_seconds()))
-        else:
-            seconds = row.duration_s
+        ended, seconds = row.ended_at, row.duration_s
+        if final:
+            ended, seconds = end_of(row.started_at, ended, seconds, form.get("CallDuration"), now)
         outcome = row.outcome
         if final and outcome is None:
             kinds = {kind for kind in ("closed", "adviser", "info") if row._mapping[kind]}
@@ -235,15 +230,23 @@ _CLOSE = update(_c).where(_c.c.id == bindparam("call_id")).values(
 
 def finish(call: Call, duration: str | None = None, at: datetime | None = None) -> None:
     """Close the call: end time, duration and its outcome (METRICS.md), decided once."""
-    if call.ended_at is None:
-        call.ended_at = at or utcnow()
-    if duration and duration.isdigit():
-        call.duration_s = int(duration)
-    elif call.duration_s is None and call.started_at:
-        call.duration_s = max(0, int((call.ended_at - call.started_at.astimezone(UTC)).total_seconds()))
+    call.ended_at, call.duration_s = end_of(call.started_at, call.ended_at, call.duration_s, duration,
+                                            at or utcnow())
     legs.close_legs(call, call.ended_at)
     if call.outcome is None:
         call.outcome = outcome_of(call)
+
+
+def end_of(started: datetime | None, ended: datetime | None, seconds: int | None, reported: str | None,
+           now: datetime) -> tuple[datetime, int | None]:
+    """When a call ended (kept if known) and how long it lasted: Twilio's CallDuration when it
+    gives one, else what we saw from the first webhook to the end."""
+    ended = ended or now
+    if reported and reported.isdigit():
+        return ended, int(reported)
+    if seconds is None and started:
+        return ended, max(0, int((ended - started.astimezone(UTC)).total_seconds()))
+    return ended, seconds
 
 
 def outcome_of(call: Call) -> str:
