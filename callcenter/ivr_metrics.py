@@ -19,7 +19,8 @@ from callcenter.metrics import (
     utc_hour,
 )
 from callcenter.rollups import raw, split
-from db.models import Call, CallEvent, Capture, IvrRollup, Recording
+from db.models import Call, CallEvent, Capture, Recording
+from db.rollup_models import IvrRollup
 
 REPEAT_WINDOW_S = 24 * 3600
 TOP_REASONS = 10

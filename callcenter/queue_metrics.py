@@ -27,7 +27,8 @@ from callcenter.metrics import (
 )
 from callcenter.rollups import raw, split, targets_of
 from config.flow import Flow
-from db.models import AdviserLegRollup, QueueEntry, QueueRollup
+from db.models import QueueEntry
+from db.rollup_models import AdviserLegRollup, QueueRollup
 
 DEFAULT_SERVICE_LEVEL_S = 60
 COUNTS = ("offered", "answered", "abandoned", "short_abandons", "callbacks", "voicemails",

@@ -27,19 +27,8 @@ from callcenter.ivr_metrics import truly_contained
 from callcenter.metrics import hour_start, seconds_between
 from callcenter.queue_metrics import leg_measures
 from callcenter.rollups import floor_hour, idle_settled_before, settled_before, targets_of
-from db.models import (
-    AdviserLegRollup,
-    AdviserRollup,
-    AgentStatusChange,
-    Call,
-    CallEvent,
-    Capture,
-    IvrRollup,
-    QueueEntry,
-    QueueRollup,
-    Recording,
-    RollupState,
-)
+from db.models import AgentStatusChange, Call, CallEvent, Capture, QueueEntry, Recording
+from db.rollup_models import AdviserLegRollup, AdviserRollup, IvrRollup, QueueRollup, RollupState
 
 log = logging.getLogger(__name__)
 RECHECK = timedelta(hours=48)

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from callcenter.metrics import Filters
-from db.models import RollupState
+from db.rollup_models import RollupState
 
 SETTLE = timedelta(hours=4)
 # Advisers' status changes are only ever added, stamped when they happen: an hour of idle time is

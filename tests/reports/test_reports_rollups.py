@@ -23,7 +23,8 @@ from callcenter.metrics import parse_filters
 from callcenter.queue_metrics import queue_report
 from callcenter.rollup_build import INTERVAL_S, roll_up
 from db import session as db
-from db.models import AdviserLegRollup, Call, IvrRollup, QueueEntry, QueueRollup, RollupState
+from db.models import Call, QueueEntry
+from db.rollup_models import AdviserLegRollup, IvrRollup, QueueRollup, RollupState
 
 TZ = "Europe/London"
 
