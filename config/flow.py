@@ -7,6 +7,7 @@ Errors raise ConfigError with the file, the path inside it and the fix, e.g.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -127,6 +128,10 @@ class Flow:
     intent_routes: dict[str, str] = field(default_factory=dict)  # intent -> node
     intent_threshold: float = 0.8
     wallboard: WallboardThresholds = field(default_factory=WallboardThresholds)
+
+    @functools.cached_property
+    def language_codes(self) -> frozenset[str]:
+        return frozenset(lang.code for lang in self.languages)
 
     @property
     def default_language(self) -> str:

@@ -16,6 +16,7 @@ from config.hours import is_open
 from db.models import Callback, Capture, QueueEntry
 from ivr import calls, engine, hold, legs
 from ivr import queue_prompts as qp
+from ivr.callstate import E164
 from ivr.engine import MAX_RETRIES, Turn
 
 FIELD = "callback_phone"
@@ -85,7 +86,7 @@ def normalise(digits: str, country_code: str) -> str | None:
         phone = f"+{country_code}{digits[1:]}"
     else:
         phone = "+" + digits
-    return phone if calls.E164.match(phone) else None
+    return phone if E164.match(phone) else None
 
 
 def handle(t: Turn, queue: str, entry: QueueEntry | None, digits: str, attempt: int) -> None:

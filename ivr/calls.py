@@ -28,9 +28,8 @@ from db.models import (
 )
 from db.session import SessionLocal, step_engine
 from ivr import legs, pg_steps
-from ivr.callstate import CallState, ignoring_duplicates
+from ivr.callstate import CallState, ignoring_duplicates, number
 
-E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 SID = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
 FINAL = {s for s, rank in STATUS_RANK.items() if rank == max(STATUS_RANK.values())}
 
@@ -96,18 +95,17 @@ def start_call(s: Session, form: Mapping[str, str]) -> Call:
     call = find_call(s, sid)
     if call is not None:
         return call
-    phone = (form.get("From") or "").strip()
+    phone = number(form, "From")
     caller = None
-    if E164.match(phone):  # withheld numbers ("anonymous", "+266696687") are not remembered
+    if phone is not None:
         caller = s.scalar(select(Caller).where(Caller.phone == phone))
         if caller is None:
             caller = Caller(phone=phone)
             s.add(caller)
-    to = (form.get("To") or "").strip()
     call = Call(
         sid=sid,
         caller=caller,
-        to_number=to if E164.match(to) else None,
+        to_number=number(form, "To"),
         direction=(form.get("Direction") or "inbound")[:16],
         language=caller.language if caller else None,
         slow_speech=caller.slow_speech if caller else False,

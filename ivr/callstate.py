@@ -16,6 +16,7 @@ ORM and commit synchronously.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,9 +30,16 @@ from db.models import Call, Caller, CallEvent, utcnow
 from ivr import pg_steps
 
 NO_LANGUAGE = "-"  # in an action URL: the caller has not chosen a language yet
-E164_MAX = 16
+E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 
 _calls, _callers, _events = Call.__table__, Caller.__table__, CallEvent.__table__
+
+
+def number(form: Mapping[str, str], field_name: str) -> str | None:
+    """A phone number from the webhook, or None when it is withheld or not E.164 ("anonymous",
+    "+266696687"): such numbers are neither stored on the call nor remembered."""
+    value = (form.get(field_name) or "").strip()
+    return value if E164.match(value) else None
 
 
 @dataclass
@@ -83,13 +91,12 @@ def load(conn: Connection, languages: set[str], form: Mapping[str, str], args: M
     if not first and (lang in languages or lang == NO_LANGUAGE):
         return CallState(sid, None if lang == NO_LANGUAGE else lang, args.get("slow") == "1")
     if first:
-        phone = (form.get("From") or "").strip()[:E164_MAX]
-        row = conn.execute(_FIRST_LOOK, {"sid": sid, "phone": phone}).one()
+        phone = number(form, "From")
+        row = conn.execute(_FIRST_LOOK, {"sid": sid, "phone": phone or ""}).one()
         if row.call_id is not None:
             return None
-        to = (form.get("To") or "").strip()[:E164_MAX]
-        new = {"phone": phone, "to": to, "direction": (form.get("Direction") or "inbound")[:16],
-               "caller_id": row.caller_id}
+        new = {"phone": phone, "to": number(form, "To"),
+               "direction": (form.get("Direction") or "inbound")[:16], "caller_id": row.caller_id}
         return CallState(sid, row.language, bool(row.slow_speech), new=new)
     row = conn.execute(_STATE_BY_SID, {"sid": sid}).first()
     if row is None:
@@ -97,19 +104,14 @@ def load(conn: Connection, languages: set[str], form: Mapping[str, str], args: M
     return CallState(sid, row.language, row.slow_speech, node=row.node)
 
 
-def save(conn: Connection, state: CallState, phone_ok: bool, to_ok: bool) -> None:
+def save(conn: Connection, state: CallState) -> None:
     """Write what the step changed: the call's node and language, its steps, the caller's
     choices; committed here. One statement on PostgreSQL (ivr/pg_steps.py)."""
     now = utcnow()
     pg = conn.dialect.name == "postgresql"
     if state.new is not None:
         state.events.insert(0, {"at": now, "kind": "start", "node": None, "detail": None})
-        row = {"call_sid": state.sid, "to_number": state.new["to"] if to_ok else None,
-               "direction": state.new["direction"], "new_language": state.language,
-               "new_slow": state.slow_speech, "new_node": state.node, "caller_id": state.new["caller_id"]}
-        phone = state.new["phone"] if phone_ok else None  # withheld numbers are not remembered
-        stored = (pg_steps.new_call if pg else _insert_call)(conn, row, phone, state.events, now)
-        if stored is not None:
+        if (pg_steps.new_call if pg else _insert_call)(conn, state, now) is not None:
             conn.commit()
             return
         # The same first webhook twice at once: the other one stored the call; move it on.
@@ -129,22 +131,23 @@ def save(conn: Connection, state: CallState, phone_ok: bool, to_ok: bool) -> Non
     conn.commit()
 
 
-def _insert_call(conn: Connection, row: dict[str, Any], phone: str | None, events: list[dict[str, Any]],
-                 now: datetime) -> int | None:
-    caller_id = row["caller_id"] if phone is not None else None
+def _insert_call(conn: Connection, state: CallState, now: datetime) -> int | None:
+    """The first webhook's call (and its caller, the number's first time) with its first steps;
+    None when the same first webhook stored it already."""
+    new = state.new or {}
+    phone, caller_id = new["phone"], new["caller_id"]
     if phone is not None and caller_id is None:  # the number's first call
         caller_id = conn.execute(ignoring_duplicates(conn.dialect.name, _callers, "id"), {
-            "phone": phone, "language": row["new_language"], "slow_speech": row["new_slow"],
+            "phone": phone, "language": state.language, "slow_speech": state.slow_speech,
             "created_at": now, "updated_at": now}).scalar()
         if caller_id is None:  # its first two calls at once: the other one added it
             caller_id = conn.execute(_CALLER_ID, {"phone": phone}).scalar()
-    values = {"sid": row["call_sid"], "caller_id": caller_id, "to_number": row["to_number"],
-              "direction": row["direction"], "language": row["new_language"],
-              "slow_speech": row["new_slow"], "status": "in-progress", "node": row["new_node"],
-              "started_at": now}
+    values = {"sid": state.sid, "caller_id": caller_id, "to_number": new["to"], "direction": new["direction"],
+              "language": state.language, "slow_speech": state.slow_speech, "status": "in-progress",
+              "node": state.node, "started_at": now}
     call_id = conn.execute(ignoring_duplicates(conn.dialect.name, _calls, "id"), values).scalar()
-    if call_id is not None and events:
-        conn.execute(_ADD_EVENTS, [{"call_id": call_id, **e} for e in events])
+    if call_id is not None and state.events:
+        conn.execute(_ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
     return call_id
 
 

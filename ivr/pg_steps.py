@@ -10,9 +10,12 @@ autocommit mode (db.session.step_engine). A call's steps go in as parallel array
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
+
+if TYPE_CHECKING:
+    from ivr.callstate import CallState
 
 _EVENTS = """
     INSERT INTO call_events (call_id, at, kind, node, detail)
@@ -69,13 +72,15 @@ def move(conn: Connection, moved: dict[str, Any], events: list[dict[str, Any]], 
     return conn.execute(_MOVE, {**moved, **_columns(events), "remember": remember, "now": now}).scalar()
 
 
-def new_call(conn: Connection, row: dict[str, Any], phone: str | None, events: list[dict[str, Any]],
-             now: datetime) -> int | None:
+def new_call(conn: Connection, state: CallState, now: datetime) -> int | None:
     """The call (and its caller, the first time the number calls) with its first steps; None when
-    the same first webhook stored it already."""
-    params = {**row, **_columns(events), "phone": phone or "", "phone_ok": phone is not None, "now": now}
-    params.pop("caller_id", None)  # looked up again in the statement, where it cannot go stale
-    return conn.execute(_NEW_CALL, params).scalar()
+    the same first webhook stored it already. The caller is looked up again in the statement,
+    where it cannot go stale."""
+    new = state.new or {}
+    params = {"call_sid": state.sid, "to_number": new["to"], "direction": new["direction"],
+              "new_language": state.language, "new_slow": state.slow_speech, "new_node": state.node,
+              "phone": new["phone"] or "", "phone_ok": new["phone"] is not None, "now": now}
+    return conn.execute(_NEW_CALL, {**params, **_columns(state.events)}).scalar()
 
 
 def close(conn: Connection, values: dict[str, Any], now: datetime) -> bool:

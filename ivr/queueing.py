@@ -112,9 +112,7 @@ def take_message(t: Turn, entry: QueueEntry | None) -> None:
 def _turn() -> Turn:
     s = db.current()
     call = calls.start_call(s, request.form)
-    t = Turn(flow(), call, clock())
-    t.form, t.args = request.form, request.args  # what the engine's steps may read of this webhook
-    return t
+    return Turn(flow(), call, clock(), request.form, request.args)
 
 
 def _done(t: Turn) -> Response:

@@ -53,14 +53,13 @@ def step(fn: Callable[..., None], *args: object) -> Response:
     if sid is None:
         raise ValueError("CallSid missing or malformed")
     with db.step_engine().connect() as conn:
-        state = callstate.load(conn, {lang.code for lang in flow().languages}, form, request.args, sid,
+        state = callstate.load(conn, flow().language_codes, form, request.args, sid,
                                first=request.endpoint == "ivr.voice")
         now = current_app.config.get("CLOCK", utcnow)()
         t = engine.Turn(flow(), state or calls.start_call(db.current(), form), now, form, request.args)
         fn(t, *args)
         if isinstance(t.state, callstate.CallState):
-            callstate.save(conn, t.state, phone_ok=bool(calls.E164.match((form.get("From") or "").strip())),
-                           to_ok=bool(calls.E164.match((form.get("To") or "").strip())))
+            callstate.save(conn, t.state)
     if db.is_open():  # the step used the ORM (a queue, a capture, a recording)
         db.current().commit()
     for work in t.after_commit:
