@@ -1,7 +1,7 @@
 """Where a report's figures come from: rollups for settled hours, raw rows for the rest.
 
 Reports add up sums. The sums of every hour whose calls are over are kept in rollup tables
-(db/models.py: queue_rollups, adviser_leg_rollups, adviser_rollups, ivr_rollups, written by
+(db/rollup_models.py: queue_rollups, adviser_leg_rollups, adviser_rollups, ivr_rollups, written by
 callcenter/rollup_build.py), so a 30-day report adds up rollup rows (a few hundred per hour at
 a million calls a month, instead of tens of thousands of raw rows) and runs a live query over
 the raw rows of the last few hours only. Nothing is cached: every figure is as fresh as the
