@@ -9,12 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, exists, insert, or_, select, update
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
+from db import direct
+from db.direct import Direct
 from db.models import (
     STATUS_RANK,
     Call,
@@ -28,7 +32,7 @@ from db.models import (
 )
 from db.session import SessionLocal, step_engine
 from ivr import legs, pg_steps
-from ivr.callstate import CallState, ignoring_duplicates, number
+from ivr.callstate import ADD_EVENTS, CallState, ignoring_duplicates, number
 
 SID = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
 FINAL = {s for s, rank in STATUS_RANK.items() if rank == max(STATUS_RANK.values())}
@@ -164,33 +168,36 @@ def apply_status(s: Session, form: Mapping[str, str]) -> None:
     if sid is None or status not in STATUS_RANK:
         return
     final = status in FINAL
-    with step_engine().connect() as conn:
-        row = conn.execute(_STATUS_LOOK, {"sid": sid}).first()
-        if row is None or (final and row.involved):
-            conn.rollback()
-            if _first_time(s.connection(), sid, status):
-                _apply_status_orm(s, sid, status, form)
+    with direct.connect(step_engine()) as conn:
+        row = conn.first(_STATUS_LOOK, {"sid": sid})
+        if row is not None and not (final and row.involved):
+            _close_menu_call(conn, row, status, form)
             return
-        now = utcnow()
-        ended, seconds = row.ended_at, row.duration_s
-        if final:
-            ended, seconds = end_of(row.started_at, ended, seconds, form.get("CallDuration"), now)
-        outcome = row.outcome
-        if final and outcome is None:
-            kinds = {kind for kind in ("closed", "adviser", "info") if row._mapping[kind]}
-            outcome = outcome_from_steps(kinds, voicemail=False)
-        higher = STATUS_RANK[status] > STATUS_RANK.get(row.status, 0)
-        values = {"call_id": row.id, "new_status": status if higher else row.status, "new_ended": ended,
-                  "new_duration": seconds, "new_outcome": outcome}
-        if conn.dialect.name == "postgresql":  # one statement, applied once (ivr/pg_steps.py)
-            pg_steps.close(conn, {**values, "call_sid": sid, "status": status}, now)
-            return
-        if not _first_time(conn, sid, status):
-            return  # the same callback again
-        conn.execute(_CLOSE, values)
-        conn.execute(_INSERT_EVENTS, {"call_id": row.id, "at": now, "kind": "status", "node": None,
-                                      "detail": status})
-        conn.commit()
+    if _first_time(s.connection(), sid, status):
+        _apply_status_orm(s, sid, status, form)
+
+
+def _close_menu_call(conn: direct.Connection, row: Any, status: str, form: Mapping[str, str]) -> None:
+    """A status callback of a call that only used the menus, written on the step connection."""
+    now = utcnow()
+    ended, seconds = row.ended_at, row.duration_s
+    if status in FINAL:
+        ended, seconds = end_of(row.started_at, ended, seconds, form.get("CallDuration"), now)
+    outcome = row.outcome
+    if status in FINAL and outcome is None:
+        kinds = {kind for kind in ("closed", "adviser", "info") if getattr(row, kind)}
+        outcome = outcome_from_steps(kinds, voicemail=False)
+    higher = STATUS_RANK[status] > STATUS_RANK.get(row.status, 0)
+    values = {"call_id": row.id, "new_status": status if higher else row.status, "new_ended": ended,
+              "new_duration": seconds, "new_outcome": outcome}
+    if conn.dialect.name == "postgresql":  # one statement, applied once (ivr/pg_steps.py)
+        pg_steps.close(conn, {**values, "call_sid": row.sid, "status": status}, now)
+        return
+    if conn.scalar(_FIRST_TIME, {"call_sid": row.sid, "status": status, "received_at": now}) is None:
+        return  # the same callback again
+    conn.execute(_CLOSE, values)
+    conn.execute(ADD_EVENTS, {"call_id": row.id, "at": now, "kind": "status", "node": None, "detail": status})
+    conn.commit()
 
 
 def _first_time(conn: Connection, sid: str, status: str) -> bool:
@@ -214,16 +221,21 @@ def _apply_status_orm(s: Session, sid: str, status: str, form: Mapping[str, str]
 
 
 _c = Call.__table__
-_STATUS_LOOK = select(
-    _c.c.id, _c.c.status, _c.c.started_at, _c.c.ended_at, _c.c.duration_s, _c.c.outcome,
+_STATUS_LOOK = Direct(select(
+    _c.c.id, _c.c.sid, _c.c.status, _c.c.started_at, _c.c.ended_at, _c.c.duration_s, _c.c.outcome,
     or_(exists().where(QueueEntry.call_id == _c.c.id), exists().where(Callback.call_id == _c.c.id),
         exists().where(Recording.call_id == _c.c.id)).label("involved"),
     *(exists().where(CallEvent.call_id == _c.c.id, CallEvent.kind == kind).label(kind)
       for kind in ("closed", "adviser", "info")),
-).where(_c.c.sid == bindparam("sid"))
-_CLOSE = update(_c).where(_c.c.id == bindparam("call_id")).values(
+).where(_c.c.sid == bindparam("sid")))
+_CLOSE = Direct(update(_c).where(_c.c.id == bindparam("call_id")).values(
     status=bindparam("new_status"), ended_at=bindparam("new_ended", type_=_c.c.ended_at.type),
-    duration_s=bindparam("new_duration"), outcome=bindparam("new_outcome"))
+    duration_s=bindparam("new_duration"), outcome=bindparam("new_outcome")))
+_sc = StatusCallback.__table__
+_FIRST_TIME = Direct(sqlite_insert(_sc).values(  # SQLite; PostgreSQL's is in pg_steps.close
+    call_sid=bindparam("call_sid"), status=bindparam("status"),
+    received_at=bindparam("received_at", type_=_sc.c.received_at.type)).on_conflict_do_nothing()
+    .returning(_sc.c.id))
 
 
 def finish(call: Call, duration: str | None = None, at: datetime | None = None) -> None:

@@ -3,8 +3,9 @@
 Most webhooks of a call only move it through menus. What they need (language, slower speech)
 travels in the action URLs the IVR hands to Twilio, which signs them, so the caller cannot
 alter it; what they change (the node, the language chosen, the steps taken) is written with
-two Core statements. A step that needs more (a queue, a capture, a recording) asks the turn for
-`t.call`, which loads the ORM Call and applies this state to it (`calls.materialize`).
+two or three statements, built with Core and run on the driver's cursor (db/direct.py). A step
+that needs more (a queue, a capture, a recording) asks the turn for `t.call`, which loads the
+ORM Call and applies this state to it (`calls.materialize`).
 
 On PostgreSQL each step is one statement (ivr/pg_steps.py) on `db.session.step_engine()`,
 whose commits do not wait for the disk flush (synchronous_commit off): a step is durable within
@@ -22,10 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, bindparam, func, insert, select, update
+from sqlalchemy import Insert, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from db import direct
+from db.direct import Direct
 from db.models import Call, Caller, CallEvent, utcnow
 from ivr import pg_steps
 
@@ -58,10 +61,10 @@ class CallState:
         self.events.append({"at": utcnow(), "kind": kind, "node": node, "detail": detail})
 
 
-# Built once: a statement object keeps its compiled form cached across webhooks.
-_STATE_BY_SID = select(_calls.c.language, _calls.c.slow_speech, _calls.c.node).where(
-    _calls.c.sid == bindparam("sid"))
-_FIRST_LOOK = select(
+# Compiled once per dialect and run on the driver's cursor (db/direct.py).
+_STATE_BY_SID = Direct(select(_calls.c.language, _calls.c.slow_speech, _calls.c.node).where(
+    _calls.c.sid == bindparam("sid")))
+_FIRST_LOOK = Direct(select(
     select(_calls.c.id).where(_calls.c.sid == bindparam("sid")).scalar_subquery().label("call_id"),
     select(_callers.c.id).where(_callers.c.phone == bindparam("phone")).scalar_subquery()
     .label("caller_id"),
@@ -69,21 +72,32 @@ _FIRST_LOOK = select(
     .label("language"),
     select(_callers.c.slow_speech).where(_callers.c.phone == bindparam("phone")).scalar_subquery()
     .label("slow_speech"),
-)
-_MOVE = (update(_calls).where(_calls.c.sid == bindparam("call_sid"))
-         .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
-                 node=func.coalesce(bindparam("new_node", type_=_calls.c.node.type), _calls.c.node))
-         .returning(_calls.c.id))
-_ADD_EVENTS = insert(_events)
-_CALLER_ID = select(_callers.c.id).where(_callers.c.phone == bindparam("phone"))
-_REMEMBER = (update(_callers)
-             .where(_callers.c.id == select(_calls.c.caller_id).where(_calls.c.id == bindparam("call_id"))
-                    .scalar_subquery())
-             .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
-                     updated_at=bindparam("now")))
+))
+_MOVE = Direct(update(_calls).where(_calls.c.sid == bindparam("call_sid"))
+               .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
+                       node=func.coalesce(bindparam("new_node", type_=_calls.c.node.type), _calls.c.node))
+               .returning(_calls.c.id))
+ADD_EVENTS = Direct(insert(_events).values({c: bindparam(c, type_=_events.c[c].type)
+                                            for c in ("call_id", "at", "kind", "node", "detail")}))
+_CALLER_ID = Direct(select(_callers.c.id).where(_callers.c.phone == bindparam("phone")))
+_REMEMBER = Direct(
+    update(_callers)
+    .where(_callers.c.id == select(_calls.c.caller_id).where(_calls.c.id == bindparam("call_id"))
+           .scalar_subquery())
+    .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
+            updated_at=bindparam("now", type_=_callers.c.updated_at.type)))
+_ADD_CALLER = Direct(sqlite_insert(_callers).values(
+    {c: bindparam(c, type_=_callers.c[c].type)
+     for c in ("phone", "language", "slow_speech", "created_at", "updated_at")})
+    .on_conflict_do_nothing().returning(_callers.c.id))
+_ADD_CALL = Direct(sqlite_insert(_calls).values(
+    {c: bindparam(c, type_=_calls.c[c].type)
+     for c in ("sid", "caller_id", "to_number", "direction", "language", "slow_speech", "status", "node",
+               "started_at")})
+    .on_conflict_do_nothing().returning(_calls.c.id))
 
 
-def load(conn: Connection, languages: set[str], form: Mapping[str, str], args: Mapping[str, str],
+def load(conn: direct.Connection, languages: set[str], form: Mapping[str, str], args: Mapping[str, str],
          sid: str, first: bool) -> CallState | None:
     """The call's state from the signed URL, else from the database; None: use the ORM path
     (a call already stored when its first webhook comes again, or one never seen)."""
@@ -92,19 +106,19 @@ def load(conn: Connection, languages: set[str], form: Mapping[str, str], args: M
         return CallState(sid, None if lang == NO_LANGUAGE else lang, args.get("slow") == "1")
     if first:
         phone = number(form, "From")
-        row = conn.execute(_FIRST_LOOK, {"sid": sid, "phone": phone or ""}).one()
+        row = conn.first(_FIRST_LOOK, {"sid": sid, "phone": phone or ""})
         if row.call_id is not None:
             return None
         new = {"phone": phone, "to": number(form, "To"),
                "direction": (form.get("Direction") or "inbound")[:16], "caller_id": row.caller_id}
         return CallState(sid, row.language, bool(row.slow_speech), new=new)
-    row = conn.execute(_STATE_BY_SID, {"sid": sid}).first()
+    row = conn.first(_STATE_BY_SID, {"sid": sid})
     if row is None:
         return None
-    return CallState(sid, row.language, row.slow_speech, node=row.node)
+    return CallState(sid, row.language, bool(row.slow_speech), node=row.node)
 
 
-def save(conn: Connection, state: CallState) -> None:
+def save(conn: direct.Connection, state: CallState) -> None:
     """Write what the step changed: the call's node and language, its steps, the caller's
     choices; committed here. One statement on PostgreSQL (ivr/pg_steps.py)."""
     now = utcnow()
@@ -120,9 +134,9 @@ def save(conn: Connection, state: CallState) -> None:
     if pg:
         call_id = pg_steps.move(conn, moved, state.events, bool(state.remember), now)
     else:
-        call_id = conn.execute(_MOVE, moved).scalar()
+        call_id = conn.scalar(_MOVE, moved)
         if call_id is not None and state.events:
-            conn.execute(_ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
+            conn.executemany(ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
         if call_id is not None and state.remember:
             conn.execute(_REMEMBER, {"call_id": call_id, "now": now, "new_language": state.language,
                                      "new_slow": state.slow_speech})
@@ -131,23 +145,23 @@ def save(conn: Connection, state: CallState) -> None:
     conn.commit()
 
 
-def _insert_call(conn: Connection, state: CallState, now: datetime) -> int | None:
+def _insert_call(conn: direct.Connection, state: CallState, now: datetime) -> int | None:
     """The first webhook's call (and its caller, the number's first time) with its first steps;
     None when the same first webhook stored it already."""
     new = state.new or {}
     phone, caller_id = new["phone"], new["caller_id"]
     if phone is not None and caller_id is None:  # the number's first call
-        caller_id = conn.execute(ignoring_duplicates(conn.dialect.name, _callers, "id"), {
+        caller_id = conn.scalar(_ADD_CALLER, {
             "phone": phone, "language": state.language, "slow_speech": state.slow_speech,
-            "created_at": now, "updated_at": now}).scalar()
+            "created_at": now, "updated_at": now})
         if caller_id is None:  # its first two calls at once: the other one added it
-            caller_id = conn.execute(_CALLER_ID, {"phone": phone}).scalar()
+            caller_id = conn.scalar(_CALLER_ID, {"phone": phone})
     values = {"sid": state.sid, "caller_id": caller_id, "to_number": new["to"], "direction": new["direction"],
               "language": state.language, "slow_speech": state.slow_speech, "status": "in-progress",
               "node": state.node, "started_at": now}
-    call_id = conn.execute(ignoring_duplicates(conn.dialect.name, _calls, "id"), values).scalar()
+    call_id = conn.scalar(_ADD_CALL, values)
     if call_id is not None and state.events:
-        conn.execute(_ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
+        conn.executemany(ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
     return call_id
 
 

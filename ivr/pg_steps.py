@@ -4,7 +4,8 @@ On SQLite a statement costs a function call, so ivr/callstate.py and ivr/calls.p
 few Core statements in a transaction. On PostgreSQL every statement is a round trip to the
 server, which on a busy 2-core machine costs more than all of Flask; so each write below is one
 statement whose parts (data-modifying CTEs) succeed or fail together, run on the step engine in
-autocommit mode (db.session.step_engine). A call's steps go in as parallel arrays.
+autocommit mode (db.session.step_engine) through the driver's cursor (db/direct.py). A call's
+steps go in as parallel arrays.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Integer, text
+
+from db.direct import Connection, Direct
 
 if TYPE_CHECKING:
     from ivr.callstate import CallState
@@ -23,7 +26,7 @@ _EVENTS = """
            unnest(CAST(:at AS timestamptz[]), CAST(:kind AS varchar[]), CAST(:node AS varchar[]),
                   CAST(:detail AS varchar[])) AS e(at, kind, node, detail)"""
 
-_MOVE = text(f"""
+_MOVE = Direct(text(f"""
     WITH moved AS (
         UPDATE calls SET language = :new_language, slow_speech = :new_slow,
                          node = COALESCE(CAST(:new_node AS varchar), node)
@@ -32,9 +35,9 @@ _MOVE = text(f"""
         UPDATE callers SET language = :new_language, slow_speech = :new_slow, updated_at = :now
         WHERE :remember AND id = (SELECT caller_id FROM moved)),
     logged AS ({_EVENTS.format(call="moved")})
-    SELECT id FROM moved""")
+    SELECT id FROM moved""").columns(id=Integer))
 
-_NEW_CALL = text(f"""
+_NEW_CALL = Direct(text(f"""
     WITH known AS (SELECT id FROM callers WHERE phone = :phone AND :phone_ok),
     added AS (
         INSERT INTO callers (phone, language, slow_speech, created_at, updated_at)
@@ -48,9 +51,9 @@ _NEW_CALL = text(f"""
                 :direction, :new_language, :new_slow, 'in-progress', :new_node, :now)
         ON CONFLICT (sid) DO NOTHING RETURNING id),
     logged AS ({_EVENTS.format(call="started")})
-    SELECT id FROM started""")
+    SELECT id FROM started""").columns(id=Integer))
 
-_CLOSE = text(f"""
+_CLOSE = Direct(text(f"""
     WITH first AS (
         INSERT INTO status_callbacks (call_sid, status, received_at) VALUES (:call_sid, :status, :now)
         ON CONFLICT DO NOTHING RETURNING id),
@@ -59,7 +62,7 @@ _CLOSE = text(f"""
                          outcome = :new_outcome
         WHERE id = :call_id AND EXISTS (SELECT 1 FROM first) RETURNING id),
     logged AS ({_EVENTS.format(call="closed")})
-    SELECT id FROM closed""")
+    SELECT id FROM closed""").columns(id=Integer))
 
 
 def _columns(events: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -69,7 +72,7 @@ def _columns(events: list[dict[str, Any]]) -> dict[str, list[Any]]:
 def move(conn: Connection, moved: dict[str, Any], events: list[dict[str, Any]], remember: bool,
          now: datetime) -> int | None:
     """The call's new node and language, its steps, and the caller's choices if they changed."""
-    return conn.execute(_MOVE, {**moved, **_columns(events), "remember": remember, "now": now}).scalar()
+    return conn.scalar(_MOVE, {**moved, **_columns(events), "remember": remember, "now": now})
 
 
 def new_call(conn: Connection, state: CallState, now: datetime) -> int | None:
@@ -80,11 +83,11 @@ def new_call(conn: Connection, state: CallState, now: datetime) -> int | None:
     params = {"call_sid": state.sid, "to_number": new["to"], "direction": new["direction"],
               "new_language": state.language, "new_slow": state.slow_speech, "new_node": state.node,
               "phone": new["phone"] or "", "phone_ok": new["phone"] is not None, "now": now}
-    return conn.execute(_NEW_CALL, {**params, **_columns(state.events)}).scalar()
+    return conn.scalar(_NEW_CALL, {**params, **_columns(state.events)})
 
 
 def close(conn: Connection, values: dict[str, Any], now: datetime) -> bool:
     """Apply a status callback once: False when this (call, status) was applied already."""
     status = values["status"]
     events = [{"at": now, "kind": "status", "node": None, "detail": status}]
-    return conn.execute(_CLOSE, {**values, **_columns(events), "now": now}).first() is not None
+    return conn.first(_CLOSE, {**values, **_columns(events), "now": now}) is not None
