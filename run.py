@@ -70,9 +70,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import callcenter
     import ivr
+    from ivr import simulator
 
     ivr.init_app(app)
-    callcenter.init_app(app)
+    callcenter.init_app(app, simulator)
     return app
 
 

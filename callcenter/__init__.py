@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from flask import Flask
 
 
-def init_app(app: Flask) -> None:
-    """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
+def init_app(app: Flask, simulator: ModuleType) -> None:
+    """Register the desk, wallboard, reports, accounts and health blueprints and extensions.
+
+    `simulator` (ivr/simulator.py) drives the browser web phone; it is handed over by run.py
+    because callcenter does not import ivr."""
     from callcenter import access, login, reports, webphone
     from callcenter.admin import bp as admin_bp
     from callcenter.api import bp as api_bp
@@ -25,5 +30,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(flowmap_bp)
-    webphone.init_app(app)
+    webphone.init_app(app, simulator)
     reports.init_app(app)

@@ -88,19 +88,11 @@ def rule_for(app: Flask, endpoint: str) -> frozenset[str] | str | None:
     return getattr(view, "access_rule", None)
 
 
-@functools.cache
-def _signed_checker_code() -> Any:
-    """The code object of twilio_signed's wrapper, made once (this check runs on every webhook)."""
-    from ivr.signature import twilio_signed
-
-    return twilio_signed(lambda: None).__code__
-
-
 def is_twilio_signed(view: Callable[..., Any]) -> bool:
-    """True when the view (or a wrapper around it) is ivr.signature.twilio_signed's checker."""
-    checker = _signed_checker_code()
+    """True when the view (or a wrapper around it) is ivr.signature.twilio_signed's checker,
+    which marks itself with `checks_twilio_signature` (callcenter does not import ivr)."""
     while view is not None:
-        if getattr(view, "__code__", None) is checker:
+        if getattr(view, "checks_twilio_signature", False) is True:
             return True
         view = getattr(view, "__wrapped__", None)
     return False

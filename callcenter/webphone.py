@@ -19,6 +19,7 @@ import uuid
 import wave
 from io import BytesIO
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,15 +30,20 @@ from werkzeug.exceptions import HTTPException
 from callcenter.access import nav, public, role_required
 from callcenter.webphone_bridge import BridgeHttpClient, register_call, take_instructions
 from db.broker import redis_for
-from ivr.simulator import CallError, FlaskTransport, Phone
 
 bp = Blueprint("webphone", __name__)
+Phone = Any  # ivr.simulator.Phone: the caller simulator, handed over by run.py (see init_app)
 
 
-def init_app(app: Any) -> None:
-    """Register /phone and let the bridge answer REST calls about its calls (not with DEMO_PHONE=0)."""
+def init_app(app: Any, simulator: ModuleType) -> None:
+    """Register /phone and let the bridge answer REST calls about its calls (not with DEMO_PHONE=0).
+
+    `simulator` is ivr/simulator.py (Phone, FlaskTransport, CallError). run.py hands it over
+    because callcenter does not import ivr (ARCHITECTURE.md).
+    """
     if not app.config.get("DEMO_PHONE", True):
         return
+    app.extensions["jobline.simulator"] = simulator
     app.register_blueprint(bp)
     app.config["TWILIO_HTTP_CLIENT"] = BridgeHttpClient(app.config["REDIS_URL"],
                                                         inner=app.config.get("TWILIO_HTTP_CLIENT"))
@@ -74,11 +80,16 @@ def _redis() -> Any:
     return redis_for(current_app.config["REDIS_URL"])
 
 
+def _simulator() -> ModuleType:
+    return current_app.extensions["jobline.simulator"]
+
+
 def _phone(data: dict[str, Any] | None = None, caller: str | None = None) -> Phone:
-    transport = FlaskTransport(current_app.test_client(), base_url=_base_url())
-    token = current_app.config["TWILIO_AUTH_TOKEN"]
-    phone = (Phone.resume(transport, token, data) if data else
-             Phone(transport, token, caller=caller or "", account=current_app.config["TWILIO_ACCOUNT_SID"]))
+    sim = _simulator()
+    transport = sim.FlaskTransport(current_app.test_client(), base_url=_base_url())
+    token, account = current_app.config["TWILIO_AUTH_TOKEN"], current_app.config["TWILIO_ACCOUNT_SID"]
+    phone = (sim.Phone.resume(transport, token, data) if data else
+             sim.Phone(transport, token, caller=caller or "", account=account))
     # A <Pause> is real time for a caller; keep it short so the page stays responsive.
     phone.while_paused = lambda seconds: time.sleep(min(seconds, 1.0))
     return phone
@@ -143,7 +154,7 @@ def _act(action: Any) -> Response:
         try:
             if not phone.ended:
                 action(phone)
-        except CallError as e:
+        except _simulator().CallError as e:
             return jsonify({"error": f"The helpline answered something a phone cannot follow: {e}"}), 502
         _save(phone)
     return _view(phone, since)
@@ -168,7 +179,7 @@ def call() -> Response | tuple[Response, int]:
     with _redis().lock(_key() + ":lock", timeout=60, blocking_timeout=30):
         try:
             phone.dial()
-        except CallError as e:
+        except _simulator().CallError as e:
             return jsonify({"error": f"The helpline did not answer: {e}"}), 502
         _save(phone)
     return _view(phone, 0)
