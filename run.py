@@ -182,16 +182,19 @@ def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = Non
 def worker(burst: bool) -> None:
     """Run an RQ worker (speech, callbacks): Vosk models load once, before jobs fork."""
     from callcenter import callbacks, rollup_build
+    from ivr import legs
     from speech.jobs import QUEUE as SPEECH_QUEUE
     from speech.worker import run_worker
-
-    def register_cron(scheduler: Any) -> None:  # the timed jobs beside speech housekeeping
-        callbacks.register_cron(scheduler)  # due callbacks, every few seconds
-        rollup_build.register_cron(scheduler, SPEECH_QUEUE)  # report rollups, every ten minutes
 
     if not settings.REDIS_URL:
         raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
     flow = load_flow(settings.IVR_FILE)
+
+    def register_cron(scheduler: Any) -> None:  # the timed jobs beside speech housekeeping
+        callbacks.register_cron(scheduler)  # due callbacks, every few seconds
+        legs.register_cron(scheduler, callbacks.CALLBACK_QUEUE, list(flow.queues))  # lost callers
+        rollup_build.register_cron(scheduler, SPEECH_QUEUE)  # report rollups, every ten minutes
+
     run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst,
                intent_table=flow.intents, intent_threshold=flow.intent_threshold,
                queues=[SPEECH_QUEUE, callbacks.CALLBACK_QUEUE], register_cron=register_cron)

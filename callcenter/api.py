@@ -207,6 +207,8 @@ def answer() -> Any:
     s.commit()
     try:
         routing.connect(current_app.config, entry, user)
+    except routing.CallerGone:
+        abort(409, "That caller had already hung up; they are off the list. Answer the next caller.")
     except ConfigError as e:
         abort(503, f"Calls cannot be put through: {e}. Tell an administrator; the caller is back in line.")
     except Exception:

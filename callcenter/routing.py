@@ -23,12 +23,13 @@ from typing import Any
 from flask import current_app, has_app_context
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioRestException
 
 from callcenter.agents import set_status
 from callcenter.twilio_client import public_url, twilio_client
 from config.settings import ConfigError
 from db import session as db
-from db.models import Call, QueueEntry, User
+from db.models import Call, CallEvent, QueueEntry, User
 
 log = logging.getLogger(__name__)
 CANDIDATES = 20  # SQLite: how many heads of the line one claim tries before looking again
@@ -36,6 +37,15 @@ CANDIDATES = 20  # SQLite: how many heads of the line one claim tries before loo
 
 class ConnectError(RuntimeError):
     """Twilio refused or could not be reached; the caller is back in line, place kept."""
+
+
+class CallerGone(RuntimeError):
+    """The caller's call had already ended when an adviser answered it; the leg is closed."""
+
+
+# Twilio's answers to a redirect of a call that is over: 21220 "Invalid call state" (not in
+# progress), 20404 "not found".
+CALL_ENDED = {21220, 20404}
 
 
 def _line(queues: list[str], languages: list[str] | None):
@@ -122,18 +132,40 @@ def _put_back(entry_id: int, agent_id: int, now: datetime) -> None:
 def connect(config: Mapping[str, Any], entry: QueueEntry, agent: User) -> None:
     """Redirect the claimed caller's live call to TwiML that dials `agent` (after commit).
 
-    Raises ConnectError (the caller is put back in line first) when Twilio refuses or cannot
+    Raises CallerGone when Twilio says the call has already ended (the leg is closed as an
+    abandon), ConnectError (the caller is put back in line first) when Twilio refuses or cannot
     be reached, ConfigError when Jobline lacks the settings to call Twilio at all.
     """
     try:
         url = public_url(config, f"/ivr/queue/connect/{entry.id}")
         twilio_client(config).calls(_caller_sid(entry)).update(url=url, method="POST")
     except Exception as e:
-        _put_back(entry.id, agent.id, datetime.now(UTC))
+        now = datetime.now(UTC)
+        if isinstance(e, TwilioRestException) and e.code in CALL_ENDED:
+            _caller_gone(entry.id, agent.id, now, e.code)
+            raise CallerGone(f"queue leg {entry.id}: Twilio says the call has ended ({e.code})") from e
+        _put_back(entry.id, agent.id, now)
         if isinstance(e, ConfigError):
             raise
         raise ConnectError(f"Twilio could not put queue leg {entry.id} through: "
                            f"{type(e).__name__}; the caller is back in line") from e
+
+
+def _caller_gone(entry_id: int, agent_id: int, now: datetime, code: int) -> None:
+    """The caller hung up and Twilio's word of it never reached us: the leg is an abandon, left
+    when the hold loop last served them (ivr/legs.py close_lost_legs), and the adviser is free."""
+    with db.SessionLocal.begin() as s:
+        entry = s.get(QueueEntry, entry_id)
+        if entry is None or entry.status != "connecting" or entry.agent_id != agent_id:
+            return
+        left = entry.seen_at or now
+        entry.status, entry.outcome, entry.left_at = "left", "abandoned", left
+        entry.agent_id, entry.answered_at = None, None
+        s.add(CallEvent(call_id=entry.call_id, at=now, kind="queue_lost", node=entry.queue,
+                        detail=f"Twilio: the call had ended (error {code})"))
+        agent = s.get(User, agent_id)
+        if agent is not None and agent.status == "busy":
+            set_status(s, agent, "available", now)
 
 
 def end_conversation(s: Session, entry: QueueEntry, now: datetime) -> None:

@@ -1,9 +1,10 @@
 """The hold loop behind <Enqueue waitUrl>: where the caller is in line and how long it will be.
 
 Twilio requests the wait URL for every caller on hold, again each time its document ends, so
-this is the hottest path of the helpdesk: two indexed queries per request (the leg, then its
-position), with the slow-moving figures (advisers on duty, recent handle time) cached per
-process for a few seconds.
+this is the hottest path of the helpdesk: one indexed query per request (the leg and its
+position) and one indexed write (the leg was seen: ivr/legs.py closes legs no longer seen),
+with the slow-moving figures (advisers on duty, recent handle time) cached per process for a
+few seconds.
 
 METRICS.md: expected wait = position x recent mean handle time / max(1, advisers available or
 busy on that queue), announced as "about N minutes", rounded up.
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Call, Callback, QueueEntry
@@ -90,6 +91,16 @@ def waiter(conn: Connection, entry_id: int) -> Waiter | None:
     """Read on a bare connection: no ORM session or identity map for a read-only poll."""
     row = conn.execute(WAITER, {"leg": entry_id}).first()
     return Waiter(*row) if row else None
+
+
+_SEEN = (update(QueueEntry).where(QueueEntry.id == bindparam("leg"), QueueEntry.status == "waiting")
+         .values(seen_at=bindparam("now")))
+
+
+def mark_seen(conn: Connection, entry_id: int, now: datetime) -> None:
+    """The caller is still on hold: Twilio asked for the wait URL (ivr/legs.py: lost legs)."""
+    conn.execute(_SEEN, {"leg": entry_id, "now": now})
+    conn.commit()
 
 
 def position_of_callback(s: Session, queue: str, language: str | None, priority: int,

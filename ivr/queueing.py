@@ -141,6 +141,8 @@ def hold_loop(entry_id: int) -> Response:
     """The wait URL: position, expected wait, the callback offer, then calm music; repeats."""
     with db.step_engine().connect() as conn:
         w = hold.waiter(conn, entry_id)
+        if w is not None and w.status == "waiting":
+            hold.mark_seen(conn, w.id, clock())
     reply = VoiceResponse()
     if w is None or w.status in ("left", "ended"):
         reply.leave()

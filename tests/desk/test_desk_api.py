@@ -21,12 +21,17 @@ class FakeTwilio(TwilioHttpClient):
         super().__init__()
         self.requests: list[tuple[str, str]] = []
         self.fail = fail
+        self.call_ended = False
 
     def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
                 allow_redirects=False):  # noqa: ANN001
         self.requests.append((method, url))
         if self.fail:
             return Response(500, json.dumps({"code": 20500, "message": "down", "status": 500}))
+        if self.call_ended:  # what Twilio answers to a redirect of a call that is over
+            return Response(400, json.dumps({"code": 21220, "status": 400,
+                                             "message": "Call is not in-progress. Cannot redirect.",
+                                             "more_info": "https://www.twilio.com/docs/errors/21220"}))
         sid = url.rsplit("/", 1)[-1].removesuffix(".json")
         return Response(200, json.dumps({"sid": sid, "status": "in-progress"}))
 
@@ -120,6 +125,28 @@ def test_answer_note_dispose_and_back_to_available(app, fake, signed_in, s, acco
     statuses = s.scalars(select(AgentStatusChange.status).where(
         AgentStatusChange.user_id == accounts["agent"].id).order_by(AgentStatusChange.id)).all()
     assert statuses == ["available", "busy", "after_call", "available"]
+
+
+def test_answering_a_caller_who_already_hung_up_takes_them_off_the_list(app, fake, signed_in, accounts, s):
+    gone = waiting_call(s)
+    s.commit()
+    agent = signed_in("agent")
+    agent.send("PUT", "/api/me/status", {"status": "available"})
+    fake.call_ended = True
+    response = agent.send("POST", "/api/answer")
+    assert response.status_code == 409
+    assert response.get_json()["error"] == ("That caller had already hung up; they are off the list. "
+                                            "Answer the next caller.")
+    s.expire_all()
+    leg = s.get(QueueEntry, gone.id)
+    assert (leg.status, leg.outcome, leg.agent_id) == ("left", "abandoned", None)
+    assert s.scalar(select(User.status).where(User.id == accounts["agent"].id)) == "available"
+    assert s.scalars(select(CallEvent.kind).where(CallEvent.call_id == leg.call_id)).all()[-1] == "queue_lost"
+    fake.call_ended = False
+    waiting = waiting_call(s)
+    s.commit()
+    state = agent.send("POST", "/api/answer").get_json()  # the next caller, not the same ghost again
+    assert state["current"]["id"] == waiting.id
 
 
 def test_transfer_moves_the_caller_and_leaves_after_call_work(app, fake, signed_in, s):

@@ -118,3 +118,41 @@ def test_an_adviser_claiming_while_the_number_is_confirmed_still_gets_the_caller
     assert "An adviser is taking your call. Please hold." in p.heard_since(-3)
     assert p.pending.tag == "Dial" and [n.text for n in p.pending] == ["+447700900901"]
     assert s.scalars(select(Callback)).all() == []
+
+
+def test_a_caller_twilio_stops_asking_about_is_closed_and_the_rest_move_up(caller, adviser, clock, qapp, s):
+    from ivr import legs
+
+    adviser()
+    queues = list(qapp.extensions["jobline.flow"].queues)
+    gone = to_queue(caller, "+447700900611")  # its line drops; no word of it ever reaches us
+    last_seen = clock()
+    clock.tick(30)
+    staying = to_queue(caller, "+447700900612")
+    assert "You are number 2 in line." in staying.heard_since(-3)
+    for _ in range(8):  # on hold for four minutes: Twilio asks for the wait URL again and again
+        clock.tick(30)
+        staying.hold()
+    assert legs.close_lost_legs(queues, now=clock()) == 0  # four minutes unseen is not yet lost
+    clock.tick(90)
+    staying.hold()
+    assert legs.close_lost_legs(queues, now=clock()) == 1
+    assert legs.close_lost_legs(queues, now=clock()) == 0  # a second sweep changes nothing
+    [leg] = legs_of(s, gone)
+    assert (leg.status, leg.outcome, leg.left_at) == ("left", "abandoned", last_seen)
+    assert [(leg.status, leg.outcome) for leg in legs_of(s, staying)] == [("waiting", None)]
+    staying.hold()
+    assert "You are next in line." in staying.heard_since(-3)
+
+
+def test_the_sweep_runs_every_minute_on_the_flows_queues(redis_url):
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    from ivr import legs
+
+    scheduler = CronScheduler(connection=Redis.from_url(redis_url))
+    legs.register_cron(scheduler, "callbacks", ["general", "benefits"])
+    [cron] = scheduler.get_jobs()
+    assert (cron.func, cron.args, cron.queue_name, cron.interval) == (
+        legs.close_lost_legs, (["general", "benefits"],), "callbacks", 60)
