@@ -27,14 +27,28 @@ from sqlalchemy.sql.expression import Executable
 Processor = Callable[[Any], Any]
 
 
+_REQUIRED = object()
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...] | None  # positional drivers (SQLite): the parameters' order
-    binds: dict[str, Processor]  # parameter -> its type's conversion, where it has one
-    fixed: dict[str, Any]  # the statement's own values (literals written into it)
+    # Each parameter: its name, its type's conversion (or None) and the statement's own value
+    # (a literal written into it; _REQUIRED when the caller must give it). In the driver's
+    # order for positional drivers (SQLite); by name otherwise (psycopg).
+    binds: tuple[tuple[str, Processor | None, Any], ...]
+    positional: bool
     row: type | None  # a named tuple of the result's columns
     results: tuple[Processor | None, ...]
+
+    def parameters(self, given: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        values = [given[name] if default is _REQUIRED or name in given else default
+                  for name, _, default in self.binds]
+        values = [v if process is None or v is None else process(v)
+                  for v, (_, process, _) in zip(values, self.binds, strict=True)]
+        if self.positional:
+            return values
+        return {name: v for (name, _, _), v in zip(self.binds, values, strict=True)}
 
 
 class Direct:
@@ -52,18 +66,18 @@ class Direct:
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
-        binds = {}
-        fixed = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
-        for name, bind in compiled.binds.items():
+        # A positional statement names a parameter once per place it is used.
+        names = (compiled.positiontup or []) if dialect.positional else list(compiled.binds)
+        binds = []
+        for name in names:
+            bind = compiled.binds[name]
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                binds[name] = process
-        names = tuple(compiled.positiontup or ()) if dialect.positional else None
+            binds.append((name, process, _REQUIRED if bind.required else bind.effective_value))
         columns = list(getattr(self.statement, "selected_columns", None)
                        or getattr(self.statement, "exported_columns", None) or [])
         row = namedtuple("Row", [c.key for c in columns]) if columns else None
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-        return _Compiled(str(compiled), names, binds, fixed, row, results)
+        return _Compiled(str(compiled), tuple(binds), dialect.positional, row, results)
 
 
 class Connection:
@@ -73,19 +87,12 @@ class Connection:
         self.dbapi = dbapi
         self.dialect = dialect
 
-    def _params(self, c: _Compiled, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
-        if c.fixed:
-            params = {**c.fixed, **params}
-        if c.binds:
-            params = {k: (c.binds[k](v) if k in c.binds else v) for k, v in params.items()}
-        return [params[n] for n in c.names] if c.names is not None else params
-
     def execute(self, statement: Direct, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Run the statement; its rows (named tuples, values converted by the column types)."""
         c = statement.compiled(self.dialect)
         cursor = self.dbapi.cursor()
         try:
-            cursor.execute(c.sql, self._params(c, params or {}))
+            cursor.execute(c.sql, c.parameters(params or {}))
             if c.row is None or cursor.description is None:
                 return []
             raw = cursor.fetchall()
@@ -107,7 +114,7 @@ class Connection:
         c = statement.compiled(self.dialect)
         cursor = self.dbapi.cursor()
         try:
-            cursor.executemany(c.sql, [self._params(c, r) for r in rows])
+            cursor.executemany(c.sql, [c.parameters(r) for r in rows])
         finally:
             cursor.close()
 
