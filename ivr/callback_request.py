@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from config.hours import is_open
 from db.models import Callback, Capture, QueueEntry
-from ivr import calls, engine, hold, legs
+from ivr import calls, engine, hold, legs, voicemail
 from ivr import queue_prompts as qp
 from ivr.callstate import E164
 from ivr.engine import MAX_RETRIES, Turn
@@ -129,7 +129,7 @@ def _give_up(t: Turn, entry: QueueEntry | None, capture: Capture) -> None:
     calls.event(t.call, "capture", FIELD, "failed")
     if entry is not None:
         legs.leave(t.s, entry, "voicemail", t.now)
-    engine.voicemail(t)
+    voicemail.voicemail(t)
 
 
 def book(t: Turn, queue_name: str, entry: QueueEntry | None, capture: Capture) -> None:

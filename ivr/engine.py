@@ -233,25 +233,6 @@ def language_node(t: Turn, node: Node) -> None:
     language_menu(t, 0)
 
 
-@action("voicemail")
-def voicemail(t: Turn, node: Node | None = None) -> None:
-    t.state.node = "voicemail"
-    t.say("voicemail")
-    record_voicemail(t.reply)
-    # Reached only if the recording could not start: never leave the caller in silence.
-    goodbye(t)
-
-
-def record_voicemail(reply: VoiceResponse) -> None:
-    """The <Record> of a message: beep, two minutes, # to finish, stored by its callback."""
-    reply.record(
-        action=url_for("ivr.voicemail_done"), method="POST", max_length=120, timeout=5,
-        finish_on_key="#", play_beep=True, trim="trim-silence",
-        recording_status_callback=url_for("ivr.recording_done", kind="voicemail"),
-        recording_status_callback_method="POST", recording_status_callback_event="completed absent",
-    )
-
-
 def to_person(t: Turn) -> None:
     """Retries used up or the caller is stuck: a person takes over (or a message when closed)."""
     calls.event(t.state, "to_person", t.state.node)

@@ -19,7 +19,7 @@ from config.flow import Flow, Node, Queue
 from config.hours import is_open
 from db import session as db
 from db.models import CallEvent, QueueEntry, utcnow
-from ivr import callback_request, calls, connect, engine, hold, legs
+from ivr import callback_request, calls, connect, engine, hold, legs, voicemail
 from ivr import queue_prompts as qp
 from ivr.engine import MAX_RETRIES, Turn, action
 from ivr.signature import twilio_signed
@@ -104,7 +104,7 @@ def offer(t: Turn, queue: str, entry: QueueEntry | None, attempt: int = 0) -> No
 def take_message(t: Turn, entry: QueueEntry | None) -> None:
     if entry is not None:
         legs.leave(t.s, entry, "voicemail", t.now)
-    engine.voicemail(t)
+    voicemail.voicemail(t)
 
 
 # -- views -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from config.flow import Flow
 from db import direct
 from db import session as db
 from db.models import utcnow
-from ivr import calls, callstate, engine
+from ivr import calls, callstate, engine, voicemail
 from ivr import capture as _capture  # noqa: F401  (registers the capture action)
 from ivr import queueing as _queueing  # noqa: F401  (registers the queue action)
 from ivr import speech_capture as _speech_capture  # noqa: F401  (registers the record action)
@@ -96,20 +96,7 @@ def node_input(node: str) -> Response:
 @bp.post("/voicemail")
 @twilio_signed
 def voicemail_done() -> Response:
-    return step(_voicemail_done)
-
-
-def _voicemail_done(t: engine.Turn) -> None:
-    duration = request.form.get("RecordingDuration", "")
-    if request.form.get("RecordingSid") and duration.isdigit() and int(duration) > 0:
-        store_recording(t.s, request.form, "voicemail", t.call)
-        calls.event(t.call, "voicemail", detail=f"{duration}s")
-        t.say("voicemail_saved")
-        engine.goodbye(t)
-    else:
-        calls.event(t.call, "voicemail", detail="empty")
-        t.say("voicemail_empty")
-        engine.enter(t, t.flow.start)
+    return step(voicemail.message_done, request.form)
 
 
 @bp.post("/recording")
@@ -144,7 +131,7 @@ def fallback() -> Response:
 @twilio_signed
 def recover() -> Response:
     if _digits() == "1":
-        return step(engine.voicemail)
+        return step(voicemail.voicemail)
     return step(lambda t: engine.enter(t, t.flow.adviser))
 
 
@@ -197,7 +184,7 @@ def last_resort_voicemail() -> Response:
     sp = _apology_speaker()
     reply = VoiceResponse()
     sp.prompt(reply, "voicemail")
-    engine.record_voicemail(reply)
+    voicemail.record_voicemail(reply)
     sp.prompt(reply, "goodbye")
     reply.hangup()
     return twiml(reply)

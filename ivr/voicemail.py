@@ -1,0 +1,48 @@
+"""A message for the PES: the `voicemail` action of the flow, its <Record>, and what the caller
+hears once Twilio has the recording. The audio itself is stored by the recording status
+callback (ivr/recordings.py, `POST /ivr/recording`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import url_for
+from twilio.twiml.voice_response import VoiceResponse
+
+from config.flow import Node
+from ivr import calls
+from ivr.engine import Turn, action, enter, goodbye
+from ivr.recordings import store_recording
+
+
+@action("voicemail")
+def voicemail(t: Turn, node: Node | None = None) -> None:
+    t.state.node = "voicemail"
+    t.say("voicemail")
+    record_voicemail(t.reply)
+    # Reached only if the recording could not start: never leave the caller in silence.
+    goodbye(t)
+
+
+def record_voicemail(reply: VoiceResponse) -> None:
+    """The <Record> of a message: beep, two minutes, # to finish, stored by its callback."""
+    reply.record(
+        action=url_for("ivr.voicemail_done"), method="POST", max_length=120, timeout=5,
+        finish_on_key="#", play_beep=True, trim="trim-silence",
+        recording_status_callback=url_for("ivr.recording_done", kind="voicemail"),
+        recording_status_callback_method="POST", recording_status_callback_event="completed absent",
+    )
+
+
+def message_done(t: Turn, form: Mapping[str, str]) -> None:
+    """The <Record> ended: thanks and goodbye for a message, back to the start for silence."""
+    duration = form.get("RecordingDuration", "")
+    if form.get("RecordingSid") and duration.isdigit() and int(duration) > 0:
+        store_recording(t.s, form, "voicemail", t.call)
+        calls.event(t.call, "voicemail", detail=f"{duration}s")
+        t.say("voicemail_saved")
+        goodbye(t)
+    else:
+        calls.event(t.call, "voicemail", detail="empty")
+        t.say("voicemail_empty")
+        enter(t, t.flow.start)
