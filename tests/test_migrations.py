@@ -15,3 +15,30 @@ def test_migrations_match_the_models(database_url):
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_callers_on_hold_across_the_heartbeat_upgrade_count_as_seen_then(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+    from sqlalchemy.orm import Session
+
+    from db.migrate import upgrade
+    from db.models import Call, QueueEntry
+
+    url = f"sqlite:///{tmp_path / 'upgrade.db'}"
+    upgrade(url, "0006")
+    engine = create_engine(url)
+    joined = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:  # Core, naming columns 0006 has (seen_at comes with 0007)
+        conn.execute(insert(Call.__table__).values(id=1, sid="CA" + "1" * 32))
+        for leg, status in ((1, "waiting"), (2, "left")):
+            conn.execute(insert(QueueEntry.__table__).values(id=leg, call_id=1, queue="general",
+                                                             status=status, enqueued_at=joined))
+    before = datetime.now(UTC)
+    upgrade(url)
+    with Session(engine) as s:
+        waiting, left = s.get(QueueEntry, 1), s.get(QueueEntry, 2)
+        assert before - timedelta(seconds=1) <= waiting.seen_at <= datetime.now(UTC)
+        assert left.seen_at is None
+    engine.dispose()
