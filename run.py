@@ -182,7 +182,7 @@ def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = Non
 def worker(burst: bool) -> None:
     """Run an RQ worker (speech, callbacks): Vosk models load once, before jobs fork."""
     from callcenter import callbacks, rollup_build
-    from ivr import legs
+    from ivr import lost_calls
     from speech.jobs import QUEUE as SPEECH_QUEUE
     from speech.worker import run_worker
 
@@ -192,7 +192,7 @@ def worker(burst: bool) -> None:
 
     def register_cron(scheduler: Any) -> None:  # the timed jobs beside speech housekeeping
         callbacks.register_cron(scheduler)  # due callbacks, every few seconds
-        legs.register_cron(scheduler, callbacks.CALLBACK_QUEUE, list(flow.queues))  # lost callers
+        lost_calls.register_cron(scheduler, callbacks.CALLBACK_QUEUE, list(flow.queues))  # lost callers
         rollup_build.register_cron(scheduler, SPEECH_QUEUE)  # report rollups, every ten minutes
 
     run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst,

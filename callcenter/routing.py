@@ -153,7 +153,7 @@ def connect(config: Mapping[str, Any], entry: QueueEntry, agent: User) -> None:
 
 def _caller_gone(entry_id: int, agent_id: int, now: datetime, code: int) -> None:
     """The caller hung up and Twilio's word of it never reached us: the leg is an abandon, left
-    when the hold loop last served them (ivr/legs.py close_lost_legs), and the adviser is free."""
+    when the hold loop last served them (ivr/lost_calls.py), and the adviser is free."""
     with db.SessionLocal.begin() as s:
         entry = s.get(QueueEntry, entry_id)
         if entry is None or entry.status != "connecting" or entry.agent_id != agent_id:

@@ -2,9 +2,9 @@
 
 Twilio requests the wait URL for every caller on hold, again each time its document ends, so
 this is the hottest path of the helpdesk: one indexed query per request (the leg and its
-position) and one indexed write (the leg was seen: ivr/legs.py closes legs no longer seen),
-with the slow-moving figures (advisers on duty, recent handle time) cached per process for a
-few seconds.
+position) and one indexed write (the leg was seen: ivr/lost_calls.py closes the legs of callers
+no longer seen), with the slow-moving figures (advisers on duty, recent handle time) cached per
+process for a few seconds.
 
 METRICS.md: expected wait = position x recent mean handle time / max(1, advisers available or
 busy on that queue), announced as "about N minutes", rounded up.
@@ -98,7 +98,7 @@ _SEEN = (update(QueueEntry).where(QueueEntry.id == bindparam("leg"), QueueEntry.
 
 
 def mark_seen(conn: Connection, entry_id: int, now: datetime) -> None:
-    """The caller is still on hold: Twilio asked for the wait URL (ivr/legs.py: lost legs)."""
+    """The caller is still on hold: Twilio asked for the wait URL (ivr/lost_calls.py)."""
     conn.execute(_SEEN, {"leg": entry_id, "now": now})
     conn.commit()
 

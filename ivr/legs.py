@@ -7,16 +7,13 @@ the outcomes in METRICS.md hold even when the desk never hears about the end of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, object_session
 
 from config import settings
-from db.models import AgentStatusChange, Call, Callback, CallEvent, QueueEntry, User, utcnow
-from db.session import SessionLocal
+from db.models import AgentStatusChange, Call, Callback, QueueEntry, User
 
 OPEN = ("waiting", "connecting", "connected")
 ON_DUTY = ("available", "busy", "after_call")  # METRICS.md: advisers "available or busy"
@@ -106,43 +103,3 @@ def queue_outcome(call: Call) -> str | None:
     if has_callback:
         return "callback"
     return next((o for o in reversed(outcomes) if o), None)
-
-
-# Twilio asks for the wait URL again whenever its document ends (about every 46 s here: 36 s of
-# hold music and the announcements), so a waiting caller the hold loop has not served for this
-# long is gone.
-LOST_AFTER = timedelta(minutes=5)
-LOST_BATCH = 500
-SWEEP_INTERVAL_S = 60
-
-
-def close_lost_legs(queues: Iterable[str], now: datetime | None = None) -> int:
-    """Close the waiting legs of callers Twilio stopped asking about: the hold loop has not
-    served them for LOST_AFTER, and neither the queue's result nor the call's final status
-    reached us (our server was down, a callback was lost). Each is an abandon, left when the
-    caller was last seen; never a short abandon, since nothing says they left that early. It
-    no longer holds a place in line, counts on the wallboard or comes first when an adviser
-    answers the next caller. Returns how many.
-
-    `queues` are the flow's queues: naming them lets the (queue, status, ...) index seek.
-    """
-    now = now or utcnow()
-    last_seen = func.coalesce(QueueEntry.seen_at, QueueEntry.enqueued_at)
-    with SessionLocal.begin() as s:
-        lost = s.scalars(select(QueueEntry).where(
-            QueueEntry.queue.in_(list(queues)), QueueEntry.status == "waiting",
-            last_seen < now - LOST_AFTER).order_by(QueueEntry.id).limit(LOST_BATCH)).all()
-        closed = 0
-        for entry in lost:
-            at = entry.seen_at or entry.enqueued_at
-            if leave(s, entry, "abandoned", at):
-                s.add(CallEvent(call_id=entry.call_id, at=now, kind="queue_lost", node=entry.queue,
-                                detail=f"not on hold since {at:%Y-%m-%d %H:%M:%S} UTC"))
-                closed += 1
-    return closed
-
-
-def register_cron(scheduler: Any, queue_name: str, queues: list[str]) -> None:
-    """Run close_lost_legs every SWEEP_INTERVAL_S from an rq.cron.CronScheduler."""
-    scheduler.register(close_lost_legs, queue_name, args=(queues,), interval=SWEEP_INTERVAL_S,
-                       job_timeout=120, result_ttl=600, failure_ttl=7 * 24 * 3600)

@@ -9,7 +9,7 @@ from test_queue_calls import legs_of, outcome, to_queue
 
 from callcenter import routing
 from db import session as db
-from db.models import Callback, QueueEntry, User
+from db.models import Call, Callback, QueueEntry, User
 
 
 def test_with_no_adviser_logged_in_the_caller_is_offered_a_callback_or_a_message(caller, adviser, s):
@@ -121,7 +121,7 @@ def test_an_adviser_claiming_while_the_number_is_confirmed_still_gets_the_caller
 
 
 def test_a_caller_twilio_stops_asking_about_is_closed_and_the_rest_move_up(caller, adviser, clock, qapp, s):
-    from ivr import legs
+    from ivr import lost_calls
 
     adviser()
     queues = list(qapp.extensions["jobline.flow"].queues)
@@ -133,13 +133,15 @@ def test_a_caller_twilio_stops_asking_about_is_closed_and_the_rest_move_up(calle
     for _ in range(8):  # on hold for four minutes: Twilio asks for the wait URL again and again
         clock.tick(30)
         staying.hold()
-    assert legs.close_lost_legs(queues, now=clock()) == 0  # four minutes unseen is not yet lost
+    assert lost_calls.close_lost_legs(queues, now=clock()) == 0  # four minutes unseen is not yet lost
     clock.tick(90)
     staying.hold()
-    assert legs.close_lost_legs(queues, now=clock()) == 1
-    assert legs.close_lost_legs(queues, now=clock()) == 0  # a second sweep changes nothing
+    assert lost_calls.close_lost_legs(queues, now=clock()) == 1
+    assert lost_calls.close_lost_legs(queues, now=clock()) == 0  # a second sweep changes nothing
     [leg] = legs_of(s, gone)
     assert (leg.status, leg.outcome, leg.left_at) == ("left", "abandoned", last_seen)
+    call = s.scalar(select(Call).where(Call.sid == gone.sid))
+    assert (call.status, call.outcome, call.ended_at) == ("completed", "abandoned", last_seen)
     assert [(leg.status, leg.outcome) for leg in legs_of(s, staying)] == [("waiting", None)]
     staying.hold()
     assert "You are next in line." in staying.heard_since(-3)
@@ -149,10 +151,10 @@ def test_the_sweep_runs_every_minute_on_the_flows_queues(redis_url):
     from redis import Redis
     from rq.cron import CronScheduler
 
-    from ivr import legs
+    from ivr import lost_calls
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url))
-    legs.register_cron(scheduler, "callbacks", ["general", "benefits"])
+    lost_calls.register_cron(scheduler, "callbacks", ["general", "benefits"])
     [cron] = scheduler.get_jobs()
     assert (cron.func, cron.args, cron.queue_name, cron.interval) == (
-        legs.close_lost_legs, (["general", "benefits"],), "callbacks", 60)
+        lost_calls.close_lost_legs, (["general", "benefits"],), "callbacks", 60)

@@ -2,7 +2,7 @@
 
 Twilio requests the wait URL again every time its document ends (under a minute), so a waiting
 leg not seen for minutes belongs to a caller who is gone without Twilio telling us; the worker's
-sweep (ivr/legs.py close_lost_legs) closes such legs. Legs waiting at the upgrade count as seen
+sweep (ivr/lost_calls.py) closes such legs. Legs waiting at the upgrade count as seen
 then, so a caller on hold across it is not closed before the hold loop serves them again.
 
 Revision ID: 0007
