@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, exists, or_, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -34,6 +33,8 @@ from db.session import SessionLocal, step_engine
 from ivr import legs, pg_steps
 from ivr.callstate import ADD_EVENTS, CallState, ignoring_duplicates, number
 
+_sc = StatusCallback.__table__
+STATUS_COLUMNS = ("call_sid", "status", "received_at")
 SID = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
 FINAL = {s for s, rank in STATUS_RANK.items() if rank == max(STATUS_RANK.values())}
 
@@ -72,7 +73,7 @@ def save_events(s: Session) -> None:
     """Write the steps recorded with event() in one executemany INSERT."""
     pending = s.info.pop(_PENDING, None)
     if pending:
-        s.execute(_INSERT_EVENTS, pending)
+        s.execute(ADD_EVENTS.statement, pending)
 
 
 @sa_event.listens_for(SessionLocal, "after_rollback")
@@ -82,7 +83,6 @@ def _drop_events(s: Session) -> None:
 
 # Built once: a statement object keeps its cache key, so each webhook skips rebuilding it.
 _CALL_BY_SID = select(Call).where(Call.sid == bindparam("sid"))
-_INSERT_EVENTS = insert(CallEvent.__table__)
 
 
 def find_call(s: Session, sid: str | None) -> Call | None:
@@ -201,7 +201,7 @@ def _close_menu_call(conn: direct.Connection, row: Any, status: str, form: Mappi
 
 
 def _first_time(conn: Connection, sid: str, status: str) -> bool:
-    dedupe = ignoring_duplicates(conn.dialect.name, StatusCallback.__table__, returning="id")
+    dedupe = ignoring_duplicates(conn.dialect.name, _sc, STATUS_COLUMNS, returning="id")
     stored = conn.execute(dedupe, {"call_sid": sid, "status": status, "received_at": utcnow()})
     return stored.first() is not None
 
@@ -231,11 +231,8 @@ _STATUS_LOOK = Direct(select(
 _CLOSE = Direct(update(_c).where(_c.c.id == bindparam("call_id")).values(
     status=bindparam("new_status"), ended_at=bindparam("new_ended", type_=_c.c.ended_at.type),
     duration_s=bindparam("new_duration"), outcome=bindparam("new_outcome")))
-_sc = StatusCallback.__table__
-_FIRST_TIME = Direct(sqlite_insert(_sc).values(  # SQLite; PostgreSQL's is in pg_steps.close
-    call_sid=bindparam("call_sid"), status=bindparam("status"),
-    received_at=bindparam("received_at", type_=_sc.c.received_at.type)).on_conflict_do_nothing()
-    .returning(_sc.c.id))
+# SQLite's; on PostgreSQL the dedupe is part of pg_steps.close.
+_FIRST_TIME = Direct(ignoring_duplicates("sqlite", _sc, STATUS_COLUMNS, returning="id"))
 
 
 def finish(call: Call, duration: str | None = None, at: datetime | None = None) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam, func, insert, select, update
+from sqlalchemy import BindParameter, Insert, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -61,6 +61,21 @@ class CallState:
         self.events.append({"at": utcnow(), "kind": kind, "node": node, "detail": detail})
 
 
+def bound(table: Table, columns: tuple[str, ...]) -> dict[str, BindParameter[Any]]:
+    """VALUES for these columns, each a parameter of the column's own type, named after it: a
+    statement built once, whose values come at execute time (by the ORM or db/direct.py)."""
+    return {c: bindparam(c, type_=table.c[c].type) for c in columns}
+
+
+@functools.cache
+def ignoring_duplicates(dialect: str, table: Table, columns: tuple[str, ...],
+                        returning: str | None = None) -> Insert:
+    """INSERT of these columns ... ON CONFLICT DO NOTHING in the given dialect, built once."""
+    construct = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = construct(table).values(bound(table, columns)).on_conflict_do_nothing()
+    return statement.returning(table.c[returning]) if returning else statement
+
+
 # Compiled once per dialect and run on the driver's cursor (db/direct.py).
 _STATE_BY_SID = Direct(select(_calls.c.language, _calls.c.slow_speech, _calls.c.node).where(
     _calls.c.sid == bindparam("sid")))
@@ -77,8 +92,7 @@ _MOVE = Direct(update(_calls).where(_calls.c.sid == bindparam("call_sid"))
                .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
                        node=func.coalesce(bindparam("new_node", type_=_calls.c.node.type), _calls.c.node))
                .returning(_calls.c.id))
-ADD_EVENTS = Direct(insert(_events).values({c: bindparam(c, type_=_events.c[c].type)
-                                            for c in ("call_id", "at", "kind", "node", "detail")}))
+ADD_EVENTS = Direct(insert(_events).values(bound(_events, ("call_id", "at", "kind", "node", "detail"))))
 _CALLER_ID = Direct(select(_callers.c.id).where(_callers.c.phone == bindparam("phone")))
 _REMEMBER = Direct(
     update(_callers)
@@ -86,16 +100,11 @@ _REMEMBER = Direct(
            .scalar_subquery())
     .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
             updated_at=bindparam("now", type_=_callers.c.updated_at.type)))
-_ADD_CALLER = Direct(sqlite_insert(_callers).values(
-    {c: bindparam(c, type_=_callers.c[c].type)
-     for c in ("phone", "language", "slow_speech", "created_at", "updated_at")})
-    .on_conflict_do_nothing().returning(_callers.c.id))
-_ADD_CALL = Direct(sqlite_insert(_calls).values(
-    {c: bindparam(c, type_=_calls.c[c].type)
-     for c in ("sid", "caller_id", "to_number", "direction", "language", "slow_speech", "status", "node",
-               "started_at")})
-    .on_conflict_do_nothing().returning(_calls.c.id))
-
+_ADD_CALLER = Direct(ignoring_duplicates(  # SQLite; PostgreSQL's are in ivr/pg_steps.py
+    "sqlite", _callers, ("phone", "language", "slow_speech", "created_at", "updated_at"), returning="id"))
+_ADD_CALL = Direct(ignoring_duplicates("sqlite", _calls, (
+    "sid", "caller_id", "to_number", "direction", "language", "slow_speech", "status", "node", "started_at"),
+    returning="id"))
 
 def load(conn: direct.Connection, languages: set[str], form: Mapping[str, str], args: Mapping[str, str],
          sid: str, first: bool) -> CallState | None:
@@ -163,11 +172,3 @@ def _insert_call(conn: direct.Connection, state: CallState, now: datetime) -> in
     if call_id is not None and state.events:
         conn.executemany(ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
     return call_id
-
-
-@functools.cache
-def ignoring_duplicates(dialect: str, table: Table, returning: str | None = None) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING in the given dialect (built once; values at execute)."""
-    construct = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = construct(table).on_conflict_do_nothing()
-    return statement.returning(table.c[returning]) if returning else statement
