@@ -2,9 +2,11 @@
 
 A call = voice -> language (1) -> main menu (2: benefits) -> benefits menu (1: payment dates,
 an information message) -> final status callback; every request signed, every step persisted.
-Both servers: gunicorn, 2 sync workers, on 127.0.0.1; 20 concurrent callers; runs interleaved
-(baseline, Jobline, baseline, Jobline, ...) and the medians reported. Also the RSS of the web
-workers after 10,000 calls.
+Every server: gunicorn, 2 sync workers, on 127.0.0.1; 20 concurrent callers; rounds interleaved
+(baseline, Jobline, floor, ceilings, baseline, ...) and the medians reported. The floor is the
+real app answering a signed constant menu (bench/floor_app.py); the ceilings are the least any
+implementation of the contract can do, with and without Flask (bench/ceiling_app.py). Also the
+RSS of the web workers after 10,000 calls.
 
     .venv/bin/python bench/bench_webhooks.py [--calls 1500] [--rounds 3] [--db sqlite,postgresql]
 """
@@ -139,32 +141,39 @@ def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) 
     env = dict(os.environ, JOBLINE_ENV="production", TWILIO_AUTH_TOKEN=TOKEN,
                TWILIO_ACCOUNT_SID="AC" + "0" * 32, SECRET_KEY="bench", DATABASE_URL=url,
                REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"), JOBLINE_INSTANCE=str(tmp))
-    base_proc, base_port = start_gunicorn("bench.baseline_app:app", env)
-    app_proc, app_port = start_gunicorn("run:create_app()", env)
-    floor_proc, floor_port = start_gunicorn("bench.floor_app:app", env)
+    servers = {  # name: (gunicorn target, steps, label in the table)
+        "baseline": ("bench.baseline_app:app", STEPS, "baseline: bare Flask <Gather><Say>"),
+        "jobline": ("run:create_app()", STEPS, "Jobline whole call flow, signed, persisted"),
+        "floor": ("bench.floor_app:app", FLOOR_STEPS,
+                  "Jobline's floor: a signed constant menu in the real app, no database"),
+        "ceiling": ("bench.ceiling_app:app", STEPS,
+                    "ceiling: bare Flask, signature checked, one row committed, constant menu"),
+        "raw": ("bench.ceiling_app:wsgi", STEPS, "the same ceiling without Flask (a bare WSGI callable)"),
+    }
+    procs = {name: start_gunicorn(target, env) for name, (target, _, _) in servers.items()}
+    app_proc, app_port = procs["jobline"]
     try:
         check_steps(app_port)
-        run(HOST, app_port, make_calls(app_port, 100), concurrency)  # warm-up (imports, pools)
-        run(HOST, base_port, make_calls(base_port, 100), concurrency)
-        run(HOST, floor_port, make_calls(floor_port, 100, FLOOR_STEPS), concurrency)
-        baseline, jobline, floor = [], [], []
+        for name, (_, steps, _) in servers.items():  # warm-up (imports, pools)
+            run(HOST, procs[name][1], make_calls(procs[name][1], 100, steps), concurrency)
+        results: dict[str, list[Result]] = {name: [] for name in servers}
         for _ in range(rounds):
-            baseline.append(run(HOST, base_port, make_calls(base_port, calls), concurrency))
-            jobline.append(run(HOST, app_port, make_calls(app_port, calls), concurrency))
-            floor.append(run(HOST, floor_port, make_calls(floor_port, calls, FLOOR_STEPS), concurrency))
-        b, j, f = summary("baseline", baseline), summary("jobline", jobline), summary("floor", floor)
+            for name, (_, steps, _) in servers.items():
+                port = procs[name][1]
+                results[name].append(run(HOST, port, make_calls(port, calls, steps), concurrency))
+        s = {name: summary(name, rs) for name, rs in results.items()}
         print(f"\n## {kind}: {calls} calls x {rounds} rounds ({calls * 5} requests a round), "
               f"{concurrency} concurrent callers, gunicorn 2 sync workers")
         print("| server | requests/s (median) | p50 ms | p99 ms | errors |")
         print("|---|---|---|---|---|")
-        print(f"| baseline: bare Flask <Gather><Say> | {b['rps']:.0f} | {b['p50']:.1f} | {b['p99']:.1f} "
-              f"| {b['errors']} |")
-        print(f"| Jobline whole call flow, signed, persisted | {j['rps']:.0f} | {j['p50']:.1f} "
-              f"| {j['p99']:.1f} | {j['errors']} |")
-        print(f"| Jobline's floor: a signed constant menu in the real app, no database | {f['rps']:.0f} "
-              f"| {f['p50']:.1f} | {f['p99']:.1f} | {f['errors']} |")
-        print(f"| **ratio Jobline / baseline** | **{j['rps'] / b['rps']:.2f}x** | | | |")
-        print(f"| ratio floor / baseline | {f['rps'] / b['rps']:.2f}x | | | |", flush=True)
+        for name, (_, _, label) in servers.items():
+            r = s[name]
+            print(f"| {label} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} |")
+        b = s["baseline"]["rps"]
+        print(f"| **ratio Jobline / baseline** | **{s['jobline']['rps'] / b:.2f}x** | | | |")
+        print(f"| ratio floor / baseline | {s['floor']['rps'] / b:.2f}x | | | |")
+        print(f"| ratio ceiling / baseline | {s['ceiling']['rps'] / b:.2f}x | | | |")
+        print(f"| ratio ceiling without Flask / baseline | {s['raw']['rps'] / b:.2f}x | | | |", flush=True)
         done = 100 + calls * rounds
         rss_points = [(done, max(rss_mb(p) for p in worker_pids(app_proc.pid)))]
         while done < rss_calls:
@@ -176,7 +185,7 @@ def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) 
         print("Web worker RSS (largest of 2) after N calls: "
               + ", ".join(f"{n}: {mb:.1f} MB" for n, mb in rss_points) + f"; /healthz {health}", flush=True)
     finally:
-        for proc in (base_proc, app_proc, floor_proc):
+        for proc, _ in procs.values():
             proc.terminate()
             proc.wait(timeout=20)
 
