@@ -12,7 +12,13 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
 
     `simulator` (ivr/simulator.py) drives the browser web phone; it is handed over by run.py
     because callcenter does not import ivr."""
-    from callcenter import access, login, reports, webphone
+    from callcenter import (
+        access,
+        conversation_api,  # noqa: F401  (adds the on-call routes to the API's blueprint)
+        login,
+        reports,
+        webphone,
+    )
     from callcenter.admin import bp as admin_bp
     from callcenter.api import bp as api_bp
     from callcenter.desk import bp as desk_bp

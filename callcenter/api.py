@@ -20,9 +20,9 @@ from callcenter import routing
 from callcenter.access import role_required
 from callcenter.accounts import clock
 from callcenter.agents import set_status
-from callcenter.callbacks import enqueue_dial_due_callbacks
+from callcenter.callbacks import current_callback, enqueue_dial_due_callbacks
 from callcenter.openapi import SPEC
-from callcenter.summary import ID_FIELD, callback_rows, full_summary, iso, waiting_rows
+from callcenter.summary import ID_FIELD, callback_rows, callback_summary, full_summary, iso, waiting_rows
 from config.flow import Flow
 from config.settings import ConfigError
 from db import session as db
@@ -40,7 +40,7 @@ WAITING_SHOWN = 50
 GZIP_OVER = 2048  # bytes; below this, compressing costs more than it saves
 
 
-def _flow() -> Flow:
+def app_flow() -> Flow:
     return current_app.extensions["jobline.flow"]
 
 
@@ -48,7 +48,7 @@ def signed_in_user() -> User:
     return db.current().get(User, current_user.id)
 
 
-def _body() -> dict[str, Any]:
+def json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if data is None and request.get_data():
         abort(400, "The body is not valid JSON; send a JSON object with Content-Type: application/json.")
@@ -60,8 +60,8 @@ def _body() -> dict[str, Any]:
 def my_queues(user: User) -> list[str]:
     """The queues a desk shows: the user's own; a supervisor without any sees all of them."""
     if user.queues:
-        return [q for q in user.queues if q in _flow().queues]
-    return list(_flow().queues) if user.role == "supervisor" else []
+        return [q for q in user.queues if q in app_flow().queues]
+    return list(app_flow().queues) if user.role == "supervisor" else []
 
 
 def _visible(user: User, entry: QueueEntry | None) -> QueueEntry:
@@ -69,13 +69,6 @@ def _visible(user: User, entry: QueueEntry | None) -> QueueEntry:
         abort(404, "No call has this number; refresh the desk to see the current list.")
     if user.role != "supervisor" and entry.agent_id != user.id and entry.queue not in my_queues(user):
         abort(403, "This call is in a queue you do not serve; ask a supervisor to add the queue.")
-    return entry
-
-
-def _mine(user: User, entry_id: int) -> QueueEntry:
-    entry = db.current().get(QueueEntry, entry_id)
-    if entry is None or entry.agent_id != user.id:
-        abort(404, "You are not on this call; refresh the desk to see your current call.")
     return entry
 
 
@@ -88,20 +81,32 @@ def current_entry(user: User) -> QueueEntry | None:
     ).order_by(QueueEntry.id.desc()).limit(1))
 
 
+def has_work(user: User) -> bool:
+    """On a call or a callback, or still wrapping one up: no other call, no other status."""
+    return current_entry(user) is not None or current_callback(db.current(), user.id) is not None
+
+
+def _current_json(s: Any, flow: Flow, user: User, now: Any) -> dict[str, Any] | None:
+    entry = current_entry(user)
+    if entry is not None:
+        return full_summary(s, flow, entry, now)
+    callback = current_callback(s, user.id)
+    return callback_summary(s, flow, callback, now) if callback is not None else None
+
+
 def _me_json(user: User) -> dict[str, Any]:
     return {"id": user.id, "name": user.name, "role": user.role, "status": user.status,
             "status_since": iso(user.status_since), "queues": my_queues(user),
             "languages": list(user.languages or [])}
 
 
-def _desk_state(user: User) -> dict[str, Any]:
-    s, flow, now = db.current(), _flow(), clock(current_app.config)
+def desk_state_of(user: User) -> dict[str, Any]:
+    s, flow, now = db.current(), app_flow(), clock(current_app.config)
     queues = my_queues(user)
     entries = routing.waiting_entries(s, queues, user.languages or None) if queues else []
     callbacks = s.scalars(select(Callback).where(Callback.queue.in_(queues),
                                                  Callback.status.in_(OPEN_CALLBACKS))
                           .order_by(Callback.requested_at)).all() if queues else []
-    current = current_entry(user)
     oldest = min((e.enqueued_at for e in entries), default=None)
     return {
         "server_time": iso(now),
@@ -112,7 +117,7 @@ def _desk_state(user: User) -> dict[str, Any]:
         "waiting_total": len(entries),
         "longest_wait_since": iso(oldest),
         "callbacks": callback_rows(s, flow, callbacks, now),
-        "current": full_summary(s, flow, current, now) if current else None,
+        "current": _current_json(s, flow, user, now),
     }
 
 
@@ -131,26 +136,26 @@ def no_store_json(payload: Any, status: int = 200) -> Any:
 @bp.get("/desk")
 @role_required(*DESK)
 def desk_state() -> Any:
-    return no_store_json(_desk_state(signed_in_user()))
+    return no_store_json(desk_state_of(signed_in_user()))
 
 
 @bp.put("/me/status")
 @role_required(*DESK)
 def change_status() -> Any:
-    status = _body().get("status")
+    status = json_body().get("status")
     if status not in SETTABLE_STATUSES:
         abort(400, f"Choose a status from: {', '.join(SETTABLE_STATUSES)}.")
     s, user = db.current(), signed_in_user()
-    if current_entry(user) is not None and status != "after_call":
+    if has_work(user) and status != "after_call":
         abort(409, "Finish your current call first: press Done after choosing a disposition.")
     set_status(s, user, status, clock(current_app.config))
     s.commit()
     if status == "available":  # a callback waiting its turn may be this adviser's now
-        _dial_callbacks_soon()
+        dial_callbacks_soon()
     return no_store_json(_me_json(user))
 
 
-def _dial_callbacks_soon() -> None:
+def dial_callbacks_soon() -> None:
     try:
         enqueue_dial_due_callbacks(redis_for(current_app.config["REDIS_URL"]))
     except Exception:  # Redis down: the worker's timer dials them within its next tick
@@ -162,7 +167,7 @@ def _dial_callbacks_soon() -> None:
 def entry_summary(entry_id: int) -> Any:
     s, user = db.current(), signed_in_user()
     entry = _visible(user, s.get(QueueEntry, entry_id))
-    return no_store_json(full_summary(s, _flow(), entry, clock(current_app.config)))
+    return no_store_json(full_summary(s, app_flow(), entry, clock(current_app.config)))
 
 
 @bp.post("/entries/<int:entry_id>/reveal-id")
@@ -172,13 +177,20 @@ def reveal_id(entry_id: int) -> Any:
     Each reveal is recorded on the call (who, not the number)."""
     s, user = db.current(), signed_in_user()
     entry = _visible(user, s.get(QueueEntry, entry_id))
-    if user.role != "supervisor" and not (entry.agent_id == user.id and entry.status in ON_CALL):
+    return reveal(user, entry.call_id, talking=entry.agent_id == user.id and entry.status in ON_CALL)
+
+
+def reveal(user: User, call_id: int, talking: bool) -> Any:
+    """The full ID number the caller typed, to a supervisor or to the adviser talking to them;
+    recorded on the call (who asked, not the number)."""
+    s = db.current()
+    if user.role != "supervisor" and not talking:
         abort(403, "You can see the full ID number once you are talking to this caller.")
-    cap = s.scalar(select(Capture).where(Capture.call_id == entry.call_id, Capture.field == ID_FIELD,
+    cap = s.scalar(select(Capture).where(Capture.call_id == call_id, Capture.field == ID_FIELD,
                                          Capture.value.is_not(None)).order_by(Capture.id.desc()).limit(1))
     if cap is None:
         abort(404, "This caller gave no ID number; ask them for it.")
-    s.add(CallEvent(call_id=entry.call_id, kind="id_revealed", detail=f"user {user.id}"))
+    s.add(CallEvent(call_id=call_id, kind="id_revealed", detail=f"user {user.id}"))
     s.commit()
     return no_store_json({"id_number": cap.value, "status": cap.status})
 
@@ -188,9 +200,9 @@ def reveal_id(entry_id: int) -> Any:
 def answer() -> Any:
     """Claim the best waiting call (or the one given by entry_id) atomically, then connect it."""
     s, user, now = db.current(), signed_in_user(), clock(current_app.config)
-    if current_entry(user) is not None:
+    if has_work(user):
         abort(409, "You already have a call; finish it (Done) before answering another.")
-    entry_id = _body().get("entry_id")
+    entry_id = json_body().get("entry_id")
     if entry_id is not None and not isinstance(entry_id, int):
         abort(400, "entry_id must be the number of a waiting call, or left out for the next one.")
     if not user.queues:
@@ -215,72 +227,7 @@ def answer() -> Any:
         log.exception("connecting queue entry %s to account %s failed", entry.id, user.id)
         abort(502, "The call could not be put through to your phone; it is back in the queue. "
                    "Check your phone number with an admin, then answer again.")
-    return no_store_json(_desk_state(signed_in_user()))
-
-
-@bp.put("/calls/<int:entry_id>/notes")
-@role_required(*DESK)
-def save_notes(entry_id: int) -> Any:
-    s, user = db.current(), signed_in_user()
-    entry = _mine(user, entry_id)
-    notes = _body().get("notes")
-    if not isinstance(notes, str) or len(notes) > NOTES_MAX:
-        abort(400, f"notes must be text of at most {NOTES_MAX} characters.")
-    entry.notes = notes
-    s.commit()
-    return no_store_json({"id": entry.id, "notes": entry.notes})
-
-
-@bp.post("/calls/<int:entry_id>/end")
-@role_required(*DESK)
-def end_call(entry_id: int) -> Any:
-    s, user = db.current(), signed_in_user()
-    entry = _mine(user, entry_id)
-    if entry.status in ON_CALL:
-        routing.end_conversation(s, entry, clock(current_app.config))
-        s.commit()
-    return no_store_json(_desk_state(user))
-
-
-@bp.post("/calls/<int:entry_id>/transfer")
-@role_required(*DESK)
-def transfer(entry_id: int) -> Any:
-    s, user = db.current(), signed_in_user()
-    entry = _mine(user, entry_id)
-    queue = _body().get("queue")
-    if queue not in _flow().queues:
-        abort(400, f"Choose a queue from: {', '.join(_flow().queues)}.")
-    if queue == entry.queue:
-        abort(400, "The caller is already in that queue; choose another one.")
-    if entry.status not in ON_CALL:
-        abort(409, "The caller is no longer on the line, so the call cannot be transferred.")
-    routing.transfer(s, entry, user, queue, clock(current_app.config))
-    s.commit()
-    return no_store_json(_desk_state(user))
-
-
-@bp.post("/calls/<int:entry_id>/wrap-up")
-@role_required(*DESK)
-def wrap_up(entry_id: int) -> Any:
-    """Done: save notes and disposition, end the after-call work, back to available."""
-    s, user, now = db.current(), signed_in_user(), clock(current_app.config)
-    entry = _mine(user, entry_id)
-    body = _body()
-    disposition, notes = body.get("disposition"), body.get("notes", entry.notes or "")
-    if disposition not in _flow().dispositions:
-        abort(400, "Choose a disposition (how the call ended) from: "
-                   f"{', '.join(_flow().dispositions)}.")
-    if not isinstance(notes, str) or len(notes) > NOTES_MAX:
-        abort(400, f"notes must be text of at most {NOTES_MAX} characters.")
-    if entry.wrapped_at is not None:
-        abort(409, "This call is already wrapped up.")
-    if entry.status in ON_CALL:
-        routing.end_conversation(s, entry, now)
-    routing.wrap_up(s, entry, user, notes, disposition, now)
-    if user.status != "available" and body.get("available", True):
-        set_status(s, user, "available", now)
-    s.commit()
-    return no_store_json(_desk_state(user))
+    return no_store_json(desk_state_of(signed_in_user()))
 
 
 @bp.get("/openapi.json")

@@ -79,6 +79,31 @@ def due(s: Session, flow: Flow, now: datetime, retry_s: int) -> list[tuple[Callb
     return picked
 
 
+def current_callback(s: Session, agent_id: int) -> Callback | None:
+    """The callback this adviser is reserved for: being dialled, talking, or wrapping up."""
+    # Polled by every desk: the (agent_id, wrapped_at) index finds the few unwrapped rows.
+    return s.scalar(select(Callback).where(
+        Callback.agent_id == agent_id, Callback.wrapped_at.is_(None),
+        Callback.status.in_(("dialing", "connected", "completed")),
+    ).order_by(Callback.id.desc()).limit(1))
+
+
+def wrap_up(s: Session, cb: Callback, agent: User, notes: str, disposition: str, now: datetime) -> None:
+    """After-call work of a callback done: notes and disposition stored, the adviser available.
+
+    Done while still talking ends the conversation here (the adviser's phone hangs up too); the
+    <Dial> action that follows finds the callback completed and says goodbye to the caller.
+    Raises ValueError when the caller has not answered yet: there is nothing to wrap up.
+    """
+    if cb.status == "dialing":
+        raise ValueError("the caller has not answered yet")
+    if cb.status == "connected":
+        cb.status, cb.completed_at = "completed", now
+    cb.notes, cb.disposition, cb.wrapped_at = notes, disposition, now
+    if agent.status in ("after_call", "busy"):
+        set_status(s, agent, "available", now)
+
+
 def _reserve(s: Session, cb: Callback, agent: User, now: datetime) -> bool:
     """Atomically: the adviser from available to busy, the callback from pending to dialing."""
     if s.execute(update(User).where(User.id == agent.id, User.status == "available")

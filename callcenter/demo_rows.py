@@ -142,13 +142,14 @@ def _callback(rng: random.Random, leg: dict[str, Any], phone: str, now: datetime
     row = {"call_id": leg["call_id"], "queue_entry_id": leg["id"], "queue": leg["queue"], "phone": phone,
            "status": "pending", "requested_at": requested, "enqueued_at": leg["enqueued_at"],
            "language": leg["language"], "attempts": 0, "last_attempt_at": None,
-           "connected_at": None, "completed_at": None, "agent_id": None}
+           "connected_at": None, "completed_at": None, "wrapped_at": None, "agent_id": None}
     connected = requested + timedelta(seconds=rng.uniform(300, 5400))
     if connected > now:
         return row
     if rng.random() < 0.85:
+        completed = connected + timedelta(seconds=rng.uniform(120, 480))
         row.update(status="completed", attempts=1, last_attempt_at=connected, connected_at=connected,
-                   completed_at=connected + timedelta(seconds=rng.uniform(120, 480)))
+                   completed_at=completed, wrapped_at=completed + timedelta(seconds=rng.uniform(20, 80)))
     else:
         row.update(status="failed", attempts=3, last_attempt_at=connected)
     return row

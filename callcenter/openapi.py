@@ -30,6 +30,14 @@ ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type
 DESK_OK = {"200": _json(_ref("DeskState"), "The desk after the change.")}
 WRITE_ERRORS = (400, 401, 403, 404, 409)
 
+CALLBACK_ID = {"name": "callback_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_NOTES = _body({"type": "object", "required": ["notes"], "properties": {
+    "notes": {"type": "string", "maxLength": 4000}}})
+_WRAP_UP = _body({"type": "object", "required": ["disposition"], "properties": {
+    "disposition": {"type": "string", "description": "A code from the flow's dispositions."},
+    "notes": {"type": "string", "maxLength": 4000},
+    "available": {"type": "boolean", "default": True}}})
+
 _paths: dict[str, Any] = {
     "/api/desk": {"get": {
         "operationId": "deskState", "summary": "Everything the desk shows (polled every 1.5 s).",
@@ -60,8 +68,7 @@ _paths: dict[str, Any] = {
     "/api/calls/{entry_id}/notes": {"put": {
         "operationId": "saveNotes", "summary": "Save the notes of your current call (autosave).",
         "parameters": [ENTRY_ID],
-        "requestBody": _body({"type": "object", "required": ["notes"], "properties": {
-            "notes": {"type": "string", "maxLength": 4000}}}),
+        "requestBody": _NOTES,
         "responses": {"200": _json({"type": "object", "properties": {
             "id": {"type": "integer"}, "notes": {"type": "string"}}}, "Saved.")} | _errors(*WRITE_ERRORS)}},
     "/api/calls/{entry_id}/end": {"post": {
@@ -76,11 +83,26 @@ _paths: dict[str, Any] = {
     "/api/calls/{entry_id}/wrap-up": {"post": {
         "operationId": "wrapUp", "summary": "Done: notes and disposition saved, back to available.",
         "parameters": [ENTRY_ID],
-        "requestBody": _body({"type": "object", "required": ["disposition"], "properties": {
-            "disposition": {"type": "string", "description": "A code from the flow's dispositions."},
-            "notes": {"type": "string", "maxLength": 4000},
-            "available": {"type": "boolean", "default": True}}}),
+        "requestBody": _WRAP_UP,
         "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/callbacks/{callback_id}/notes": {"put": {
+        "operationId": "saveCallbackNotes", "summary": "Save the notes of your current callback (autosave).",
+        "parameters": [CALLBACK_ID], "requestBody": _NOTES,
+        "responses": {"200": _json({"type": "object", "properties": {
+            "id": {"type": "integer"}, "notes": {"type": "string"}}}, "Saved.")} | _errors(*WRITE_ERRORS)}},
+    "/api/callbacks/{callback_id}/wrap-up": {"post": {
+        "operationId": "wrapUpCallback",
+        "summary": "Done with a callback: notes and disposition saved, back to available. "
+                   "409 while Jobline is still ringing the caller.",
+        "parameters": [CALLBACK_ID], "requestBody": _WRAP_UP,
+        "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/callbacks/{callback_id}/reveal-id": {"post": {
+        "operationId": "revealCallbackId",
+        "summary": "The caller's full ID number, while you talk to them on a callback. Audited.",
+        "parameters": [CALLBACK_ID],
+        "responses": {"200": _json({"type": "object", "properties": {
+            "id_number": {"type": "string"}, "status": {"type": "string"}}}, "The ID number.")}
+        | _errors(401, 403, 404)}},
     "/api/recordings/{recording_id}/audio": {"get": {
         "operationId": "recordingAudio", "summary": "The audio of a name or reason recording.",
         "parameters": [{"name": "recording_id", "in": "path", "required": True,
@@ -112,6 +134,9 @@ _caller = {
         "masked": {"type": "string"}, "confirmed": {"type": "boolean"}}},
     "started_at": {"type": "string", "format": "date-time"}, "in_call_s": {"type": "integer"}}
 _entry = {"type": "object", "properties": {
+    "kind": {"type": "string", "enum": ["call", "callback"],
+             "description": "call: a queue leg (/api/calls/{id}); callback: a callback Jobline places "
+                            "(/api/callbacks/{id}), whose status is calling_back, connected or ended."},
     "id": {"type": "integer"}, "status": {"type": "string"}, "queue": {"type": "string"},
     "queue_label": {"type": "string"}, "service_level_s": {"type": "integer"},
     "priority": {"type": "integer"}, "intent": _nullable_str,

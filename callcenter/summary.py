@@ -192,10 +192,14 @@ def history(s: Session, call: Call, id_value: str | None) -> list[dict[str, Any]
                       .order_by(Call.started_at.desc()).limit(HISTORY_LIMIT)).all()
     if not calls:
         return []
-    legs: dict[int, QueueEntry] = {}
+    legs: dict[int, QueueEntry | Callback] = {}
     for leg in s.scalars(select(QueueEntry).where(QueueEntry.call_id.in_([c.id for c in calls]))
                          .order_by(QueueEntry.id)):
         legs[leg.call_id] = leg  # the last leg carries the final disposition
+    # A callback's conversation is the call's last contact: its wrap-up is what the adviser wrote.
+    for cb in s.scalars(select(Callback).where(Callback.call_id.in_([c.id for c in calls]),
+                                               Callback.wrapped_at.is_not(None))):
+        legs[cb.call_id] = cb  # the same fields as a leg's: queue, notes, disposition, agent_id
     agents = {u.id: u.name for u in s.scalars(select(User).where(
         User.id.in_([leg.agent_id for leg in legs.values() if leg.agent_id])))}
     out = []
@@ -212,14 +216,44 @@ def history(s: Session, call: Call, id_value: str | None) -> list[dict[str, Any]
     return out
 
 
+def _story(s: Session, flow: Flow, call: Call, details: dict[str, Any]) -> dict[str, Any]:
+    """The call's path through the menus and the caller's previous contacts."""
+    events = s.scalars(select(CallEvent).where(CallEvent.call_id == call.id,
+                                               CallEvent.kind.in_(("enter", "key", "adviser")))
+                       .order_by(CallEvent.id)).all()
+    cap = details.get("id")
+    return {"path": menu_path(flow, events),
+            "history": history(s, call, cap.value if cap and cap.status in ID_HELD else None)}
+
+
 def full_summary(s: Session, flow: Flow, entry: QueueEntry, now: datetime) -> dict[str, Any]:
     """Everything about one waiting (or connected) call, for the summary panel."""
     details = _details(s, [entry.call_id])[entry.call_id]
-    row = entry_row(flow, entry, details, now)
-    events = s.scalars(select(CallEvent).where(CallEvent.call_id == entry.call_id,
-                                               CallEvent.kind.in_(("enter", "key", "adviser")))
-                       .order_by(CallEvent.id)).all()
-    row["path"] = menu_path(flow, events)
-    cap = details.get("id")
-    row["history"] = history(s, entry.call, cap.value if cap and cap.status in ID_HELD else None)
-    return row
+    return {"kind": "call", **entry_row(flow, entry, details, now), **_story(s, flow, entry.call, details)}
+
+
+# A callback's states as the desk names a conversation's: Jobline is still ringing the caller,
+# the adviser talks to them, or the talk is over and after-call work goes on.
+CALLBACK_AS_CALL = {"dialing": "calling_back", "connected": "connected", "completed": "ended"}
+
+
+def callback_summary(s: Session, flow: Flow, cb: Callback, now: datetime) -> dict[str, Any]:
+    """The callback an adviser is calling, talking on or wrapping up, shaped as the desk's
+    current call: who and why from the call that asked for it, with the callback's own times,
+    notes and disposition."""
+    details = _details(s, [cb.call_id])[cb.call_id]
+    queue = flow.queues.get(cb.queue)
+    reason = details.get("reason")
+    return {
+        "kind": "callback", "id": cb.id, "status": CALLBACK_AS_CALL.get(cb.status, cb.status),
+        "queue": cb.queue, "queue_label": queue.label["en"] if queue else cb.queue,
+        "service_level_s": queue.service_level_s if queue else 60, "priority": cb.priority,
+        "intent": reason.intent if reason else None, "enqueued_at": iso(cb.enqueued_at),
+        "wait_s": max(0, int((now - cb.requested_at).total_seconds())),
+        "requested_at": iso(cb.requested_at), "attempts": cb.attempts,
+        "answered_at": iso(cb.connected_at), "ended_at": iso(cb.completed_at), "transferred": False,
+        "notes": cb.notes, "disposition": cb.disposition,
+        **_row(flow, cb.call, details, now),
+        "phone": mask_phone(cb.phone),  # the number called back, which may not be the one that rang
+        **_story(s, flow, cb.call, details),
+    }

@@ -299,12 +299,14 @@ class Callback(Base):
     """A caller who asked to be called back, keeping their place in the queue.
 
     status: pending -> dialing -> connected -> completed; failed after the last attempt.
+    A completed callback is the adviser's after-call work until wrapped_at (notes, disposition).
     """
 
     __tablename__ = "callbacks"
     __table_args__ = (
         Index("ix_callbacks_status", "status", "requested_at"),
         Index("ix_callbacks_waiting", "queue", "status", "priority", "enqueued_at"),
+        Index("ix_callbacks_agent_open", "agent_id", "wrapped_at"),  # the desk: the adviser's callback
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -323,6 +325,9 @@ class Callback(Base):
     last_attempt_at: Mapped[datetime | None]
     connected_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    wrapped_at: Mapped[datetime | None]  # after-call work done
+    notes: Mapped[str | None] = mapped_column(Text)
+    disposition: Mapped[str | None] = mapped_column(String(32))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     outbound_sid: Mapped[str | None] = mapped_column(String(64))
 

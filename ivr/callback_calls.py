@@ -39,6 +39,13 @@ def attempt_failed(s: Session, callback: Callback, now: datetime, limit: int) ->
     callback.agent_id = None if callback.status == "pending" else callback.agent_id
 
 
+def completed(s: Session, callback: Callback, now: datetime) -> None:
+    """The adviser talked to the caller: the callback is done and the adviser moves to after-call
+    work (notes, disposition), until Done on the desk makes them available."""
+    callback.status, callback.completed_at = "completed", now
+    legs.move_agent(s, callback.agent_id, "after_call", now)
+
+
 def _speaker(callback: Callback) -> Speaker:
     return Speaker(flow(), callback.language or flow().default_language)
 
@@ -94,9 +101,9 @@ def callback_dialed(callback_id: int) -> Response:
     sp = _speaker(callback)
     now = clock()
     if request.form.get("DialCallStatus") == "completed" and callback.status == "connected":
-        callback.status, callback.completed_at = "completed", now
-        legs.move_agent(s, callback.agent_id, "available", now)
+        completed(s, callback, now)
         s.commit()
+    if callback.status == "completed":  # talked (the adviser may have pressed Done already)
         sp.prompt(reply, "goodbye")
         reply.hangup()
         return twiml(reply)
@@ -118,7 +125,6 @@ def callback_status(callback_id: int) -> tuple[str, int]:
             status in FAILED_STATUSES or status == "completed"):
         attempt_failed(s, callback, clock(), max_attempts())
     elif callback is not None and callback.status == "connected" and status == "completed":
-        callback.status, callback.completed_at = "completed", clock()
-        legs.move_agent(s, callback.agent_id, "available", clock())
+        completed(s, callback, clock())
     s.commit()
     return "", 204

@@ -278,16 +278,28 @@
     if (!r.id_number) return h("span", { class: "muted" }, "not given");
     const span = h("span", { class: "mono", id: "id-value" }, r.id_number.masked);
     const c = state.desk.current;  // the server allows it while talking, or to supervisors
-    const canReveal = state.desk.me.role === "supervisor" || (c && c.id === r.id && !c.ended_at);
+    const talkingTo = c && c.id === r.id && c.kind === (r.kind || "call") && c.status !== "calling_back" && !c.ended_at;
+    const canReveal = state.desk.me.role === "supervisor" || talkingTo;
     return [span, r.id_number.confirmed ? null : h("span", { class: "sub" }, " (not confirmed)"),
       canReveal ? h("button", { type: "button", class: "link", onclick: async () => {
-        const data = await act("POST", `/api/entries/${r.id}/reveal-id`);
+        const data = await act("POST", r.kind === "callback" ? `${workPath(r)}/reveal-id` : `/api/entries/${r.id}/reveal-id`);
         if (data) { span.textContent = data.id_number; setTimeout(() => { span.textContent = r.id_number.masked; }, 30000); }
       } }, "Show full") : null];
   }
 
+  // The call the adviser is on: a call answered from the queue, or a callback Jobline placed.
+  function workPath(c) {
+    return c.kind === "callback" ? `/api/callbacks/${c.id}` : `/api/calls/${c.id}`;
+  }
+
+  function onCallText(c) {
+    if (c.status === "calling_back") return "Calling the caller back… their phone is ringing";
+    if (c.status === "connecting") return "Connecting… your phone rings";
+    return c.kind === "callback" ? "On a callback" : "On call";
+  }
+
   function drawCurrent(pane, c) {
-    const key = `call-${c.id}-${c.status}-${c.ended_at ? "acw" : "talk"}`;
+    const key = `${c.kind}-${c.id}-${c.status}-${c.ended_at ? "acw" : "talk"}`;
     if (pane.dataset.for === key) return; // redraw only when the call changes state
     pane.dataset.for = key;
     const typed = $("notes") ? $("notes").value : null; // keep what the adviser is typing
@@ -305,24 +317,25 @@
       CONFIG.queues.filter((q) => q.name !== c.queue).map((q) => h("option", { value: q.name }, q.label)));
     transfer.addEventListener("change", () => {
       if (transfer.value && confirm(`Transfer this caller to ${transfer.selectedOptions[0].textContent}?`)) {
-        act("POST", `/api/calls/${c.id}/transfer`, { queue: transfer.value });
+        act("POST", `${workPath(c)}/transfer`, { queue: transfer.value });
       }
       transfer.value = "";
     });
-    const talking = !c.ended_at;
+    const talking = !c.ended_at, callback = c.kind === "callback", ringing = c.status === "calling_back";
     pane.replaceChildren(
       h("div", { class: "oncall " + (talking ? "talking" : "acw") },
-        h("span", {}, talking ? (c.status === "connecting" ? "Connecting… your phone rings" : "On call") : "After-call work"),
-        h("span", { class: "timer", id: "call-timer", "data-since": talking ? (c.answered_at || c.enqueued_at) : c.ended_at }, "00:00")),
+        h("span", {}, talking ? onCallText(c) : callback ? "After-call work · callback" : "After-call work"),
+        h("span", { class: "timer", id: "call-timer", "data-since": talking ? (c.answered_at || (callback ? state.desk.server_time : c.enqueued_at)) : c.ended_at }, "00:00")),
       h("div", { class: "call-grid" },
         h("div", { class: "call-facts" }, ...summaryBlocks(c, c)),
         h("div", { class: "call-work" },
           h("label", { class: "notes-label", for: "notes" }, "Notes"), notes,
           h("div", { class: "label" }, "Disposition"), dispo,
       h("div", { class: "actions" },
-        talking ? h("button", { type: "button", onclick: () => endCall(c) }, "End conversation", h("kbd", {}, "E")) : null,
-        talking ? transfer : null,
-        h("button", { type: "button", class: "primary huge", id: "done", onclick: () => done() }, "Done – available", h("kbd", {}, "D"))))));
+        talking && !callback ? h("button", { type: "button", onclick: () => endCall(c) }, "End conversation", h("kbd", {}, "E")) : null,
+        talking && !callback ? transfer : null,
+        ringing ? h("p", { class: "muted" }, "When the caller presses 1, your phone rings. If no one answers, the desk frees you.")
+          : h("button", { type: "button", class: "primary huge", id: "done", onclick: () => done() }, "Done – available", h("kbd", {}, "D"))))));
     if (focused) notes.focus();
   }
 
@@ -342,7 +355,7 @@
     clearTimeout(state.notesTimer);
     const c = state.desk.current;
     state.notesTimer = setTimeout(() => {
-      api("PUT", `/api/calls/${c.id}/notes`, { notes: $("notes").value }).catch((e) => toast(e.message));
+      api("PUT", `${workPath(c)}/notes`, { notes: $("notes").value }).catch((e) => toast(e.message));
     }, 800);
   }
 
@@ -352,7 +365,7 @@
     if (!state.disposition) { toast("Choose a disposition first (keys 1–9)."); return; }
     clearTimeout(state.notesTimer);
     if (!c.ended_at && window.joblinePhone) window.joblinePhone.hangup();
-    const data = await act("POST", `/api/calls/${c.id}/wrap-up`, { disposition: state.disposition, notes: $("notes").value });
+    const data = await act("POST", `${workPath(c)}/wrap-up`, { disposition: state.disposition, notes: $("notes").value });
     if (data) { state.disposition = null; toast("Saved. You are available.", "good"); }
   }
 
@@ -413,7 +426,7 @@
       ArrowDown: () => move(1), j: () => move(1), ArrowUp: () => move(-1), k: () => move(-1),
       p: playName, c: () => { state.tab = state.tab === "calls" ? "callbacks" : "calls"; draw(); },
       "?": () => $("help").showModal(),
-      n: () => c && $("notes") && $("notes").focus(), e: () => c && !c.ended_at && endCall(c),
+      n: () => c && $("notes") && $("notes").focus(), e: () => c && !c.ended_at && c.kind !== "callback" && endCall(c),
       t: () => c && $("transfer") && $("transfer").focus(), d: done,
     };
     if (c && /^[1-9]$/.test(key) && DISPOSITIONS[Number(key) - 1]) { choose(DISPOSITIONS[Number(key) - 1].code); e.preventDefault(); return; }

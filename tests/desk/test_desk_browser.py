@@ -17,7 +17,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from db import session as db
-from db.models import QueueEntry, utcnow
+from db.models import Callback, QueueEntry, User, utcnow
 from tests.desk.conftest import PASSWORD, waiting_call
 from tests.desk.test_desk_api import FakeTwilio
 
@@ -130,6 +130,55 @@ def test_an_adviser_takes_a_call_from_the_desk(live, page, accounts, tmp_path):
         assert done.notes.startswith("Payment delayed")
         assert done.wrapped_at - done.answered_at < timedelta(minutes=1)
     page.screenshot(path=str(SHOTS / "desk-after.png"))
+
+
+def test_an_adviser_on_a_callback_sees_the_caller_then_wraps_it_up(live, page, accounts):
+    base, _ = live
+    agent_id = accounts["agent"].id
+    with db.SessionLocal() as s:  # Jobline called Maria back; she pressed 1 and is talking to agent1
+        leg = waiting_call(s, phone="+447700900123", waited_s=300, now=utcnow(), reason="payment late")
+        leg.status, leg.outcome, leg.left_at = "callback", "callback", utcnow()
+        s.add(Callback(call_id=leg.call_id, queue_entry_id=leg.id, queue=leg.queue, phone="+447700900123",
+                       status="connected", attempts=1, agent_id=agent_id, language="en",
+                       requested_at=utcnow() - timedelta(minutes=20), connected_at=utcnow()))
+        s.get(User, agent_id).status = "busy"
+        s.commit()
+        callback_id = s.query(Callback).one().id
+
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "agent1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/desk")
+    page.wait_for_selector(".oncall.talking")
+    assert "On a callback" in page.locator(".oncall").inner_text()
+    page.wait_for_selector("#summary ol.path li")
+    facts = page.locator("#summary").text_content()
+    assert "Maria Lopez" in facts and "payment late" in facts and "12345674" not in facts
+    assert page.locator("#transfer").count() == 0  # a callback is not moved between queues
+    page.click(".facts button.link")  # talking to her: the full ID may be shown
+    page.wait_for_function("document.getElementById('id-value').textContent === '12345674'")
+    page.keyboard.press("n")
+    page.keyboard.type("Called back: payment released today.")
+    page.keyboard.press("Escape")
+
+    with db.SessionLocal() as s:  # she hangs up: Twilio's <Dial> action completes the callback
+        cb = s.get(Callback, callback_id)
+        cb.status, cb.completed_at = "completed", utcnow()
+        s.get(User, agent_id).status = "after_call"
+        s.commit()
+    page.wait_for_selector(".oncall.acw")
+    assert page.input_value("#notes").startswith("Called back")
+    page.screenshot(path=str(SHOTS / "desk-callback-after-call-work.png"))
+    page.keyboard.press("1")  # Resolved on the call
+    page.keyboard.press("d")
+    page.wait_for_selector(".toast.good")
+    page.wait_for_function("!document.querySelector('.oncall')")
+    assert page.get_attribute("button.status[data-status=available]", "aria-pressed") == "true"
+    with db.SessionLocal() as s:
+        cb = s.get(Callback, callback_id)
+        assert (cb.disposition, cb.notes) == ("resolved", "Called back: payment released today.")
+        assert cb.wrapped_at is not None and s.get(User, agent_id).status == "available"
 
 
 def test_an_adviser_without_a_phone_gets_the_browser_phone(live, page, s):

@@ -8,9 +8,12 @@ from sqlalchemy import select
 from test_queue_calls import to_queue
 
 from callcenter import callbacks
+from callcenter.accounts import create_user
+from db import session as db
 from db.models import Callback, User
 from ivr.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, TOKEN
+from tests.desk.conftest import PASSWORD, Desk, csrf_from, sign_in
 
 
 def ask_callback(caller, number: str) -> None:
@@ -70,7 +73,7 @@ def test_a_callback_waits_for_its_turn_then_an_adviser_talks_to_the_caller(qapp,
     s.expire_all()
     cb = s.get(Callback, cb_id)
     assert (cb.status, cb.completed_at) == ("completed", clock())
-    assert s.get(User, agent_id).status == "available"
+    assert s.get(User, agent_id).status == "after_call"  # notes and a disposition on the desk next
 
 
 def test_a_machine_or_no_answer_is_retried_then_the_callback_fails(qapp, caller, adviser, clock,
@@ -126,3 +129,77 @@ def test_the_browser_phone_token_names_the_adviser_by_id_only(qapp, adviser, s):
     assert claims["grants"]["voice"]["incoming"] == {"allow": True}
     with pytest.raises(ConfigError, match="TWILIO_TWIML_APP_SID"):
         routing.voice_token({**config, "TWILIO_TWIML_APP_SID": ""}, agent)
+
+
+def desk_of(qapp, username: str) -> Desk:
+    with db.SessionLocal.begin() as s:
+        create_user(s, username, "Ada Lovell", "agent", PASSWORD, queues=["general"], languages=["en"],
+                    phone="+447700900901")
+    client = qapp.test_client()
+    assert sign_in(client, username).status_code == 302
+    desk = Desk(client, csrf_from(client, "/account/password"))
+    assert desk.send("PUT", "/api/me/status", {"status": "available"}).status_code == 200
+    return desk
+
+
+def test_the_desk_shows_the_callback_then_its_after_call_work_until_done(qapp, caller, clock, twilio_http, s):
+    desk = desk_of(qapp, "ada")
+    ask_callback(caller, "+447700900701")
+    [cb_id] = dial(qapp, clock)
+
+    # Jobline rings the caller: the desk already says who and why; nothing to wrap up yet.
+    current = desk.get("/api/desk").get_json()["current"]
+    assert (current["kind"], current["id"], current["status"]) == ("callback", cb_id, "calling_back")
+    assert (current["queue"], current["phone"]) == ("general", "+44•••••••701")  # masked
+    early = desk.send("POST", f"/api/callbacks/{cb_id}/wrap-up", {"disposition": "resolved"})
+    assert early.status_code == 409 and "has not answered yet" in early.get_json()["error"]
+    assert desk.send("PUT", "/api/me/status", {"status": "break"}).status_code == 409
+    assert desk.send("POST", "/api/answer").status_code == 409
+
+    p = callee(qapp, form_of(created_calls(twilio_http)[0], "Url"))
+    p.press("1")
+    assert desk.get("/api/desk").get_json()["current"]["status"] == "connected"
+    assert desk.send("PUT", f"/api/callbacks/{cb_id}/notes",
+                     {"notes": "Payment date explained"}).status_code == 200
+    clock.tick(200)
+    p.adviser_hangs_up()
+    assert p.last_heard.startswith("Thank you for calling")
+
+    state = desk.get("/api/desk").get_json()
+    assert state["me"]["status"] == "after_call"
+    assert (state["current"]["status"], state["current"]["notes"]) == ("ended", "Payment date explained")
+    bad = desk.send("POST", f"/api/callbacks/{cb_id}/wrap-up", {"disposition": "made_up"})
+    assert bad.status_code == 400 and "Choose a disposition" in bad.get_json()["error"]
+
+    clock.tick(40)
+    done = desk.send("POST", f"/api/callbacks/{cb_id}/wrap-up", {"disposition": "resolved"}).get_json()
+    assert done["current"] is None and done["me"]["status"] == "available"
+    s.expire_all()
+    cb = s.get(Callback, cb_id)
+    assert (cb.disposition, cb.notes, cb.wrapped_at) == ("resolved", "Payment date explained", clock())
+    again = desk.send("POST", f"/api/callbacks/{cb_id}/wrap-up", {"disposition": "resolved"})
+    assert again.status_code == 409 and "already wrapped up" in again.get_json()["error"]
+
+    # The caller rings again: their previous contact reads as the adviser closed it.
+    to_queue(caller, "+447700900701")
+    [row] = desk.get("/api/desk").get_json()["waiting"]
+    [previous, *_] = desk.get(f"/api/entries/{row['id']}").get_json()["history"]
+    assert (previous["disposition"], previous["notes"], previous["adviser"]) == (
+        "resolved", "Payment date explained", "Ada Lovell")
+
+
+def test_done_while_still_talking_ends_the_callback_and_the_caller_hears_goodbye(qapp, caller, clock,
+                                                                                 twilio_http, s):
+    desk = desk_of(qapp, "bo")
+    ask_callback(caller, "+447700900701")
+    [cb_id] = dial(qapp, clock)
+    p = callee(qapp, form_of(created_calls(twilio_http)[0], "Url"))
+    p.press("1")
+    clock.tick(90)
+    done = desk.send("POST", f"/api/callbacks/{cb_id}/wrap-up", {"disposition": "info_sent"}).get_json()
+    assert done["current"] is None and done["me"]["status"] == "available"
+    p.adviser_hangs_up()  # the desk hung up the adviser's phone; Twilio asks what next
+    assert p.ended and p.last_heard.startswith("Thank you for calling")
+    s.expire_all()
+    cb = s.get(Callback, cb_id)
+    assert (cb.status, cb.completed_at, cb.wrapped_at) == ("completed", clock(), clock())

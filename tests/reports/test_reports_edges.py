@@ -133,7 +133,7 @@ def test_demo_traffic_is_deterministic_and_shaped_like_a_helpdesk(reports_app):
     from sqlalchemy import func, select
 
     from callcenter.demo import seed_demo
-    from db.models import Call, QueueEntry
+    from db.models import Call, Callback, QueueEntry
 
     seen: list[tuple[int, int]] = []
     counts = seed_demo(db.SessionLocal, days=14, calls=3000, progress=lambda d, t: seen.append((d, t)),
@@ -144,6 +144,12 @@ def test_demo_traffic_is_deterministic_and_shaped_like_a_helpdesk(reports_app):
         starts = s.scalars(select(Call.started_at)).all()
         legs = s.scalar(select(func.count()).select_from(QueueEntry))
         advisers = s.scalar(select(func.count()).select_from(User))
+        # Demo callbacks that were talked through are wrapped up: no adviser opens the desk to an
+        # old callback's after-call work.
+        unwrapped = s.scalar(select(func.count()).select_from(Callback).where(
+            Callback.status == "completed", Callback.wrapped_at.is_(None)))
+        talked = s.scalar(select(func.count()).select_from(Callback).where(Callback.status == "completed"))
+    assert unwrapped == 0 and talked > 0
     assert {"answered", "abandoned", "self_service", "ivr_hangup", "callback"} <= set(outcomes)
     assert legs > 1000 and advisers >= 6
     local = [t.astimezone(ZoneInfo("Europe/London")) for t in starts]

@@ -1,0 +1,163 @@
+"""What an adviser does on the call they are on: notes, end the conversation, transfer, and Done
+(after-call work: a disposition, then available again). A call answered from the queue is
+addressed by its queue leg (/api/calls/<id>), a callback by its number (/api/callbacks/<id>);
+the desk shows either as its current call (callcenter/api.py desk_state_of).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app
+
+from callcenter import callbacks, routing
+from callcenter.access import role_required
+from callcenter.accounts import clock
+from callcenter.agents import set_status
+from callcenter.api import (
+    DESK,
+    NOTES_MAX,
+    ON_CALL,
+    app_flow,
+    bp,
+    desk_state_of,
+    dial_callbacks_soon,
+    json_body,
+    no_store_json,
+    reveal,
+    signed_in_user,
+)
+from db import session as db
+from db.models import Callback, QueueEntry, User
+
+
+def notes_given(notes: Any) -> str:
+    if not isinstance(notes, str) or len(notes) > NOTES_MAX:
+        abort(400, f"notes must be text of at most {NOTES_MAX} characters.")
+    return notes
+
+
+def wrap_up_given(body: dict[str, Any], notes_so_far: str | None) -> tuple[str, str]:
+    """Notes (those saved so far unless the body gives new ones) and a disposition, checked."""
+    disposition = body.get("disposition")
+    if disposition not in app_flow().dispositions:
+        abort(400, "Choose a disposition (how the call ended) from: "
+                   f"{', '.join(app_flow().dispositions)}.")
+    return notes_given(body.get("notes", notes_so_far or "")), disposition
+
+
+def finish_wrap_up(user: User, body: dict[str, Any], now: Any) -> Any:
+    """Available again after Done, unless the body says {"available": false}; a callback waiting
+    its turn may be this adviser's now."""
+    s = db.current()
+    if user.status != "available" and body.get("available", True):
+        set_status(s, user, "available", now)
+    s.commit()
+    if user.status == "available":
+        dial_callbacks_soon()
+    return no_store_json(desk_state_of(user))
+
+
+def _mine(user: User, entry_id: int) -> QueueEntry:
+    entry = db.current().get(QueueEntry, entry_id)
+    if entry is None or entry.agent_id != user.id:
+        abort(404, "You are not on this call; refresh the desk to see your current call.")
+    return entry
+
+
+@bp.put("/calls/<int:entry_id>/notes")
+@role_required(*DESK)
+def save_notes(entry_id: int) -> Any:
+    s, user = db.current(), signed_in_user()
+    entry = _mine(user, entry_id)
+    entry.notes = notes_given(json_body().get("notes"))
+    s.commit()
+    return no_store_json({"id": entry.id, "notes": entry.notes})
+
+
+@bp.post("/calls/<int:entry_id>/end")
+@role_required(*DESK)
+def end_call(entry_id: int) -> Any:
+    s, user = db.current(), signed_in_user()
+    entry = _mine(user, entry_id)
+    if entry.status in ON_CALL:
+        routing.end_conversation(s, entry, clock(current_app.config))
+        s.commit()
+    return no_store_json(desk_state_of(user))
+
+
+@bp.post("/calls/<int:entry_id>/transfer")
+@role_required(*DESK)
+def transfer(entry_id: int) -> Any:
+    s, user = db.current(), signed_in_user()
+    entry = _mine(user, entry_id)
+    queue = json_body().get("queue")
+    if queue not in app_flow().queues:
+        abort(400, f"Choose a queue from: {', '.join(app_flow().queues)}.")
+    if queue == entry.queue:
+        abort(400, "The caller is already in that queue; choose another one.")
+    if entry.status not in ON_CALL:
+        abort(409, "The caller is no longer on the line, so the call cannot be transferred.")
+    routing.transfer(s, entry, user, queue, clock(current_app.config))
+    s.commit()
+    return no_store_json(desk_state_of(user))
+
+
+@bp.post("/calls/<int:entry_id>/wrap-up")
+@role_required(*DESK)
+def wrap_up(entry_id: int) -> Any:
+    """Done: save notes and disposition, end the after-call work, back to available."""
+    s, user, now = db.current(), signed_in_user(), clock(current_app.config)
+    entry = _mine(user, entry_id)
+    body = json_body()
+    notes, disposition = wrap_up_given(body, entry.notes)
+    if entry.wrapped_at is not None:
+        abort(409, "This call is already wrapped up.")
+    if entry.status in ON_CALL:
+        routing.end_conversation(s, entry, now)
+    routing.wrap_up(s, entry, user, notes, disposition, now)
+    return finish_wrap_up(user, body, now)
+
+
+def _my_callback(user: User, callback_id: int) -> Callback:
+    cb = db.current().get(Callback, callback_id)
+    if cb is None or cb.agent_id != user.id:
+        abort(404, "You are not on this callback; refresh the desk to see your current call.")
+    return cb
+
+
+@bp.put("/callbacks/<int:callback_id>/notes")
+@role_required(*DESK)
+def save_callback_notes(callback_id: int) -> Any:
+    cb = _my_callback(signed_in_user(), callback_id)
+    cb.notes = notes_given(json_body().get("notes"))
+    db.current().commit()
+    return no_store_json({"id": cb.id, "notes": cb.notes})
+
+
+@bp.post("/callbacks/<int:callback_id>/wrap-up")
+@role_required(*DESK)
+def wrap_up_callback(callback_id: int) -> Any:
+    """Done: notes and disposition saved, the callback's after-call work over, back to available."""
+    user, now = signed_in_user(), clock(current_app.config)
+    cb = _my_callback(user, callback_id)
+    body = json_body()
+    notes, disposition = wrap_up_given(body, cb.notes)
+    if cb.wrapped_at is not None:
+        abort(409, "This callback is already wrapped up.")
+    if cb.status not in ("dialing", "connected", "completed"):
+        abort(409, "This callback did not reach the caller, so there is nothing to wrap up.")
+    try:
+        callbacks.wrap_up(db.current(), cb, user, notes, disposition, now)
+    except ValueError:
+        abort(409, "The caller has not answered yet: wait for them to press 1, or for the try "
+                   "to end (the desk then frees you).")
+    return finish_wrap_up(user, body, now)
+
+
+@bp.post("/callbacks/<int:callback_id>/reveal-id")
+@role_required(*DESK)
+def reveal_callback_id(callback_id: int) -> Any:
+    user = signed_in_user()
+    cb = _my_callback(user, callback_id)
+    return reveal(user, cb.call_id, talking=cb.status == "connected")
