@@ -7,6 +7,10 @@ Twilio asks for the wait URL again whenever its document ends (about every 46 s 
 hold music and the announcements), and the hold loop stamps the leg each time
 (`queue_entries.seen_at`), so a waiting leg not seen for LOST_AFTER belongs to a call that is
 over. The worker closes such legs every minute (`run.py worker`).
+
+A call lost before it reached a queue (in the menus, leaving a message) is closed the same way
+once it has been silent for an hour, every ten minutes: otherwise it would stay in progress,
+without an outcome, in the IVR report.
 """
 
 from __future__ import annotations
@@ -17,13 +21,18 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from db.models import STATUS_RANK, QueueEntry, utcnow
+from db.models import STATUS_RANK, Call, CallEvent, QueueEntry, utcnow
 from db.session import SessionLocal
 from ivr import calls, legs
 
 LOST_AFTER = timedelta(minutes=5)
 LOST_BATCH = 500
 SWEEP_INTERVAL_S = 60
+# A call in the menus or on hold is never silent for this long; a conversation with an adviser
+# can be, so calls with one are left alone.
+SILENT_AFTER = timedelta(hours=1)
+LOOK_BACK = timedelta(days=3)
+SILENT_SWEEP_INTERVAL_S = 600
 
 
 def close_lost_legs(queues: Iterable[str], now: datetime | None = None) -> int:
@@ -56,7 +65,40 @@ def close_lost_legs(queues: Iterable[str], now: datetime | None = None) -> int:
     return closed
 
 
+def close_silent_calls(now: datetime | None = None) -> int:
+    """Close the calls whose final status never came and that have long been silent; how many.
+
+    A caller in the menus makes a webhook every few seconds and one on hold is stamped by the
+    hold loop (close_lost_legs), so a call with no step for SILENT_AFTER and no one talking to an
+    adviser is over: it ends at its last step, status completed, its outcome from its steps and
+    legs (METRICS.md; an IVR hang-up if it never reached an end). Only calls started within
+    LOOK_BACK are read (a bounded range of the started_at index); a status callback arriving
+    later still corrects the duration.
+    """
+    now = now or utcnow()
+    talking = select(QueueEntry.call_id).where(QueueEntry.status.in_(("connecting", "connected")))
+    with SessionLocal.begin() as s:
+        open_calls = s.scalars(select(Call).where(
+            Call.started_at.between(now - LOOK_BACK, now - SILENT_AFTER), Call.ended_at.is_(None),
+            Call.id.not_in(talking)).order_by(Call.id).limit(LOST_BATCH)).all()
+        closed = 0
+        for call in open_calls:
+            last = s.scalar(select(func.max(CallEvent.at)).where(CallEvent.call_id == call.id))
+            last = max(last or call.started_at, call.started_at)
+            if now - last < SILENT_AFTER:
+                continue
+            calls.event(call, "status_lost", None, f"silent since {last:%Y-%m-%d %H:%M:%S} UTC")
+            if STATUS_RANK.get(call.status, 0) < STATUS_RANK["completed"]:
+                call.status = "completed"
+            calls.finish(call, at=last)
+            closed += 1
+    return closed
+
+
 def register_cron(scheduler: Any, queue_name: str, queues: list[str]) -> None:
-    """Run close_lost_legs every SWEEP_INTERVAL_S from an rq.cron.CronScheduler."""
+    """Run close_lost_legs every SWEEP_INTERVAL_S and close_silent_calls every
+    SILENT_SWEEP_INTERVAL_S from an rq.cron.CronScheduler."""
     scheduler.register(close_lost_legs, queue_name, args=(queues,), interval=SWEEP_INTERVAL_S,
                        job_timeout=120, result_ttl=600, failure_ttl=7 * 24 * 3600)
+    scheduler.register(close_silent_calls, queue_name, interval=SILENT_SWEEP_INTERVAL_S,
+                       job_timeout=300, result_ttl=600, failure_ttl=7 * 24 * 3600)

@@ -147,6 +147,36 @@ def test_a_caller_twilio_stops_asking_about_is_closed_and_the_rest_move_up(calle
     assert "You are next in line." in staying.heard_since(-3)
 
 
+def test_calls_lost_before_a_queue_are_closed_once_silent_for_an_hour(caller, adviser, clock, qapp,
+                                                                       twilio_http, s):
+    from datetime import timedelta
+
+    from ivr import lost_calls
+
+    agent_id = adviser(phone="+447700900901")
+    in_menus = caller("+447700900613").dial().press("1").press("2")  # then its line drops, unheard of
+    talking = to_queue(caller, "+447700900614")
+    with qapp.app_context(), db.SessionLocal() as desk:
+        agent = desk.get(User, agent_id)
+        entry = routing.claim_next(desk, agent, clock())
+        desk.commit()
+        routing.connect(qapp.config, entry, agent)
+    talking.redirect(form_of(twilio_http.calls_updated()[0], "Url"))
+    talking.adviser_answers()  # a long conversation follows, without a webhook
+    s.expire_all()
+    lost = s.scalar(select(Call).where(Call.sid == in_menus.sid))
+    last_step = max(e.at for e in lost.events)
+
+    assert lost_calls.close_silent_calls(now=last_step + timedelta(minutes=59)) == 0
+    assert lost_calls.close_silent_calls(now=last_step + timedelta(minutes=61)) == 1
+    assert lost_calls.close_silent_calls(now=last_step + timedelta(hours=3)) == 0  # the talk goes on
+    s.expire_all()
+    lost = s.scalar(select(Call).where(Call.sid == in_menus.sid))
+    assert (lost.status, lost.outcome, lost.ended_at) == ("completed", "ivr_hangup", last_step)
+    kept = s.scalar(select(Call).where(Call.sid == talking.sid))
+    assert (kept.ended_at, kept.outcome) == (None, None)
+
+
 def test_the_sweep_runs_every_minute_on_the_flows_queues(redis_url):
     from redis import Redis
     from rq.cron import CronScheduler
@@ -155,6 +185,8 @@ def test_the_sweep_runs_every_minute_on_the_flows_queues(redis_url):
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url))
     lost_calls.register_cron(scheduler, "callbacks", ["general", "benefits"])
-    [cron] = scheduler.get_jobs()
-    assert (cron.func, cron.args, cron.queue_name, cron.interval) == (
+    legs, silent = scheduler.get_jobs()
+    assert (legs.func, legs.args, legs.queue_name, legs.interval) == (
         lost_calls.close_lost_legs, (["general", "benefits"],), "callbacks", 60)
+    assert (silent.func, silent.args, silent.queue_name, silent.interval) == (
+        lost_calls.close_silent_calls, (), "callbacks", 600)
