@@ -24,6 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import settings
 from config.flow import load_flow
+from config.settings import ConfigError
 from db import session as db
 from db.personal import install_log_masking
 
@@ -121,6 +122,9 @@ def serve(port: int) -> None:
           for _ in range(max(1, settings.RQ_WORKERS))),
     ]
     _print_banner(port, embedded is not None, first_admin)
+    # A service manager's stop (SIGTERM) or a closed terminal (SIGHUP) stops everything, as Ctrl-C.
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _interrupt)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
@@ -138,6 +142,10 @@ def serve(port: int) -> None:
                 p.kill()
         if embedded is not None:
             embedded.shutdown()
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _first_admin() -> str | None:
@@ -168,8 +176,8 @@ def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = Non
     if not settings.PUBLIC_BASE_URL:
         lines.append("  (Twilio needs a public https address: set PUBLIC_BASE_URL to it.)")
     if settings.DEVELOPMENT:
-        lines.append("  Development mode: webhooks are signed with the development token;"
-                     f" try `python run.py simulate --url http://127.0.0.1:{port}`.")
+        lines += ["  Development mode: webhooks are signed with the development token; a test call:",
+                  f"    JOBLINE_ENV=development .venv/bin/python run.py simulate --url http://127.0.0.1:{port}"]
     if first_admin:
         lines += ["", "  First sign-in: username 'admin', one-time password:", f"      {first_admin}",
                   "  (shown once; you choose your own password at first sign-in)"]
@@ -265,7 +273,7 @@ def rollups_cmd(rebuild: bool) -> None:
     click.echo(roll_up_reports(rebuild=rebuild))
 
 
-@cli.command("simulate")
+@cli.command("simulate", with_appcontext=False)  # a client: it builds the app only when in-process
 @click.option("--url", default="", help="A running Jobline (e.g. http://127.0.0.1:5000); default in-process.")
 @click.option("--keys", default="", help="Keys to press, comma-separated (e.g. 1,2,0); '-' is silence.")
 @click.option("--from", "from_", default="+15005550006", show_default=True, help="The caller's number.")
@@ -285,4 +293,7 @@ def _register_speech_commands() -> None:
 _register_speech_commands()
 
 if __name__ == "__main__":
-    cli()
+    try:
+        cli()
+    except ConfigError as e:  # a broken setting or flow file: its sentence, not a traceback
+        sys.exit(f"Jobline cannot start: {e}")

@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
+import pytest
+
 from config.settings import DEV_AUTH_TOKEN, ROOT
 from ivr.simulator import HttpTransport, Phone
 
@@ -47,7 +49,8 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path, stop):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CI"}}
     env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(tmp_path), WEB_WORKERS="2")
@@ -76,13 +79,32 @@ def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path):
         assert "Our employment offices are open" in p.heard_since(0)
         started = children_of(proc.pid)
         assert len(started) >= 4  # gunicorn master + 2 workers, an RQ worker, redis-server
+        # The test call the banner suggests, from another shell (so no instance folder of its own).
+        simulated = subprocess.run(
+            [sys.executable, "run.py", "simulate", "--url", f"http://127.0.0.1:{port}", "--keys", "1,5"],
+            cwd=ROOT, env={k: v for k, v in env.items() if k != "JOBLINE_INSTANCE"}, capture_output=True,
+            text=True, timeout=60)
+        assert simulated.returncode == 0, simulated.stderr
+        assert "Our employment offices are open" in simulated.stdout
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         output = proc.communicate(timeout=60)[0]
     assert proc.returncode == 0, output
     assert f"http://localhost:{port}/" in output and "/ivr/voice" in output and "/ivr/status" in output
+    simulate = next(line.strip() for line in output.splitlines() if "run.py simulate" in line)
+    assert simulate == f"JOBLINE_ENV=development .venv/bin/python run.py simulate --url http://127.0.0.1:{port}"
     time.sleep(0.5)
     assert [pid for pid in started if alive(pid)] == []
+
+
+def test_a_broken_setting_stops_the_command_line_with_its_sentence(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"TWILIO_AUTH_TOKEN", "CI"}}
+    env.update(JOBLINE_ENV="production", JOBLINE_INSTANCE=str(tmp_path))
+    done = subprocess.run([sys.executable, "run.py", "init-db"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("Jobline cannot start: TWILIO_AUTH_TOKEN is not set.")
+    assert "Traceback" not in done.stderr
 
 
 def test_demo_traffic_then_a_rollup_by_hand_from_the_command_line(tmp_path):
