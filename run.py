@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, NoAppException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import settings
@@ -85,7 +85,16 @@ def _configure_logging() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-cli = FlaskGroup(create_app=create_app, help="Jobline, the PES phone helpdesk.")
+def _cli_app() -> Flask:
+    """The app for run.py's commands: a broken setting or flow file is shown as its sentence
+    (also under --help), not as a traceback."""
+    try:
+        return create_app()
+    except ConfigError as e:
+        raise NoAppException(f"Jobline cannot start: {e}") from e
+
+
+cli = FlaskGroup(create_app=_cli_app, help="Jobline, the PES phone helpdesk.")
 
 
 @cli.command("init-db")
