@@ -10,7 +10,8 @@ over. The worker closes such legs every minute (`run.py worker`).
 
 A call lost before it reached a queue (in the menus, leaving a message) is closed the same way
 once it has been silent for an hour, every ten minutes: otherwise it would stay in progress,
-without an outcome, in the IVR report.
+without an outcome, in the IVR report. And a callback try still ringing after five minutes is
+a failed try, so its adviser is not kept reserved for ever.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from db.models import STATUS_RANK, Call, CallEvent, QueueEntry, utcnow
+from config import settings
+from db.models import STATUS_RANK, Call, Callback, CallEvent, QueueEntry, utcnow
 from db.session import SessionLocal
 from ivr import calls, legs
+from ivr.callback_calls import attempt_failed
 
 LOST_AFTER = timedelta(minutes=5)
 LOST_BATCH = 500
@@ -95,10 +98,30 @@ def close_silent_calls(now: datetime | None = None) -> int:
     return closed
 
 
+def close_lost_callback_tries(now: datetime | None = None) -> int:
+    """Fail the callback tries still ringing after LOST_AFTER; how many.
+
+    A try rings for 25 s and asks for 1 twice, so one still "dialing" minutes later is over and
+    its status callback was lost. Without this, its adviser would stay reserved (busy, and the
+    desk showing "Calling the caller back…") for ever. The try counts as failed: the callback is
+    tried again later, or fails after its last attempt, as for a try no one answered.
+    """
+    now = now or utcnow()
+    with SessionLocal.begin() as s:
+        stuck = s.scalars(select(Callback).where(
+            Callback.status == "dialing", Callback.last_attempt_at < now - LOST_AFTER)
+            .order_by(Callback.id).limit(LOST_BATCH)).all()
+        for callback in stuck:
+            attempt_failed(s, callback, now, settings.CALLBACK_MAX_ATTEMPTS)
+    return len(stuck)
+
+
 def register_cron(scheduler: Any, queue_name: str, queues: list[str]) -> None:
-    """Run close_lost_legs every SWEEP_INTERVAL_S and close_silent_calls every
-    SILENT_SWEEP_INTERVAL_S from an rq.cron.CronScheduler."""
+    """Run close_lost_legs and close_lost_callback_tries every SWEEP_INTERVAL_S, and
+    close_silent_calls every SILENT_SWEEP_INTERVAL_S, from an rq.cron.CronScheduler."""
     scheduler.register(close_lost_legs, queue_name, args=(queues,), interval=SWEEP_INTERVAL_S,
+                       job_timeout=120, result_ttl=600, failure_ttl=7 * 24 * 3600)
+    scheduler.register(close_lost_callback_tries, queue_name, interval=SWEEP_INTERVAL_S,
                        job_timeout=120, result_ttl=600, failure_ttl=7 * 24 * 3600)
     scheduler.register(close_silent_calls, queue_name, interval=SILENT_SWEEP_INTERVAL_S,
                        job_timeout=300, result_ttl=600, failure_ttl=7 * 24 * 3600)

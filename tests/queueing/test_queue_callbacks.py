@@ -203,3 +203,22 @@ def test_done_while_still_talking_ends_the_callback_and_the_caller_hears_goodbye
     s.expire_all()
     cb = s.get(Callback, cb_id)
     assert (cb.status, cb.completed_at, cb.wrapped_at) == ("completed", clock(), clock())
+
+
+def test_a_try_whose_status_never_comes_frees_the_adviser_after_five_minutes(qapp, caller, adviser, clock,
+                                                                             twilio_http, s):
+    from datetime import timedelta
+
+    from ivr import lost_calls
+
+    agent_id = adviser(phone="+447700900901")
+    ask_callback(caller, "+447700900701")
+    [cb_id] = dial(qapp, clock)  # Twilio rings the caller; then no word of that call ever arrives
+    tried_at = clock()
+    assert lost_calls.close_lost_callback_tries(now=tried_at + timedelta(minutes=4)) == 0
+    assert lost_calls.close_lost_callback_tries(now=tried_at + timedelta(minutes=6)) == 1
+    s.expire_all()
+    cb = s.get(Callback, cb_id)
+    assert (cb.status, cb.attempts, cb.agent_id) == ("pending", 1, None)  # tried again later
+    assert s.get(User, agent_id).status == "available"
+    assert lost_calls.close_lost_callback_tries(now=tried_at + timedelta(minutes=7)) == 0

@@ -185,8 +185,10 @@ def test_the_sweep_runs_every_minute_on_the_flows_queues(redis_url):
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url))
     lost_calls.register_cron(scheduler, "callbacks", ["general", "benefits"])
-    legs, silent = scheduler.get_jobs()
+    legs, tries, silent = scheduler.get_jobs()
     assert (legs.func, legs.args, legs.queue_name, legs.interval) == (
         lost_calls.close_lost_legs, (["general", "benefits"],), "callbacks", 60)
+    assert (tries.func, tries.args, tries.queue_name, tries.interval) == (
+        lost_calls.close_lost_callback_tries, (), "callbacks", 60)
     assert (silent.func, silent.args, silent.queue_name, silent.interval) == (
         lost_calls.close_silent_calls, (), "callbacks", 600)
