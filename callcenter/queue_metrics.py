@@ -1,4 +1,5 @@
-"""The queue report (METRICS.md, queue metrics): one GROUP BY over queue legs, by queue and hour.
+"""The queue report (METRICS.md, queue and callback metrics): one GROUP BY over queue legs, by
+queue and hour, and one over the period's callbacks, by queue.
 
 The database returns sums and counts per (queue, UTC hour), a few thousand rows at most; the
 totals, the per-queue lines and the charts (hour of day, day, weekday x hour) are all folded
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from callcenter.metrics import (
@@ -27,7 +28,7 @@ from callcenter.metrics import (
 )
 from callcenter.rollups import raw, split, targets_of
 from config.flow import Flow
-from db.models import QueueEntry
+from db.models import Call, Callback, QueueEntry
 from db.rollup_models import AdviserLegRollup, QueueRollup
 
 DEFAULT_SERVICE_LEVEL_S = 60
@@ -50,7 +51,19 @@ QUEUE_FIGURES: dict[str, tuple[str, str, str]] = {
     "abandonment_rate": ("Abandonment rate", "%", "abandoned ÷ (offered − short abandons) × 100"),
     "asa_s": ("ASA", "s", "mean of (answered_at − enqueued_at) over answered legs"),
     "avg_abandon_s": ("Average abandon time", "s", "mean of (left_at − enqueued_at) over abandoned legs"),
+    # METRICS.md, callbacks: from the callbacks themselves (asked for in the queue or in the menus).
+    "callbacks_requested": ("Callbacks requested", "", "callbacks callers asked for, in the queue or "
+                            "in the menus"),
+    "callbacks_completed": ("Callbacks completed", "", "callbacks on which an adviser talked to the caller"),
+    "callbacks_failed": ("Callbacks failed", "", "callbacks given up after their last attempt reached "
+                         "no one"),
+    "callback_attempts": ("Callback attempts", "", "calls Jobline placed to call the callers back"),
+    "time_to_callback_s": ("Mean time to callback", "s", "mean of (connected_at − requested_at) over "
+                           "completed callbacks"),
 }
+CALLBACK_COUNTS = ("callbacks_requested", "callbacks_completed", "callbacks_failed", "callback_attempts",
+                   "callback_wait_sum")
+CALLBACK_STATUSES = ("pending", "dialing", "connected", "completed", "failed")
 
 
 @dataclass
@@ -167,15 +180,45 @@ def queue_report(s: Session, f: Filters, flow: Flow, now: datetime | None = None
     if f.queue:
         names = [f.queue]
     days = [f.first_day.fromordinal(d) for d in range(f.first_day.toordinal(), f.last_day.toordinal() + 1)]
+    callbacks = callback_sums(s, f)
+    all_callbacks = {k: sum(q[k] for q in callbacks.values()) for k in CALLBACK_COUNTS}
     return {
-        "total": total.figures(),
-        "queues": {n: {**per_queue[n].figures(), "service_level_s": _target(flow, n)} for n in names},
+        "total": {**total.figures(), **callback_figures(all_callbacks)},
+        "queues": {n: {**per_queue[n].figures(), **callback_figures(callbacks.get(n)),
+                       "service_level_s": _target(flow, n)} for n in names},
         "by_hour": [{"hour": h, **by_hour[h].figures()} for h in range(24)],
         "by_day": [{"day": d.isoformat(), "label": f"{d:%a} {d.day}", **by_day[d].figures()}
                    for d in days if _within(d, days)],
         "heatmap": heat,
         "formulas": {k: v[2] for k, v in QUEUE_FIGURES.items()},
     }
+
+
+def callback_sums(s: Session, f: Filters) -> dict[str, dict[str, float]]:
+    """CALLBACK_COUNTS per queue, for the callbacks of calls started in the period.
+
+    Read raw, not rolled up: a callback is completed long after its call. Naming every status
+    lets the (status, requested_at) index read the period as a few ranges.
+    """
+    cb = Callback
+    done = cb.status == "completed"
+    stmt = (select(cb.queue, func.count(), _count(done), _count(cb.status == "failed"), func.sum(cb.attempts),
+                   func.sum(case((done, seconds_between(cb.connected_at, cb.requested_at)))))
+            .where(cb.status.in_(CALLBACK_STATUSES), in_period(cb.requested_at, cb.call_id, f))
+            .group_by(cb.queue))
+    for col, value in ((cb.queue, f.queue), (cb.language, f.language), (cb.agent_id, f.agent_id)):
+        if value is not None:
+            stmt = stmt.where(col == value)
+    if f.intent is not None:
+        stmt = stmt.where(exists().where(Call.id == cb.call_id, Call.reason == f.intent))
+    return {queue: dict(zip(CALLBACK_COUNTS, (float(v or 0) for v in values), strict=True))
+            for queue, *values in s.execute(stmt)}
+
+
+def callback_figures(sums: dict[str, float] | None) -> dict[str, Any]:
+    v = sums or dict.fromkeys(CALLBACK_COUNTS, 0.0)
+    return {**{k: int(v[k]) for k in CALLBACK_COUNTS[:4]},
+            "time_to_callback_s": mean(v["callback_wait_sum"], v["callbacks_completed"])}
 
 
 def _within(d: date, days: list[date]) -> bool:

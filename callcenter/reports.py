@@ -147,7 +147,8 @@ _QUEUE_FIGURES = {
     "properties": {"offered": _COUNT, "answered": _COUNT, "abandoned": _COUNT, "short_abandons": _COUNT,
                    "callbacks": _COUNT, "voicemails": _COUNT, "transferred_out": _COUNT,
                    "service_level": _RATE, "abandonment_rate": _RATE, "asa_s": _SECONDS,
-                   "avg_abandon_s": _SECONDS},
+                   "avg_abandon_s": _SECONDS, "callbacks_requested": _COUNT, "callbacks_completed": _COUNT,
+                   "callbacks_failed": _COUNT, "callback_attempts": _COUNT, "time_to_callback_s": _SECONDS},
 }
 # Merged into the API spec by callcenter/openapi.py (helper B owns it).
 STATS_OPENAPI: dict[str, Any] = {

@@ -116,15 +116,21 @@ def test_queue_figures_for_the_day(day, signed_in):
     # answered c1, c2, c8 = 3; abandoned c3, cM = 2; short c4; callbacks c5, c6; voicemail c7.
     # met: c1 (60 s, inclusive), c8 (10 s), c5's callback at 50 s = 3 of (9 - 1) = 37.5 %.
     # abandonment 2 / 8 = 25.0 %. ASA (60 + 90 + 10) / 3 = 53.3 s. abandon time (40 + 60) / 2 = 50.0 s.
+    # callbacks: c5's (completed, 1 attempt, connected 10:30:00 after being asked for at 10:01:50:
+    # 1690 s) and c6's (pending, not tried yet).
     assert got["queues"]["general"] == {
         "offered": 9, "answered": 3, "abandoned": 2, "short_abandons": 1, "callbacks": 2, "voicemails": 1,
         "transferred_out": 1, "service_level": 37.5, "abandonment_rate": 25.0, "asa_s": 53.3,
-        "avg_abandon_s": 50.0, "service_level_s": 60}
+        "avg_abandon_s": 50.0, "service_level_s": 60,
+        "callbacks_requested": 2, "callbacks_completed": 1, "callbacks_failed": 0, "callback_attempts": 1,
+        "time_to_callback_s": 1690.0}
     # benefits: only the transferred call's new leg, answered after 46 s (T 60): 1 / 1.
     assert got["queues"]["benefits"] == {
         "offered": 1, "answered": 1, "abandoned": 0, "short_abandons": 0, "callbacks": 0, "voicemails": 0,
         "transferred_out": 0, "service_level": 100.0, "abandonment_rate": 0.0, "asa_s": 46.0,
-        "avg_abandon_s": None, "service_level_s": 60}
+        "avg_abandon_s": None, "service_level_s": 60,
+        "callbacks_requested": 0, "callbacks_completed": 0, "callbacks_failed": 0, "callback_attempts": 0,
+        "time_to_callback_s": None}
     # employers: nobody queued: every rate has a zero denominator.
     assert got["queues"]["employers"]["offered"] == 0
     assert got["queues"]["employers"]["service_level"] is None
@@ -133,10 +139,14 @@ def test_queue_figures_for_the_day(day, signed_in):
     # all queues: offered 10, met 4 of 9 = 44.4 %, abandoned 2 of 9 = 22.2 %,
     # ASA (60 + 90 + 10 + 46) / 4 = 51.5 s.
     keys = ("offered", "answered", "abandoned", "short_abandons", "callbacks", "voicemails", "service_level",
-            "abandonment_rate", "asa_s", "avg_abandon_s")
+            "abandonment_rate", "asa_s", "avg_abandon_s", "callbacks_requested", "callbacks_completed",
+            "callback_attempts", "time_to_callback_s")
     assert {k: got[k] for k in keys} == {
         "offered": 10, "answered": 4, "abandoned": 2, "short_abandons": 1, "callbacks": 2, "voicemails": 1,
-        "service_level": 44.4, "abandonment_rate": 22.2, "asa_s": 51.5, "avg_abandon_s": 50.0}
+        "service_level": 44.4, "abandonment_rate": 22.2, "asa_s": 51.5, "avg_abandon_s": 50.0,
+        "callbacks_requested": 2, "callbacks_completed": 1, "callback_attempts": 1,
+        "time_to_callback_s": 1690.0}
+    assert "connected_at − requested_at" in got["formulas"]["time_to_callback_s"]
     assert "short abandons" in got["formulas"]["service_level"]
 
 

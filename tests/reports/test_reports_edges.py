@@ -63,6 +63,46 @@ def test_spring_clock_change_day_has_23_hours(script, signed_in):
     assert stats(client, "2026-03-30", "2026-03-30")["offered"] == 1
 
 
+def test_callback_figures_count_every_callback_asked_for_in_the_period(script, signed_in):
+    sc = script
+    day = NOW.replace(hour=0) - timedelta(days=1)
+
+    def callback(queue, status, requested, *, attempts, connected_after=None, language="en", leg=None):
+        call = leg.call if leg is not None else sc.call(requested - timedelta(seconds=40), "callback",
+                                                        nodes=("main",), language=language)
+        connected = requested + timedelta(seconds=connected_after) if connected_after else None
+        sc.add(Callback(call_id=call.id, queue_entry_id=leg.id if leg else None, queue=queue,
+                        phone="+447700900009", status=status, requested_at=requested, enqueued_at=requested,
+                        attempts=attempts, language=language, connected_at=connected))
+
+    queued = sc.call(at(day, 9), "callback", nodes=("main", "adviser"))
+    leg = sc.leg(queued, "general", at(day, 9, 0, 30), "callback", wait=30)
+    callback("general", "completed", leg.left_at, attempts=2, connected_after=1800, leg=leg)  # tried twice
+    callback("general", "failed", at(day, 10), attempts=3)  # from the menus, never reached
+    callback("general", "pending", at(day, 11), attempts=1, language="es")
+    callback("benefits", "completed", at(day, 12), attempts=1, connected_after=600)
+    # the day before: not in this period
+    callback("general", "completed", at(day - timedelta(days=1), 12), attempts=1, connected_after=60)
+    sc.done()
+    client = signed_in("supervisor")
+    day_s = day.date().isoformat()
+    got = stats(client, day_s, day_s)
+    keys = ("callbacks_requested", "callbacks_completed", "callbacks_failed", "callback_attempts",
+            "time_to_callback_s")
+    assert {k: got["queues"]["general"][k] for k in keys} == {
+        "callbacks_requested": 3, "callbacks_completed": 1, "callbacks_failed": 1, "callback_attempts": 6,
+        "time_to_callback_s": 1800.0}
+    assert {k: got[k] for k in keys} == {  # both queues: (1800 + 600) / 2
+        "callbacks_requested": 4, "callbacks_completed": 2, "callbacks_failed": 1, "callback_attempts": 7,
+        "time_to_callback_s": 1200.0}
+    spanish = stats(client, day_s, day_s, language="es")
+    assert {k: spanish[k] for k in keys} == {
+        "callbacks_requested": 1, "callbacks_completed": 0, "callbacks_failed": 0, "callback_attempts": 1,
+        "time_to_callback_s": None}
+    page = client.get("/reports", query_string={"from": day_s, "to": day_s}).get_data(as_text=True)
+    assert 'data-metric="time_to_callback_s"' in page and "Mean time to callback" in page
+
+
 def test_wallboard_shows_the_floor_now(script, signed_in):
     sc = script
     today = NOW.replace(hour=0)
