@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from callcenter.metrics import (
@@ -210,7 +210,7 @@ def callback_sums(s: Session, f: Filters) -> dict[str, dict[str, float]]:
         if value is not None:
             stmt = stmt.where(col == value)
     if f.intent is not None:
-        stmt = stmt.where(select(Call.reason).where(Call.id == cb.call_id).scalar_subquery() == f.intent)
+        stmt = stmt.where(exists().where(Call.id == cb.call_id, Call.reason == f.intent))
     return {queue: dict(zip(CALLBACK_COUNTS, (float(v or 0) for v in values), strict=True))
             for queue, *values in s.execute(stmt)}
 
