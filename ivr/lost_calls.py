@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from config import settings
 from db.models import STATUS_RANK, Call, Callback, CallEvent, QueueEntry, utcnow
@@ -31,8 +31,8 @@ from ivr.callback_calls import attempt_failed
 LOST_AFTER = timedelta(minutes=5)
 LOST_BATCH = 500
 SWEEP_INTERVAL_S = 60
-# A call in the menus or on hold is never silent for this long; a conversation with an adviser
-# can be, so calls with one are left alone.
+# A call in the menus is never silent this long; one on hold or talking to an adviser can be,
+# so those are left alone.
 SILENT_AFTER = timedelta(hours=1)
 LOOK_BACK = timedelta(days=3)
 SILENT_SWEEP_INTERVAL_S = 600
@@ -71,19 +71,22 @@ def close_lost_legs(queues: Iterable[str], now: datetime | None = None) -> int:
 def close_silent_calls(now: datetime | None = None) -> int:
     """Close the calls whose final status never came and that have long been silent; how many.
 
-    A caller in the menus makes a webhook every few seconds and one on hold is stamped by the
-    hold loop (close_lost_legs), so a call with no step for SILENT_AFTER and no one talking to an
-    adviser is over: it ends at its last step, status completed, its outcome from its steps and
+    A caller in the menus makes a webhook every few seconds, so a call with no step for
+    SILENT_AFTER, not on hold (close_lost_legs watches those) and not talking to an adviser, is
+    over: it ends at its last step, status completed, its outcome from its steps and
     legs (METRICS.md; an IVR hang-up if it never reached an end). Only calls started within
     LOOK_BACK are read (a bounded range of the started_at index); a status callback arriving
     later still corrects the duration.
     """
     now = now or utcnow()
-    talking = select(QueueEntry.call_id).where(QueueEntry.status.in_(("connecting", "connected")))
+    # On hold (close_lost_legs watches those) or with an adviser: not ours to close. One lookup
+    # a candidate on the call_id index.
+    in_line = exists().where(QueueEntry.call_id == Call.id,
+                             QueueEntry.status.in_(("waiting", "connecting", "connected")))
     with SessionLocal.begin() as s:
         open_calls = s.scalars(select(Call).where(
             Call.started_at.between(now - LOOK_BACK, now - SILENT_AFTER), Call.ended_at.is_(None),
-            Call.id.not_in(talking)).order_by(Call.id).limit(LOST_BATCH)).all()
+            ~in_line).order_by(Call.id).limit(LOST_BATCH)).all()
         closed = 0
         for call in open_calls:
             last = s.scalar(select(func.max(CallEvent.at)).where(CallEvent.call_id == call.id))
