@@ -58,28 +58,32 @@ def finish_wrap_up(user: User, body: dict[str, Any], now: Any) -> Any:
     return no_store_json(desk_state_of(user))
 
 
-def _mine(user: User, entry_id: int) -> QueueEntry:
-    entry = db.current().get(QueueEntry, entry_id)
-    if entry is None or entry.agent_id != user.id:
-        abort(404, "You are not on this call; refresh the desk to see your current call.")
-    return entry
+def _mine(user: User, kind: type[QueueEntry] | type[Callback], row_id: int) -> Any:
+    """The user's own call (a queue leg) or callback, else 404."""
+    row = db.current().get(kind, row_id)
+    if row is None or row.agent_id != user.id:
+        what = "callback" if kind is Callback else "call"
+        abort(404, f"You are not on this {what}; refresh the desk to see your current call.")
+    return row
+
+
+def _save_notes(row: QueueEntry | Callback) -> Any:
+    row.notes = notes_given(json_body().get("notes"))
+    db.current().commit()
+    return no_store_json({"id": row.id, "notes": row.notes})
 
 
 @bp.put("/calls/<int:entry_id>/notes")
 @role_required(*DESK)
 def save_notes(entry_id: int) -> Any:
-    s, user = db.current(), signed_in_user()
-    entry = _mine(user, entry_id)
-    entry.notes = notes_given(json_body().get("notes"))
-    s.commit()
-    return no_store_json({"id": entry.id, "notes": entry.notes})
+    return _save_notes(_mine(signed_in_user(), QueueEntry, entry_id))
 
 
 @bp.post("/calls/<int:entry_id>/end")
 @role_required(*DESK)
 def end_call(entry_id: int) -> Any:
     s, user = db.current(), signed_in_user()
-    entry = _mine(user, entry_id)
+    entry = _mine(user, QueueEntry, entry_id)
     if entry.status in ON_CALL:
         routing.end_conversation(s, entry, clock(current_app.config))
         s.commit()
@@ -90,7 +94,7 @@ def end_call(entry_id: int) -> Any:
 @role_required(*DESK)
 def transfer(entry_id: int) -> Any:
     s, user = db.current(), signed_in_user()
-    entry = _mine(user, entry_id)
+    entry = _mine(user, QueueEntry, entry_id)
     queue = json_body().get("queue")
     if queue not in app_flow().queues:
         abort(400, f"Choose a queue from: {', '.join(app_flow().queues)}.")
@@ -108,7 +112,7 @@ def transfer(entry_id: int) -> Any:
 def wrap_up(entry_id: int) -> Any:
     """Done: save notes and disposition, end the after-call work, back to available."""
     s, user, now = db.current(), signed_in_user(), clock(current_app.config)
-    entry = _mine(user, entry_id)
+    entry = _mine(user, QueueEntry, entry_id)
     body = json_body()
     notes, disposition = wrap_up_given(body, entry.notes)
     if entry.wrapped_at is not None:
@@ -119,20 +123,10 @@ def wrap_up(entry_id: int) -> Any:
     return finish_wrap_up(user, body, now)
 
 
-def _my_callback(user: User, callback_id: int) -> Callback:
-    cb = db.current().get(Callback, callback_id)
-    if cb is None or cb.agent_id != user.id:
-        abort(404, "You are not on this callback; refresh the desk to see your current call.")
-    return cb
-
-
 @bp.put("/callbacks/<int:callback_id>/notes")
 @role_required(*DESK)
 def save_callback_notes(callback_id: int) -> Any:
-    cb = _my_callback(signed_in_user(), callback_id)
-    cb.notes = notes_given(json_body().get("notes"))
-    db.current().commit()
-    return no_store_json({"id": cb.id, "notes": cb.notes})
+    return _save_notes(_mine(signed_in_user(), Callback, callback_id))
 
 
 @bp.post("/callbacks/<int:callback_id>/wrap-up")
@@ -140,7 +134,7 @@ def save_callback_notes(callback_id: int) -> Any:
 def wrap_up_callback(callback_id: int) -> Any:
     """Done: notes and disposition saved, the callback's after-call work over, back to available."""
     user, now = signed_in_user(), clock(current_app.config)
-    cb = _my_callback(user, callback_id)
+    cb = _mine(user, Callback, callback_id)
     body = json_body()
     notes, disposition = wrap_up_given(body, cb.notes)
     if cb.wrapped_at is not None:
@@ -159,5 +153,5 @@ def wrap_up_callback(callback_id: int) -> Any:
 @role_required(*DESK)
 def reveal_callback_id(callback_id: int) -> Any:
     user = signed_in_user()
-    cb = _my_callback(user, callback_id)
+    cb = _mine(user, Callback, callback_id)
     return reveal(user, cb.call_id, talking=cb.status == "connected")
