@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
@@ -37,6 +38,7 @@ ON_CALL = ("connecting", "connected")
 OPEN_CALLBACKS = ("pending", "dialing")
 NOTES_MAX = 4000
 WAITING_SHOWN = 50
+FAILED_SHOWN = timedelta(days=7)  # failed callbacks a supervisor's desk lists
 GZIP_OVER = 2048  # bytes; below this, compressing costs more than it saves
 
 
@@ -104,8 +106,10 @@ def desk_state_of(user: User) -> dict[str, Any]:
     s, flow, now = db.current(), app_flow(), clock(current_app.config)
     queues = my_queues(user)
     entries = routing.waiting_entries(s, queues, user.languages or None) if queues else []
-    callbacks = s.scalars(select(Callback).where(Callback.queue.in_(queues),
-                                                 Callback.status.in_(OPEN_CALLBACKS))
+    shown = Callback.status.in_(OPEN_CALLBACKS)
+    if user.role == "supervisor":  # and the week's failed ones, to be tried again
+        shown = shown | ((Callback.status == "failed") & (Callback.last_attempt_at >= now - FAILED_SHOWN))
+    callbacks = s.scalars(select(Callback).where(Callback.queue.in_(queues), shown)
                           .order_by(Callback.requested_at)).all() if queues else []
     oldest = min((e.enqueued_at for e in entries), default=None)
     return {
@@ -193,6 +197,24 @@ def reveal(user: User, call_id: int, talking: bool) -> Any:
     s.add(CallEvent(call_id=call_id, kind="id_revealed", detail=f"user {user.id}"))
     s.commit()
     return no_store_json({"id_number": cap.value, "status": cap.status})
+
+
+@bp.post("/callbacks/<int:callback_id>/retry")
+@role_required("supervisor")
+def retry_callback(callback_id: int) -> Any:
+    """A failed callback (its last attempt reached no one) goes back in line, keeping its place,
+    with its attempts counted afresh."""
+    s, user = db.current(), signed_in_user()
+    cb = s.get(Callback, callback_id)
+    if cb is None or cb.queue not in my_queues(user):
+        abort(404, "No callback has this number in your queues; refresh the desk.")
+    if cb.status != "failed":
+        abort(409, f"Only a callback that failed can be tried again; this one is {cb.status}.")
+    cb.status, cb.attempts, cb.agent_id, cb.last_attempt_at = "pending", 0, None, None
+    s.add(CallEvent(call_id=cb.call_id, kind="callback_retry", detail=f"user {user.id}"))
+    s.commit()
+    dial_callbacks_soon()
+    return no_store_json(desk_state_of(user))
 
 
 @bp.post("/answer")

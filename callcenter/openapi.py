@@ -103,6 +103,10 @@ _paths: dict[str, Any] = {
         "responses": {"200": _json({"type": "object", "properties": {
             "id_number": {"type": "string"}, "status": {"type": "string"}}}, "The ID number.")}
         | _errors(401, 403, 404)}},
+    "/api/callbacks/{callback_id}/retry": {"post": {
+        "operationId": "retryCallback",
+        "summary": "Supervisors: put a failed callback back in line, its attempts counted afresh.",
+        "parameters": [CALLBACK_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
     "/api/recordings/{recording_id}/audio": {"get": {
         "operationId": "recordingAudio", "summary": "The audio of a name or reason recording.",
         "parameters": [{"name": "recording_id", "in": "path", "required": True,

@@ -136,8 +136,9 @@
         class: (selected ? "selected " : "") + (i === 0 && state.tab === "calls" ? "next" : ""),
         "data-id": r.id, onclick: () => { if (state.tab === "calls") select(r.id, true); else showCallback(r); },
       },
-        h("td", { class: "c-wait" }, h("span", { class: "wait " + waitClass(r.wait_s, serviceLevel(r.queue)), "data-since": r.enqueued_at || r.requested_at,
-          "data-sl": serviceLevel(r.queue) }, clock(r.wait_s))),
+        h("td", { class: "c-wait" }, r.status === "failed" ? h("span", { class: "chip failed" }, "failed")
+          : h("span", { class: "wait " + waitClass(r.wait_s, serviceLevel(r.queue)), "data-since": r.enqueued_at || r.requested_at,
+            "data-sl": serviceLevel(r.queue) }, clock(r.wait_s))),
         h("td", {}, h("span", { class: "chip q-" + r.queue }, queueLabel(r.queue))),
         h("td", { class: "lang" }, (r.language || "?").toUpperCase()),
         h("td", { class: "c-caller" }, nameLine(r)),
@@ -181,11 +182,20 @@
     return data;
   }
 
-  // A callback's summary: the same facts; no Answer button, Jobline dials it in its turn.
+  // A callback's summary: the same facts; no Answer button, Jobline dials it in its turn. A failed
+  // one (supervisors see the week's) can be put back in line.
   function showCallback(r) {
     const pane = $("summary");
-    const note = h("p", { class: "notice" }, "Jobline calls this person back when it is their turn " +
-      "and an adviser of the queue is available; their details will be on your screen.");
+    const note = r.status === "failed"
+      ? h("div", { class: "notice" }, `Jobline tried ${r.attempts} times and reached no one. `,
+        h("button", { type: "button", id: "retry", onclick: async () => {
+          if (!(await act("POST", `/api/callbacks/${r.id}/retry`))) return;
+          toast("Back in line: Jobline will call again.", "good");
+          const again = state.desk.callbacks.find((c) => c.id === r.id);
+          if (again) showCallback(again);
+        } }, "Try again"))
+      : h("p", { class: "notice" }, "Jobline calls this person back when it is their turn " +
+        "and an adviser of the queue is available; their details will be on your screen.");
     state.callback = r.id;
     pane.dataset.for = `cb-${r.id}`;
     pane.replaceChildren(...summaryBlocks(r, null), note);

@@ -181,6 +181,35 @@ def test_an_adviser_on_a_callback_sees_the_caller_then_wraps_it_up(live, page, a
         assert cb.wrapped_at is not None and s.get(User, agent_id).status == "available"
 
 
+def test_a_supervisor_tries_a_failed_callback_again_from_the_desk(live, page, accounts):
+    base, _ = live
+    with db.SessionLocal() as s:  # Jobline tried three times and reached no one
+        leg = waiting_call(s, phone="+447700900123", waited_s=300, now=utcnow())
+        leg.status, leg.outcome, leg.left_at = "callback", "callback", utcnow()
+        s.add(Callback(call_id=leg.call_id, queue_entry_id=leg.id, queue=leg.queue, phone="+447700900123",
+                       status="failed", attempts=3, language="en", requested_at=utcnow() - timedelta(hours=2),
+                       last_attempt_at=utcnow() - timedelta(minutes=10)))
+        s.commit()
+        callback_id = s.query(Callback).one().id
+
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "supervisor1")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/desk")
+    page.wait_for_function("document.getElementById('count-callbacks').textContent === '1'")
+    page.keyboard.press("c")  # the callbacks tab
+    page.wait_for_selector(f'#rows tr[data-id="{callback_id}"] .chip.failed')
+    page.click(f'#rows tr[data-id="{callback_id}"]')
+    assert "tried 3 times and reached no one" in page.locator("#summary").text_content()
+    page.click("#retry")
+    page.wait_for_selector(".toast.good")
+    page.wait_for_selector(f'#rows tr[data-id="{callback_id}"] .wait')  # in line again, its wait shown
+    with db.SessionLocal() as s:
+        cb = s.get(Callback, callback_id)
+        assert (cb.status, cb.attempts) == ("pending", 0)
+
+
 def test_an_adviser_without_a_phone_gets_the_browser_phone(live, page, s):
     """The vendored Voice SDK loads from this server and reports its state; this machine cannot
     reach Twilio, so it must say the phone is unavailable rather than fail silently."""

@@ -131,15 +131,41 @@ def test_the_browser_phone_token_names_the_adviser_by_id_only(qapp, adviser, s):
         routing.voice_token({**config, "TWILIO_TWIML_APP_SID": ""}, agent)
 
 
-def desk_of(qapp, username: str) -> Desk:
+def desk_of(qapp, username: str, role: str = "agent") -> Desk:
     with db.SessionLocal.begin() as s:
-        create_user(s, username, "Ada Lovell", "agent", PASSWORD, queues=["general"], languages=["en"],
+        create_user(s, username, "Ada Lovell", role, PASSWORD, queues=["general"], languages=["en"],
                     phone="+447700900901")
     client = qapp.test_client()
     assert sign_in(client, username).status_code == 302
     desk = Desk(client, csrf_from(client, "/account/password"))
     assert desk.send("PUT", "/api/me/status", {"status": "available"}).status_code == 200
     return desk
+
+
+def test_a_supervisor_puts_a_failed_callback_back_in_line(qapp, caller, clock, twilio_http, s):
+    agent, supervisor = desk_of(qapp, "ada"), desk_of(qapp, "sam", role="supervisor")
+    ask_callback(caller, "+447700900703")
+    status = Phone(FlaskTransport(qapp.test_client()), TOKEN, account=ACCOUNT)
+    for _ in range(2):  # CALLBACK_MAX_ATTEMPTS=2 in this app: two tries, no one answers
+        [cb_id] = dial(qapp, clock)
+        code, _ = status.post(f"/ivr/queue/callback-call/{cb_id}/status",
+                              status.params(CallStatus="no-answer", Direction="outbound-api"))
+        assert code == 204
+        clock.tick(callbacks.DEFAULT_RETRY_S + 1)
+    s.expire_all()
+    assert (s.get(Callback, cb_id).status, s.get(Callback, cb_id).attempts) == ("failed", 2)
+
+    [row] = supervisor.get("/api/desk").get_json()["callbacks"]
+    assert (row["id"], row["status"], row["attempts"]) == (cb_id, "failed", 2)
+    assert agent.get("/api/desk").get_json()["callbacks"] == []  # advisers see only those to call
+    assert agent.send("POST", f"/api/callbacks/{cb_id}/retry").status_code == 403
+    state = supervisor.send("POST", f"/api/callbacks/{cb_id}/retry").get_json()
+    assert [(c["id"], c["status"], c["attempts"]) for c in state["callbacks"]] == [(cb_id, "pending", 0)]
+    again = supervisor.send("POST", f"/api/callbacks/{cb_id}/retry")
+    assert again.status_code == 409 and "this one is pending" in again.get_json()["error"]
+    s.expire_all()
+    assert s.get(Callback, cb_id).agent_id is None
+    assert dial(qapp, clock) == [cb_id]  # called again at once: it kept its place in line
 
 
 def test_the_desk_shows_the_callback_then_its_after_call_work_until_done(qapp, caller, clock, twilio_http, s):
