@@ -20,6 +20,7 @@ EXPECTED = {
     "admin.update": {"admin"}, "admin.reset_password": {"admin"},
     "admin.deactivate": {"admin"}, "admin.activate": {"admin"},
     "api.openapi": {"agent", "supervisor", "admin"},
+    "api.retry_callback": {"supervisor"},  # a failed callback back in line: a supervisor's call
 }
 DESK_API = {"agent", "supervisor"}
 
@@ -65,7 +66,7 @@ def test_my_routes_have_the_rules_the_brief_sets(app):
         rule = rule_for(app, endpoint)
         assert (rule == expected) if expected == PUBLIC else (set(rule) == expected), endpoint
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(("api.", "media.")) and rule.endpoint != "api.openapi":
+        if rule.endpoint.startswith(("api.", "media.")) and rule.endpoint not in EXPECTED:
             assert set(rule_for(app, rule.endpoint)) == DESK_API, rule.endpoint
 
 
