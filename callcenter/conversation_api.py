@@ -47,8 +47,9 @@ def wrap_up_given(body: dict[str, Any], notes_so_far: str | None) -> tuple[str, 
 
 
 def finish_wrap_up(user: User, body: dict[str, Any], now: Any) -> Any:
-    """Available again after Done, unless the body says {"available": false}; a callback waiting
-    its turn may be this adviser's now."""
+    """After Done: the wrap-up has moved after-call work to available; an adviser who was set
+    offline meanwhile (signed out, idle) becomes available too unless the body says
+    {"available": false}. A callback waiting its turn may be this adviser's now."""
     s = db.current()
     if user.status != "available" and body.get("available", True):
         set_status(s, user, "available", now)

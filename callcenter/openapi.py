@@ -36,7 +36,12 @@ _NOTES = _body({"type": "object", "required": ["notes"], "properties": {
 _WRAP_UP = _body({"type": "object", "required": ["disposition"], "properties": {
     "disposition": {"type": "string", "description": "A code from the flow's dispositions."},
     "notes": {"type": "string", "maxLength": 4000},
-    "available": {"type": "boolean", "default": True}}})
+    "available": {"type": "boolean", "default": True,
+                  "description": "for an adviser set offline meanwhile: available again after Done"}}})
+
+_REVEALED = {"200": _json({"type": "object", "properties": {
+    "id_number": {"type": "string"}, "status": {"type": "string"}}}, "The ID number."),
+    **_errors(401, 403, 404)}
 
 _paths: dict[str, Any] = {
     "/api/desk": {"get": {
@@ -55,9 +60,7 @@ _paths: dict[str, Any] = {
         "operationId": "revealId",
         "summary": "The caller's full ID number (your own connected call; supervisors any). Audited.",
         "parameters": [ENTRY_ID],
-        "responses": {"200": _json({"type": "object", "properties": {
-            "id_number": {"type": "string"}, "status": {"type": "string"}}}, "The ID number.")}
-        | _errors(401, 403, 404)}},
+        "responses": _REVEALED}},
     "/api/answer": {"post": {
         "operationId": "answer",
         "summary": "Claim the best waiting call (or entry_id) atomically and put it through.",
@@ -100,9 +103,7 @@ _paths: dict[str, Any] = {
         "operationId": "revealCallbackId",
         "summary": "The caller's full ID number, while you talk to them on a callback. Audited.",
         "parameters": [CALLBACK_ID],
-        "responses": {"200": _json({"type": "object", "properties": {
-            "id_number": {"type": "string"}, "status": {"type": "string"}}}, "The ID number.")}
-        | _errors(401, 403, 404)}},
+        "responses": _REVEALED}},
     "/api/callbacks/{callback_id}/retry": {"post": {
         "operationId": "retryCallback",
         "summary": "Supervisors: put a failed callback back in line, its attempts counted afresh.",

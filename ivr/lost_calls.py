@@ -61,9 +61,7 @@ def close_lost_legs(queues: Iterable[str], now: datetime | None = None) -> int:
             call = entry.call
             calls.event(call, "queue_lost", entry.queue, f"not on hold since {at:%Y-%m-%d %H:%M:%S} UTC")
             if call.ended_at is None:
-                if STATUS_RANK.get(call.status, 0) < STATUS_RANK["completed"]:
-                    call.status = "completed"
-                calls.finish(call, at=at)
+                _end(call, at)
             closed += 1
     return closed
 
@@ -94,11 +92,17 @@ def close_silent_calls(now: datetime | None = None) -> int:
             if now - last < SILENT_AFTER:
                 continue
             calls.event(call, "status_lost", None, f"silent since {last:%Y-%m-%d %H:%M:%S} UTC")
-            if STATUS_RANK.get(call.status, 0) < STATUS_RANK["completed"]:
-                call.status = "completed"
-            calls.finish(call, at=last)
+            _end(call, last)
             closed += 1
     return closed
+
+
+def _end(call: Call, at: datetime) -> None:
+    """End a call whose final status never came: completed (never moved backwards), at `at`,
+    with its outcome from its steps and legs."""
+    if STATUS_RANK.get(call.status, 0) < STATUS_RANK["completed"]:
+        call.status = "completed"
+    calls.finish(call, at=at)
 
 
 def close_lost_callback_tries(now: datetime | None = None) -> int:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import Table, create_engine, insert
+from sqlalchemy.orm import Session
 
-from db.models import Base
+from db.migrate import upgrade
+from db.models import Base, Call, Callback, QueueEntry
 
 
 def test_migrations_match_the_models(database_url):
@@ -17,55 +23,43 @@ def test_migrations_match_the_models(database_url):
     assert diff == []
 
 
-def test_callers_on_hold_across_the_heartbeat_upgrade_count_as_seen_then(tmp_path):
-    from datetime import UTC, datetime, timedelta
-
-    from sqlalchemy import insert
-    from sqlalchemy.orm import Session
-
-    from db.migrate import upgrade
-    from db.models import Call, QueueEntry
-
+@contextmanager
+def upgraded_from(tmp_path, revision: str, *rows: tuple[Table, dict]) -> Iterator[Session]:
+    """A database at `revision` holding `rows` (Core inserts, naming only the columns that
+    revision has), then upgraded to the latest: a session on it."""
     url = f"sqlite:///{tmp_path / 'upgrade.db'}"
-    upgrade(url, "0006")
+    upgrade(url, revision)
     engine = create_engine(url)
-    joined = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    with engine.begin() as conn:  # Core, naming columns 0006 has (seen_at comes with 0007)
+    with engine.begin() as conn:
         conn.execute(insert(Call.__table__).values(id=1, sid="CA" + "1" * 32))
-        for leg, status in ((1, "waiting"), (2, "left")):
-            conn.execute(insert(QueueEntry.__table__).values(id=leg, call_id=1, queue="general",
-                                                             status=status, enqueued_at=joined))
-    before = datetime.now(UTC)
+        for table, values in rows:
+            conn.execute(insert(table).values(**values))
     upgrade(url)
-    with Session(engine) as s:
+    try:
+        with Session(engine) as s:
+            yield s
+    finally:
+        engine.dispose()
+
+
+def test_callers_on_hold_across_the_heartbeat_upgrade_count_as_seen_then(tmp_path):
+    joined = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    legs = QueueEntry.__table__
+    before = datetime.now(UTC)
+    with upgraded_from(tmp_path, "0006", *((legs, dict(id=leg, call_id=1, queue="general", status=status,
+                                                       enqueued_at=joined))
+                                            for leg, status in ((1, "waiting"), (2, "left")))) as s:
         waiting, left = s.get(QueueEntry, 1), s.get(QueueEntry, 2)
         assert before - timedelta(seconds=1) <= waiting.seen_at <= datetime.now(UTC)
         assert left.seen_at is None
-    engine.dispose()
 
 
 def test_callbacks_completed_before_the_wrap_up_upgrade_wait_for_no_one_s_done(tmp_path):
-    from datetime import UTC, datetime
-
-    from sqlalchemy import insert
-    from sqlalchemy.orm import Session
-
-    from db.migrate import upgrade
-    from db.models import Call, Callback
-
-    url = f"sqlite:///{tmp_path / 'upgrade.db'}"
-    upgrade(url, "0007")
-    engine = create_engine(url)
     ended = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-    with engine.begin() as conn:  # Core, naming columns 0007 has (wrapped_at comes with 0008)
-        conn.execute(insert(Call.__table__).values(id=1, sid="CA" + "1" * 32))
-        for cb, status, completed in ((1, "completed", ended), (2, "pending", None)):
-            conn.execute(insert(Callback.__table__).values(
-                id=cb, call_id=1, queue="general", phone="+447700900123", status=status,
-                requested_at=ended, enqueued_at=ended, completed_at=completed))
-    upgrade(url)
-    with Session(engine) as s:
+    callback = dict(call_id=1, queue="general", phone="+447700900123", requested_at=ended, enqueued_at=ended)
+    with upgraded_from(tmp_path, "0007",
+                       (Callback.__table__, dict(callback, id=1, status="completed", completed_at=ended)),
+                       (Callback.__table__, dict(callback, id=2, status="pending"))) as s:
         done, pending = s.get(Callback, 1), s.get(Callback, 2)
         assert (done.wrapped_at, done.disposition) == (ended, None)  # no desk shows it as to wrap up
         assert pending.wrapped_at is None
-    engine.dispose()

@@ -62,6 +62,15 @@ def page(live):
         browser.close()
 
 
+def sign_in_on(page, base: str, username: str, lands: str = "/desk") -> None:
+    """Sign in through the login form, as a person does, and wait for the page it leads to."""
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + lands)
+
+
 def test_an_adviser_takes_a_call_from_the_desk(live, page, accounts, tmp_path):
     base, fake = live
     audio = tmp_path / "name.wav"
@@ -78,11 +87,7 @@ def test_an_adviser_takes_a_call_from_the_desk(live, page, accounts, tmp_path):
                      name="Lucía Fernández", reason="no he recibido el pago", intent="benefit_payment")
         s.commit()
 
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "agent1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/desk")
+    sign_in_on(page, base, "agent1")
     page.click("button.status[data-status=available]")
     page.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
     page.wait_for_selector("#rows tr")
@@ -145,11 +150,7 @@ def test_an_adviser_on_a_callback_sees_the_caller_then_wraps_it_up(live, page, a
         s.commit()
         callback_id = s.query(Callback).one().id
 
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "agent1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/desk")
+    sign_in_on(page, base, "agent1")
     page.wait_for_selector(".oncall.talking")
     assert "On a callback" in page.locator(".oncall").inner_text()
     page.wait_for_selector("#summary ol.path li")
@@ -192,11 +193,7 @@ def test_a_supervisor_tries_a_failed_callback_again_from_the_desk(live, page, ac
         s.commit()
         callback_id = s.query(Callback).one().id
 
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "supervisor1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/desk")
+    sign_in_on(page, base, "supervisor1")
     page.wait_for_function("document.getElementById('count-callbacks').textContent === '1'")
     page.keyboard.press("c")  # the callbacks tab
     page.wait_for_selector(f'#rows tr[data-id="{callback_id}"] .chip.failed')
@@ -220,11 +217,7 @@ def test_an_adviser_without_a_phone_gets_the_browser_phone(live, page, s):
     s.commit()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "web.adviser")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/desk")
+    sign_in_on(page, base, "web.adviser")
     page.wait_for_function("window.Twilio && window.Twilio.Device && window.joblinePhone")
     page.wait_for_selector("#phone-state.bad")
     assert "not set up" in page.inner_text("#phone-state")  # no API key in this app's config
@@ -233,11 +226,7 @@ def test_an_adviser_without_a_phone_gets_the_browser_phone(live, page, s):
 
 def test_an_admin_creates_an_account_in_the_browser(live, page, accounts):
     base, _ = live
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "admin1")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/admin/users")
+    sign_in_on(page, base, "admin1", lands="/admin/users")
     page.fill("form[action$='/admin/users'] input[name=name]", "Ana Diaz")
     page.fill("form[action$='/admin/users'] input[name=username]", "ana.diaz")
     page.check("form[action$='/admin/users'] input[name=queues][value=benefits]")
