@@ -29,6 +29,7 @@ from ivr.twiml import Speaker, twiml
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr_queue", __name__, url_prefix="/ivr/queue")
+bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
 STATIC_DIR = Path(__file__).with_name("static")
 HOLD_AUDIO = "hold.wav"
 # Twilio caches <Play> media by HTTP headers: max-age lets its proxies skip us for a day, and

@@ -31,6 +31,7 @@ from ivr.twiml import Speaker, twiml
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
 MAX_DIGITS = 32
 
 

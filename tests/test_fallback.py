@@ -9,7 +9,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from db import session as db
+from ivr.simulator import FlaskTransport, Phone
+from tests.conftest import ACCOUNT, TOKEN
 from tests.test_webhook_security import FORM, sign
 
 
@@ -95,3 +100,40 @@ def test_the_offline_fallback_can_put_callers_through_to_a_backup_number():
     doc = ET.fromstring(str(build(load_flow(settings.ROOT / "config" / "ivr.yaml"), dial="+441234567890")))
     assert [el.tag for el in doc][-1] == "Dial" and doc[-1].text == "+441234567890"
     assert "putting you through to another line" in doc[0].text
+
+
+def needs_postgresql() -> None:
+    if db.engine().dialect.name != "postgresql":
+        pytest.skip("statement timeouts are PostgreSQL's (SQLite waits on busy_timeout)")
+
+
+def test_a_webhook_statement_slower_than_the_limit_is_cut(make_app):
+    app = make_app(STATEMENT_TIMEOUT_MS=300)
+    needs_postgresql()
+    with app.test_request_context("/ivr/voice", method="POST"):
+        db.limit_statements()  # what the webhook blueprints do before each request
+        with pytest.raises(OperationalError, match="statement timeout"):
+            db.current().execute(text("SELECT pg_sleep(10)"))
+        db.current().rollback()
+        assert db.current().execute(text("SHOW statement_timeout")).scalar_one() == "300ms"
+    with db.step_engine().connect() as conn, pytest.raises(OperationalError, match="statement timeout"):
+        conn.execute(text("SELECT pg_sleep(10)"))
+    with app.app_context(), db.SessionLocal() as job:  # a job or a desk request: no webhook limit
+        assert job.execute(text("SHOW statement_timeout")).scalar_one() == "0"
+
+
+def test_a_menu_step_stuck_on_a_locked_call_answers_the_caller_in_time(make_app):
+    app = make_app(STATEMENT_TIMEOUT_MS=300)
+    needs_postgresql()
+    p = Phone(FlaskTransport(app.test_client()), TOKEN, caller="+447700900124", account=ACCOUNT)
+    p.dial().press("1")
+    with db.engine().connect() as locker:
+        # Without a statement timeout the step would wait on this lock for ever (and so would the
+        # test): the server ends the locker after 5 s instead, and the step then goes through.
+        locker.exec_driver_sql("SET idle_in_transaction_session_timeout = 5000")
+        locker.execute(text("SELECT id FROM calls WHERE sid = :sid FOR UPDATE"), {"sid": p.sid})
+        p.press("2")  # the step's write waits on the lock until its statement is cut
+        locker.rollback()
+    assert [h.text for h in p.heard[-2:]] == [
+        "Sorry, something went wrong on our side.",
+        "To speak to an adviser, press 0. To leave a message, press 1."]
