@@ -18,6 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from config.flow import Flow, Node, Queue
+from config.flow_schema import TWILIO_QUEUE_MAX_SIZE
 from config.hours import is_open
 from db import session as db
 from db.models import CallEvent, QueueEntry, utcnow
@@ -85,7 +86,7 @@ def join(t: Turn, queue: Queue) -> None:
         return
     waiting = t.s.scalar(select(func.count()).select_from(QueueEntry)
                          .where(QueueEntry.queue == queue.name, QueueEntry.status == "waiting"))
-    if waiting >= queue.max_size:
+    if waiting >= min(queue.max_size, TWILIO_QUEUE_MAX_SIZE):  # a Flow built without the schema
         calls.event(t.call, "queue_refused", queue.name, "full")
         qp.say(t.speaker, t.reply, "queue_full")
         offer(t, queue.name, None)
