@@ -130,3 +130,30 @@ def test_a_database_error_in_the_whisper_is_not_heard_by_the_adviser(qapp, calle
     with table_gone("queue_entries"):
         heard_by_adviser = p.adviser_answers()
     assert heard_by_adviser == []  # an empty whisper: the call is bridged, no apology
+
+
+ABSURD = ["²", "٣", str(10**30), "-5", "1e9", "4 2"]
+
+
+@pytest.mark.parametrize("value", ABSURD)
+def test_absurd_signed_numbers_get_a_2xx_and_store_nothing_absurd(caller, adviser, value, s):
+    adviser()
+    menus = caller("+447700900441").dial().press("1")  # a call that only used the menus
+    assert menus.post("/ivr/status", menus.params(CallStatus="completed", CallDuration=value))[0] == 204
+    p = to_queue(caller, "+447700900442")
+    status, body = p.post(p.queue.get("waitUrl"), p.params(QueuePosition=value, QueueTime=value,
+                                                           CurrentQueueSize=value, AvgQueueTime=value))
+    assert status == 200 and [el.tag for el in ET.fromstring(body)] == ["Gather", "Redirect"]
+    status, _ = p.post(p.pending.get("action"), p.params(Digits=value))  # the hold loop's key
+    assert status == 200
+    recording = {"RecordingSid": "RE" + "1" * 32, "RecordingStatus": "completed", "RecordingDuration": value,
+                 "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/{p.account}/Recordings/RE1"}
+    assert p.post("/ivr/recording?kind=voicemail", p.params(**recording))[0] == 204
+    assert p.post("/ivr/voicemail", p.params(**recording))[0] == 200
+    left = p.queue.get("action")
+    assert p.post(left, p.params(QueueResult="hangup", QueueSid="QU" + "0" * 32, QueueTime=value))[0] == 200
+    assert p.post("/ivr/status", p.params(CallStatus="completed", CallDuration=value))[0] == 204
+    s.expire_all()
+    durations = s.execute(text("SELECT duration_s FROM calls")).scalars().all()
+    assert all(d is None or 0 <= d < 86_400 for d in durations)
+    assert s.execute(text("SELECT duration_s FROM recordings")).scalars().all() in ([], [None])
