@@ -191,7 +191,8 @@ def hold_loop(entry_id: int) -> Response:
     minutes = hold.expected_minutes(place, handle_s, advisers)
     heard = hold.Heard.from_args(request.args)
     say_place = heard.due(place, minutes)
-    gather = reply.gather(action=url_for("ivr_queue.hold_key", entry_id=w.id), method="POST",
+    after = heard.after(place, minutes, say_place)
+    gather = reply.gather(action=url_for("ivr_queue.hold_key", entry_id=w.id, **after), method="POST",
                           input="dtmf", num_digits=1, timeout=1, action_on_empty_result=False)
     if say_place:
         qp.say(sp, gather, "queue_next" if place == 1 else "queue_position", position=place)
@@ -201,8 +202,7 @@ def hold_loop(entry_id: int) -> Response:
     # Twilio allows <Redirect> in a wait URL's TwiML and runs its target as the next wait document
     # (https://www.twilio.com/docs/voice/twiml/enqueue, waitUrl: Play, Say, Pause, Hangup,
     # Redirect, Leave, Gather), so the next loop knows what this one said.
-    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=w.id, **heard.after(place, minutes, say_place)),
-                   method="POST")
+    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=w.id, **after), method="POST")
     return twiml(reply)
 
 
@@ -218,7 +218,9 @@ def hold_key(entry_id: int) -> Response:
         s.commit()
         reply.leave()  # then Twilio posts the <Enqueue> action: the callback questions start there
         return twiml(reply)
-    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=entry_id), method="POST")
+    heard = hold.Heard.from_args(request.args)  # a wrong key: back on hold, nothing said again
+    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=entry_id, p=heard.position, m=heard.minutes,
+                           q=heard.quiet), method="POST")
     return twiml(reply)
 
 
@@ -340,7 +342,7 @@ def queue_step_failed(error: Exception):
 
     if isinstance(error, HTTPException):
         return error
-    if request.endpoint == "ivr_queue.hold_loop":
+    if request.endpoint in ("ivr_queue.hold_loop", "ivr_queue.hold_key"):
         log.exception("hold loop failed on %s", request.path)
         reply = VoiceResponse()  # keep the caller on hold: Twilio asks again after the music
         reply.play(hold_audio_url())

@@ -99,8 +99,14 @@ def test_a_database_error_on_hold_keeps_the_caller_on_hold(caller, adviser, s):
     assert said(p.replies[-1]) == []  # no apology, no "press 0"
     assert [el.text for el in ET.fromstring(p.replies[-1]).iter("Play")] == [HOLD_URL]
     assert p.queue is not None and not p.ended
+    p.hold()
+    with table_gone("call_events"):  # pressing 1 for a callback, with the database failing
+        p.press("1")
+    assert said(p.replies[-1]) == [] and p.queue is not None and not p.ended
     p.hold()  # the database is back: the loop goes on where it was
     assert place_said(p.replies[-1]) == NEXT
+    p.press("7")  # a wrong key: back on hold, the place not said again
+    assert place_said(p.replies[-1]) == [] and p.queue is not None
 
 
 def test_a_dropped_database_connection_on_hold_keeps_the_caller_on_hold(caller, adviser, monkeypatch):
