@@ -194,12 +194,11 @@ def _apology_speaker() -> Speaker:
 
 
 def apology(sp: Speaker | None = None) -> Response:
-    """Sorry, then: 0 (or silence) for an adviser, 1 to leave a message; the recovery URL carries
-    the language, so the adviser queue or the message goes on in it."""
+    """Sorry, then: 0 (or silence) for an adviser, 1 to leave a message."""
     sp = sp or _apology_speaker()
     reply = VoiceResponse()
     sp.prompt(reply, "error")
-    url = url_for("ivr.recover", lang=sp.lang, **({"slow": 1} if sp.slow else {}))
+    url = url_for("ivr.recover")
     gather = reply.gather(action=url, method="POST", input="dtmf", num_digits=1, timeout=6)
     sp.prompt(gather, "error_offer")
     reply.redirect(url, method="POST")
