@@ -109,7 +109,7 @@ def test_a_database_error_on_hold_keeps_the_caller_on_hold(caller, adviser, s):
     assert place_said(p.replies[-1]) == [] and p.queue is not None
 
 
-def test_a_dropped_database_connection_on_hold_keeps_the_caller_on_hold(caller, adviser, monkeypatch):
+def test_a_dropped_database_connection_on_hold_keeps_the_caller_on_hold(caller, adviser):
     if db.engine().dialect.name != "postgresql":
         pytest.skip("server-side connections to terminate exist on PostgreSQL only")
     adviser()
