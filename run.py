@@ -67,7 +67,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                                 x_proto=app.config["TRUSTED_PROXIES"], x_host=app.config["TRUSTED_PROXIES"])
     _configure_logging()
     app.extensions["jobline.flow"] = load_flow(app.config["IVR_FILE"])
-    db.configure(app.config["DATABASE_URL"])
+    db.configure(app.config["DATABASE_URL"], app.config.get("STATEMENT_TIMEOUT_MS", db.STATEMENT_TIMEOUT_MS))
     app.teardown_appcontext(db.close_current)
 
     import callcenter

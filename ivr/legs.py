@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, object_session
 
 from config import settings
 from db.models import AgentStatusChange, Call, Callback, QueueEntry, User
+from ivr import durations
 
 OPEN = ("waiting", "connecting", "connected")
 ON_DUTY = ("available", "busy", "after_call")  # METRICS.md: advisers "available or busy"
@@ -51,8 +52,8 @@ def abandon_outcome(wait_s: float) -> str:
 
 def waited(entry: QueueEntry, at: datetime, queue_time: str | None = None) -> float:
     """Seconds in the queue: Twilio's QueueTime when it gives one, else our own clock."""
-    if queue_time and queue_time.isdigit():
-        return int(queue_time)
+    if (twilio_s := durations.seconds(queue_time)) is not None:
+        return twilio_s
     return max(0.0, (at - entry.enqueued_at).total_seconds())
 
 
