@@ -15,7 +15,7 @@ from callcenter.access import nav, role_required
 from config.flow import Flow
 from db import session as db
 from db.models import ROLES, User
-from ivr.telephony.numbers import Refusal, dialable_refusal
+from ivr.telephony.numbers import WITHHELD_NUMBERS, Refusal, dialable_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 # What an admin is told when an adviser's phone is one Jobline will not ring (numbers.py rules).
@@ -46,6 +46,9 @@ def _choices(form_key: str, allowed: list[str]) -> list[str]:
 
 def _phone() -> str | None:
     phone = re.sub(r"[\s().-]", "", request.form.get("phone") or "")
+    if phone in WITHHELD_NUMBERS:
+        raise accounts.AccountError("That is how Twilio shows a withheld caller ID, not a phone; "
+                                    "give the adviser's own number.")
     refused = dialable_refusal(phone) if phone else None
     if refused is not None:
         raise accounts.AccountError(PHONE_REFUSED.get(refused, PHONE_REFUSED[Refusal.INVALID]))
