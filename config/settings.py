@@ -81,8 +81,10 @@ CALLBACK_ALLOWED_PREFIXES = tuple(
 # an adviser); more than that is someone making the helpline ring one number again and again.
 CALLBACK_MAX_PENDING_PER_NUMBER = _int("CALLBACK_MAX_PENDING_PER_NUMBER", 2)
 # The number callbacks ring from and adviser legs show for a withheld caller: a local or national
-# number of the account (never toll-free). Unset: callers are not offered callbacks.
-TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", "")
+# number of the account (never toll-free). Unset: callers are not offered callbacks. Development
+# gets a fictional London number (Ofcom's drama range), so the web phone still offers them.
+DEV_CALLER_ID = "+442079460000"
+TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", DEV_CALLER_ID if DEVELOPMENT else "")
 # The adviser's browser phone (Twilio Voice SDK); without them the desk offers phone numbers only.
 TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY", "")
 TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET", "")
