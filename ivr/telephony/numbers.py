@@ -95,6 +95,13 @@ def dialable_refusal(phone: str | None) -> Refusal | None:
     return None
 
 
+def allowed_prefixes(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """CALLBACK_ALLOWED_PREFIXES as a tuple, given as one (settings) or comma-separated."""
+    raw = config.get("CALLBACK_ALLOWED_PREFIXES") or ()
+    parts = raw.split(",") if isinstance(raw, str) else raw
+    return tuple(p.strip() for p in parts if p.strip())
+
+
 @dataclass(frozen=True)
 class CallbackPolicy:
     """Which numbers a callback may ring, from CALLBACK_COUNTRY_CODE and CALLBACK_ALLOWED_PREFIXES."""
@@ -105,8 +112,7 @@ class CallbackPolicy:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> CallbackPolicy:
         country = str(config.get("CALLBACK_COUNTRY_CODE") or "44")
-        prefixes = tuple(config.get("CALLBACK_ALLOWED_PREFIXES") or ()) or (f"+{country}",)
-        return cls(country, prefixes)
+        return cls(country, allowed_prefixes(config) or (f"+{country}",))
 
     def keyed(self, digits: str) -> str | None:
         """Keyed-in digits as E.164: 00 starts an international number, anything else is a
@@ -170,7 +176,7 @@ def check_config(config: Mapping[str, Any]) -> None:
     if not re.fullmatch(r"[1-9]\d{0,2}", country):
         raise ConfigError(f"CALLBACK_COUNTRY_CODE={country!r} must be a country calling code "
                           "without + or 00, e.g. 44.")
-    for prefix in config.get("CALLBACK_ALLOWED_PREFIXES") or ():
+    for prefix in allowed_prefixes(config):
         if not re.fullmatch(r"\+[1-9]\d{0,13}", prefix):
             raise ConfigError(f"CALLBACK_ALLOWED_PREFIXES: {prefix!r} must be the start of a number "
                               "in international form, e.g. +44 or +447 (comma-separated).")

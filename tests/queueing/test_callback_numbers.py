@@ -94,6 +94,16 @@ def test_a_toll_free_twilio_caller_id_stops_the_boot_naming_it(make_app, toll_fr
         make_app(TWILIO_CALLER_ID=toll_free)
 
 
+@pytest.mark.parametrize(("setting", "value"), [
+    ("TWILIO_CALLER_ID", "anonymous"), ("CALLBACK_COUNTRY_CODE", "+44"),
+    ("CALLBACK_ALLOWED_PREFIXES", "44,+353"), ("CALLBACK_MAX_PENDING_PER_NUMBER", 0)])
+def test_a_wrong_number_setting_stops_the_boot_naming_it(make_app, setting, value):
+    from config.settings import ConfigError
+
+    with pytest.raises(ConfigError, match=f"^{setting}"):
+        make_app(**{setting: value})
+
+
 def test_a_premium_and_an_international_number_are_refused_with_the_reason(caller, adviser, s):
     adviser()
     p = to_queue(caller, "anonymous")
