@@ -17,6 +17,7 @@ North America's 900 premium, 800/888/877/866/855/844/833 toll-free.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -154,6 +155,7 @@ def callback_caller_id_problem(config: Mapping[str, Any]) -> str | None:
     return _caller_id_error(caller_id)
 
 
+@functools.lru_cache(maxsize=8)  # asked on every turn of the hold loop; the setting never changes
 def _caller_id_error(caller_id: str) -> str | None:
     if caller_number(caller_id) is None:
         return (f"TWILIO_CALLER_ID must be a phone number of the Twilio account in international "
