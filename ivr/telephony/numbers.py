@@ -54,8 +54,6 @@ COSTLY_TYPES = frozenset({PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_C
                           PhoneNumberType.PERSONAL_NUMBER, PhoneNumberType.PAGER,
                           PhoneNumberType.VOICEMAIL})
 
-# Twilio advises against toll-free numbers as caller ID on outbound calls (carriers filter them):
-# https://support.twilio.com/hc/en-us/articles/360005772753-International-Voice-Quirks
 CALLER_ID_EXAMPLE = "+441632960000"
 
 
@@ -83,6 +81,8 @@ def _type(phone: str) -> int:
 
 
 def is_toll_free(phone: str) -> bool:
+    """Twilio advises against toll-free numbers as caller ID on outbound calls (carriers filter
+    them): https://support.twilio.com/hc/en-us/articles/360005772753-International-Voice-Quirks"""
     return _type(phone) == PhoneNumberType.TOLL_FREE
 
 
