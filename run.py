@@ -28,6 +28,7 @@ from config.settings import ConfigError
 from db import session as db
 from db.broker import embedded_redis
 from db.personal import install_log_masking
+from ivr.telephony import numbers
 
 
 def _base_config() -> dict[str, Any]:
@@ -48,6 +49,8 @@ def _base_config() -> dict[str, Any]:
         "CALLBACK_MAX_ATTEMPTS": settings.CALLBACK_MAX_ATTEMPTS,
         "CALLBACK_RETRY_S": settings.CALLBACK_RETRY_S,
         "CALLBACK_COUNTRY_CODE": settings.CALLBACK_COUNTRY_CODE,
+        "CALLBACK_ALLOWED_PREFIXES": settings.CALLBACK_ALLOWED_PREFIXES,
+        "CALLBACK_MAX_PENDING_PER_NUMBER": settings.CALLBACK_MAX_PENDING_PER_NUMBER,
         "TWILIO_CALLER_ID": settings.TWILIO_CALLER_ID,
         "RECORDINGS_DIR": str(settings.RECORDINGS_DIR),
         "TWILIO_API_KEY": settings.TWILIO_API_KEY,
@@ -62,6 +65,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(_base_config())
     app.config.update(overrides or {})
     settings.check_app(app.config)
+    numbers.check_config(app.config)
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"], x_host=app.config["TRUSTED_PROXIES"])
@@ -120,6 +124,7 @@ def serve(port: int) -> None:
 
     settings.check_app(_base_config())
     _configure_logging()
+    numbers.check_config(_base_config())
     settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url())
     first_admin = _first_admin()

@@ -15,9 +15,14 @@ from callcenter.access import nav, role_required
 from config.flow import Flow
 from db import session as db
 from db.models import ROLES, User
+from ivr.telephony.numbers import WITHHELD_NUMBERS, Refusal, dialable_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# What an admin is told when an adviser's phone is one Jobline will not ring (numbers.py rules).
+PHONE_REFUSED = {
+    Refusal.INVALID: "Write the phone number in international form, e.g. +447700900123.",
+    Refusal.COSTLY: "That is a premium-rate or special number; give the adviser's landline or mobile.",
+}
 
 
 def _flow() -> Flow:
@@ -41,8 +46,12 @@ def _choices(form_key: str, allowed: list[str]) -> list[str]:
 
 def _phone() -> str | None:
     phone = re.sub(r"[\s().-]", "", request.form.get("phone") or "")
-    if phone and not E164.match(phone):
-        raise accounts.AccountError("Write the phone number in international form, e.g. +447700900123.")
+    if phone in WITHHELD_NUMBERS:
+        raise accounts.AccountError("That is how Twilio shows a withheld caller ID, not a phone; "
+                                    "give the adviser's own number.")
+    refused = dialable_refusal(phone) if phone else None
+    if refused is not None:
+        raise accounts.AccountError(PHONE_REFUSED.get(refused, PHONE_REFUSED[Refusal.INVALID]))
     return phone or None
 
 

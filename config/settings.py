@@ -77,9 +77,19 @@ DEMO_PHONE = _bool("DEMO_PHONE", True)
 IDLE_TIMEOUT_MIN = _int("IDLE_TIMEOUT_MIN", 30)
 CALLBACK_MAX_ATTEMPTS = _int("CALLBACK_MAX_ATTEMPTS", 3)
 CALLBACK_RETRY_S = _int("CALLBACK_RETRY_S", 600)
+# Callback numbers and caller IDs (rules in ivr/telephony/numbers.py, checked at boot there).
 CALLBACK_COUNTRY_CODE = os.environ.get("CALLBACK_COUNTRY_CODE", "44")  # for national numbers keyed in
-# The number callbacks are placed from (default: the number the caller dialled).
-TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", "")
+# Where callbacks may ring, as E.164 prefixes ("+44,+353"); empty: the CALLBACK_COUNTRY_CODE country.
+CALLBACK_ALLOWED_PREFIXES = tuple(
+    p.strip() for p in os.environ.get("CALLBACK_ALLOWED_PREFIXES", "").split(",") if p.strip())
+# Two, not one: a household often shares one phone (a jobseeker and a partner may each wait for
+# an adviser); more than that is someone making the helpline ring one number again and again.
+CALLBACK_MAX_PENDING_PER_NUMBER = _int("CALLBACK_MAX_PENDING_PER_NUMBER", 2)
+# The number callbacks ring from and adviser legs show for a withheld caller: a local or national
+# number of the account (never toll-free). Unset: callers are not offered callbacks. Development
+# gets a fictional London number (Ofcom's drama range), so the web phone still offers them.
+DEV_CALLER_ID = "+442079460000"
+TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", DEV_CALLER_ID if DEVELOPMENT else "")
 # The adviser's browser phone (Twilio Voice SDK); without them the desk offers phone numbers only.
 TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY", "")
 TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET", "")

@@ -12,7 +12,7 @@ from callcenter.accounts import create_user
 from db import session as db
 from db.models import Callback, User
 from ivr.simulator import FlaskTransport, Phone
-from tests.conftest import ACCOUNT, TOKEN
+from tests.conftest import ACCOUNT, CALLER_ID, TOKEN
 from tests.desk.conftest import PASSWORD, Desk, csrf_from, sign_in
 
 
@@ -53,7 +53,7 @@ def test_a_callback_waits_for_its_turn_then_an_adviser_talks_to_the_caller(qapp,
 
     [cb_id] = dial(qapp, clock)
     [create] = created_calls(twilio_http)
-    assert (form_of(create, "To"), form_of(create, "From")) == ("+447700900701", "+18005550100")
+    assert (form_of(create, "To"), form_of(create, "From")) == ("+447700900701", CALLER_ID)  # not the 0800
     assert form_of(create, "Url") == f"http://localhost/ivr/queue/callback-call/{cb_id}/answer"
     assert form_of(create, "StatusCallback") == f"http://localhost/ivr/queue/callback-call/{cb_id}/status"
     s.expire_all()
