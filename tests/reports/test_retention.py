@@ -117,3 +117,11 @@ def test_web_phone_uploads_older_than_a_day_are_deleted(reports_app, tmp_path):
     os.utime(old, (two_days_ago, two_days_ago))
     assert purge_personal_data(uploads_dir=tmp_path)["webphone_uploads"] == 1
     assert (old.exists(), fresh.exists()) == (False, True)
+
+
+def test_a_retention_of_zero_days_stops_the_boot_naming_the_variable(make_app, monkeypatch):
+    from config import settings
+
+    monkeypatch.setattr(settings, "NOTES_RETENTION_DAYS", 0)
+    with pytest.raises(settings.ConfigError, match="NOTES_RETENTION_DAYS=0"):
+        make_app()
