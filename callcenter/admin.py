@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from callcenter import accounts
+from callcenter import accounts, audit
 from callcenter.access import nav, role_required
 from config.flow import Flow
 from db import session as db
@@ -90,6 +90,7 @@ def create() -> Any:
     except accounts.AccountError as e:
         s.rollback()
         return _list_page(400, error=str(e), form=request.form)
+    audit.record(s, "account_created", "user", user.id, f"role {user.role}")
     s.commit()
     return _list_page(201, created=user, one_time_password=otp)
 
@@ -119,6 +120,7 @@ def update(user_id: int) -> Any:
     except accounts.AccountError as e:
         s.rollback()
         return _edit_page(_user_or_404(user_id), 400, error=str(e))
+    audit.record(s, "account_changed", "user", user.id, f"role {user.role}")
     s.commit()
     return _edit_page(user, message="Saved.")
 
@@ -128,6 +130,7 @@ def update(user_id: int) -> Any:
 def reset_password(user_id: int) -> Any:
     s, user = db.current(), _user_or_404(user_id)
     otp = accounts.reset_password(s, user)
+    audit.record(s, "password_reset", "user", user.id)
     s.commit()
     return _edit_page(user, one_time_password=otp)
 
@@ -141,6 +144,7 @@ def deactivate(user_id: int) -> Any:
     if user.role == "admin" and not _other_active_admins(s, user):
         return _edit_page(user, 400, error="This is the last active admin; make another admin first.")
     accounts.deactivate(s, user, accounts.clock(current_app.config))
+    audit.record(s, "account_deactivated", "user", user.id)
     s.commit()
     return _edit_page(user, message="Deactivated: this account can no longer sign in.")
 
@@ -150,5 +154,6 @@ def deactivate(user_id: int) -> Any:
 def activate(user_id: int) -> Any:
     s, user = db.current(), _user_or_404(user_id)
     user.active = True
+    audit.record(s, "account_activated", "user", user.id)
     s.commit()
     return _edit_page(user, message="Active again: this person can sign in.")

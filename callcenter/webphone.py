@@ -50,6 +50,9 @@ def init_app(app: Any, simulator: ModuleType) -> None:
                                                         inner=app.config.get("TWILIO_HTTP_CLIENT"))
 ANY_ROLE = ("agent", "supervisor", "admin")
 STATE_TTL_S = 2 * 3600
+# An ended call's state (the caller's number, the digits read back) is kept only for the page's
+# last poll: Redis holds no number longer than the call needs (README, "Retention...").
+ENDED_STATE_TTL_S = 60
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
 
@@ -119,7 +122,7 @@ def _carry_out(phone: Phone, instruction: dict[str, str]) -> None:
 
 
 def _save(phone: Phone) -> None:
-    _redis().set(_key(), json.dumps(phone.state()), ex=STATE_TTL_S)
+    _redis().set(_key(), json.dumps(phone.state()), ex=ENDED_STATE_TTL_S if phone.ended else STATE_TTL_S)
 
 
 def _view(phone: Phone, since: int) -> Response:

@@ -71,6 +71,18 @@ MODELS_DIR = Path(os.environ.get("VOSK_MODELS_DIR", INSTANCE_DIR / "models"))
 RECORDINGS_DIR = Path(os.environ.get("RECORDINGS_DIR", INSTANCE_DIR / "recordings"))
 RECORDING_RETENTION_DAYS = _int("RECORDING_RETENTION_DAYS", 90)
 DELETE_RECORDINGS_AT_TWILIO = _bool("DELETE_RECORDINGS_AT_TWILIO", False)
+# Retention of personal data other than audio (README, "Retention, erasure and audit"); the
+# worker's retention purge (speech/retention.py) clears each kind once it is this old.
+CALLER_NUMBER_RETENTION_DAYS = _int("CALLER_NUMBER_RETENTION_DAYS", 90)  # callers' and called numbers
+ID_NUMBER_RETENTION_DAYS = _int("ID_NUMBER_RETENTION_DAYS", 90)  # jobseeker numbers keyed or spoken
+TRANSCRIPT_RETENTION_DAYS = _int("TRANSCRIPT_RETENTION_DAYS", 90)  # text, words, digits heard
+NOTES_RETENTION_DAYS = _int("NOTES_RETENTION_DAYS", 365)  # advisers' notes on calls and callbacks
+CALLBACK_NUMBER_RETENTION_DAYS = _int("CALLBACK_NUMBER_RETENTION_DAYS", 30)  # closed callbacks only
+WEBPHONE_UPLOAD_RETENTION_DAYS = _int("WEBPHONE_UPLOAD_RETENTION_DAYS", 1)  # test WAVs from /phone
+AUDIT_RETENTION_DAYS = _int("AUDIT_RETENTION_DAYS", 730)  # who saw or changed what
+RETENTION_SETTINGS = ("RECORDING_RETENTION_DAYS", "CALLER_NUMBER_RETENTION_DAYS", "ID_NUMBER_RETENTION_DAYS",
+                      "TRANSCRIPT_RETENTION_DAYS", "NOTES_RETENTION_DAYS", "CALLBACK_NUMBER_RETENTION_DAYS",
+                      "WEBPHONE_UPLOAD_RETENTION_DAYS", "AUDIT_RETENTION_DAYS")
 TRANSCRIPT_WAIT_S = _int("TRANSCRIPT_WAIT_S", 4)
 SHORT_ABANDON_S = _int("SHORT_ABANDON_S", 5)
 DEMO_PHONE = _bool("DEMO_PHONE", True)
@@ -131,6 +143,9 @@ def check_app(config: Mapping[str, Any]) -> None:
     base = config.get("PUBLIC_BASE_URL", "")
     if base and not base.startswith(("https://", "http://")):
         raise ConfigError(f"PUBLIC_BASE_URL={base!r}: must start with https:// (the URL Twilio calls)")
+    for name in RETENTION_SETTINGS:
+        if globals()[name] < 1:
+            raise ConfigError(f"{name}={globals()[name]}: a retention is a number of days, 1 or more")
     if env == "development":
         return
     for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SECRET_KEY"):
