@@ -52,6 +52,7 @@ def _base_config() -> dict[str, Any]:
         "TWILIO_API_KEY": settings.TWILIO_API_KEY,
         "TWILIO_API_SECRET": settings.TWILIO_API_SECRET,
         "TWILIO_TWIML_APP_SID": settings.TWILIO_TWIML_APP_SID,
+        "TWILIO_API_BASE": settings.TWILIO_API_BASE,
     }
 
 

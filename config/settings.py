@@ -65,7 +65,8 @@ MAX_WEBHOOK_BYTES = _int("MAX_WEBHOOK_BYTES", 64 * 1024)
 MODELS_DIR = Path(os.environ.get("VOSK_MODELS_DIR", INSTANCE_DIR / "models"))
 RECORDINGS_DIR = Path(os.environ.get("RECORDINGS_DIR", INSTANCE_DIR / "recordings"))
 RECORDING_RETENTION_DAYS = _int("RECORDING_RETENTION_DAYS", 90)
-DELETE_RECORDINGS_AT_TWILIO = _bool("DELETE_RECORDINGS_AT_TWILIO", False)
+# Jobline's copy of a recording is the one kept: Twilio's is deleted once ours is stored.
+DELETE_RECORDINGS_AT_TWILIO = _bool("DELETE_RECORDINGS_AT_TWILIO", True)
 TRANSCRIPT_WAIT_S = _int("TRANSCRIPT_WAIT_S", 4)
 SHORT_ABANDON_S = _int("SHORT_ABANDON_S", 5)
 DEMO_PHONE = _bool("DEMO_PHONE", True)
@@ -79,6 +80,9 @@ TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", "")
 TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY", "")
 TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET", "")
 TWILIO_TWIML_APP_SID = os.environ.get("TWILIO_TWIML_APP_SID", "")
+# The trust boundary (ARCHITECTURE.md). Twilio's REST API host: the only host recordings are
+# fetched from and deleted at, with the account's credentials (tests point it at a local mock).
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
 
 
 def database_url() -> str:
@@ -116,6 +120,10 @@ def check_app(config: Mapping[str, Any]) -> None:
     base = config.get("PUBLIC_BASE_URL", "")
     if base and not base.startswith(("https://", "http://")):
         raise ConfigError(f"PUBLIC_BASE_URL={base!r}: must start with https:// (the URL Twilio calls)")
+    api = config.get("TWILIO_API_BASE", TWILIO_API_BASE)
+    if not api.startswith(("https://", "http://")):
+        raise ConfigError(f"TWILIO_API_BASE={api!r}: must be Twilio's API address, "
+                          "https://api.twilio.com (the default)")
     if env == "development":
         return
     for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SECRET_KEY"):
