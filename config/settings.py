@@ -132,3 +132,10 @@ def check_app(config: Mapping[str, Any]) -> None:
                 f"{name} is not set. Set it in the environment (README, 'Environment'), "
                 "or run with JOBLINE_ENV=development to use local development defaults."
             )
+    # Every URL Twilio fetches (redirects, callbacks) is built from it, never from a request's
+    # Host header, which anyone can forge; the worker builds them with no request at all.
+    if not base:
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set. Set it to the public https address Twilio reaches "
+            "Jobline at (e.g. https://helpline.pes.example; README, 'Connect a Twilio number')."
+        )
