@@ -1,5 +1,5 @@
-"""URLs Twilio fetches come from PUBLIC_BASE_URL, never from a request's Host header (REST,
-against Prism)."""
+"""URLs Twilio fetches come from PUBLIC_BASE_URL, never from a request's Host header; what the
+desk ends, it ends at Twilio too (REST, against Prism)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from test_queue_callbacks import desk_of
 
 from callcenter.accounts import create_user
 from db import session as db
-from db.models import QueueEntry
+from db.models import Call, QueueEntry
 from ivr.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, TOKEN
 from tests.desk.conftest import PASSWORD, Desk, csrf_from, sign_in
@@ -58,3 +58,33 @@ def test_without_public_base_url_a_forged_host_never_reaches_twilio(make_app, tw
     s.expire_all()
     assert [(e.status, e.agent_id) for e in s.scalars(select(QueueEntry))] == [("waiting", None)]
 
+
+def test_done_while_talking_hangs_up_the_call_at_twilio(qapp, caller, clock, twilio_http, s):
+    desk = desk_of(qapp, "bea")
+    p = caller("+447700900802").dial().press("1").press("0")
+    entry_id = desk.send("POST", "/api/answer").get_json()["current"]["id"]
+    p.redirect(form_of(twilio_http.calls_updated()[-1], "Url"))
+    p.adviser_answers()
+    clock.tick(120)
+    before = len(twilio_http.sent)
+    done = desk.send("POST", f"/api/calls/{entry_id}/wrap-up", {"disposition": "resolved"})
+    assert done.status_code == 200 and done.get_json()["current"] is None
+    [(method, path, form)] = twilio_http.sent[before:]
+    assert (method, path.rsplit("/", 1)[-1], form) == ("POST", f"{p.sid}.json", {"Status": ["completed"]})
+    s.expire_all()
+    leg = s.get(QueueEntry, entry_id)
+    assert (leg.status, leg.outcome, leg.disposition) == ("ended", "answered", "resolved")
+    assert s.scalar(select(Call.sid).where(Call.id == leg.call_id)) == p.sid
+
+
+def test_ending_the_conversation_on_the_desk_hangs_up_at_twilio(qapp, caller, twilio_http):
+    desk = desk_of(qapp, "cy")
+    p = caller("+447700900803").dial().press("1").press("0")
+    entry_id = desk.send("POST", "/api/answer").get_json()["current"]["id"]
+    p.redirect(form_of(twilio_http.calls_updated()[-1], "Url"))
+    p.adviser_answers()
+    before = len(twilio_http.sent)
+    assert desk.send("POST", f"/api/calls/{entry_id}/end").status_code == 200
+    assert [(m, form) for m, _, form in twilio_http.sent[before:]] == [("POST", {"Status": ["completed"]})]
+    assert desk.send("POST", f"/api/calls/{entry_id}/end").status_code == 200  # again: nothing more
+    assert len(twilio_http.sent) == before + 1
