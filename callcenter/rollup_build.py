@@ -41,7 +41,7 @@ def roll_up(s: Session, flow: Any, now: datetime, rebuild: bool = False) -> tupl
 
     Returns the hours covered [from, to), or None when there was nothing to do.
     """
-    targets, edge, idle_edge = targets_of(flow), settled_before(now), idle_settled_before(now)
+    targets, edge, idle_edge = targets_of(flow), settled_before(s, now), idle_settled_before(now)
     # Every worker runs the timed job: on PostgreSQL a second run waits here for the first to
     # commit, then recomputes the same hours (SQLite lets one writer in at a time anyway).
     state = s.get(RollupState, 1, with_for_update=True)

@@ -70,7 +70,8 @@ MAX_WEBHOOK_BYTES = _int("MAX_WEBHOOK_BYTES", 64 * 1024)
 MODELS_DIR = Path(os.environ.get("VOSK_MODELS_DIR", INSTANCE_DIR / "models"))
 RECORDINGS_DIR = Path(os.environ.get("RECORDINGS_DIR", INSTANCE_DIR / "recordings"))
 RECORDING_RETENTION_DAYS = _int("RECORDING_RETENTION_DAYS", 90)
-DELETE_RECORDINGS_AT_TWILIO = _bool("DELETE_RECORDINGS_AT_TWILIO", False)
+# Jobline's copy of a recording is the one kept: Twilio's is deleted once ours is stored.
+DELETE_RECORDINGS_AT_TWILIO = _bool("DELETE_RECORDINGS_AT_TWILIO", True)
 # Retention of personal data other than audio (README, "Retention, erasure and audit"); the
 # worker's retention purge (speech/retention.py) clears each kind once it is this old.
 CALLER_NUMBER_RETENTION_DAYS = _int("CALLER_NUMBER_RETENTION_DAYS", 90)  # callers' and called numbers
@@ -106,6 +107,9 @@ TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", DEV_CALLER_ID if DEVELOPME
 TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY", "")
 TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET", "")
 TWILIO_TWIML_APP_SID = os.environ.get("TWILIO_TWIML_APP_SID", "")
+# The trust boundary (ARCHITECTURE.md). Twilio's REST API host: the only host recordings are
+# fetched from and deleted at, with the account's credentials (tests point it at a local mock).
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
 
 
 def database_url() -> str:
@@ -146,6 +150,10 @@ def check_app(config: Mapping[str, Any]) -> None:
     for name in RETENTION_SETTINGS:
         if globals()[name] < 1:
             raise ConfigError(f"{name}={globals()[name]}: a retention is a number of days, 1 or more")
+    api = config.get("TWILIO_API_BASE", TWILIO_API_BASE)
+    if not api.startswith(("https://", "http://")):
+        raise ConfigError(f"TWILIO_API_BASE={api!r}: must be Twilio's API address, "
+                          "https://api.twilio.com (the default)")
     if env == "development":
         return
     for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SECRET_KEY"):
@@ -154,3 +162,10 @@ def check_app(config: Mapping[str, Any]) -> None:
                 f"{name} is not set. Set it in the environment (README, 'Environment'), "
                 "or run with JOBLINE_ENV=development to use local development defaults."
             )
+    # Every URL Twilio fetches (redirects, callbacks) is built from it, never from a request's
+    # Host header, which anyone can forge; the worker builds them with no request at all.
+    if not base:
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set. Set it to the public https address Twilio reaches "
+            "Jobline at (e.g. https://helpline.pes.example; README, 'Connect a Twilio number')."
+        )

@@ -135,7 +135,7 @@ def make_app(database_url: str, redis_url: str, tmp_path: Path) -> Callable[...,
             "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
-            "PUBLIC_BASE_URL": "",
+            "PUBLIC_BASE_URL": "http://localhost",  # the test client's address; production needs one
             "TWILIO_CALLER_ID": CALLER_ID,  # callbacks are offered only with one
             "CLOCK": lambda: OPEN_TIME,
             "INSTANCE": tmp_path,
