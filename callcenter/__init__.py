@@ -17,6 +17,7 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
         conversation_api,  # noqa: F401  (adds the on-call routes to the API's blueprint)
         login,
         reports,
+        security,
         webphone,
     )
     from callcenter.admin import bp as admin_bp
@@ -28,6 +29,7 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
     from callcenter.media import bp as media_bp
 
     access.init_app(app)
+    security.init_app(app)  # before login: the device cookie follows the session cookie's flags
     login.init_app(app)
     app.register_blueprint(ui)
     app.register_blueprint(desk_bp)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from callcenter import accounts
 from callcenter.access import nav, role_required
+from callcenter.security import no_store
 from config.flow import Flow
 from db import session as db
 from db.models import ROLES, User
@@ -82,6 +83,7 @@ def create() -> Any:
         s.rollback()
         return _list_page(400, error=str(e), form=request.form)
     s.commit()
+    no_store()  # the page shows the one-time password: no cache may keep it
     return _list_page(201, created=user, one_time_password=otp)
 
 
@@ -120,6 +122,7 @@ def reset_password(user_id: int) -> Any:
     s, user = db.current(), _user_or_404(user_id)
     otp = accounts.reset_password(s, user)
     s.commit()
+    no_store()  # the page shows the one-time password: no cache may keep it
     return _edit_page(user, one_time_password=otp)
 
 
