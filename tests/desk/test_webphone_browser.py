@@ -39,7 +39,7 @@ def korean_wav(folder: Path, name: str, text: str) -> Path:
 def helpline(make_app, database_url, redis_url, tmp_path) -> Iterator[str]:
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    app = make_app(CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path), TRANSCRIPT_WAIT_S=6)
+    app = make_app(CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path), TRANSCRIPT_WAIT_S=6, DEMO_PHONE=True)
     env = dict(os.environ, JOBLINE_ENV="production", DATABASE_URL=database_url, REDIS_URL=redis_url,
                TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN, SECRET_KEY="worker",
                RECORDINGS_DIR=str(tmp_path / "recordings"))
