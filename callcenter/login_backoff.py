@@ -48,6 +48,8 @@ def _redis_key(account: str) -> str:
 def wait_seconds(redis_url: str, account: str, now: datetime) -> int:
     """Seconds the account's next attempt must still wait (0: it may try now). Redis being down
     waives the wait: the per-address limits still hold, in memory."""
+    if not redis_url:  # no Redis configured (a bare test app): the address limits still hold
+        return 0
     try:
         until = redis_for(redis_url).hget(_redis_key(account), "until")
     except RedisError:
@@ -61,6 +63,8 @@ def wait_seconds(redis_url: str, account: str, now: datetime) -> int:
 def record_failure(redis_url: str, account: str, now: datetime) -> None:
     """Count a failed sign-in to the account and set how long its next attempt waits."""
     key = _redis_key(account)
+    if not redis_url:
+        return
     try:
         conn = redis_for(redis_url)
         failures = int(conn.hincrby(key, "failures", 1))
@@ -74,6 +78,8 @@ def record_failure(redis_url: str, account: str, now: datetime) -> None:
 
 def clear(redis_url: str, account: str) -> None:
     """The right password was given: the account's failures are forgotten."""
+    if not redis_url:
+        return
     try:
         redis_for(redis_url).delete(_redis_key(account))
     except RedisError:
