@@ -132,13 +132,15 @@ def call_rows(f: Filters) -> Any:
 
 
 def calls_csv(f: Filters, *, full_numbers: bool) -> Response:
-    """The call detail records of the period. The query runs before the response starts, so a
-    failure is an error page rather than a download cut short; rows then stream as read."""
-    result = db.current().execute(call_rows(f).execution_options(yield_per=CHUNK))
-    return _download("calls", f, _call_lines(f, full_numbers, result))
+    """The call detail records of the period. The query is tried once with LIMIT 0 before the
+    response starts, so a filter the database refuses is an error page rather than a download
+    cut short; the rows then stream from a server-side cursor, opened inside the stream (a
+    cursor opened here would not outlive the request's own commits on PostgreSQL)."""
+    db.current().execute(call_rows(f).limit(0)).all()
+    return _download("calls", f, _call_lines(f, full_numbers))
 
 
-def _call_lines(f: Filters, full_numbers: bool, result: Any) -> Iterator[str]:
+def _call_lines(f: Filters, full_numbers: bool) -> Iterator[str]:
     note = "phone and ID numbers in full" if full_numbers else "phone and ID numbers masked (admins see them)"
     yield from _preamble("call detail records", f, {
         "wait_s": "answered_at (or left_at) − enqueued_at of the leg", "talk_s": "ended_at − answered_at",
@@ -146,6 +148,7 @@ def _call_lines(f: Filters, full_numbers: bool, result: Any) -> Iterator[str]:
     yield _line(CALL_COLUMNS)
     phone = (lambda p: p or "") if full_numbers else mask_phone
     ident = (lambda v: v or "") if full_numbers else mask_id
+    result = db.current().execute(call_rows(f).execution_options(yield_per=CHUNK))
     for rows in result.partitions():
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")

@@ -52,7 +52,7 @@ def test_the_call_records_download_whole_with_a_real_adviser_filter(script, sign
     assert len(rows) == 2 and rows[1][rows[0].index("adviser")] == "Ada Lovell"
 
 
-@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","Click")', "+1+cmd|' /C calc'!A0",
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x.test")', "+1+cmd|' /C calc'!A0",
                                   "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"])
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_text(script, signed_in, name):
     adviser, _ = accounts.create_user(script.s, "mallory", name, "agent", password=STRONG)
