@@ -225,7 +225,8 @@ class Child:
 
 
 def _first_admin() -> str | None:
-    """On a database with no accounts, create 'admin' with a one-time password (shown once)."""
+    """On a database with no accounts, create 'admin' with a one-time password (shown once); when
+    that admin never signed in and the password expired (24 h), a new one."""
     from callcenter.accounts import ensure_first_admin
 
     db.configure(settings.database_url())
@@ -255,7 +256,8 @@ def _print_banner(port: int, base: str, redis_embedded: bool, first_admin: str |
                   f"    JOBLINE_ENV=development .venv/bin/python run.py simulate --url http://127.0.0.1:{port}"]
     if first_admin:
         lines += ["", "  First sign-in: username 'admin', one-time password:", f"      {first_admin}",
-                  "  (shown once; you choose your own password at first sign-in)"]
+                  "  (shown once; it expires if unused for 24 hours, then the next start prints a new one;",
+                  "   you choose your own password at first sign-in)"]
     lines.append("Press Ctrl-C to stop.")
     click.echo("\n".join(lines))
 

@@ -19,6 +19,7 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
         login,
         privacy,
         reports,
+        security,
         webphone,
     )
     from callcenter.admin import bp as admin_bp
@@ -30,6 +31,7 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
     from callcenter.media import bp as media_bp
 
     access.init_app(app)
+    security.init_app(app)  # before login: the device cookie follows the session cookie's flags
     login.init_app(app)
     app.register_blueprint(ui)
     app.register_blueprint(desk_bp)

@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from callcenter.agents import set_status
 from db.models import ROLES, LoginSession, User, utcnow
@@ -27,6 +28,11 @@ hasher = PasswordHasher()
 # Verified against when the username is unknown, so both answers take as long.
 _DUMMY_HASH = hasher.hash("not-a-password-" + secrets.token_hex(8))
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's score 0-4: 3 is "safely unguessable" (about 10^8 guesses) in its authors' terms,
+# enough against an online attack slowed by the sign-in limits; 'password12' scores 1.
+MIN_PASSWORD_SCORE = 3
+# The first-run admin's one-time password is printed on a terminal; unused, it stops working.
+FIRST_ADMIN_OTP_TTL = timedelta(hours=24)
 DEFAULT_IDLE_TIMEOUT_MIN = 30
 # Refresh last_seen_at at most this often: polling desks must not write on every request.
 SEEN_WRITE_INTERVAL = timedelta(seconds=30)
@@ -45,12 +51,19 @@ def one_time_password() -> str:
     return "-".join("".join(chars[i:i + 4]) for i in (0, 4, 8))
 
 
-def check_new_password(password: str, username: str) -> None:
-    """Raise AccountError with what to change when a chosen password is too weak."""
+def check_new_password(password: str, username: str, name: str = "") -> None:
+    """Raise AccountError with what to change when a chosen password is too short, contains the
+    username, or is common or guessable (zxcvbn: dictionaries of leaked passwords, words,
+    names, keyboard patterns, repeats and sequences, plus the person's own username and name)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
     if username.lower() in password.lower():
         raise AccountError("Choose a password that does not contain your username.")
+    verdict = zxcvbn(password[:100], user_inputs=[username, *name.split()])  # its cost grows with length
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        why = verdict["feedback"].get("warning") or "It is too easy to guess."
+        raise AccountError(f"{why.rstrip('.')}. Choose a longer password that is not a common word "
+                           "or pattern, e.g. three or four unrelated words.")
 
 
 def set_password(user: User, password: str, *, one_time: bool) -> None:
@@ -112,7 +125,7 @@ def create_user(
     if password is None:
         otp = password = one_time_password()
     else:
-        check_new_password(password, username)
+        check_new_password(password, username, name)
     user = User(username=username, name=name.strip()[:120], role=role, password_hash="",
                 queues=list(queues), languages=list(languages), phone=(phone or None))
     set_password(user, password, one_time=otp is not None)
@@ -122,14 +135,36 @@ def create_user(
     return user, otp
 
 
-def ensure_first_admin(s: Session, username: str = "admin") -> str | None:
-    """On a database with no users, create an admin and return its one-time password (committed);
-    None when any user exists. The password must be changed at first login."""
-    if s.scalar(select(func.count(User.id))):
-        return None
-    _user, otp = create_user(s, username, "Administrator", "admin")
-    s.commit()
-    return otp
+def ensure_first_admin(s: Session, username: str = "admin", now: datetime | None = None) -> str | None:
+    """On a database with no users, create an admin and return its one-time password (committed).
+
+    When the only account is that first admin, never signed in and older than
+    FIRST_ADMIN_OTP_TTL (its password has expired), it is made afresh: a new one-time password,
+    valid another 24 h, is returned. Otherwise None. The password must be changed at first login."""
+    now = now or utcnow()
+    users = s.scalars(select(User).limit(2)).all()
+    if not users:
+        _user, otp = create_user(s, username, "Administrator", "admin")
+        s.commit()
+        return otp
+    if len(users) == 1 and first_admin_password_expired(s, users[0], now):
+        admin = users[0]
+        otp = one_time_password()
+        set_password(admin, otp, one_time=True)
+        admin.created_at = now  # made afresh: its 24 hours start again
+        s.commit()
+        return otp
+    return None
+
+
+def first_admin_password_expired(s: Session, user: User, now: datetime) -> bool:
+    """True for the first-run admin (the first account) whose one-time password was never used
+    and is older than FIRST_ADMIN_OTP_TTL: it may not sign in (README, Security)."""
+    if not user.must_change_password or user.last_login_at is not None or user.role != "admin":
+        return False
+    if now - user.created_at <= FIRST_ADMIN_OTP_TTL:
+        return False
+    return s.scalar(select(func.min(User.id))) == user.id
 
 
 def reset_password(s: Session, user: User) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from callcenter import accounts, audit
 from callcenter.access import nav, role_required
+from callcenter.security import no_store
 from config.flow import Flow
 from db import session as db
 from db.models import ROLES, User
@@ -92,6 +93,7 @@ def create() -> Any:
         return _list_page(400, error=str(e), form=request.form)
     audit.record(s, "account_created", "user", user.id, f"role {user.role}")
     s.commit()
+    no_store()  # the page shows the one-time password: no cache may keep it
     return _list_page(201, created=user, one_time_password=otp)
 
 
@@ -132,6 +134,7 @@ def reset_password(user_id: int) -> Any:
     otp = accounts.reset_password(s, user)
     audit.record(s, "password_reset", "user", user.id)
     s.commit()
+    no_store()  # the page shows the one-time password: no cache may keep it
     return _edit_page(user, one_time_password=otp)
 
 

@@ -74,18 +74,21 @@ def _rate_note(p: dict[str, Any], rate_key: str | None) -> str:
     return f", service level {'—' if value is None else f'{value:.1f}%'}"
 
 
-def heat_colour(value: int, top: int) -> str:
-    """White to deep blue; text switches to white on the dark end (contrast stays above 4.5:1)."""
+HEAT_LEVELS = 10  # shades in reports_pages.css (.heat-0 .. .heat-10)
+
+
+def heat_class(value: int, top: int) -> str:
+    """The shade of a heatmap cell, white to deep blue, as a CSS class (the page's
+    Content-Security-Policy allows no inline style); reports_pages.css keeps text contrast
+    above 4.5:1 on every shade."""
     if top <= 0 or value <= 0:
-        return "background:#ffffff;color:#6b7280"
-    share = value / top
-    light = int(97 - share * 70)
-    return f"background:hsl(220 70% {light}%);color:{'#ffffff' if light < 55 else '#0b1220'}"
+        return "heat-0"
+    return f"heat-{max(1, round(value / top * HEAT_LEVELS))}"
 
 
 def heatmap_rows(heat: list[list[int]], first_hour: int = 6, last_hour: int = 21) -> list[dict[str, Any]]:
     top = max((max(row) for row in heat), default=0)
-    return [{"day": WEEKDAYS[d], "cells": [(heat[d][h], heat_colour(heat[d][h], top))
+    return [{"day": WEEKDAYS[d], "cells": [(heat[d][h], heat_class(heat[d][h], top))
                                            for h in range(first_hour, last_hour + 1)]} for d in range(7)]
 
 

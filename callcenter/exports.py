@@ -4,6 +4,10 @@ Each file starts with '#' lines giving the period, the filters and the formula o
 (METRICS.md), then a header and the rows. Call detail records come from a server-side cursor
 (yield_per), so a million rows stream in flat memory. Phone and ID numbers are masked unless the
 reader may see them (admins).
+
+Every text cell that starts with = + - @, a tab or a carriage return gets a leading single quote
+(OWASP's CSV injection advice), so a spreadsheet shows an adviser's name, a transcript or a phone
+number as text and never runs it as a formula: '+447700900123 reads as the number it is.
 """
 
 from __future__ import annotations
@@ -23,14 +27,24 @@ from db.models import Call, Caller, Capture, QueueEntry, User
 from db.personal import mask_id, mask_phone
 
 CHUNK = 2_000
+# https://owasp.org/www-community/attacks/CSV_Injection
+_FORMULA_START = frozenset("=+-@\t\r")
 CALL_COLUMNS = ("call_sid", "started", "ended", "duration_s", "language", "outcome", "last_ivr_node",
                 "reason", "caller", "id_number", "queue", "leg_outcome", "enqueued", "wait_s", "talk_s",
                 "acw_s", "adviser", "transferred_from_leg")
 
 
+def _cell(value: Any) -> Any:
+    """The value as a spreadsheet may safely read it: text a spreadsheet would take for a formula
+    starts with a single quote; numbers and other text are kept as they are."""
+    if isinstance(value, str) and value[:1] in _FORMULA_START:
+        return "'" + value
+    return value
+
+
 def _line(values: Iterable[Any]) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([DASH if v is None else v for v in values])
+    csv.writer(out, lineterminator="\r\n").writerow([DASH if v is None else _cell(v) for v in values])
     return out.getvalue()
 
 
@@ -118,6 +132,11 @@ def call_rows(f: Filters) -> Any:
 
 
 def calls_csv(f: Filters, *, full_numbers: bool) -> Response:
+    """The call detail records of the period. The query is tried once with LIMIT 0 before the
+    response starts, so a filter the database refuses is an error page rather than a download
+    cut short; the rows then stream from a server-side cursor, opened inside the stream (a
+    cursor opened here would not outlive the request's own commits on PostgreSQL)."""
+    db.current().execute(call_rows(f).limit(0)).all()
     return _download("calls", f, _call_lines(f, full_numbers))
 
 
@@ -135,8 +154,9 @@ def _call_lines(f: Filters, full_numbers: bool) -> Iterator[str]:
         writer = csv.writer(out, lineterminator="\r\n")
         for r in rows:
             writer.writerow([r.sid, _local(r.started_at, f), _local(r.ended_at, f) or "", r.duration_s,
-                             r.language or "", r.outcome or "in progress", r.node or "", r.reason or "",
-                             phone(r.phone), ident(r.id_number), r.queue or "", r.leg_outcome or "",
-                             _local(r.enqueued_at, f) or "", _seconds(r.wait), _seconds(r.talk),
-                             _seconds(r.acw), r.adviser or "", r.transferred_from_id or ""])
+                             _cell(r.language or ""), r.outcome or "in progress", _cell(r.node or ""),
+                             _cell(r.reason or ""), _cell(phone(r.phone)), _cell(ident(r.id_number)),
+                             _cell(r.queue or ""), r.leg_outcome or "", _local(r.enqueued_at, f) or "",
+                             _seconds(r.wait), _seconds(r.talk), _seconds(r.acw), _cell(r.adviser or ""),
+                             r.transferred_from_id or ""])
         yield out.getvalue()

@@ -78,23 +78,23 @@ def build_map(raw: Any) -> FlowMap:
         texts = _texts(spec)
         first = next((t.get(languages[0]) for t in texts if languages and t.get(languages[0])), "")
         nodes[node_id] = MapNode(
-            id=node_id, action=str(spec.get("action", "?")), title=str(first)[:60],
+            id=node_id, action=str(spec.get("action", "?"))[:40], title=str(first)[:60],
             missing=sorted({lang for t in texts for lang in languages if not t.get(lang)}))
     edges: list[MapEdge] = []
     for node_id, spec in specs.items():
         for key, option in (spec.get("options") or {}).items():
             target = option.get("next") if isinstance(option, dict) else None
-            edges.append(MapEdge(node_id, str(target), f"key {key}", target not in specs))
+            edges.append(_edge(node_id, target, f"key {key}", specs))
         if spec.get("next"):
-            edges.append(MapEdge(node_id, str(spec["next"]), "then", spec["next"] not in specs))
+            edges.append(_edge(node_id, spec["next"], "then", specs))
         if spec.get("spoken"):
-            edges.append(MapEdge(node_id, str(spec["spoken"]), "nothing keyed", spec["spoken"] not in specs))
+            edges.append(_edge(node_id, spec["spoken"], "nothing keyed", specs))
         if spec.get("route_by_intent"):
             routes = ((raw.get("intents") or {}).get("routes") or {}).items()
-            edges += [MapEdge(node_id, str(r.get("next")), f"says {name}", r.get("next") not in specs)
+            edges += [_edge(node_id, r.get("next"), f"says {name}", specs)
                       for name, r in routes if isinstance(r, dict)]
-    start = raw.get("start") if raw.get("start") in specs else next(iter(specs), None)
-    _layout(nodes, edges, [n for n in (start, raw.get("adviser")) if n in nodes])
+    start = raw.get("start") if _names_node(raw.get("start"), specs) else next(iter(specs), None)
+    _layout(nodes, edges, [n for n in (start, raw.get("adviser")) if _names_node(n, nodes)])
     width = max([n.x for n in nodes.values()] + [0]) + COL_W
     height = max([n.y for n in nodes.values()] + [0]) + ROW_H + 20
     try:
@@ -105,6 +105,14 @@ def build_map(raw: Any) -> FlowMap:
     except Exception as e:  # a draft can be malformed in ways the schema check did not expect
         verdict = f"the file could not be checked: {e}"
     return FlowMap(nodes, edges, languages, width, height, verdict)
+
+
+def _names_node(target: Any, specs: dict[str, Any]) -> bool:
+    return isinstance(target, str) and target in specs  # a draft may put a list or a map here
+
+
+def _edge(source: str, target: Any, label: str, specs: dict[str, Any]) -> MapEdge:
+    return MapEdge(source, str(target)[:60], label, not _names_node(target, specs))
 
 
 def _layout(nodes: dict[str, MapNode], edges: list[MapEdge], roots: list[str]) -> None:
@@ -150,12 +158,22 @@ def check_draft() -> tuple[str, int]:
     if len(text.encode()) > MAX_DRAFT_BYTES:
         return _draft_error("That file is larger than 512 KB; a flow file is usually under 50 KB.")
     try:
+        if _has_aliases(text):
+            return _draft_error("The draft repeats parts through YAML aliases (*name); write each part "
+                                "out in full, as config/ivr.yaml does, and check it again.", text)
         raw = parse_flow_text(text)
     except (yaml.YAMLError, ConfigError) as e:
         return _draft_error(f"The draft is not valid YAML: {e}", text)
     audit.record_now("flow_checked", detail=f"{len(text.encode())} bytes")
     return render_template("flowmap.html", map=build_map(raw), source="draft", draft=text,
                            box=(BOX_W, BOX_H)), 200
+
+
+def _has_aliases(text: str) -> bool:
+    """True when the YAML refers back to an anchor. A few kilobytes of nested aliases expand
+    into hundreds of megabytes once drawn (the "billion laughs"), so drafts may not use them.
+    Read as a stream of parser events, which never expands anything; raises yaml.YAMLError."""
+    return any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader))
 
 
 def _draft_error(message: str, text: str = "") -> tuple[str, int]:

@@ -1,11 +1,19 @@
 """GET /healthz: can this deployment take calls? Database, Redis, workers, flow file, and
-whether callers are offered callbacks (not without TWILIO_CALLER_ID; the answer says why)."""
+whether callers are offered callbacks (not without TWILIO_CALLER_ID).
+
+Anyone (a load balancer, a monitoring probe) gets each part's ok flag, the worker count,
+whether callbacks are offered and, for a part that is down, the error's class name. The details
+that map the deployment (the database kind, the flow file's name, its languages and size, where
+each speech model comes from, why callbacks are off) are shown only to signed-in supervisors and
+admins.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
+from flask_login import current_user
 from sqlalchemy import text
 
 from callcenter.access import public
@@ -14,6 +22,9 @@ from db.broker import redis_for
 from ivr.telephony.numbers import callback_caller_id_problem
 
 bp = Blueprint("health", __name__)
+SEE_DETAILS = ("supervisor", "admin")
+# What anonymous callers see of each part: no file names, paths or database kinds.
+PUBLIC_KEYS = {"ok", "error", "count", "offered"}
 
 
 def _database() -> dict[str, Any]:
@@ -71,5 +82,8 @@ def healthz() -> tuple[Any, int]:
         "callbacks": _callbacks(),
     }
     ok = report["database"]["ok"] and redis["ok"]
+    if not (current_user.is_authenticated and current_user.role in SEE_DETAILS):
+        report = {part: {k: v for k, v in facts.items() if k in PUBLIC_KEYS}
+                  for part, facts in report.items()}
     report["ok"] = ok
     return jsonify(report), 200 if ok else 503

@@ -1,16 +1,24 @@
-"""Signing in and out, changing one's password, and the failed-login rate limit.
+"""Signing in and out, changing one's password, and the limits on failed sign-ins.
 
-Failed sign-ins are counted per username + address in Redis (flask-limiter), so the limit holds
-across every web process: after LOGIN_FAILURES_ALLOWED failures in LOGIN_WINDOW_MIN minutes the
-next attempt is refused (429) with the time to try again.
+Failed sign-ins are limited in Redis (flask-limiter), so the limits hold across every web
+process, as OWASP ASVS V2.2.1 describes:
+- per username and address: LOGIN_FAILURES_ALLOWED failures in LOGIN_WINDOW_MIN minutes;
+- per address, across all usernames (password spraying): ADDRESS_FAILURES_ALLOWED in the same
+  window;
+- per account, from any address: a backoff (callcenter/login_backoff.py) of at most a minute.
+The address is the TCP peer's: X-Forwarded-For is believed only when TRUSTED_PROXIES says how
+many proxies stand in front (run.py applies ProxyFix then), so rotating that header gains
+nothing. A browser that signed in to the account before skips the per-address limit and the
+account backoff, so an attacker cannot keep an adviser out.
 """
 
 from __future__ import annotations
 
-import hashlib
+import string
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -29,7 +37,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import select
 
-from callcenter import accounts
+from callcenter import accounts, login_backoff
 from callcenter.access import WEBHOOK_PATH, public, role_required, wants_json
 from db import session as db
 from db.models import User
@@ -38,6 +46,8 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 LOGIN_FAILURES_ALLOWED = 10
 LOGIN_WINDOW_MIN = 15
+# Across usernames from one address: room for an office behind one NAT to mistype, not to spray.
+ADDRESS_FAILURES_ALLOWED = 30
 POLL_HEADER = "X-Jobline-Poll"  # set by the desk's background refresh (not a person's action)
 ACTIVE_HEADER = "X-Jobline-Active"  # the person pressed a key or moved the mouse since last poll
 
@@ -77,10 +87,22 @@ def _load(token: str) -> SignedIn | None:
     return SignedIn(user, token) if user else None
 
 
-def _failure_key() -> str:
+def _account() -> str:
     # Hashed: usernames stay out of Redis keys; lower-cased so 'Ana' and 'ana' count together.
-    username = (request.form.get("username") or "").strip().lower()
-    return hashlib.sha256(username.encode()).hexdigest()[:24] + ":" + (request.remote_addr or "-")
+    return login_backoff.account_key(request.form.get("username") or "")
+
+
+def _failure_key() -> str:
+    return _account() + ":" + (request.remote_addr or "-")
+
+
+def _address_key() -> str:
+    return "address:" + (request.remote_addr or "-")
+
+
+def _known_browser() -> bool:
+    """The browser has signed in to the account it is trying before (its device cookie)."""
+    return _account() in login_backoff.known_accounts(request, current_app.config["SECRET_KEY"])
 
 
 def _storage_uri(redis_url: str) -> str:
@@ -92,11 +114,19 @@ def _storage_uri(redis_url: str) -> str:
 limiter = Limiter(key_func=_failure_key, strategy="moving-window", headers_enabled=False)
 
 
+_UNSAFE_IN_NEXT = set(string.whitespace) | {chr(c) for c in range(32)} | {"\x7f", "\\"}
+
+
 def _safe_next(target: str | None) -> str | None:
-    # Only paths on this site: never an open redirect to another host.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """`next` when it is a path on this site, else None. Browsers drop tabs and newlines from
+    URLs and read '\\' as '/', so '/\t/evil.example' would become '//evil.example' (another
+    host): any whitespace, control character or backslash refuses it, as does a second '/'."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(c in _UNSAFE_IN_NEXT for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 def home_for(role: str) -> str:
@@ -109,30 +139,54 @@ def home() -> Any:
     return redirect(home_for(current_user.role))
 
 
+def _failed(response: Any) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(f"{LOGIN_FAILURES_ALLOWED} per {LOGIN_WINDOW_MIN} minutes", methods=["POST"],
-               deduct_when=lambda response: response.status_code == 401)
+               deduct_when=_failed, error_message="for this username from this computer")
+@limiter.limit(f"{ADDRESS_FAILURES_ALLOWED} per {LOGIN_WINDOW_MIN} minutes", methods=["POST"],
+               key_func=_address_key, deduct_when=_failed, exempt_when=_known_browser,
+               error_message="from this computer")
 def login() -> Any:
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(home_for(current_user.role))
         return render_template("login.html")
-    s = db.current()
+    s, config = db.current(), current_app.config
+    now, account = accounts.clock(config), _account()
     username = (request.form.get("username") or "").strip().lower()
+    known = _known_browser()
+    wait = 0 if known else login_backoff.wait_seconds(config["REDIS_URL"], account, now)
+    if wait:
+        return render_template("login.html", username=username, error=(
+            f"This account had several failed sign-ins. Wait {wait} second{'s' if wait != 1 else ''} "
+            "and try again.")), 429
     user = s.scalar(select(User).where(User.username == username)) if username else None
     if not accounts.verify_password(user, request.form.get("password") or "") or not user.active:
         s.rollback()
+        login_backoff.record_failure(config["REDIS_URL"], account, now)
         return render_template("login.html", username=username,
                                error="That username and password do not match an active account. "
                                      "Check both and try again."), 401
+    if accounts.first_admin_password_expired(s, user, now):
+        s.rollback()
+        return render_template("login.html", username=username, error=(
+            "This first one-time password was not used within 24 hours and has expired. Restart "
+            "Jobline (python run.py serve) to get a new one.")), 401
+    login_backoff.clear(config["REDIS_URL"], account)
     session.clear()  # a fresh session: nothing from before sign-in carries over
-    token = accounts.start_session(s, user, accounts.clock(current_app.config))
+    token = accounts.start_session(s, user, now)
     s.commit()
     login_user(SignedIn(user, token))
-    if user.must_change_password:
-        return redirect(url_for("auth.change_password"))
-    return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
+    target = (url_for("auth.change_password") if user.must_change_password
+              else _safe_next(request.args.get("next")) or home_for(user.role))
+    response = redirect(target)
+    login_backoff.remember_device(response, request, config["SECRET_KEY"], account,
+                                  secure=bool(config.get("SESSION_COOKIE_SECURE")))
+    return response
 
 
 @bp.post("/logout")
@@ -165,7 +219,7 @@ def change_password() -> Any:
         error = "The two new passwords differ; type the same one twice."
     else:
         try:
-            accounts.check_new_password(new, user.username)
+            accounts.check_new_password(new, user.username, user.name)
             if accounts.verify_password(user, new):
                 raise accounts.AccountError("Choose a password different from the current one.")
         except accounts.AccountError as e:
@@ -184,7 +238,7 @@ def _too_many(e: RateLimitExceeded) -> Any:
     limit = limiter.current_limit
     reset = datetime.fromtimestamp(limit.reset_at if limit else 0, UTC)
     minutes = max(1, round((reset - datetime.now(UTC)).total_seconds() / 60))
-    message = (f"Too many failed sign-ins for this username from this computer. Try again after "
+    message = (f"Too many failed sign-ins {e.description}. Try again after "
                f"{reset:%H:%M} UTC (in about {minutes} minute{'s' if minutes != 1 else ''}), "
                "or ask an administrator to reset your password.")
     if wants_json():
@@ -220,10 +274,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # the server-side row is the protection
-    app.config["REMEMBER_COOKIE_DURATION"] = 0
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE",
-                          str(app.config.get("PUBLIC_BASE_URL", "")).startswith("https://"))
+    app.config["REMEMBER_COOKIE_DURATION"] = 0  # session cookie flags: callcenter/security.py
     app.config["RATELIMIT_STORAGE_URI"] = _storage_uri(app.config.get("REDIS_URL") or "")
     # If Redis is down, keep counting in this process rather than lock everyone out.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

@@ -64,23 +64,49 @@ class Filters:
         return out
 
 
-def parse_filters(args: Mapping[str, str], tz_name: str, today: date) -> Filters:
-    """Filters from query arguments (from/to as YYYY-MM-DD local dates; default today)."""
+# Reports cover the helpline's life, not the calendar's: beyond these, date arithmetic on the
+# period's edges overflows (9999-12-31 + 1 day), so such dates are refused with a sentence.
+FIRST_REPORT_DAY, LAST_REPORT_DAY = date(2000, 1, 1), date(2099, 12, 31)
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number is no id (and PostgreSQL refuses it)
+MAX_NAME = 64  # queue, language and intent names in the flow file are short words
+
+
+def _day(value: str, name: str) -> date:
     try:
-        first = date.fromisoformat(args.get("from") or today.isoformat())
-        last = date.fromisoformat(args.get("to") or first.isoformat())
+        day = date.fromisoformat(value)
     except ValueError:
-        raise BadFilter("from/to must be dates written YYYY-MM-DD") from None
+        raise BadFilter(f"{name} must be a date written YYYY-MM-DD, e.g. 2026-11-23") from None
+    if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
+        raise BadFilter(f"{name} must be a date between {FIRST_REPORT_DAY} and {LAST_REPORT_DAY}")
+    return day
+
+
+def _name(args: Mapping[str, str], key: str) -> str | None:
+    value = args.get(key) or None
+    if value is not None and (len(value) > MAX_NAME or not value.isprintable()):
+        raise BadFilter(f"{key} must be a {key} name from the flow file")
+    return value
+
+
+def parse_filters(args: Mapping[str, str], tz_name: str, today: date) -> Filters:
+    """Filters from query arguments (from/to as YYYY-MM-DD local dates; default today).
+
+    Raises BadFilter, whose message names the argument and what it must be, for a date that is
+    not one or is outside 2000-2099, a period over 400 days, an adviser id that is not a whole
+    number of at most 10 ASCII digits in range, or a name with control characters."""
+    first = _day(args.get("from") or today.isoformat(), "from")
+    last = _day(args.get("to") or first.isoformat(), "to")
     if last < first:
         raise BadFilter("'to' is before 'from'")
     if (last - first).days > 400:
         raise BadFilter("a report covers at most 400 days")
     agent = args.get("agent") or args.get("agent_id")
-    if agent and not agent.isdigit():
-        raise BadFilter("agent must be an adviser id")
-    return Filters(first, last, ZoneInfo(tz_name), queue=args.get("queue") or None,
-                   language=args.get("language") or None, agent_id=int(agent) if agent else None,
-                   intent=args.get("intent") or None)
+    # isdigit() alone accepts '²' and other digits int() refuses.
+    if agent and not (agent.isascii() and agent.isdigit() and len(agent) <= 10 and int(agent) <= MAX_ID):
+        raise BadFilter("agent must be an adviser id (a whole number, as in the adviser list)")
+    return Filters(first, last, ZoneInfo(tz_name), queue=_name(args, "queue"),
+                   language=_name(args, "language"), agent_id=int(agent) if agent else None,
+                   intent=_name(args, "intent"))
 
 
 def local_today(tz_name: str, now: datetime) -> date:

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 
-def test_health_reports_database_redis_workers_and_flow(client):
-    body = client.get("/healthz").get_json()
+PASSWORD = "correct-horse-battery"
+
+
+def _signed_in(app, role: str):
+    from callcenter.accounts import create_user
+    from db import session as db
+    from tests.desk.conftest import sign_in
+
+    with db.SessionLocal() as s:
+        create_user(s, f"{role}.on.call", "On Call", role, PASSWORD)
+        s.commit()
+    client = app.test_client()
+    assert sign_in(client, f"{role}.on.call", PASSWORD).status_code == 302
+    return client
+
+
+def test_health_reports_database_redis_workers_and_flow_to_a_supervisor(app):
+    body = _signed_in(app, "supervisor").get("/healthz").get_json()
     assert body["database"]["ok"] is True and body["database"]["dialect"] in {"sqlite", "postgresql"}
     assert body["redis"]["ok"] is True
     assert body["workers"]["count"] == 0 and body["workers"]["ok"] is False  # none started in tests
@@ -19,3 +36,17 @@ def test_health_says_when_redis_is_unreachable(make_app):
     resp = client.get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json()["redis"] == {"ok": False, "error": "ConnectionError"}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "agent"])
+def test_health_shows_others_no_paths_or_database_kind(app, who):
+    client = app.test_client() if who == "anonymous" else _signed_in(app, who)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["ok"] is True and body["database"] == {"ok": True} and body["redis"] == {"ok": True}
+    assert body["workers"] == {"ok": False, "count": 0} and body["config"] == {"ok": True}
+    assert body["speech_models"] == {"ok": True}
+    text = response.get_data(as_text=True)
+    for detail in ("sqlite", "postgresql", "ivr.yaml", "package", "/"):
+        assert detail not in text, detail

@@ -69,7 +69,7 @@ def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path, st
     proc = start_serve(tmp_path, port)
     try:
         health = wait_healthy(proc, port)
-        assert health["database"]["dialect"] == "sqlite" and health["redis"]["ok"]
+        assert health["database"] == {"ok": True} and health["redis"]["ok"]  # no details to anonymous
         assert health["workers"]["count"] >= 1
         assert (tmp_path / "jobline.db").exists()
 

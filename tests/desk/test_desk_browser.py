@@ -117,7 +117,7 @@ def test_an_adviser_takes_a_call_from_the_desk(live, page, accounts, tmp_path):
     page.keyboard.press("Escape")
     page.keyboard.press("4")  # Helped with a benefit claim
     page.click("#id-value + button, .facts button.link")
-    page.wait_for_function("document.getElementById('id-value').textContent === '12345674'")
+    page.wait_for_function("() => document.getElementById('id-value').textContent === '12345674'")
     page.screenshot(path=str(SHOTS / "desk-on-call.png"))
 
     page.keyboard.press("e")  # the conversation is over: after-call work, the notes stay
@@ -127,7 +127,7 @@ def test_an_adviser_takes_a_call_from_the_desk(live, page, accounts, tmp_path):
 
     page.keyboard.press("d")  # Done
     page.wait_for_selector(".toast.good")
-    page.wait_for_function("!document.querySelector('.oncall')")
+    page.wait_for_function("() => !document.querySelector('.oncall')")
     assert page.get_attribute("button.status[data-status=available]", "aria-pressed") == "true"
     with db.SessionLocal() as s:
         done = s.get(QueueEntry, entry_id)
@@ -158,7 +158,7 @@ def test_an_adviser_on_a_callback_sees_the_caller_then_wraps_it_up(live, page, a
     assert "Maria Lopez" in facts and "payment late" in facts and "12345674" not in facts
     assert page.locator("#transfer").count() == 0  # a callback is not moved between queues
     page.click(".facts button.link")  # talking to her: the full ID may be shown
-    page.wait_for_function("document.getElementById('id-value').textContent === '12345674'")
+    page.wait_for_function("() => document.getElementById('id-value').textContent === '12345674'")
     page.keyboard.press("n")
     page.keyboard.type("Called back: payment released today.")
     page.keyboard.press("Escape")
@@ -174,7 +174,7 @@ def test_an_adviser_on_a_callback_sees_the_caller_then_wraps_it_up(live, page, a
     page.keyboard.press("1")  # Resolved on the call
     page.keyboard.press("d")
     page.wait_for_selector(".toast.good")
-    page.wait_for_function("!document.querySelector('.oncall')")
+    page.wait_for_function("() => !document.querySelector('.oncall')")
     assert page.get_attribute("button.status[data-status=available]", "aria-pressed") == "true"
     with db.SessionLocal() as s:
         cb = s.get(Callback, callback_id)
@@ -194,7 +194,7 @@ def test_a_supervisor_tries_a_failed_callback_again_from_the_desk(live, page, ac
         callback_id = s.query(Callback).one().id
 
     sign_in_on(page, base, "supervisor1")
-    page.wait_for_function("document.getElementById('count-callbacks').textContent === '1'")
+    page.wait_for_function("() => document.getElementById('count-callbacks').textContent === '1'")
     page.keyboard.press("c")  # the callbacks tab
     page.wait_for_selector(f'#rows tr[data-id="{callback_id}"] .chip.failed')
     page.click(f'#rows tr[data-id="{callback_id}"]')
@@ -218,7 +218,7 @@ def test_an_adviser_without_a_phone_gets_the_browser_phone(live, page, s):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     sign_in_on(page, base, "web.adviser")
-    page.wait_for_function("window.Twilio && window.Twilio.Device && window.joblinePhone")
+    page.wait_for_function("() => window.Twilio && window.Twilio.Device && window.joblinePhone")
     page.wait_for_selector("#phone-state.bad")
     assert "not set up" in page.inner_text("#phone-state")  # no API key in this app's config
     assert errors == []

@@ -61,3 +61,43 @@ def test_a_draft_that_is_not_yaml_gets_a_sentence(signed_in):
 def test_agents_cannot_post_drafts(signed_in):
     desk = signed_in("agent")
     assert desk.client.post("/flow", data={"draft": SHIPPED, "csrf_token": desk.token}).status_code == 403
+
+
+def _alias_bomb(levels: int = 4, width: int = 10) -> str:
+    """A draft whose nested aliases expand to width**levels strings (the "billion laughs"; kept
+    small here, 4 MB expanded, so the old code fails the test without exhausting the machine)."""
+    lines = ['laugh: &l0 "' + "ha" * 200 + '"']
+    for level in range(1, levels + 1):
+        lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * width) + "]")
+    body = "\n".join(lines)
+    return body + f"\nstart: main\nnodes:\n  main:\n    action: *l{levels}\n"
+
+
+def test_a_draft_with_an_alias_bomb_is_refused_with_a_sentence(signed_in):
+    draft = _alias_bomb()
+    assert len(draft.encode()) < 30_000
+    desk = signed_in("supervisor")
+    resp = desk.client.post("/flow", data={"draft": draft, "csrf_token": desk.token})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "The draft repeats parts through YAML aliases (*name)" in html
+    assert len(html) < 100_000  # the page holds the draft and the sentence, nothing expanded
+
+
+def test_a_flow_without_aliases_is_still_checked(signed_in):
+    desk = signed_in("supervisor")
+    resp = desk.client.post("/flow", data={"draft": SHIPPED, "csrf_token": desk.token})
+    assert resp.status_code == 200 and "This flow is valid" in resp.get_data(as_text=True)
+
+
+def test_a_draft_with_a_list_where_a_node_name_belongs_is_drawn_not_a_500(signed_in):
+    raw = yaml.safe_load(SHIPPED)
+    raw["start"] = ["main", "benefits"]
+    raw["nodes"]["main"]["options"]["4"]["next"] = {"node": "employers"}
+    desk = signed_in("supervisor")
+    resp = desk.client.post("/flow", data={"draft": yaml.safe_dump(raw, allow_unicode=True),
+                                           "csrf_token": desk.token})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "This flow would not start:" in html
+    broken = [g for g in svg_of(html).iter(f"{SVG}g") if g.get("class") == "edge broken"]
+    assert len(broken) == 1 and "employers" in broken[0].find(f"{SVG}text").text

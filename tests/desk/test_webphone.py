@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import os
+import subprocess
+import sys
 import wave
 
 import pytest
 
 from callcenter.webphone_bridge import BridgeHttpClient, register_call, take_instructions
 from ivr.simulator import CallError, FlaskTransport, Phone
+from tests.conftest import ACCOUNT, TOKEN
 from tests.desk.conftest import csrf_from
+from tests.desk.live import ROOT
+
+
+@pytest.fixture
+def app(make_app):
+    """The web phone is off by default in production (the tests' setting): turned on here."""
+    return make_app(DEMO_PHONE=True)
 
 
 def wav_bytes(seconds: float = 1.0, rate: int = 8000) -> bytes:
@@ -49,9 +61,50 @@ def test_a_call_from_the_browser_walks_the_real_menus(signed_in):
     assert bye["ended"] and bye["heard"][-1]["text"].startswith("Thank you for calling")
 
 
+def test_a_web_phone_call_comes_from_the_users_demo_number_never_a_typed_one(signed_in, accounts, s):
+    from sqlalchemy import select
+
+    from callcenter.webphone import demo_number
+    from db.models import Call
+
+    desk = signed_in("agent")
+    page = desk.get("/phone").get_data(as_text=True)
+    mine = demo_number(accounts["agent"].id)
+    assert mine.startswith("+447700900") and mine in page
+    # Someone else's number, typed into a hand-made request, is not the number the helpline sees.
+    started = desk.send("POST", "/phone/api/call", {"from": "+447700900123"})
+    assert started.status_code == 200
+    callers = [c.caller.phone for c in s.scalars(select(Call))]
+    assert callers == [mine]
+
+
+def test_demo_numbers_are_reserved_drama_numbers_one_per_user():
+    from callcenter.webphone import demo_number
+
+    numbers = {demo_number(user_id) for user_id in range(1, 1000)}
+    assert len(numbers) == 999 and all(n.startswith("+447700900") and len(n) == 13 for n in numbers)
+
+
+@pytest.mark.parametrize("env, status", [("production", 404), ("development", 302)])
+def test_the_web_phone_is_off_by_default_in_production(database_url, redis_url, env, status):
+    """The default comes from the environment at boot, so a fresh process is started as a
+    deployment would start it, with DEMO_PHONE unset."""
+    overrides = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "boot-test-secret",
+                 "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT, "TESTING": True}
+    script = ("import json, os; from run import create_app; "
+              "app = create_app(json.loads(os.environ['OVERRIDES'])); "
+              "print(app.test_client().get('/phone').status_code)")
+    base = {k: v for k, v in os.environ.items() if k not in ("DEMO_PHONE", "JOBLINE_ENV")}
+    env_vars = {**base, "JOBLINE_ENV": env, "SECRET_KEY": "boot-test-secret",
+                "OVERRIDES": json.dumps(overrides)}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120, env=env_vars)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == str(status)
+
+
 def test_bad_input_gets_a_sentence(signed_in):
     desk = signed_in("agent")
-    assert "international form" in desk.send("POST", "/phone/api/call", {"from": "12"}).get_json()["error"]
     no_call = desk.send("POST", "/phone/api/keys", {"digits": "1"})
     assert no_call.status_code == 409
     assert no_call.get_json()["error"].startswith("There is no call in progress")

@@ -42,7 +42,7 @@ def helpline(make_app, database_url, redis_url, tmp_path) -> Iterator[str]:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     base = f"http://127.0.0.1:{free_port()}"
     app = make_app(CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path), TRANSCRIPT_WAIT_S=6,
-                   PUBLIC_BASE_URL=base)
+                   PUBLIC_BASE_URL=base, DEMO_PHONE=True)
     # The web phone serves its recordings as Twilio does: this app is the worker's Twilio API host.
     env = dict(os.environ, JOBLINE_ENV="production", DATABASE_URL=database_url, REDIS_URL=redis_url,
                TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN, SECRET_KEY="worker",

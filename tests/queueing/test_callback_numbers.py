@@ -78,10 +78,10 @@ def test_without_twilio_caller_id_no_callback_is_offered_and_healthz_and_the_des
 
     health = app.test_client().get("/healthz")
     assert health.status_code == 200  # calls still work; callbacks do not
-    assert health.get_json()["callbacks"] == {
-        "ok": False, "offered": False,
-        "reason": "TWILIO_CALLER_ID is not set, so callers are not offered callbacks: set it to a "
-                  "local or national number of the Twilio account."}
+    assert health.get_json()["callbacks"] == {"ok": False, "offered": False}  # the why: supervisors'
+    assert signed_in_adviser(app, "supervisor").get("/healthz").get_json()["callbacks"]["reason"] == (
+        "TWILIO_CALLER_ID is not set, so callers are not offered callbacks: set it to a "
+        "local or national number of the Twilio account.")
     desk = signed_in_adviser(app).get("/desk").get_data(as_text=True)
     assert "TWILIO_CALLER_ID is not set, so callers are not offered callbacks" in desk
 
@@ -168,11 +168,12 @@ def signed_in_adviser():
     from callcenter.accounts import create_user
     from tests.desk.conftest import PASSWORD, csrf_from, sign_in
 
-    def open_desk(app):
+    def open_desk(app, role: str = "agent"):
         with db.SessionLocal.begin() as s:
-            create_user(s, "desk1", "Dee Skinner", "agent", PASSWORD, queues=["general"], languages=["en"])
+            create_user(s, f"desk.{role}", "Dee Skinner", role, PASSWORD, queues=["general"],
+                        languages=["en"])
         client = app.test_client()
-        assert sign_in(client, "desk1").status_code == 302
+        assert sign_in(client, f"desk.{role}").status_code == 302
         csrf_from(client, "/account/password")
         return client
 
