@@ -9,20 +9,19 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
-from redis import Redis
 
-from tests.conftest import ACCOUNT, TOKEN
+from tests.conftest import ACCOUNT, TOKEN, fresh_redis
 from tests.desk.conftest import PASSWORD, csrf_from, sign_in
 from tests.desk.live import serve
 
 
 @pytest.fixture
 def limit_redis(redis_url: str) -> str:
-    """A Redis database of these tests' own: other suites running at the same time on this
-    machine flush the shared test database, which would reset the counters mid-test."""
-    url = re.sub(r"/\d+$", "/11", redis_url) if redis_url.startswith("redis://") else redis_url
-    Redis.from_url(url).flushdb()
-    return url
+    """This run's own Redis database (tests/conftest.py locks one per run), emptied: the counters
+    start at zero. A fixed database number would be shared with other runs on the machine, which
+    flush it and reset the counters mid-test."""
+    fresh_redis(redis_url)
+    return redis_url
 
 
 @pytest.fixture
