@@ -21,9 +21,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from callcenter.params import BadParameter, query_row_id, report_day
 from db.models import Call, UTCDateTime
 
 MAX_CALL = timedelta(hours=24)
+MAX_PERIOD_DAYS = 400  # the longest report; its SQL stays a bounded index range
 DASH = "—"  # a rate whose denominator is zero: shown, never divided
 
 
@@ -65,21 +67,21 @@ class Filters:
 
 
 def parse_filters(args: Mapping[str, str], tz_name: str, today: date) -> Filters:
-    """Filters from query arguments (from/to as YYYY-MM-DD local dates; default today)."""
+    """Filters from query arguments (from/to as YYYY-MM-DD local dates; default today).
+    Raises BadFilter saying which value is wrong (callcenter/params.py holds the rules)."""
     try:
-        first = date.fromisoformat(args.get("from") or today.isoformat())
-        last = date.fromisoformat(args.get("to") or first.isoformat())
-    except ValueError:
-        raise BadFilter("from/to must be dates written YYYY-MM-DD") from None
+        first = report_day(args.get("from") or today.isoformat(), "from")
+        last = report_day(args.get("to") or first.isoformat(), "to")
+        agent = args.get("agent") or args.get("agent_id")
+        agent_id = query_row_id(agent, "agent", "an adviser") if agent else None
+    except BadParameter as e:
+        raise BadFilter(str(e).rstrip(".")) from None
     if last < first:
         raise BadFilter("'to' is before 'from'")
-    if (last - first).days > 400:
-        raise BadFilter("a report covers at most 400 days")
-    agent = args.get("agent") or args.get("agent_id")
-    if agent and not agent.isdigit():
-        raise BadFilter("agent must be an adviser id")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise BadFilter(f"a report covers at most {MAX_PERIOD_DAYS} days")
     return Filters(first, last, ZoneInfo(tz_name), queue=args.get("queue") or None,
-                   language=args.get("language") or None, agent_id=int(agent) if agent else None,
+                   language=args.get("language") or None, agent_id=agent_id,
                    intent=args.get("intent") or None)
 
 
