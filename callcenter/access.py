@@ -151,9 +151,9 @@ def _handle_http_error(e: HTTPException) -> Any:
         405: "This address does not take that method.",
         413: "What was sent is too large.",
     }
-    # werkzeug's own texts (the class's description) are for developers; ours, given to
-    # abort(code, "..."), are for the person and pass through whatever word they start with.
-    own = e.description if e.description and e.description != type(e).description else None
+    # werkzeug's own texts are for developers; ours, given to abort(code, "..."), are for the
+    # person and pass through whatever word they start with.
+    own = e.description if e.description and not _werkzeugs_text(e) else None
     message = own or messages.get(e.code or 500, e.description or "Something went wrong.")
     if request.path.startswith(WEBHOOK_PATH):
         return e  # Twilio's side keeps its own error handling (and webhooks have no session)
@@ -165,6 +165,16 @@ def _handle_http_error(e: HTTPException) -> Any:
     # 15.5.6 requires it), 401's WWW-Authenticate, 429's Retry-After.
     kept = [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
     return (*response, kept) if kept else response
+
+
+def _werkzeugs_text(e: HTTPException) -> bool:
+    """True when the exception says what its werkzeug class says by default (the nearest class
+    whose `description` is a text: BadRequestKeyError's is a property over BadRequest's)."""
+    for cls in type(e).__mro__:
+        text = cls.__dict__.get("description")
+        if isinstance(text, str):
+            return e.description == text
+    return False
 
 
 def _handle_csrf(e: CSRFError) -> Any:

@@ -2,8 +2,9 @@
 strings, and report days. One rule each, so the API, its OpenAPI description and the report
 pages refuse the same values with the same sentences.
 
-A value no database row can have is refused here, before SQL: SQLite's driver cannot even bind
-an integer from 2**63 up (OverflowError), and a JSON `true` is a Python int (`True == 1`).
+A value no database row can have is refused here, before SQL: the ids are INTEGER columns, which
+PostgreSQL refuses to compare with a number past 2**31 - 1 ("integer out of range") and SQLite's
+driver cannot even bind from 2**63 up (OverflowError); and a JSON `true` is a Python int (== 1).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from typing import Any
 
 from werkzeug.routing import IntegerConverter
 
-# The largest id a row can have: SQLite's INTEGER is 64-bit signed (PostgreSQL's is smaller).
-ID_MAX = 2**63 - 1
+# The largest id a row can have: ids are INTEGER columns, 32-bit signed on PostgreSQL.
+ID_MAX = 2**31 - 1
 ID_SCHEMA: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": ID_MAX}
 # Report days: years Jobline could have calls in. Outside them a period's bounds cannot even be
 # computed (date.max + 1 day overflows), and nothing would be found anyway.
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2999, 12, 31)
-_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII only: str.isdigit() also accepts '²' and '١'
+_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also accepts '²' and '١'
 
 
 class BadParameter(ValueError):
