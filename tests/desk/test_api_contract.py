@@ -115,9 +115,11 @@ def seed_desk(accounts: dict[str, User]) -> None:
             leg = waiting_call(s, phone=f"+44770090022{n}", queue="general", waited_s=900)
             leg.status, leg.outcome, leg.left_at = "left", "callback", OPEN_TIME - MINUTE * 10
             tried = status != "pending"
+            # The failed one asked first, so it heads the desk's list (the retry link's target).
             s.add(Callback(call_id=leg.call_id, queue_entry_id=leg.id, queue="general",
                            phone=leg.call.caller.phone, status=status, agent_id=who, attempts=int(tried),
-                           enqueued_at=leg.enqueued_at, requested_at=OPEN_TIME - MINUTE * 10,
+                           enqueued_at=leg.enqueued_at,
+                           requested_at=OPEN_TIME - MINUTE * (20 if status == "failed" else 10),
                            last_attempt_at=OPEN_TIME - MINUTE * 5 if tried else None,
                            connected_at=OPEN_TIME - MINUTE * 2 if who else None, language="en"))
         s.get(User, supervisor).status = "busy"
