@@ -28,6 +28,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden, HTTPException
 
+from callcenter.params import RowIdConverter
 from db.models import ROLES
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,9 @@ def _refuse_unless(roles: frozenset[str]) -> Any:
 
 
 def _check_request() -> Any:
-    """Runs before every request: find the endpoint's rule, then CSRF, then the role."""
+    """Runs before every request: find the endpoint's rule, then sign-in, CSRF, and the role.
+    Sign-in comes before CSRF so that a client without a session hears 401 "sign in" (what it
+    can fix), not 400 about a token that only a signed-in page could have given it."""
     endpoint = request.endpoint
     if endpoint is None:  # no route matched: Flask answers 404/405 itself
         return None
@@ -124,11 +127,12 @@ def _check_request() -> Any:
         raise Forbidden("This address has no access rule yet, so it is closed to everyone.")
     if rule == SIGNED:
         return None  # the view checks X-Twilio-Signature; Twilio sends no CSRF token
+    if rule != PUBLIC and not current_user.is_authenticated:
+        return _refuse_unless(rule)
     csrf.protect()
     if rule == PUBLIC:
         return None
-    if (current_user.is_authenticated and current_user.must_change_password
-            and endpoint not in PASSWORD_CHANGE_ENDPOINTS):
+    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         if wants_json():
             return error_json(403, "Change your one-time password first (open /account/password).")
         return redirect(url_for("auth.change_password"))
@@ -147,13 +151,30 @@ def _handle_http_error(e: HTTPException) -> Any:
         405: "This address does not take that method.",
         413: "What was sent is too large.",
     }
-    message = e.description if e.description and not e.description.startswith("The ") else None
-    message = message or messages.get(e.code or 500, e.description or "Something went wrong.")
+    # werkzeug's own texts are for developers; ours, given to abort(code, "..."), are for the
+    # person and pass through whatever word they start with.
+    own = e.description if e.description and not _werkzeugs_text(e) else None
+    message = own or messages.get(e.code or 500, e.description or "Something went wrong.")
     if request.path.startswith(WEBHOOK_PATH):
         return e  # Twilio's side keeps its own error handling (and webhooks have no session)
     if wants_json():
-        return error_json(e.code or 500, message)
-    return render_template("error.html", code=e.code, message=message), e.code or 500
+        response = error_json(e.code or 500, message)
+    else:
+        response = render_template("error.html", code=e.code, message=message), e.code or 500
+    # The exception's headers that are not about its body: 405's Allow (RFC 9110 section
+    # 15.5.6 requires it), 401's WWW-Authenticate, 429's Retry-After.
+    kept = [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
+    return (*response, kept) if kept else response
+
+
+def _werkzeugs_text(e: HTTPException) -> bool:
+    """True when the exception says what its werkzeug class says by default (the nearest class
+    whose `description` is a text: BadRequestKeyError's is a property over BadRequest's)."""
+    for cls in type(e).__mro__:
+        text = cls.__dict__.get("description")
+        if isinstance(text, str):
+            return e.description == text
+    return False
 
 
 def _handle_csrf(e: CSRFError) -> Any:
@@ -179,6 +200,10 @@ def _nav_links() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     # The hook decides where CSRF applies (everywhere but signed webhooks), so a webhook
     # blueprint registered later needs no exemption list.
+    # Every <int:...> id in the desk's routes is one a row can have (callcenter/params.py). A rule
+    # binds its converter when added, so this runs before callcenter registers its blueprints
+    # (the signed webhooks, registered earlier, only receive ids Jobline itself put in URLs).
+    app.url_map.converters["int"] = RowIdConverter
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     # Desk pages stay open all day; the token lives as long as the login session.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)

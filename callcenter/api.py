@@ -22,7 +22,8 @@ from callcenter.access import role_required
 from callcenter.accounts import clock
 from callcenter.agents import set_status
 from callcenter.callbacks import current_callback, enqueue_dial_due_callbacks
-from callcenter.openapi import SPEC
+from callcenter.openapi import spec_for
+from callcenter.params import BadParameter, body_row_id
 from callcenter.summary import ID_FIELD, callback_rows, callback_summary, full_summary, iso, waiting_rows
 from config.flow import Flow
 from config.settings import ConfigError
@@ -226,8 +227,11 @@ def answer() -> Any:
     if has_work(user):
         abort(409, "You already have a call; finish it (Done) before answering another.")
     entry_id = json_body().get("entry_id")
-    if entry_id is not None and not isinstance(entry_id, int):
-        abort(400, "entry_id must be the number of a waiting call, or left out for the next one.")
+    if entry_id is not None:
+        try:
+            entry_id = body_row_id(entry_id, "entry_id", "a waiting call, or left out for the next one")
+        except BadParameter as e:
+            abort(400, str(e))
     if not user.queues:
         abort(409, "Your account serves no queue, so no call can be put through to you; "
                    "ask an admin to add your queues.")
@@ -256,4 +260,5 @@ def answer() -> Any:
 @bp.get("/openapi.json")
 @role_required(*DESK, "admin")
 def openapi() -> Any:
-    return jsonify(SPEC)
+    """The OpenAPI description, with this deployment's queues and dispositions as enums."""
+    return jsonify(spec_for(app_flow()))

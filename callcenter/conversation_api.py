@@ -104,8 +104,8 @@ def transfer(entry_id: int) -> Any:
     queue = json_body().get("queue")
     if queue not in app_flow().queues:
         abort(400, f"Choose a queue from: {', '.join(app_flow().queues)}.")
-    if queue == entry.queue:
-        abort(400, "The caller is already in that queue; choose another one.")
+    if queue == entry.queue:  # a queue that exists, but not from where the call is now: 409
+        abort(409, "The caller is already in that queue; choose another one.")
     if entry.status not in ON_CALL:
         abort(409, "The caller is no longer on the line, so the call cannot be transferred.")
     routing.transfer(s, entry, user, queue, clock(current_app.config))

@@ -21,9 +21,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from callcenter.params import BadParameter, query_row_id, report_day
 from db.models import Call, UTCDateTime
 
 MAX_CALL = timedelta(hours=24)
+MAX_PERIOD_DAYS = 400  # the longest report; its SQL stays a bounded index range
 DASH = "—"  # a rate whose denominator is zero: shown, never divided
 
 
@@ -64,21 +66,7 @@ class Filters:
         return out
 
 
-# Reports cover the helpline's life, not the calendar's: beyond these, date arithmetic on the
-# period's edges overflows (9999-12-31 + 1 day), so such dates are refused with a sentence.
-FIRST_REPORT_DAY, LAST_REPORT_DAY = date(2000, 1, 1), date(2099, 12, 31)
-MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number is no id (and PostgreSQL refuses it)
 MAX_NAME = 64  # queue, language and intent names in the flow file are short words
-
-
-def _day(value: str, name: str) -> date:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise BadFilter(f"{name} must be a date written YYYY-MM-DD, e.g. 2026-11-23") from None
-    if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
-        raise BadFilter(f"{name} must be a date between {FIRST_REPORT_DAY} and {LAST_REPORT_DAY}")
-    return day
 
 
 def _name(args: Mapping[str, str], key: str) -> str | None:
@@ -90,22 +78,20 @@ def _name(args: Mapping[str, str], key: str) -> str | None:
 
 def parse_filters(args: Mapping[str, str], tz_name: str, today: date) -> Filters:
     """Filters from query arguments (from/to as YYYY-MM-DD local dates; default today).
-
-    Raises BadFilter, whose message names the argument and what it must be, for a date that is
-    not one or is outside 2000-2099, a period over 400 days, an adviser id that is not a whole
-    number of at most 10 ASCII digits in range, or a name with control characters."""
-    first = _day(args.get("from") or today.isoformat(), "from")
-    last = _day(args.get("to") or first.isoformat(), "to")
+    Raises BadFilter saying which value is wrong (callcenter/params.py holds the rules)."""
+    try:
+        first = report_day(args.get("from") or today.isoformat(), "from")
+        last = report_day(args.get("to") or first.isoformat(), "to")
+        agent = args.get("agent") or args.get("agent_id")
+        agent_id = query_row_id(agent, "agent", "an adviser") if agent else None
+    except BadParameter as e:
+        raise BadFilter(str(e).rstrip(".")) from None
     if last < first:
         raise BadFilter("'to' is before 'from'")
-    if (last - first).days > 400:
-        raise BadFilter("a report covers at most 400 days")
-    agent = args.get("agent") or args.get("agent_id")
-    # isdigit() alone accepts '²' and other digits int() refuses.
-    if agent and not (agent.isascii() and agent.isdigit() and len(agent) <= 10 and int(agent) <= MAX_ID):
-        raise BadFilter("agent must be an adviser id (a whole number, as in the adviser list)")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise BadFilter(f"a report covers at most {MAX_PERIOD_DAYS} days")
     return Filters(first, last, ZoneInfo(tz_name), queue=_name(args, "queue"),
-                   language=_name(args, "language"), agent_id=int(agent) if agent else None,
+                   language=_name(args, "language"), agent_id=agent_id,
                    intent=_name(args, "intent"))
 
 

@@ -1,12 +1,20 @@
 """OpenAPI 3.0 description of the desk API (callcenter/api.py), served at /api/openapi.json.
 
 Written as data; tests/desk/test_api_spec.py validates it and checks that every /api route is
-described here and every path here is a route.
+described here and every path here is a route, and tests/desk/test_api_contract.py runs
+Schemathesis against the served document to check that the server answers as it says.
+`spec_for(flow)` is what /api/openapi.json serves: SPEC with the deployment's queues and
+dispositions as enums (what the server accepts).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+from callcenter.openapi_links import DESK_STATE_LINKS
+from callcenter.params import ID_SCHEMA
+from config.flow import Flow
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -25,23 +33,23 @@ def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
     return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
-ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer"},
+ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": ID_SCHEMA,
             "description": "The queue entry (one leg of a call in a queue)."}
-DESK_OK = {"200": _json(_ref("DeskState"), "The desk after the change.")}
+DESK_OK = {"200": _json(_ref("DeskState"), "The desk after the change.") | {"links": DESK_STATE_LINKS}}
 WRITE_ERRORS = (400, 401, 403, 404, 409)
 
-CALLBACK_ID = {"name": "callback_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+CALLBACK_ID = {"name": "callback_id", "in": "path", "required": True, "schema": ID_SCHEMA}
 _NOTES = _body({"type": "object", "required": ["notes"], "properties": {
     "notes": {"type": "string", "maxLength": 4000}}})
 _WRAP_UP = _body({"type": "object", "required": ["disposition"], "properties": {
-    "disposition": {"type": "string", "description": "A code from the flow's dispositions."},
+    "disposition": {"type": "string", "description": "A code from the flow's dispositions (enum)."},
     "notes": {"type": "string", "maxLength": 4000},
     "available": {"type": "boolean", "default": True,
                   "description": "for an adviser set offline meanwhile: available again after Done"}}})
 
 _REVEALED = {"200": _json({"type": "object", "properties": {
     "id_number": {"type": "string"}, "status": {"type": "string"}}}, "The ID number."),
-    **_errors(401, 403, 404)}
+    **_errors(400, 401, 403, 404)}
 
 _paths: dict[str, Any] = {
     "/api/desk": {"get": {
@@ -65,7 +73,7 @@ _paths: dict[str, Any] = {
         "operationId": "answer",
         "summary": "Claim the best waiting call (or entry_id) atomically and put it through.",
         "requestBody": _body({"type": "object", "properties": {
-            "entry_id": {"type": "integer", "description": "A specific waiting call; omit for the next."}}},
+            "entry_id": ID_SCHEMA | {"description": "A specific waiting call; omit for the next."}}},
             required=False),
         "responses": DESK_OK | _errors(400, 401, 403, 409, 502, 503)}},
     "/api/calls/{entry_id}/notes": {"put": {
@@ -78,10 +86,11 @@ _paths: dict[str, Any] = {
         "operationId": "endCall", "summary": "The conversation is over; after-call work starts.",
         "parameters": [ENTRY_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
     "/api/calls/{entry_id}/transfer": {"post": {
-        "operationId": "transfer", "summary": "Move the caller to another queue.",
+        "operationId": "transfer",
+        "summary": "Move the caller to another queue (409 for the queue they are in, or once they left).",
         "parameters": [ENTRY_ID],
         "requestBody": _body({"type": "object", "required": ["queue"], "properties": {
-            "queue": {"type": "string"}}}),
+            "queue": {"type": "string", "description": "A queue of the flow (enum), not the caller's."}}}),
         "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
     "/api/calls/{entry_id}/wrap-up": {"post": {
         "operationId": "wrapUp", "summary": "Done: notes and disposition saved, back to available.",
@@ -111,7 +120,7 @@ _paths: dict[str, Any] = {
     "/api/recordings/{recording_id}/audio": {"get": {
         "operationId": "recordingAudio", "summary": "The audio of a name or reason recording.",
         "parameters": [{"name": "recording_id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}}],
+                        "schema": ID_SCHEMA}],
         "responses": {"200": {"description": "The audio.", "content": {
             "audio/wav": {"schema": {"type": "string", "format": "binary"}},
             "audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}
@@ -124,7 +133,7 @@ _paths: dict[str, Any] = {
         | _errors(401, 403) | {"503": {"$ref": "#/components/responses/E503"}}}},
     "/api/openapi.json": {"get": {
         "operationId": "openapi", "summary": "This description.",
-        "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document.")}}},
+        "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document.")} | _errors(401, 403)}},
 }
 
 _nullable_str = {"type": "string", "nullable": True}
@@ -160,10 +169,11 @@ SPEC: dict[str, Any] = {
     "components": {
         "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
         "responses": {f"E{code}": _json(_ref("Error"), text) for code, text in {
-            400: "The request is wrong; the message says what to fix.",
+            400: "The request is wrong (a value, or a write without the X-CSRFToken header); "
+                 "the message says what to fix.",
             401: "Not signed in, or the session ended.",
-            403: "Your role may not do this, or the CSRF token is missing.",
-            404: "No such call or recording.",
+            403: "Your role may not do this, or your one-time password must be changed first.",
+            404: "No such call, callback or recording (for you), or no such address.",
             409: "The call changed meanwhile (taken, already wrapped up).",
             502: "Twilio could not put the call through; it is back in the queue.",
             503: "Jobline lacks a Twilio setting; the message names it."}.items()},
@@ -246,3 +256,23 @@ def _merge_supervisor_paths() -> None:
 
 
 _merge_supervisor_paths()
+
+
+def spec_for(flow: Flow) -> dict[str, Any]:
+    """SPEC for a deployment: the flow's queues and dispositions as the enums the server checks."""
+    spec = copy.deepcopy(SPEC)
+    paths = spec["paths"]
+    body = "requestBody", "content", "application/json", "schema", "properties"
+    _at(paths["/api/calls/{entry_id}/transfer"]["post"], body)["queue"]["enum"] = list(flow.queues)
+    for path in ("/api/calls/{entry_id}/wrap-up", "/api/callbacks/{callback_id}/wrap-up"):
+        _at(paths[path]["post"], body)["disposition"]["enum"] = list(flow.dispositions)
+    for param in paths["/api/stats"]["get"]["parameters"]:
+        if param["name"] == "queue":
+            param["schema"]["enum"] = list(flow.queues)
+    return spec
+
+
+def _at(tree: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    for key in keys:
+        tree = tree[key]
+    return tree

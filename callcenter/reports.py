@@ -19,7 +19,8 @@ from callcenter.accounts import clock
 from callcenter.agent_metrics import AGENT_FIGURES, agent_report
 from callcenter.exports import calls_csv, report_csv
 from callcenter.ivr_metrics import IVR_FIGURES, ivr_report
-from callcenter.metrics import BadFilter, Filters, local_today, parse_filters, shown
+from callcenter.metrics import MAX_PERIOD_DAYS, BadFilter, Filters, local_today, parse_filters, shown
+from callcenter.params import FIRST_DAY, ID_SCHEMA, LAST_DAY
 from callcenter.queue_metrics import QUEUE_FIGURES, queue_report
 from config.flow import Flow
 from db import session as db
@@ -138,7 +139,10 @@ def api_stats() -> Any:
     unknown = set(parts) - set(PARTS)
     if unknown:
         return error_json(400, f"parts: {', '.join(sorted(unknown))} unknown; use {', '.join(PARTS)}.")
-    return jsonify(stats(db.current(), _filters(), _flow(), _now(), parts))
+    f = _filters()
+    if f.queue is not None and f.queue not in _flow().queues:  # else: 200 and zeros, as if quiet
+        return error_json(400, f"queue: {f.queue!r} is not a queue; use one of {', '.join(_flow().queues)}.")
+    return jsonify(stats(db.current(), f, _flow(), _now(), parts))
 
 
 _RATE = {"type": ["number", "null"], "description": "percent, 0-100, one decimal; null when the "
@@ -153,23 +157,32 @@ _QUEUE_FIGURES = {
                    "avg_abandon_s": _SECONDS, "callbacks_requested": _COUNT, "callbacks_completed": _COUNT,
                    "callbacks_failed": _COUNT, "callback_attempts": _COUNT, "time_to_callback_s": _SECONDS},
 }
-# Merged into the API spec by callcenter/openapi.py (helper B owns it).
+def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """A query parameter of /api/stats; empty is allowed and means the default."""
+    return {"name": name, "in": "query", "schema": schema, "allowEmptyValue": True,
+            **({"description": description} if description else {})}
+
+
+# Merged into the API spec by callcenter/openapi.py, whose components the $refs name.
 STATS_OPENAPI: dict[str, Any] = {
     "paths": {"/api/stats": {"get": {
         "summary": "Contact-centre figures for a period (METRICS.md definitions)",
         "description": "Calls belong to the period in which they started, in the PES time zone. "
-                       "For supervisors and admins. `formulas` gives the formula of every figure.",
+                       "For supervisors and admins. `formulas` gives the formula of every figure. "
+                       "An empty parameter is the same as none (the report pages' forms send them).",
         "parameters": [
-            {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
-             "description": "first local day (YYYY-MM-DD), default today"},
-            {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
-             "description": "last local day, inclusive, default `from`"},
-            {"name": "queue", "in": "query", "schema": {"type": "string"}},
-            {"name": "language", "in": "query", "schema": {"type": "string"}},
-            {"name": "agent", "in": "query", "schema": {"type": "integer"}},
-            {"name": "intent", "in": "query", "schema": {"type": "string"}},
-            {"name": "parts", "in": "query", "schema": {"type": "string", "example": "queue,ivr,advisers"},
-             "description": "which groups of figures to compute (default all)"},
+            _query("from", {"type": "string", "format": "date"},
+                   f"first local day (YYYY-MM-DD, {FIRST_DAY} to {LAST_DAY}), default today"),
+            _query("to", {"type": "string", "format": "date"},
+                   f"last local day, inclusive, default `from`; not before `from`, and at most "
+                   f"{MAX_PERIOD_DAYS} days after it (else 400)"),
+            _query("queue", {"type": "string"}, "one queue of the flow (enum); another name gets 400"),
+            _query("language", {"type": "string"}),
+            _query("agent", ID_SCHEMA, "an adviser's id"),
+            _query("intent", {"type": "string"}),
+            _query("parts", {"type": "array", "items": {"type": "string", "enum": list(PARTS)}},
+                   "which groups of figures to compute, comma-separated (default all)")
+            | {"style": "form", "explode": False},
         ],
         "responses": {
             "200": {"description": "figures", "content": {"application/json": {"schema": {
@@ -184,9 +197,9 @@ STATS_OPENAPI: dict[str, Any] = {
                         "handled": _COUNT, "aht_s": _SECONDS, "occupancy": _RATE, "transfers_out": _COUNT,
                         "callbacks_completed": _COUNT}},
                     "formulas": {"type": "object", "additionalProperties": {"type": "string"}}}}]}}}},
-            "400": {"description": "a filter is wrong; `error` says which"},
-            "401": {"description": "not signed in"},
-            "403": {"description": "not a supervisor or admin"},
+            "400": {"$ref": "#/components/responses/E400"},
+            "401": {"$ref": "#/components/responses/E401"},
+            "403": {"$ref": "#/components/responses/E403"},
         },
     }}},
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from callcenter.access import PUBLIC, SIGNED, rule_for
 from db.models import ROLES
@@ -41,7 +42,7 @@ def _url(rule) -> str:
     for arg in rule.arguments:
         converter = rule._converters[arg]
         kind = converter.__class__.__name__
-        values[arg] = (1 if kind == "IntegerConverter" else sorted(converter.items)[0]
+        values[arg] = (1 if isinstance(converter, IntegerConverter) else sorted(converter.items)[0]
                        if kind == "AnyConverter" else "app.css" if kind == "PathConverter" else "x")
     return rule.build(values, append_unknown=False)[1]
 

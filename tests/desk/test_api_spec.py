@@ -6,7 +6,7 @@ import re
 
 from openapi_spec_validator import validate
 
-from callcenter.openapi import SPEC
+from callcenter.openapi import SPEC, spec_for
 
 
 def test_the_spec_is_valid_openapi_3():
@@ -30,3 +30,12 @@ def test_the_spec_is_served_to_signed_in_users(app, signed_in):
     assert response.status_code == 200
     assert response.get_json()["openapi"].startswith("3.")
     assert app.test_client().get("/api/openapi.json").status_code == 401
+
+
+def test_the_served_spec_with_the_flows_enums_and_links_is_valid_openapi_3(app):
+    spec = spec_for(app.extensions["jobline.flow"])
+    validate(spec)
+    operations = {op["operationId"] for ops in spec["paths"].values() for op in ops.values()
+                  if "operationId" in op}
+    links = spec["paths"]["/api/desk"]["get"]["responses"]["200"]["links"]
+    assert {link["operationId"] for link in links.values()} <= operations

@@ -24,12 +24,12 @@ def _rows(text: str) -> list[list[str]]:
 @pytest.mark.parametrize("path", ["/reports", "/reports/advisers", "/reports/ivr", "/reports/queues.csv",
                                   "/reports/calls.csv"])
 @pytest.mark.parametrize("args, says", [
-    ({"agent": "²"}, "agent must be an adviser id"),
-    ({"agent": "99999999999999999999"}, "agent must be an adviser id"),
-    ({"agent": "2147483648"}, "agent must be an adviser id"),
-    ({"from": "9999-12-31"}, "from must be a date between 2000-01-01 and 2099-12-31"),
-    ({"from": "0001-01-01"}, "from must be a date between 2000-01-01 and 2099-12-31"),
-    ({"from": "2026-11-01", "to": "9999-12-31"}, "to must be a date between"),
+    ({"agent": "²"}, "agent must be the number of an adviser"),
+    ({"agent": "99999999999999999999"}, "agent must be the number of an adviser"),
+    ({"agent": "2147483648"}, "agent must be the number of an adviser"),
+    ({"from": "9999-12-31"}, "from must be a date written YYYY-MM-DD, from 2000-01-01 to 2999-12-31"),
+    ({"from": "0001-01-01"}, "from must be a date written YYYY-MM-DD, from 2000-01-01 to 2999-12-31"),
+    ({"from": "2026-11-01", "to": "9999-12-31"}, "to must be a date written YYYY-MM-DD, from"),
     ({"from": "yesterday"}, "from must be a date written YYYY-MM-DD"),
     ({"queue": "general\x00"}, "queue must be a queue name"),
 ])
