@@ -86,4 +86,23 @@ def healthz() -> tuple[Any, int]:
         report = {part: {k: v for k, v in facts.items() if k in PUBLIC_KEYS}
                   for part, facts in report.items()}
     report["ok"] = ok
-    return jsonify(report), 200 if ok else 503
+    report["degraded"] = _degraded(report)
+    # 503 only when calls cannot be served: without the database. Without Redis or a worker the
+    # menus still answer (a load balancer must keep sending calls), what waits is listed.
+    return jsonify(report), 200 if report["database"]["ok"] else 503
+
+
+def _degraded(report: dict[str, Any]) -> list[str]:
+    """What callers and advisers go without right now, in sentences (empty when all is well)."""
+    out = []
+    if not report["database"]["ok"]:
+        out.append("The database is not answering: callers hear an apology and are offered a message.")
+    if not report["redis"]["ok"]:
+        out.append("Redis is not answering: callers still hear the menus; recordings wait to be "
+                   "transcribed and callbacks to be dialled until it is back.")
+    elif not report["workers"]["ok"]:
+        out.append("No worker is running: recordings wait to be transcribed and callbacks to be "
+                   "dialled until one starts.")
+    if not report["callbacks"]["ok"]:
+        out.append("Callers are not offered callbacks (a supervisor sees why here).")
+    return out

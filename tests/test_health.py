@@ -34,8 +34,25 @@ def test_health_reports_database_redis_workers_and_flow_to_a_supervisor(app):
 def test_health_says_when_redis_is_unreachable(make_app):
     client = make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client()
     resp = client.get("/healthz")
+    assert resp.status_code == 200  # the menus still answer: a load balancer keeps sending calls
+    body = resp.get_json()
+    assert body["redis"] == {"ok": False, "error": "ConnectionError"} and body["ok"] is False
+    assert body["degraded"] == ["Redis is not answering: callers still hear the menus; recordings "
+                                "wait to be transcribed and callbacks to be dialled until it is back."]
+
+
+def test_health_is_503_only_when_the_database_is_down(make_app, tmp_path):
+    missing = tmp_path / "no-such-folder" / "jobline.db"  # SQLite cannot open it: a real failure
+    resp = make_app(DATABASE_URL=f"sqlite:///{missing}").test_client().get("/healthz")
     assert resp.status_code == 503
-    assert resp.get_json()["redis"] == {"ok": False, "error": "ConnectionError"}
+    assert resp.get_json()["degraded"][0].startswith("The database is not answering")
+
+
+def test_a_healthy_deployment_lists_nothing_degraded_but_a_missing_worker(app):
+    body = app.test_client().get("/healthz").get_json()
+    assert body["ok"] is True  # no worker runs in tests: that alone is what it lists
+    assert body["degraded"] == ["No worker is running: recordings wait to be transcribed and callbacks "
+                                "to be dialled until one starts."]
 
 
 @pytest.mark.parametrize("who", ["anonymous", "agent"])
