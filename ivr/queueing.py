@@ -30,6 +30,7 @@ bp = Blueprint("ivr_queue", __name__, url_prefix="/ivr/queue", static_folder="st
                static_url_path="/static")
 HOLD_AUDIO = "hold.wav"
 LEAVE_EVENT = "queue_leave"  # why the hold loop let a caller out: callback, timeout, closed
+WHISPERS = {"ivr_queue.whisper", "ivr_queue.whisper_key"}  # the adviser's leg, not a caller's
 
 
 def flow() -> Flow:
@@ -209,7 +210,7 @@ def left(entry_id: int) -> Response:
     if entry is None:
         engine.enter(t, t.flow.adviser)
     elif result == "hangup":
-        legs.hung_up(t.s, entry, t.now, request.form.get("QueueTime"))
+        legs.hung_up(t.s, entry, t.now)  # our clock, not QueueTime (legs.waited)
     elif result in ("redirected", "redirected-from-bridged", "bridged", "bridging-in-process"):
         # A REST redirect (adviser, transfer) took the call: Twilio ignores this reply, but if it
         # did not, pointing at where the call is meant to be is the one answer that is safe.
@@ -316,10 +317,11 @@ def queue_step_failed(error: Exception):
     if request.endpoint == "ivr_queue.callback_status" and not getattr(error, "code", None):
         log.exception("callback status failed on %s", request.path)
         return "", 503  # a callback, not a caller: Twilio's debugger shows the failure
-    if request.endpoint == "ivr_queue.whisper" and not getattr(error, "code", None):
+    if request.endpoint in WHISPERS and not getattr(error, "code", None):
         log.exception("whisper failed on %s", request.path)
         return twiml(VoiceResponse())  # an empty whisper still bridges adviser and caller
     return webhooks.step_failed(error)
 
 
 from ivr import callback_calls as _callback_calls  # noqa: E402, F401  (its views are on bp)
+from ivr import whisper as _whisper  # noqa: E402, F401  (its views are on bp)

@@ -104,7 +104,7 @@ def test_an_adviser_answers_through_the_rest_api_then_wraps_up(qapp, caller, adv
     assert p.last_heard == "An adviser is taking your call. Please hold."
     [number] = list(p.pending)
     assert (p.pending.tag, number.tag, number.text) == ("Dial", "Number", "+447700900901")
-    assert p.adviser_answers() == ["Jobline call from the General enquiries queue."]
+    assert p.adviser_answers() == ["Jobline call from the General enquiries queue. Press 1 to take it."]
     assert legs_of(s, p)[0].status == "connected"
 
     clock.tick(240)
