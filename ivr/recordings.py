@@ -51,6 +51,10 @@ def store_recording(
     if duration.isdigit():
         recording.duration_s = int(duration)
     status = (form.get("RecordingStatus") or "").strip().lower()
+    if status == "completed" and recording.status == "download_failed":
+        # Fetched from the <Record> action before Twilio had the file ready ("may not yet be
+        # accessible when the action callback is sent"): now it is, so transcribe it again.
+        recording.status, recording.status_reason = "pending", None
     if status in {"absent", "failed"}:
         recording.status = status
         recording.status_reason = (

@@ -134,9 +134,11 @@ def test_star_skips_and_silence_is_asked_again_then_passed(phone, s):
     p = phone().dial().press("1").press("6")
     p.request(p.pending.get("action"), Digits="*")
     assert p.last_heard.startswith("After the tone, briefly say why you are calling")
-    p.silence()  # nothing recorded: Twilio runs the <Redirect> after <Record>
+    p.silence()  # nothing recorded: Twilio runs the verb after <Record>, the skip offer
+    assert p.pending.tag == "Gather" and p.last_heard.startswith("Nothing was recorded.")
+    p.silence()  # no key either: no speech, asked again
     assert "Sorry, we did not hear anything." in p.heard_since(-2)
-    p.silence().silence()
+    p.silence().silence().silence().silence()
     assert p.last_heard.startswith("Main menu.")  # reason never given: the caller chooses
     captures = {c.field: c.status for c in s.scalar(select(Call).where(Call.sid == p.sid)).captures}
     assert captures == {"name": "skipped", "reason": "failed"}
