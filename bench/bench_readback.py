@@ -8,8 +8,8 @@ on the action). The same delays are used for both, drawn from a log-normal distr
 
 Why log-normal, and these parameters: Twilio publishes no latency figures for recording status
 callbacks; it says recordings "require post-processing, and may not always be ready right away"
-(https://support.twilio.com/hc/en-us/articles/360014251313) and that the file "may not yet be
-accessible when the action callback is sent" (https://www.twilio.com/docs/voice/twiml/record).
+(https://support.twilio.com/hc/en-us/articles/360014251313), and the callback is what says
+"completed" (https://www.twilio.com/docs/voice/twiml/record, recordingStatusCallback).
 Processing delays of that kind are right-skewed (most fast, a long tail), hence log-normal; the
 median and spread are assumptions (defaults: median 3 s, sigma 0.8, so p90 is about 8 s), so
 the script prints the figures for several medians. A caller waits at most TRANSCRIPT_WAIT_S (4 s).

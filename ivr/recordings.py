@@ -52,8 +52,9 @@ def store_recording(
         recording.duration_s = int(duration)
     status = (form.get("RecordingStatus") or "").strip().lower()
     if status == "completed" and recording.status == "download_failed":
-        # Fetched from the <Record> action before Twilio had the file ready ("may not yet be
-        # accessible when the action callback is sent"): now it is, so transcribe it again.
+        # Fetched from the <Record> action before Twilio had the file ready (recordings "may not
+        # always be ready right away", https://support.twilio.com/hc/en-us/articles/360014251313):
+        # the "completed" callback says it is now, so transcribe it again.
         recording.status, recording.status_reason = "pending", None
     if status in {"absent", "failed"}:
         recording.status = status

@@ -12,7 +12,9 @@ goes back to the keypad.
 Skipping: `*` ends the recording (finishOnKey). After some speech the action gets Digits=*
 and the step is skipped. Right after the tone the recording is empty, and for an empty
 recording Twilio requests no action and runs the next verb
-(https://www.twilio.com/docs/voice/twiml/record, "action"; the key is not reported anywhere):
+(http://www.twilio.com/docs/api/twiml/record, "action": "There is one exception: if Twilio
+receives an empty recording, it will not make a request to the 'action' URL"; the key is not
+reported anywhere):
 that verb is a short <Gather> offering `*` to skip, so the caller is not told "we did not hear
 anything" and asked again as if they had been silent.
 """

@@ -21,7 +21,7 @@ def voicemail(t: Turn, node: Node | None = None) -> None:
     t.say("voicemail")
     record_voicemail(t.reply)
     # An empty recording (silence, or # at once) requests no action: Twilio runs the next verb
-    # (https://www.twilio.com/docs/voice/twiml/record, "action"), so that verb says so.
+    # (http://www.twilio.com/docs/api/twiml/record, "action"), so that verb says so.
     t.reply.redirect(url_for("ivr.voicemail_done"), method="POST")
 
 
