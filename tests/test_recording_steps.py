@@ -9,6 +9,7 @@ transcription runs on a real RQ worker against real Redis with the Korean Vosk m
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from redis import Redis
@@ -98,3 +99,24 @@ def test_a_transcript_too_late_for_the_caller_reaches_the_adviser_and_the_menu_t
     p.hangup()
     rec = recording_of(s, p, "reason")
     assert rec.status in DONE and s.get(Capture, rec.capture_id).field == "reason"  # the adviser's
+
+
+def test_a_recording_fetched_before_twilio_had_it_is_transcribed_once_the_callback_says_completed(
+        phone, recordings, worker, s, redis_url, tmp_path):
+    from speech.housekeeping import sweep_stuck_recordings
+
+    p = phone().dial().press(KOREAN).press("6")
+    p.recording_delay, p.while_paused = LATE_S, worker
+    sid, url = recordings.publish(speech_wav(tmp_path, "김민수 입니다"))
+    path = url.split(f":{recordings.server.server_port}", 1)[1] + ".wav"
+    audio = recordings.files.pop(path)  # Twilio is still processing it: 404 for now
+    p.record(sid=sid, url=url, duration=2)
+    assert recording_of(s, p, "name").status == "download_failed"
+    assert p.last_heard.startswith("삐 소리가 나면 전화하신 이유를")  # the caller goes on
+    recordings.files[path] = audio
+    p.hangup()  # Twilio's "completed" callback: the file is there now
+    assert recording_of(s, p, "name").status == "queued"
+    sweep_stuck_recordings(Redis.from_url(redis_url), now=datetime.now(UTC) + timedelta(minutes=10))
+    worker()
+    rec = recording_of(s, p, "name")
+    assert rec.status in DONE and s.get(Capture, rec.capture_id).field == "name"  # for the adviser
