@@ -96,6 +96,9 @@ GATHER_TIMEOUT_DEFAULT = 5
 WHISPER_HANGUP_STATUS = "completed"  # what the caller's <Dial action> gets when the whisper hangs up
 
 
+_MEDIA_SECONDS: dict[str, float] = {}  # a <Play> URL's length, fetched once per process
+
+
 def wav_seconds(blob: bytes) -> float:
     """The length of a RIFF/WAVE file from its header (PCM, mu-law or a-law alike): data bytes /
     byte rate. 0.0 for anything that is not a WAV (Twilio would not play it either)."""
@@ -224,14 +227,17 @@ class Phone:
                 raise CallError(f"callback {url} answered {status}: {body[:200]}")
 
     def media_seconds(self, url: str) -> float:
-        """How long a <Play> lasts: the WAV's own length, read from the file the app serves."""
+        """How long a <Play> lasts: the WAV's own length, read once from the file the app serves."""
         get = getattr(self.transport, "get", None)
         if get is None or not url:
             return 0.0
-        try:
-            return wav_seconds(get(urljoin(self.url or self.transport.base_url + "/", url)))
-        except (OSError, CallError):
-            return 0.0
+        url = urljoin(self.url or self.transport.base_url + "/", url)
+        if url not in _MEDIA_SECONDS:
+            try:
+                _MEDIA_SECONDS[url] = wav_seconds(get(url))
+            except (OSError, CallError):
+                return 0.0
+        return _MEDIA_SECONDS[url]
 
     def _gather_seconds(self, gather: ET.Element) -> float:
         """A <Gather> nobody answers lasts as long as its nested <Play>s, then its timeout."""
