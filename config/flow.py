@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from config.flow_schema import ACTIONS, REQUIRED_PROMPTS, SCHEMA
+from config.flow_schema import ACTIONS, REQUIRED_PROMPTS, SCHEMA, TWILIO_QUEUE_MAX_SIZE
 from config.hours import Hours, parse_hours
 from config.settings import ROOT, ConfigError
 
@@ -221,6 +221,10 @@ def _schema_error(error: jsonschema.ValidationError) -> str:
         return f"{where}: unknown action {error.instance!r} (use one of {', '.join(ACTIONS)}){hint}"
     if error.validator == "additionalProperties":
         return f"{where}: {error.message} (remove it or check its spelling)"
+    if error.validator == "maximum" and where.startswith("queues.") and where.endswith(".max_size"):
+        return (f"{where}: {error.instance} is more callers than a Twilio queue holds "
+                f"({TWILIO_QUEUE_MAX_SIZE} at most); lower it to {TWILIO_QUEUE_MAX_SIZE} or less, "
+                "or split the callers over two queues")
     return f"{where}: {error.message}"
 
 

@@ -11,6 +11,11 @@ LOCALISED = {"type": "object", "additionalProperties": TEXT, "minProperties": 1}
 ACTIONS = ["menu", "say", "capture", "record", "voicemail", "queue", "hangup", "language"]
 CAPTURE_FIELDS = ["id_number"]
 SPOKEN_FIELDS = ["name", "reason", "town", "id_number"]
+# The most callers a Twilio queue holds: "The maximum number of calls allowed to be in the queue.
+# The default is 1000. The maximum is 5000." (Queue resource, MaxSize:
+# https://www.twilio.com/docs/voice/api/queue-resource; warning 14207). A queue's `max_size`
+# above it would promise places Twilio refuses.
+TWILIO_QUEUE_MAX_SIZE = 5000
 
 NODE: dict[str, Any] = {
     "type": "object",
@@ -130,7 +135,7 @@ SCHEMA: dict[str, Any] = {
                     "languages": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                     "service_level_s": {"type": "integer", "minimum": 5, "maximum": 3600},
                     "max_wait_s": {"type": "integer", "minimum": 30, "maximum": 14400},
-                    "max_size": {"type": "integer", "minimum": 1, "maximum": 10000},
+                    "max_size": {"type": "integer", "minimum": 1, "maximum": TWILIO_QUEUE_MAX_SIZE},
                     "priority": {"type": "integer", "minimum": 0, "maximum": 100},
                 },
             },

@@ -59,6 +59,11 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 IVR_FILE = Path(os.environ.get("JOBLINE_IVR_FILE", ROOT / "config" / "ivr.yaml"))
 
 WEB_WORKERS = _int("WEB_WORKERS", 2)
+# Threads per web worker (gthread): each slow or idle client holds one, so many are cheap
+# insurance; the database pools (db/session.py) make threads wait briefly, never fail.
+WEB_THREADS = _int("WEB_THREADS", 16)
+# `run.py serve` listens on loopback: the TLS reverse proxy in front is what the world reaches.
+BIND_ADDRESS = os.environ.get("BIND_ADDRESS", "127.0.0.1")
 RQ_WORKERS = _int("RQ_WORKERS", 1)
 MAX_WEBHOOK_BYTES = _int("MAX_WEBHOOK_BYTES", 64 * 1024)
 

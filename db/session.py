@@ -2,6 +2,13 @@
 
 Web requests get one session each (`db.session.current()`, closed at teardown); jobs open their
 own with `with SessionLocal.begin() as s:`.
+
+Twilio waits 15 s in all for a webhook's answer, then gives up on it and requests the fallback
+URL (https://www.twilio.com/docs/api/errors/11205). On PostgreSQL a database that does not
+answer therefore fails fast: connecting (CONNECT_TIMEOUT_S) and waiting for a pooled connection
+(POOL_TIMEOUT_S) are bounded everywhere, and in a webhook each statement is cut at
+`statement_timeout` (the step engine's connections always; an ORM session once the request
+called `limit_statements()`), so the webhook's error handler still answers the caller in time.
 """
 
 from __future__ import annotations
@@ -16,6 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SessionLocal = sessionmaker(expire_on_commit=False)
 _engine: Engine | None = None
+# Each well inside Twilio's 15 s, leaving the error handler time to answer (see above).
+CONNECT_TIMEOUT_S = 3
+POOL_TIMEOUT_S = 3  # SQLAlchemy's default (30 s) would outlast Twilio's patience
+STATEMENT_TIMEOUT_MS = 5000  # a webhook's slowest statement is a few ms; 5 s is a sick server
+_statement_timeout_ms = STATEMENT_TIMEOUT_MS
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -32,7 +44,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=POOL_TIMEOUT_S,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
 
 
 IDLE_PING_S = 30.0  # a step connection idle longer than this is checked before use
@@ -52,13 +65,16 @@ def step_engine() -> Engine:
     if main.dialect.name != "postgresql":
         return main
     url = main.url.render_as_string(hide_password=False)
-    if url not in _step_engines:
+    key = f"{url}#{_statement_timeout_ms}"
+    if key not in _step_engines:
+        options = f"-c synchronous_commit=off -c statement_timeout={_statement_timeout_ms}"
         step = create_engine(url, pool_size=3, max_overflow=10, isolation_level="AUTOCOMMIT",
-                             connect_args={"options": "-c synchronous_commit=off"})
+                             pool_timeout=POOL_TIMEOUT_S,
+                             connect_args={"options": options, "connect_timeout": CONNECT_TIMEOUT_S})
         event.listen(step, "checkin", _mark_idle)
         event.listen(step, "checkout", _ping_if_idle)
-        _step_engines[url] = step
-    return _step_engines[url]
+        _step_engines[key] = step
+    return _step_engines[key]
 
 
 def _mark_idle(_dbapi_conn: Any, record: Any) -> None:
@@ -74,9 +90,13 @@ def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError("idle step connection is gone") from error
 
 
-def configure(url: str) -> Engine:
-    """Bind SessionLocal to the database at `url` (replacing any previous engine)."""
-    global _engine
+def configure(url: str, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS) -> Engine:
+    """Bind SessionLocal to the database at `url` (replacing any previous engine); webhooks'
+    statements are cut after `statement_timeout_ms` on PostgreSQL."""
+    global _engine, _statement_timeout_ms
+    if statement_timeout_ms < 1:
+        raise ValueError("statement_timeout_ms must be a positive number of milliseconds")
+    _statement_timeout_ms = int(statement_timeout_ms)
     if _engine is not None and str(_engine.url) != url:
         _engine.dispose()
         for step in _step_engines.values():
@@ -95,10 +115,24 @@ def engine() -> Engine:
 
 
 def current() -> Session:
-    """The session of the current web request."""
+    """The session of the current web request (statements cut at the webhook limit when the
+    request called `limit_statements()` first)."""
     if "db_session" not in g:
-        g.db_session = SessionLocal()
+        g.db_session = SessionLocal(info={"statement_timeout_ms": g.get("db_statement_timeout_ms")})
     return g.db_session
+
+
+def limit_statements() -> None:
+    """This request answers Twilio: its ORM statements are cut at the webhook limit."""
+    g.db_statement_timeout_ms = _statement_timeout_ms
+
+
+@event.listens_for(SessionLocal, "after_begin")
+def _cut_slow_statements(session: Session, _transaction: Any, connection: Any) -> None:
+    """SET LOCAL: the limit ends with the transaction, so a pooled connection goes back clean."""
+    limit = session.info.get("statement_timeout_ms")
+    if limit and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(limit)}")
 
 
 def is_open() -> bool:

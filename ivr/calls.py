@@ -30,7 +30,7 @@ from db.models import (
     utcnow,
 )
 from db.session import SessionLocal, step_engine
-from ivr import legs, pg_steps
+from ivr import durations, legs, pg_steps
 from ivr.callstate import ADD_EVENTS, CallState, ignoring_duplicates, number
 
 _sc = StatusCallback.__table__
@@ -249,8 +249,8 @@ def end_of(started: datetime | None, ended: datetime | None, seconds: int | None
     """When a call ended (kept if known) and how long it lasted: Twilio's CallDuration when it
     gives one, else what we saw from the first webhook to the end."""
     ended = ended or now
-    if reported and reported.isdigit():
-        return ended, int(reported)
+    if (twilio_s := durations.seconds(reported)) is not None:
+        return ended, twilio_s
     if seconds is None and started:
         return ended, max(0, int((ended - started.astimezone(UTC)).total_seconds()))
     return ended, seconds

@@ -8,6 +8,11 @@ process for a few seconds.
 
 METRICS.md: expected wait = position x recent mean handle time / max(1, advisers available or
 busy on that queue), announced as "about N minutes", rounded up.
+
+Place and wait are said when they change, and again after a few quiet loops, as contact centres
+do: the caller is not told "number 3 in line" every 40 seconds while nothing moves. What was
+last said travels in the hold loop's own URL (`Heard`), as the menus carry their state: the
+wait document ends with a <Redirect> to the wait URL with it, and Twilio signs that URL.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +34,8 @@ DEFAULT_HANDLE_S = 300  # no history yet: five minutes a call is the helpdesk's 
 HANDLE_SAMPLE = 50  # "recent": the last 50 conversations of the queue
 STATS_TTL_S = 10.0
 WAITING_CALLBACK = ("pending", "dialing")
+QUIET_LOOPS = 4  # loops (about 40 s each) without news before place and wait are said again
+MAX_PLACE = 100_000  # larger values in a (signed) URL are not ours: treated as nothing said
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,37 @@ class Waiter:
     @property
     def position(self) -> int:
         return self.ahead + 1
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the caller last heard of their place and wait, and how many loops ago.
+
+    Parsed from the hold loop's query string; the first request (the bare wait URL) has none,
+    so the caller always hears place and wait on joining the line.
+    """
+
+    position: int = 0
+    minutes: int = 0
+    quiet: int = 0
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Heard:
+        values = [str(args.get(k, "")) for k in ("p", "m", "q")]
+        if not all(v.isascii() and v.isdigit() and len(v) <= 6 for v in values):
+            return cls()
+        position, minutes, quiet = (int(v) for v in values)
+        return cls(position, minutes, quiet) if position <= MAX_PLACE else cls()
+
+    def due(self, position: int, minutes: int) -> bool:
+        """Say place and wait now: first loop, news, or enough quiet loops since."""
+        return (self.position, self.minutes) != (position, minutes) or self.quiet >= QUIET_LOOPS
+
+    def after(self, position: int, minutes: int, said: bool) -> dict[str, int]:
+        """The query string of the next loop."""
+        if said:
+            return {"p": position, "m": minutes, "q": 0}
+        return {"p": self.position, "m": self.minutes, "q": self.quiet + 1}
 
 
 def _ahead_of(model: type[QueueEntry] | type[Callback], me, statuses: tuple[str, ...], leg_id):

@@ -155,6 +155,24 @@ PROMPTS: dict[str, dict[str, str]] = {
         "fr": "Nous essaierons de vous rappeler plus tard. Au revoir.",
         "ko": "나중에 다시 전화드리겠습니다. 안녕히 계세요.",
     },
+    "service_down": {  # the off-box fallback (ivr/offline_twiml.py), when Jobline cannot answer
+        "en": "Sorry, our phone service is not working at the moment. Please call again later.",
+        "es": "Lo sentimos, nuestro servicio telefónico no funciona en este momento. "
+              "Vuelva a llamar más tarde.",
+        "fr": "Désolé, notre service téléphonique ne fonctionne pas pour le moment. "
+              "Veuillez rappeler plus tard.",
+        "ko": "죄송합니다. 지금은 전화 상담 서비스가 작동하지 않습니다. 나중에 다시 전화해 주세요.",
+    },
+    "service_down_dial": {
+        "en": "Sorry, our phone service is not working at the moment. Please hold: we are putting "
+              "you through to another line.",
+        "es": "Lo sentimos, nuestro servicio telefónico no funciona en este momento. No cuelgue: le "
+              "pasamos con otra línea.",
+        "fr": "Désolé, notre service téléphonique ne fonctionne pas pour le moment. Restez en ligne : "
+              "nous vous mettons en relation avec une autre ligne.",
+        "ko": "죄송합니다. 지금은 전화 상담 서비스가 작동하지 않습니다. 끊지 말고 기다려 주세요. "
+              "다른 회선으로 연결해 드리겠습니다.",
+    },
     "whisper": {
         "en": "Jobline call from the {queue} queue. Press 1 to take it.",
         "es": "Llamada de Jobline de la cola {queue}. Pulse 1 para atenderla.",

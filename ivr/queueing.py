@@ -10,12 +10,15 @@ Endpoints live on the `ivr_queue` blueprint (/ivr/queue), every view signed.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request, send_from_directory, url_for
 from sqlalchemy import func, select
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
 
 from config.flow import Flow, Node, Queue
+from config.flow_schema import TWILIO_QUEUE_MAX_SIZE
 from config.hours import is_open
 from db import session as db
 from db.models import CallEvent, QueueEntry, utcnow
@@ -26,9 +29,15 @@ from ivr.signature import twilio_signed
 from ivr.twiml import Speaker, twiml
 
 log = logging.getLogger(__name__)
-bp = Blueprint("ivr_queue", __name__, url_prefix="/ivr/queue", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint("ivr_queue", __name__, url_prefix="/ivr/queue")
+bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
+STATIC_DIR = Path(__file__).with_name("static")
 HOLD_AUDIO = "hold.wav"
+# Twilio caches <Play> media by HTTP headers: max-age lets its proxies skip us for a day, and
+# ETag / Last-Modified let it revalidate with a 304 after that. A changed recording needs a new
+# file name to reach callers sooner (https://support.twilio.com/hc/en-us/articles/
+# 223180508-How-can-I-change-the-cache-behavior-of-audio-files).
+MEDIA_MAX_AGE_S = 24 * 3600
 LEAVE_EVENT = "queue_leave"  # why the hold loop let a caller out: callback, timeout, closed
 WHISPERS = {"ivr_queue.whisper", "ivr_queue.whisper_key"}  # the adviser's leg, not a caller's
 
@@ -39,6 +48,10 @@ def flow() -> Flow:
 
 def clock():
     return current_app.config.get("CLOCK", utcnow)()
+
+
+def hold_audio_url() -> str:
+    return url_for("ivr_queue.static", filename=HOLD_AUDIO)
 
 
 def stats() -> hold.QueueStats:
@@ -74,7 +87,7 @@ def join(t: Turn, queue: Queue) -> None:
         return
     waiting = t.s.scalar(select(func.count()).select_from(QueueEntry)
                          .where(QueueEntry.queue == queue.name, QueueEntry.status == "waiting"))
-    if waiting >= queue.max_size:
+    if waiting >= min(queue.max_size, TWILIO_QUEUE_MAX_SIZE):  # a Flow built without the schema
         calls.event(t.call, "queue_refused", queue.name, "full")
         qp.say(t.speaker, t.reply, "queue_full")
         offer(t, queue.name, None)
@@ -136,10 +149,18 @@ def _attempt() -> int:
     return min(max(request.args.get("attempt", 0, type=int), 0), MAX_RETRIES)
 
 
+@bp.get("/static/<path:filename>", endpoint="static")
+def media(filename: str) -> Response:
+    """Hold music and other audio Twilio plays: public, cacheable, conditional (304)."""
+    return send_from_directory(STATIC_DIR, filename, max_age=MEDIA_MAX_AGE_S, conditional=True,
+                               etag=True)
+
+
 @bp.post("/hold/<int:entry_id>")
 @twilio_signed
 def hold_loop(entry_id: int) -> Response:
-    """The wait URL: position, expected wait, the callback offer, then calm music; repeats."""
+    """The wait URL: place and expected wait when they change, the callback offer, calm music;
+    then a <Redirect> to itself carrying what was said (hold.Heard)."""
     with db.step_engine().connect() as conn:
         w = hold.waiter(conn, entry_id)
         if w is not None and w.status == "waiting":
@@ -151,7 +172,7 @@ def hold_loop(entry_id: int) -> Response:
     sp = Speaker(flow(), w.language or flow().default_language, w.slow_speech)
     if w.status != "waiting":  # claimed by an adviser: the redirect to them is on its way
         qp.say(sp, reply, "queue_connecting")
-        reply.play(url_for("ivr_queue.static", filename=HOLD_AUDIO))
+        reply.play(hold_audio_url())
         return twiml(reply)
     now = clock()
     queue = flow().queues.get(w.queue)
@@ -169,19 +190,21 @@ def hold_loop(entry_id: int) -> Response:
     place = w.position
     advisers, handle_s = stats().get(db.current, w.queue)  # a session only on a miss
     minutes = hold.expected_minutes(place, handle_s, advisers)
-    gather = reply.gather(action=url_for("ivr_queue.hold_key", entry_id=w.id), method="POST",
+    heard = hold.Heard.from_args(request.args)
+    say_place = heard.due(place, minutes)
+    after = heard.after(place, minutes, say_place)
+    gather = reply.gather(action=url_for("ivr_queue.hold_key", entry_id=w.id, **after), method="POST",
                           input="dtmf", num_digits=1, timeout=1, action_on_empty_result=False)
-    if place == 1:
-        qp.say(sp, gather, "queue_next")
-    else:
-        qp.say(sp, gather, "queue_position", position=place)
-    if minutes == 1:
-        qp.say(sp, gather, "queue_wait_one")
-    else:
-        qp.say(sp, gather, "queue_wait", minutes=minutes)
-    qp.say(sp, gather, "queue_callback_hint")
-    gather.play(url_for("ivr_queue.static", filename=HOLD_AUDIO))
-    return twiml(reply)  # its end makes Twilio request the wait URL again
+    if say_place:
+        qp.say(sp, gather, "queue_next" if place == 1 else "queue_position", position=place)
+        qp.say(sp, gather, "queue_wait_one" if minutes == 1 else "queue_wait", minutes=minutes)
+    qp.say(sp, gather, "queue_callback_hint")  # every loop: the way out is always offered
+    gather.play(hold_audio_url())
+    # Twilio allows <Redirect> in a wait URL's TwiML and runs its target as the next wait document
+    # (https://www.twilio.com/docs/voice/twiml/enqueue, waitUrl: Play, Say, Pause, Hangup,
+    # Redirect, Leave, Gather), so the next loop knows what this one said.
+    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=w.id, **after), method="POST")
+    return twiml(reply)
 
 
 @bp.post("/hold/<int:entry_id>/key")
@@ -196,7 +219,9 @@ def hold_key(entry_id: int) -> Response:
         s.commit()
         reply.leave()  # then Twilio posts the <Enqueue> action: the callback questions start there
         return twiml(reply)
-    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=entry_id), method="POST")
+    heard = hold.Heard.from_args(request.args)  # a wrong key: back on hold, nothing said again
+    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=entry_id, p=heard.position, m=heard.minutes,
+                           q=heard.quiet), method="POST")
     return twiml(reply)
 
 
@@ -306,18 +331,27 @@ def requeue(entry_id: int) -> Response:
 
 @bp.errorhandler(Exception)
 def queue_step_failed(error: Exception):
-    """Never an application error: the same apology and choices as the rest of the IVR."""
+    """Never an application error: the same apology and choices as the rest of the IVR.
+
+    HTTP errors (403 unsigned, 405) pass through. Anything else in the hold loop keeps the caller
+    on hold, and in the whisper leaves the adviser's leg silent: an apology there would be heard
+    by the wrong person, or offer a caller on hold a way out of the line they are keeping.
+    (SQLAlchemy's errors carry a `code` of their own, e.g. 'e3q8': testing for `code` was not a
+    test for HTTP errors, and sent every database error on hold to the apology.)
+    """
     from ivr import webhooks  # imported here: webhooks imports this module to register it
 
-    if request.endpoint == "ivr_queue.hold_loop" and not getattr(error, "code", None):
+    if isinstance(error, HTTPException):
+        return error
+    if request.endpoint in ("ivr_queue.hold_loop", "ivr_queue.hold_key"):
         log.exception("hold loop failed on %s", request.path)
         reply = VoiceResponse()  # keep the caller on hold: Twilio asks again after the music
-        reply.play(url_for("ivr_queue.static", filename=HOLD_AUDIO))
+        reply.play(hold_audio_url())
         return twiml(reply)
-    if request.endpoint == "ivr_queue.callback_status" and not getattr(error, "code", None):
+    if request.endpoint == "ivr_queue.callback_status":
         log.exception("callback status failed on %s", request.path)
         return "", 503  # a callback, not a caller: Twilio's debugger shows the failure
-    if request.endpoint in WHISPERS and not getattr(error, "code", None):
+    if request.endpoint in WHISPERS:
         log.exception("whisper failed on %s", request.path)
         return twiml(VoiceResponse())  # an empty whisper still bridges adviser and caller
     return webhooks.step_failed(error)

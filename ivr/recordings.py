@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.broker import redis_for
 from db.models import Call, Recording
+from ivr import durations
 from ivr.calls import clean_sid, find_call
 from speech.jobs import enqueue_transcription
 
@@ -47,9 +48,9 @@ def store_recording(
     url = (form.get("RecordingUrl") or "").strip()
     if url.startswith("https://") or url.startswith("http://"):
         recording.url = url[:500]
-    duration = form.get("RecordingDuration") or ""
-    if duration.isdigit():
-        recording.duration_s = int(duration)
+    duration = durations.seconds(form.get("RecordingDuration"))
+    if duration is not None:
+        recording.duration_s = duration
     status = (form.get("RecordingStatus") or "").strip().lower()
     if status == "completed" and recording.status == "download_failed":
         # Fetched from the <Record> action before Twilio had the file ready (recordings "may not

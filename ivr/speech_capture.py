@@ -27,7 +27,7 @@ from twilio.twiml.voice_response import Gather
 
 from config.flow import Node
 from db.models import Capture, Recording
-from ivr import calls
+from ivr import calls, durations
 from ivr.capture import current_capture, read_back
 from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler
 from ivr.recordings import queue_transcription, store_recording
@@ -92,8 +92,7 @@ def answered(t: Turn, node: Node, digits: str, attempt: int) -> None:
 
 
 def _recorded(t: Turn, node: Node, capture: Capture) -> None:
-    duration = t.form.get("RecordingDuration", "")
-    if not t.form.get("RecordingSid") or not duration.isdigit() or int(duration) == 0:
+    if not t.form.get("RecordingSid") or not durations.seconds(t.form.get("RecordingDuration")):
         capture.attempts += 1
         calls.event(t.call, "capture", node.id, "no_speech")
         if capture.attempts > MAX_RETRIES:

@@ -10,7 +10,7 @@ from flask import url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from config.flow import Node
-from ivr import calls
+from ivr import calls, durations
 from ivr.engine import Turn, action, enter, goodbye
 from ivr.recordings import store_recording
 
@@ -37,8 +37,8 @@ def record_voicemail(reply: VoiceResponse) -> None:
 
 def message_done(t: Turn, form: Mapping[str, str]) -> None:
     """The <Record> ended: thanks and goodbye for a message, back to the start for silence."""
-    duration = form.get("RecordingDuration", "")
-    if form.get("RecordingSid") and duration.isdigit() and int(duration) > 0:
+    duration = durations.seconds(form.get("RecordingDuration"))
+    if form.get("RecordingSid") and duration:
         store_recording(t.s, form, "voicemail", t.call)
         calls.event(t.call, "voicemail", detail=f"{duration}s")
         t.say("voicemail_saved")

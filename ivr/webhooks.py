@@ -2,13 +2,16 @@
 form, run one engine step with the request's session, commit, return TwiML.
 
 Nothing raised inside a step becomes a 5xx: the caller hears an apology in their language and
-is offered an adviser or a message (the same as Twilio's fallback URL gives).
+is offered an adviser or a message (the same as Twilio's fallback URL gives). The fallback URL
+answers from the flow file alone: it is what Twilio asks when a webhook failed or took longer
+than its 15 s, so it must not wait on the database that may be the cause.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Response, current_app, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
@@ -28,6 +31,7 @@ from ivr.twiml import Speaker, twiml
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
+bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
 MAX_DIGITS = 32
 
 
@@ -123,8 +127,17 @@ def status() -> tuple[str, int]:
 @bp.post("/fallback")
 @twilio_signed
 def fallback() -> Response:
+    """Twilio's Fallback URL: the apology and the adviser / message choice, without the database.
+
+    Twilio posts ErrorCode and ErrorUrl (https://www.twilio.com/docs/availability-reliability);
+    a menu step's URL carries the caller's language and slower speech
+    (engine.Turn.url), so the caller is answered in their language when the failed URL tells it,
+    else in the flow's default language.
+    """
     log.error("Twilio used the fallback URL (error %s)", request.form.get("ErrorCode", "?")[:10])
-    return apology()
+    error_url = request.form.get("ErrorUrl", "")[:2048]
+    hint = {k: v[0] for k, v in parse_qs(urlsplit(error_url).query).items() if v}
+    return apology(_hinted_speaker(hint) or Speaker(flow(), flow().default_language))
 
 
 @bp.post("/recover")
@@ -154,8 +167,20 @@ def step_failed(error: Exception) -> Response | HTTPException | tuple[str, int]:
     return apology()
 
 
+def _hinted_speaker(hint: Mapping[str, str]) -> Speaker | None:
+    """The caller's language and speech rate from a signed URL's query (lang=, slow=), if any."""
+    lang = hint.get("lang")
+    if lang not in flow().language_codes:
+        return None
+    return Speaker(flow(), lang, hint.get("slow") == "1")
+
+
 def _apology_speaker() -> Speaker:
-    """A speaker in the caller's language if the database can still tell it, else the default."""
+    """A speaker in the caller's language: from this request's signed URL, else from the
+    database if it can still tell it, else the flow's default language."""
+    hinted = _hinted_speaker(request.args)
+    if hinted is not None:
+        return hinted
     s = db.current()
     lang, slow = None, False
     try:
@@ -168,9 +193,9 @@ def _apology_speaker() -> Speaker:
     return Speaker(flow(), lang or flow().default_language, slow)
 
 
-def apology() -> Response:
+def apology(sp: Speaker | None = None) -> Response:
     """Sorry, then: 0 (or silence) for an adviser, 1 to leave a message."""
-    sp = _apology_speaker()
+    sp = sp or _apology_speaker()
     reply = VoiceResponse()
     sp.prompt(reply, "error")
     url = url_for("ivr.recover")

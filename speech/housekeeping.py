@@ -16,11 +16,13 @@ Both are RQ jobs the worker schedules (see speech/worker.py) and plain functions
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from redis import Redis
-from rq import get_current_job
+from rq import Worker, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import false, null, or_, select, update
@@ -53,9 +55,37 @@ def _is_stuck(rec: Recording, conn: Redis, now: datetime) -> bool:
     if rec.status == "queued":
         queued_at = rec.queued_at or rec.created_at
         return queued_at < now - GRACE and _job_status(conn, rec.id) not in _ALIVE
-    # transcribing: past its job timeout RQ has killed it or its worker is gone
+    # transcribing: its worker is gone, or past its job timeout RQ has killed it
     limit = timedelta(seconds=job_timeout_for(rec.duration_s)) + GRACE
-    return rec.started_at is None or rec.started_at < now - limit
+    return rec.started_at is None or rec.started_at < now - limit or _worker_gone(conn, rec.id)
+
+
+def _worker_gone(conn: Redis, recording_id: int) -> bool:
+    """True when the worker running this recording's job has surely died: its registration has
+    expired, or it ran on this machine and its process no longer exists (killed -9, OOM). A
+    worker on another machine that is merely slow is never judged gone here."""
+    try:
+        job = Job.fetch(job_id_for(recording_id), connection=conn)
+    except NoSuchJobError:
+        return False  # no job: the 'queued'/'pending' rules and the timeout decide
+    if job.get_status() != JobStatus.STARTED or not job.worker_name:
+        return False
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=conn)
+    if worker is None:
+        return True
+    return worker.hostname == socket.gethostname() and not _process_exists(worker.pid)
+
+
+def _process_exists(pid: int | None) -> bool:
+    if not pid:
+        return True  # unknown: assume alive
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def sweep_stuck_recordings(

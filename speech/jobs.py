@@ -82,11 +82,22 @@ class _Claim:
     kind: str
 
 
+def _claimable(recording_id: int) -> tuple[str, ...]:
+    """The statuses this run may take the row from. RQ runs one execution of a job id at a
+    time, so this recording's own job finding its row 'transcribing' is a retry after the
+    previous execution died (its work horse killed or lost): it takes the row over at once
+    instead of leaving it to the sweep, which waits out the job timeout."""
+    job = get_current_job()
+    if job is not None and job.id == job_id_for(recording_id):
+        return (*CLAIMABLE, "transcribing")
+    return CLAIMABLE
+
+
 def _claim(recording_id: int) -> _Claim | None:
     with SessionLocal.begin() as s:
         claimed = s.execute(
             update(Recording)
-            .where(Recording.id == recording_id, Recording.status.in_(CLAIMABLE))
+            .where(Recording.id == recording_id, Recording.status.in_(_claimable(recording_id)))
             .values(status="transcribing", started_at=_now(), attempts=Recording.attempts + 1,
                     status_reason=None)
         ).rowcount

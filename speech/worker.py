@@ -36,7 +36,9 @@ from .jobs import QUEUE, set_intent_table
 
 log = logging.getLogger(__name__)
 
-SWEEP_INTERVAL_S = 60
+# Often: a recording whose worker died is taken over within a sweep (the query is indexed and
+# reads only unfinished rows).
+SWEEP_INTERVAL_S = 15
 PURGE_INTERVAL_S = 6 * 3600
 
 
@@ -92,6 +94,10 @@ def run_worker(
     """
     db_session.configure(settings.database_url())
     os.register_at_fork(after_in_child=_reset_pool_in_horse)
+    # Every process this worker forks (work horses, RQ's scheduler, the housekeeping one) dies
+    # with it: a worker killed -9 leaves no orphan holding RQ's scheduler locks or a job that
+    # nobody watches; the job is taken over by the next worker (housekeeping's sweep).
+    os.register_at_fork(after_in_child=_die_with_parent)
     set_intent_table(intent_table, intent_threshold)
     scheduler = None
     if housekeeping and not burst:

@@ -84,3 +84,16 @@ def test_the_app_refuses_to_boot_on_a_broken_flow(tmp_path, make_app):
     path = broken(tmp_path, lambda raw: raw["nodes"]["main"].pop("options"))
     with pytest.raises(ConfigError, match="nodes.main: 'options' is a required property"):
         make_app(IVR_FILE=path)
+
+
+def test_a_queue_larger_than_twilio_allows_is_refused_at_boot(tmp_path, make_app):
+    path = broken(tmp_path, lambda raw: raw["queues"]["general"].update(max_size=5001))
+    with pytest.raises(ConfigError) as info:
+        make_app(IVR_FILE=path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: queues.general.max_size: 5001 is more callers than a Twilio queue")
+    assert "lower it to 5000 or less" in message
+    raw = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    raw["queues"]["general"]["max_size"] = 5000  # Twilio's own maximum is still accepted
+    (tmp_path / "ok.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert load_flow(tmp_path / "ok.yaml").queues["general"].max_size == 5000

@@ -18,6 +18,7 @@ import pytest
 
 from config.settings import DEV_AUTH_TOKEN, ROOT
 from ivr.simulator import HttpTransport, Phone
+from tests.support.processes import alive, children_of
 
 
 def free_port() -> int:
@@ -26,50 +27,48 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def children_of(pid: int) -> set[int]:
-    found, todo = set(), [pid]
-    while todo:
-        parent = todo.pop()
-        for status in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = status.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == parent:
-                child = int(status.parent.name)
-                found.add(child)
-                todo.append(child)
-    return found
+def serve_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CI"}}
+    env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(tmp_path), WEB_WORKERS="2")
+    return env
 
 
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+def start_serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT,
+                            env=serve_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def wait_healthy(proc: subprocess.Popen[str], port: int, seconds: float = 180) -> dict:
+    """/healthz once database, Redis and a worker are all up (a loaded machine boots slowly)."""
+    health, last_error = None, None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            health = json.load(urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5))
+        except HTTPError as e:  # 503 while a part is still starting: its body says which
+            health = json.load(e)
+        except OSError as e:
+            last_error = e
+        if health and health["ok"] and health["workers"]["count"] >= 1:
+            return health
+        time.sleep(0.5)
+    raise AssertionError(f"Jobline never became healthy: {health or last_error}")
+
+
+def process_named(pids: set[int], word: str) -> int:
+    found = [pid for pid in pids if alive(pid) and word in Path(f"/proc/{pid}/cmdline").read_bytes().decode(
+        errors="replace").replace("\0", " ")]
+    assert found, f"no process running {word!r}"
+    return min(found)  # the oldest: a parent before the children it forked
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path, stop):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CI"}}
-    env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(tmp_path), WEB_WORKERS="2")
-    proc = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = start_serve(tmp_path, port)
     try:
-        health, last_error = None, None
-        deadline = time.monotonic() + 180  # a loaded 2-core machine can take a while to boot
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                health = json.load(urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5))
-            except HTTPError as e:  # 503 while a part is still starting: its body says which
-                health = json.load(e)
-            except OSError as e:
-                last_error = e
-            if health and health["ok"] and health["workers"]["count"] >= 1:
-                break
-            time.sleep(0.5)
-        assert health is not None, f"the web server never answered /healthz ({last_error})"
+        health = wait_healthy(proc, port)
         assert health["database"]["dialect"] == "sqlite" and health["redis"]["ok"]
         assert health["workers"]["count"] >= 1
         assert (tmp_path / "jobline.db").exists()
@@ -82,8 +81,8 @@ def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path, st
         # The test call the banner suggests, from another shell (so no instance folder of its own).
         simulated = subprocess.run(
             [sys.executable, "run.py", "simulate", "--url", f"http://127.0.0.1:{port}", "--keys", "1,5"],
-            cwd=ROOT, env={k: v for k, v in env.items() if k != "JOBLINE_INSTANCE"}, capture_output=True,
-            text=True, timeout=60)
+            cwd=ROOT, env={k: v for k, v in serve_env(tmp_path).items() if k != "JOBLINE_INSTANCE"},
+            capture_output=True, text=True, timeout=60)
         assert simulated.returncode == 0, simulated.stderr
         assert "Our employment offices are open" in simulated.stdout
     finally:
@@ -95,6 +94,67 @@ def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path, st
     assert simulate == f"JOBLINE_ENV=development .venv/bin/python run.py simulate --url http://127.0.0.1:{port}"
     time.sleep(0.5)
     assert [pid for pid in started if alive(pid)] == []
+
+
+def test_a_killed_worker_or_redis_is_started_again_and_the_menus_never_stop(tmp_path):
+    port = free_port()
+    proc = start_serve(tmp_path, port)
+    try:
+        wait_healthy(proc, port)
+        menus = Phone(HttpTransport(f"http://127.0.0.1:{port}"), DEV_AUTH_TOKEN, caller="+447700900321")
+        worker = process_named(children_of(proc.pid), "run.py worker")
+        os.kill(worker, signal.SIGKILL)
+        menus.dial().press("1")  # the menus answer while the worker is down
+        redis = process_named(children_of(proc.pid), "redis-server")
+        os.kill(redis, signal.SIGKILL)
+        menus.press("5")  # ... and while Redis is down
+        assert "Our employment offices are open" in menus.heard_since(0)
+        health = wait_healthy(proc, port)  # both back, by themselves
+        assert health["redis"]["ok"] and health["workers"]["count"] >= 1
+        running = children_of(proc.pid)
+        assert worker not in running and redis not in running
+        assert process_named(running, "run.py worker") and process_named(running, "redis-server")
+        assert proc.poll() is None  # serve itself never stopped
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=60)[0]
+    assert "worker 1 stopped (exit code -9)" in output and "embedded Redis stopped (exit code -9)" in output
+    assert "started again" in output
+
+
+def test_slow_clients_trickling_bytes_cannot_starve_twilios_requests(tmp_path):
+    port = free_port()
+    proc = start_serve(tmp_path, port)
+    slow: list[socket.socket] = []
+    try:
+        wait_healthy(proc, port)
+        for _ in range(12):  # more than the sync workers' slots (2) many times over
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(b"POST /ivr/voice HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never finish
+            slow.append(sock)
+        p = Phone(HttpTransport(f"http://127.0.0.1:{port}", timeout=10), DEV_AUTH_TOKEN,
+                  caller="+447700900321")
+        p.dial().press("1").press("5")  # Twilio waits 15 s in all for an answer
+        assert "Our employment offices are open" in p.heard_since(0)
+    finally:
+        for sock in slow:
+            sock.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+
+
+def test_serve_listens_on_loopback_only_by_default(tmp_path):
+    port = free_port()
+    proc = start_serve(tmp_path, port)
+    try:
+        wait_healthy(proc, port)
+        listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        ours = [line.split()[1] for line in listening if line.split()[1].endswith(f":{port:04X}")
+                and line.split()[3] == "0A"]  # state LISTEN
+        assert ours == [f"0100007F:{port:04X}"]  # 127.0.0.1, not 0.0.0.0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
 
 
 def test_a_broken_setting_stops_the_command_line_with_its_sentence(tmp_path):

@@ -20,6 +20,7 @@ from rq.job import Job
 from config import settings
 from speech import jobs
 from speech.housekeeping import purge_expired_recordings, sweep_stuck_recordings
+from tests.support.processes import alive, children_of, newest
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = (
@@ -107,11 +108,9 @@ def test_worker_killed_mid_job_is_swept_and_the_recording_still_ends_transcribed
     stall.set()
     assert stored(rid).status == "transcribing"  # nobody is left to finish it
 
-    # right away the sweeper leaves it alone: the job may still be running somewhere
-    assert sweep_stuck_recordings(redis_conn) == {"requeued": 0, "failed": 0}
-    # past its job timeout it is re-queued
-    later = datetime.now(UTC) + timedelta(seconds=jobs.job_timeout_for(5) + 120)
-    assert sweep_stuck_recordings(redis_conn, now=later) == {"requeued": 1, "failed": 0}
+    # its worker ran on this machine and is gone: the sweep re-queues it at once, without
+    # waiting out the job timeout
+    assert sweep_stuck_recordings(redis_conn) == {"requeued": 1, "failed": 0}
     assert stored(rid).status == "queued"
     assert Queue(jobs.QUEUE, connection=redis_conn).job_ids == [jobs.job_id_for(rid)], _log()
 
@@ -200,3 +199,63 @@ def test_retention_purge_deletes_audio_and_clears_transcripts(
     kept = stored(recent)
     assert kept.audio_path and Path(kept.audio_path).is_file() and kept.text == ""
     assert purge_expired_recordings() == 0  # nothing left to purge
+
+
+def _stalled_job(clips, twilio_media, make_recording, redis_conn, name: str) -> tuple[int, threading.Event]:
+    """A queued recording whose download Twilio (the loopback stand-in) holds until released."""
+    url = twilio_media.recording(name, clips.bytes("ko8"))
+    stall = threading.Event()
+    twilio_media.hold[url[len(twilio_media.base):] + ".wav"] = stall
+    rid = make_recording(url)
+    jobs.enqueue_transcription(redis_conn, rid)
+    return rid, stall
+
+
+@pytest.mark.slow
+def test_a_killed_work_horse_is_retried_by_rq_and_its_retry_takes_the_recording_over(
+    clips, twilio_media, make_recording, stored, redis_conn, speech_redis_url, database
+):
+    rid, stall = _stalled_job(clips, twilio_media, make_recording, redis_conn, "horse")
+    worker = _worker(speech_redis_url, database, burst=False)  # no housekeeping: no sweep to help
+    try:
+        _wait_for(lambda: len(twilio_media.requests) == 1, "the download to start")
+        # a job whose worker is alive is left alone, however slow it is
+        assert sweep_stuck_recordings(redis_conn) == {"requeued": 0, "failed": 0}
+        horse = newest(children_of(worker.pid))  # forked for the job, after RQ's scheduler
+        os.kill(horse, signal.SIGKILL)
+        stall.set()
+        # RQ retries the job (Retry interval 10 s); before, the retry found the row
+        # 'transcribing' and skipped it, leaving it to a sweep after the job timeout (minutes)
+        _wait_for(lambda: stored(rid).status == "transcribed", "the retry to transcribe it")
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+    assert stored(rid).attempts == 2 and stored(rid).text
+
+
+@pytest.mark.slow
+def test_a_worker_killed_alone_takes_its_children_along_and_the_next_worker_takes_over(
+    clips, twilio_media, make_recording, stored, redis_conn, speech_redis_url, database
+):
+    rid, stall = _stalled_job(clips, twilio_media, make_recording, redis_conn, "parent")
+    worker = _worker(speech_redis_url, database, burst=False)
+    try:
+        _wait_for(lambda: len(twilio_media.requests) == 1, "the download to start")
+        children = children_of(worker.pid)  # RQ's scheduler and the work horse
+        assert len(children) >= 2
+        os.kill(worker.pid, signal.SIGKILL)  # the parent only, as the OOM killer would
+        worker.wait(30)
+        # none is left behind holding RQ's scheduler lock or running a job nobody watches
+        _wait_for(lambda: not any(alive(pid) for pid in children), "the worker's children to exit")
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+    stall.set()
+    assert stored(rid).status == "transcribing"
+    # the next worker's first sweep (at start) sees that the job's worker has died
+    rescuer = _worker(speech_redis_url, database, burst=False, housekeeping=True)
+    try:
+        _wait_for(lambda: stored(rid).status == "transcribed", "the next worker to take it over")
+    finally:
+        os.killpg(rescuer.pid, signal.SIGKILL)
+        rescuer.wait(30)
+    assert stored(rid).text
