@@ -364,12 +364,15 @@ class Phone:
         return {"QueueSid": "QU" + "0" * 32, "QueueTime": str(self.queue_time)}
 
     def hold(self) -> Phone:
-        """One turn of the hold loop: Twilio requests the <Enqueue waitUrl> (after the last wait
-        document's <Gather> has played out and timed out)."""
+        """One turn of the hold loop: the last wait document's <Gather> plays out and times out,
+        its next verbs run, and at its end Twilio requests the <Enqueue waitUrl> again."""
         if self.queue is None:
             raise CallError("the caller is not in a queue")
         if self.pending is not None and self.pending.tag == "Gather":
             self.elapse(self._gather_seconds(self.pending))
+            if self.after:  # verbs after the Gather run first, e.g. a <Redirect> to the next one
+                self.run(self.after)
+                return self
         wait = urljoin(self.queue_base, self.queue.get("waitUrl") or "")
         self.request(wait, QueuePosition="1", CurrentQueueSize="1", AvgQueueTime="0", **self._queue_params())
         return self
