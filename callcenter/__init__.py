@@ -14,8 +14,10 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
     because callcenter does not import ivr."""
     from callcenter import (
         access,
+        audit,
         conversation_api,  # noqa: F401  (adds the on-call routes to the API's blueprint)
         login,
+        privacy,
         reports,
         webphone,
     )
@@ -36,5 +38,7 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(flowmap_bp)
+    app.register_blueprint(audit.bp)  # /admin/audit
+    app.register_blueprint(privacy.bp)  # /admin/privacy
     webphone.init_app(app, simulator)
     reports.init_app(app)

@@ -10,14 +10,19 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from callcenter import accounts
+from callcenter import accounts, audit
 from callcenter.access import nav, role_required
 from config.flow import Flow
 from db import session as db
 from db.models import ROLES, User
+from ivr.telephony.numbers import WITHHELD_NUMBERS, Refusal, dialable_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# What an admin is told when an adviser's phone is one Jobline will not ring (numbers.py rules).
+PHONE_REFUSED = {
+    Refusal.INVALID: "Write the phone number in international form, e.g. +447700900123.",
+    Refusal.COSTLY: "That is a premium-rate or special number; give the adviser's landline or mobile.",
+}
 
 
 def _flow() -> Flow:
@@ -41,8 +46,12 @@ def _choices(form_key: str, allowed: list[str]) -> list[str]:
 
 def _phone() -> str | None:
     phone = re.sub(r"[\s().-]", "", request.form.get("phone") or "")
-    if phone and not E164.match(phone):
-        raise accounts.AccountError("Write the phone number in international form, e.g. +447700900123.")
+    if phone in WITHHELD_NUMBERS:
+        raise accounts.AccountError("That is how Twilio shows a withheld caller ID, not a phone; "
+                                    "give the adviser's own number.")
+    refused = dialable_refusal(phone) if phone else None
+    if refused is not None:
+        raise accounts.AccountError(PHONE_REFUSED.get(refused, PHONE_REFUSED[Refusal.INVALID]))
     return phone or None
 
 
@@ -81,6 +90,7 @@ def create() -> Any:
     except accounts.AccountError as e:
         s.rollback()
         return _list_page(400, error=str(e), form=request.form)
+    audit.record(s, "account_created", "user", user.id, f"role {user.role}")
     s.commit()
     return _list_page(201, created=user, one_time_password=otp)
 
@@ -110,6 +120,7 @@ def update(user_id: int) -> Any:
     except accounts.AccountError as e:
         s.rollback()
         return _edit_page(_user_or_404(user_id), 400, error=str(e))
+    audit.record(s, "account_changed", "user", user.id, f"role {user.role}")
     s.commit()
     return _edit_page(user, message="Saved.")
 
@@ -119,6 +130,7 @@ def update(user_id: int) -> Any:
 def reset_password(user_id: int) -> Any:
     s, user = db.current(), _user_or_404(user_id)
     otp = accounts.reset_password(s, user)
+    audit.record(s, "password_reset", "user", user.id)
     s.commit()
     return _edit_page(user, one_time_password=otp)
 
@@ -132,6 +144,7 @@ def deactivate(user_id: int) -> Any:
     if user.role == "admin" and not _other_active_admins(s, user):
         return _edit_page(user, 400, error="This is the last active admin; make another admin first.")
     accounts.deactivate(s, user, accounts.clock(current_app.config))
+    audit.record(s, "account_deactivated", "user", user.id)
     s.commit()
     return _edit_page(user, message="Deactivated: this account can no longer sign in.")
 
@@ -141,5 +154,6 @@ def deactivate(user_id: int) -> Any:
 def activate(user_id: int) -> Any:
     s, user = db.current(), _user_or_404(user_id)
     user.active = True
+    audit.record(s, "account_activated", "user", user.id)
     s.commit()
     return _edit_page(user, message="Active again: this person can sign in.")

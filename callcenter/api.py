@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from callcenter import routing
+from callcenter import audit, routing
 from callcenter.access import role_required
 from callcenter.accounts import clock
 from callcenter.agents import set_status
@@ -195,6 +195,7 @@ def reveal(user: User, call_id: int, talking: bool) -> Any:
     if cap is None:
         abort(404, "This caller gave no ID number; ask them for it.")
     s.add(CallEvent(call_id=call_id, kind="id_revealed", detail=f"user {user.id}"))
+    audit.record(s, "reveal_id", "call", call_id)
     s.commit()
     return no_store_json({"id_number": cap.value, "status": cap.status})
 

@@ -2,10 +2,10 @@
 
 A pending callback's turn comes when no live caller of the same queue and language is ahead of
 it (priority, then the time they first joined the queue) and an adviser serving that line is
-available. Jobline then reserves the adviser, calls the caller (from the helpline number they
-rang) and, once they press 1 (ivr/callback_calls.py), puts the adviser through. A try that
-reaches no one goes back to pending and is tried again after CALLBACK_RETRY_S, up to
-CALLBACK_MAX_ATTEMPTS, then the callback is marked failed.
+available. Jobline then reserves the adviser, calls the caller from TWILIO_CALLER_ID (a local
+or national number: none set, none dialled) and, once they press 1 (ivr/callback_calls.py),
+puts the adviser through. A try that reaches no one goes back to pending and is tried again
+after CALLBACK_RETRY_S, up to CALLBACK_MAX_ATTEMPTS, then the callback is marked failed.
 
 `dial_due_callbacks` is the RQ job (no arguments: ids only, and none needed); run it whenever an
 adviser becomes available and on a short timer.
@@ -29,7 +29,8 @@ from config import settings
 from config.flow import Flow, load_flow
 from config.hours import is_open
 from db import session as db
-from db.models import AgentStatusChange, Call, Callback, QueueEntry, User
+from db.models import AgentStatusChange, Callback, QueueEntry, User
+from ivr.telephony.numbers import CallbackPolicy, callback_caller_id_problem
 
 log = logging.getLogger(__name__)
 CALLBACK_QUEUE = "callbacks"
@@ -91,8 +92,8 @@ def current_callback(s: Session, agent_id: int) -> Callback | None:
 def wrap_up(s: Session, cb: Callback, agent: User, notes: str, disposition: str, now: datetime) -> None:
     """After-call work of a callback done: notes and disposition stored, the adviser available.
 
-    Done while still talking ends the conversation here (the adviser's phone hangs up too); the
-    <Dial> action that follows finds the callback completed and says goodbye to the caller.
+    Done while still talking ends the conversation here; the desk then ends the call at Twilio
+    (callcenter/conversation_api.py), which hangs up the caller and the adviser's phone with it.
     Raises ValueError when the caller has not answered yet: there is nothing to wrap up.
     """
     if cb.status == "dialing":
@@ -121,7 +122,12 @@ def _reserve(s: Session, cb: Callback, agent: User, now: datetime) -> bool:
 
 
 def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
-    """Reserve and dial every callback whose turn it is; returns the ids dialled."""
+    """Reserve and dial every callback whose turn it is; returns the ids dialled. Nothing is
+    reserved without a number to call from (TWILIO_CALLER_ID): they wait, attempts untouched."""
+    problem = callback_caller_id_problem(config)
+    if problem:
+        log.warning("callbacks are not dialled: %s", problem)
+        return []
     retry_s = _setting(config, "CALLBACK_RETRY_S", DEFAULT_RETRY_S)
     limit = _setting(config, "CALLBACK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
     with db.SessionLocal.begin() as s:
@@ -139,13 +145,11 @@ def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
 
 def _dial(config: Mapping[str, Any], cb_id: int) -> None:
     with db.SessionLocal() as s:
-        cb = s.get(Callback, cb_id)
-        helpline = (config.get("TWILIO_CALLER_ID")
-                    or s.scalar(select(Call.to_number).where(Call.id == cb.call_id)))
-        phone = cb.phone
-    if not helpline:
-        raise RuntimeError("no number to call from: the original call has no To number and "
-                           "TWILIO_CALLER_ID is not set")
+        phone = s.get(Callback, cb_id).phone
+    refused = CallbackPolicy.from_config(config).refusal(phone)
+    if refused is not None:  # booked before the rules, or the rules changed: never rung
+        raise ValueError(f"callback {cb_id} is not called back: {refused.name.lower()}")
+    helpline = str(config["TWILIO_CALLER_ID"])
     base = f"/ivr/queue/callback-call/{cb_id}"
     call = twilio_client(config).calls.create(
         to=phone, from_=helpline, url=public_url(config, f"{base}/answer"), method="POST",
@@ -180,6 +184,8 @@ def job_config() -> dict[str, Any]:
         "TWILIO_AUTH_TOKEN": settings.auth_token(),
         "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
         "TWILIO_CALLER_ID": settings.TWILIO_CALLER_ID,
+        "CALLBACK_COUNTRY_CODE": settings.CALLBACK_COUNTRY_CODE,
+        "CALLBACK_ALLOWED_PREFIXES": settings.CALLBACK_ALLOWED_PREFIXES,
         "CALLBACK_MAX_ATTEMPTS": settings.CALLBACK_MAX_ATTEMPTS,
         "CALLBACK_RETRY_S": settings.CALLBACK_RETRY_S,
     }

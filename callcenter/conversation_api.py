@@ -27,6 +27,7 @@ from callcenter.api import (
     reveal,
     signed_in_user,
 )
+from callcenter.twilio_client import end_call as end_at_twilio
 from db import session as db
 from db.models import Callback, QueueEntry, User
 
@@ -46,14 +47,17 @@ def wrap_up_given(body: dict[str, Any], notes_so_far: str | None) -> tuple[str, 
     return notes_given(body.get("notes", notes_so_far or "")), disposition
 
 
-def finish_wrap_up(user: User, body: dict[str, Any], now: Any) -> Any:
+def finish_wrap_up(user: User, body: dict[str, Any], now: Any, hang_up: str | None = None) -> Any:
     """After Done: the wrap-up has moved after-call work to available; an adviser who was set
     offline meanwhile (signed out, idle) becomes available too unless the body says
-    {"available": false}. A callback waiting its turn may be this adviser's now."""
+    {"available": false}. A callback waiting its turn may be this adviser's now. `hang_up`: the
+    call Done ended while they were still talking, ended at Twilio once this is committed."""
     s = db.current()
     if user.status != "available" and body.get("available", True):
         set_status(s, user, "available", now)
     s.commit()
+    if hang_up:
+        end_at_twilio(current_app.config, hang_up)
     if user.status == "available":
         dial_callbacks_soon()
     return no_store_json(desk_state_of(user))
@@ -88,6 +92,7 @@ def end_call(entry_id: int) -> Any:
     if entry.status in ON_CALL:
         routing.end_conversation(s, entry, clock(current_app.config))
         s.commit()
+        end_at_twilio(current_app.config, entry.call.sid)  # the caller's line, and with it the adviser's
     return no_store_json(desk_state_of(user))
 
 
@@ -118,10 +123,11 @@ def wrap_up(entry_id: int) -> Any:
     notes, disposition = wrap_up_given(body, entry.notes)
     if entry.wrapped_at is not None:
         abort(409, "This call is already wrapped up.")
-    if entry.status in ON_CALL:
+    talking = entry.status in ON_CALL
+    if talking:  # Done while still talking: the call ends, at Twilio too
         routing.end_conversation(s, entry, now)
     routing.wrap_up(s, entry, user, notes, disposition, now)
-    return finish_wrap_up(user, body, now)
+    return finish_wrap_up(user, body, now, hang_up=entry.call.sid if talking else None)
 
 
 @bp.put("/callbacks/<int:callback_id>/notes")
@@ -142,12 +148,13 @@ def wrap_up_callback(callback_id: int) -> Any:
         abort(409, "This callback is already wrapped up.")
     if cb.status not in ("dialing", "connected", "completed"):
         abort(409, "This callback did not reach the caller, so there is nothing to wrap up.")
+    talking = cb.status == "connected"
     try:
         callbacks.wrap_up(db.current(), cb, user, notes, disposition, now)
     except ValueError:
         abort(409, "The caller has not answered yet: wait for them to press 1, or for the try "
                    "to end (the desk then frees you).")
-    return finish_wrap_up(user, body, now)
+    return finish_wrap_up(user, body, now, hang_up=cb.outbound_sid if talking else None)
 
 
 @bp.post("/callbacks/<int:callback_id>/reveal-id")

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from callcenter.access import nav, role_required
 from config.flow import Flow
+from ivr.telephony.numbers import callback_caller_id_problem
 
 # Templates and static files for every page of callcenter/ (base.html is shared with the
 # wallboard and reports): registered once, no routes of its own besides /static.
@@ -39,4 +40,5 @@ def desk_config(flow: Flow) -> dict[str, Any]:
 def desk() -> str:
     # Without a phone number, calls are put through to the browser (ivr/connect.py).
     return render_template("desk.html", config=desk_config(current_app.extensions["jobline.flow"]),
-                           browser_phone=not current_user.user.phone)
+                           browser_phone=not current_user.user.phone,
+                           callbacks_off=callback_caller_id_problem(current_app.config))

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from flask import Blueprint, current_app, render_template, request
 
+from callcenter import audit
 from callcenter.access import nav, role_required
 from config.flow import build_flow, parse_flow_text
 from config.settings import ConfigError
@@ -152,6 +153,7 @@ def check_draft() -> tuple[str, int]:
         raw = parse_flow_text(text)
     except (yaml.YAMLError, ConfigError) as e:
         return _draft_error(f"The draft is not valid YAML: {e}", text)
+    audit.record_now("flow_checked", detail=f"{len(text.encode())} bytes")
     return render_template("flowmap.html", map=build_map(raw), source="draft", draft=text,
                            box=(BOX_W, BOX_H)), 200
 

@@ -1,4 +1,5 @@
-"""GET /healthz: can this deployment take calls? Database, Redis, workers, flow file."""
+"""GET /healthz: can this deployment take calls? Database, Redis, workers, flow file, and
+whether callers are offered callbacks (not without TWILIO_CALLER_ID; the answer says why)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from callcenter.access import public
 from db import session as db
 from db.broker import redis_for
+from ivr.telephony.numbers import callback_caller_id_problem
 
 bp = Blueprint("health", __name__)
 
@@ -47,6 +49,13 @@ def _speech_models(languages: list[str]) -> dict[str, Any]:
             "languages": {code: src.origin if src else "no model" for code, src in found.items()}}
 
 
+def _callbacks() -> dict[str, Any]:
+    """Calls still work without callbacks (callers are offered a message), so not a 503."""
+    problem = callback_caller_id_problem(current_app.config)
+    return {"ok": True, "offered": True} if problem is None else {"ok": False, "offered": False,
+                                                                  "reason": problem}
+
+
 @bp.get("/healthz")
 @public
 def healthz() -> tuple[Any, int]:
@@ -59,6 +68,7 @@ def healthz() -> tuple[Any, int]:
         "config": {"ok": True, "flow": flow.source, "languages": [lang.code for lang in flow.languages],
                    "nodes": len(flow.nodes)},
         "speech_models": _speech_models([lang.code for lang in flow.languages]),
+        "callbacks": _callbacks(),
     }
     ok = report["database"]["ok"] and redis["ok"]
     report["ok"] = ok

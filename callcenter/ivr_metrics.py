@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from callcenter.metrics import (
@@ -85,7 +85,8 @@ def _captures(s: Session, f: Filters, ids: tuple[int, int]) -> dict[str, list[in
 
 def _transcripts(s: Session, f: Filters, ids: tuple[int, int]) -> list[int]:
     r = Recording
-    has_text = and_(r.text.is_not(None), r.text != "")
+    # "transcribed" still counts once retention or erasure cleared the text (speech/retention.py)
+    has_text = or_(and_(r.text.is_not(None), r.text != ""), r.status == "transcribed")
     stmt = (select(func.count(), func.sum(case((has_text, 1), else_=0)))
             .join(Call, Call.id == r.call_id).where(_of_calls(f, r.call_id, ids)))
     n, ok = s.execute(stmt).one()

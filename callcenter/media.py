@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, send_file
 from sqlalchemy import select
 
-from callcenter import routing
+from callcenter import audit, routing
 from callcenter.access import role_required
 from callcenter.api import DESK, my_queues, no_store_json, signed_in_user
 from config import settings
@@ -40,6 +40,7 @@ def recording_audio(recording_id: int) -> Any:
     path = Path(rec.audio_path or "").resolve()
     if not rec.audio_path or not path.is_relative_to(root) or not path.is_file():
         abort(404, "The audio of this recording is not stored (yet); read the transcript instead.")
+    audit.record_now("play_recording", "recording", rec.id)
     response = send_file(path, mimetype=mimetypes.guess_type(path.name)[0] or "audio/wav",
                          conditional=True, max_age=0)
     response.headers["Cache-Control"] = "no-store"

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
-from callcenter import charts
+from callcenter import audit, charts
 from callcenter.access import error_json, nav, role_required
 from callcenter.accounts import clock
 from callcenter.agent_metrics import AGENT_FIGURES, agent_report
@@ -98,6 +98,7 @@ def report_download(report: str) -> Response:
         data = agent_report(s, f, now)
     else:
         data = ivr_report(s, f, now)
+    audit.record_now("export_csv", detail=f"{report} report")
     return report_csv(report, f, data)
 
 
@@ -107,6 +108,8 @@ def calls_download() -> Response:
     """Call detail records, streamed; phone and ID numbers masked unless the reader is an admin."""
     from flask_login import current_user
 
+    audit.record_now("export_csv", detail="call records, full numbers" if current_user.role == "admin"
+                     else "call records")
     return calls_csv(_filters(), full_numbers=current_user.role == "admin")
 
 

@@ -19,7 +19,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal_column, select, text
+from sqlalchemy import and_, case, delete, func, insert, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from callcenter.agent_metrics import idle_between
@@ -41,7 +41,7 @@ def roll_up(s: Session, flow: Any, now: datetime, rebuild: bool = False) -> tupl
 
     Returns the hours covered [from, to), or None when there was nothing to do.
     """
-    targets, edge, idle_edge = targets_of(flow), settled_before(now), idle_settled_before(now)
+    targets, edge, idle_edge = targets_of(flow), settled_before(s, now), idle_settled_before(now)
     # Every worker runs the timed job: on PostgreSQL a second run waits here for the first to
     # commit, then recomputes the same hours (SQLite lets one writer in at a time anyway).
     state = s.get(RollupState, 1, with_for_update=True)
@@ -154,7 +154,8 @@ def _ivr(s: Session, start: datetime, end: datetime) -> None:
     put("capture", cap.field, func.count(), func.sum(case((cap.status == "captured", 1), else_=0)),
         join=(cap, cap.call_id == c.id))
     r = Recording
-    has_text = and_(r.text.is_not(None), r.text != "")
+    # "transcribed" still counts once retention or erasure cleared the text (speech/retention.py)
+    has_text = or_(and_(r.text.is_not(None), r.text != ""), r.status == "transcribed")
     put("recording", EMPTY, func.count(), func.sum(case((has_text, 1), else_=0)), join=(r, r.call_id == c.id))
 
 

@@ -7,16 +7,19 @@ Nothing else in Jobline knows whether it talks to Twilio or to the mock.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import has_request_context, request
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from config.settings import ConfigError
 
+log = logging.getLogger(__name__)
 REST_TIMEOUT_S = 10  # an adviser is waiting on the click: fail fast rather than hang a request
+CALL_OVER = {21220, 20404}  # Twilio's answers about a call that has ended: not in progress, not found
 
 
 def twilio_client(config: Mapping[str, Any]) -> Client:
@@ -30,11 +33,37 @@ def twilio_client(config: Mapping[str, Any]) -> Client:
 
 
 def public_url(config: Mapping[str, Any], path: str) -> str:
-    """An absolute URL of one of our webhooks, as Twilio must be given it in REST calls."""
+    """An absolute URL of one of our webhooks, as Twilio must be given it in REST calls.
+
+    Always on PUBLIC_BASE_URL, never on the Host header of the request being served: a forged
+    Host on an adviser's click would have Twilio fetch a live caller's next instructions from
+    another server. Raises ConfigError without it (production refuses to boot without it).
+    """
     base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base and has_request_context():
-        base = request.host_url.rstrip("/")  # the address the desk was reached at (behind ProxyFix)
     if not base:
         raise ConfigError("PUBLIC_BASE_URL is not set: Twilio needs the public https address of "
                           "Jobline to fetch the TwiML of redirected and outbound calls")
     return base + path
+
+
+def end_call(config: Mapping[str, Any], sid: str | None) -> bool:
+    """Hang up a live call through Twilio's REST API; True when it is over at Twilio.
+
+    Status=completed "will attempt to hang up a call even if it's already in progress"
+    (https://www.twilio.com/docs/api/rest/change-call-state). Call it after commit. Never
+    raises: the desk has already recorded the end, so a refusal or an unreachable Twilio is
+    logged (by the call's SID, never a number) and the call left as it is.
+    """
+    if not sid:
+        return False
+    try:
+        twilio_client(config).calls(sid).update(status="completed")
+    except TwilioRestException as e:
+        if e.code in CALL_OVER:
+            return True
+        log.warning("Twilio refused to end call %s (error %s)", sid, e.code)
+        return False
+    except Exception as e:
+        log.warning("could not ask Twilio to end call %s (%s)", sid, type(e).__name__)
+        return False
+    return True

@@ -4,7 +4,10 @@ The bridge stands where Twilio would: it signs each request with the account's a
 posts it in-process to this app's own webhooks (never anywhere else), follows the TwiML and
 hands the page what a caller would hear. The call's state lives in Redis, so any web process
 can carry it on. Recordings made in the browser are served back, behind the account's basic
-auth as Twilio serves its own, at a recording URL the transcription job fetches like any other.
+auth as Twilio serves its own and at Twilio's path for them, so the transcription job fetches
+them like any other when TWILIO_API_BASE is this app (`make run` without a Twilio account; its
+DELETE finds nothing there and moves on); with Twilio's own API host they are not fetched, as no
+RecordingUrl off that host ever is.
 Only signed-in users can place calls; DEMO_PHONE=0 turns all of this off.
 """
 
@@ -13,7 +16,6 @@ from __future__ import annotations
 import hmac
 import json
 import re
-import secrets
 import time
 import uuid
 import wave
@@ -30,6 +32,7 @@ from werkzeug.exceptions import HTTPException
 from callcenter.access import nav, public, role_required
 from callcenter.webphone_bridge import BridgeHttpClient, register_call, take_instructions
 from db.broker import redis_for
+from ivr.telephony.numbers import E164
 
 bp = Blueprint("webphone", __name__)
 Phone = Any  # ivr.simulator.Phone: the caller simulator, handed over by run.py (see init_app)
@@ -49,9 +52,12 @@ def init_app(app: Any, simulator: ModuleType) -> None:
                                                         inner=app.config.get("TWILIO_HTTP_CLIENT"))
 ANY_ROLE = ("agent", "supervisor", "admin")
 STATE_TTL_S = 2 * 3600
+# An ended call's state (the caller's number, the digits read back) is kept only for the page's
+# last poll: Redis holds no number longer than the call needs (README, "Retention...").
+ENDED_STATE_TTL_S = 60
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
-E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+RECORDING_SID = re.compile(r"^RE[0-9a-f]{32}$")
 
 
 @bp.errorhandler(HTTPException)
@@ -119,7 +125,7 @@ def _carry_out(phone: Phone, instruction: dict[str, str]) -> None:
 
 
 def _save(phone: Phone) -> None:
-    _redis().set(_key(), json.dumps(phone.state()), ex=STATE_TTL_S)
+    _redis().set(_key(), json.dumps(phone.state()), ex=ENDED_STATE_TTL_S if phone.ended else STATE_TTL_S)
 
 
 def _view(phone: Phone, since: int) -> Response:
@@ -171,7 +177,7 @@ def page() -> str:
 @role_required(*ANY_ROLE)
 def call() -> Response | tuple[Response, int]:
     caller = ((request.get_json(silent=True) or {}).get("from") or "").replace(" ", "")
-    if not E164.match(caller):
+    if not E164.match(caller):  # a withheld-ID sentinel may be tried on purpose: it is E.164
         return jsonify({"error": "Enter the number to call from in international form, "
                                  "e.g. +447700900123."}), 400
     phone = _phone(caller=caller)
@@ -233,10 +239,10 @@ def record() -> Response | tuple[Response, int]:
     except (wave.Error, EOFError):
         return jsonify({"error": "That file is not a WAV recording; record from the microphone or "
                                  "choose a .wav file."}), 400
-    token = secrets.token_urlsafe(18)
-    (_uploads() / f"{token}.wav").write_bytes(blob)
-    sid = "RE" + uuid.uuid4().hex
-    url = f"{_base_url()}/phone/recordings/{token}"
+    sid = "RE" + uuid.uuid4().hex  # random: with the account's password, the file's only key
+    (_uploads() / f"{sid}.wav").write_bytes(blob)
+    account = current_app.config["TWILIO_ACCOUNT_SID"]
+    url = f"{_base_url()}/2010-04-01/Accounts/{account}/Recordings/{sid}"
     return _act(lambda phone: phone.record(sid=sid, url=url, duration=seconds)
                 if phone.pending is not None and phone.pending.tag == "Record" else None)
 
@@ -247,16 +253,18 @@ def hangup() -> Response:
     return _act(lambda phone: phone.hangup())
 
 
-@bp.get("/phone/recordings/<token>.wav")
+@bp.get("/2010-04-01/Accounts/<account>/Recordings/<sid>.wav")
 @public
-def recording_audio(token: str) -> Response:
-    """A browser recording, served as Twilio serves recordings: to the account's credentials."""
+def recording_audio(account: str, sid: str) -> Response:
+    """A browser recording, served as Twilio serves recordings: at Twilio's path for them, to the
+    account's credentials only."""
     auth = request.authorization
     expected = (current_app.config["TWILIO_ACCOUNT_SID"], current_app.config["TWILIO_AUTH_TOKEN"])
     if auth is None or not (hmac.compare_digest(auth.username or "", expected[0])
                             and hmac.compare_digest(auth.password or "", expected[1])):
         return Response("Authentication required.", 401, {"WWW-Authenticate": 'Basic realm="recordings"'})
-    path = _uploads() / f"{token}.wav"
-    if not TOKEN.match(token) or not path.is_file():
+    path = _uploads() / f"{sid}.wav"
+    if account != expected[0] or not RECORDING_SID.match(sid) or not path.is_file():
         abort(404)
     return Response(path.read_bytes(), mimetype="audio/x-wav")
+

@@ -209,4 +209,5 @@ REQUIRED_PROMPTS = [
     "queue_requested", "error", "error_offer", "capture_readback", "capture_invalid",
     "capture_thanks", "capture_gave_up", "record_heard", "record_no_speech", "record_thanks",
     "record_wait", "spoken_id_failed",
+    "callback_abroad", "callback_costly", "callback_too_many",  # a callback number refused, and why
 ]

@@ -70,20 +70,46 @@ MAX_WEBHOOK_BYTES = _int("MAX_WEBHOOK_BYTES", 64 * 1024)
 MODELS_DIR = Path(os.environ.get("VOSK_MODELS_DIR", INSTANCE_DIR / "models"))
 RECORDINGS_DIR = Path(os.environ.get("RECORDINGS_DIR", INSTANCE_DIR / "recordings"))
 RECORDING_RETENTION_DAYS = _int("RECORDING_RETENTION_DAYS", 90)
-DELETE_RECORDINGS_AT_TWILIO = _bool("DELETE_RECORDINGS_AT_TWILIO", False)
+# Jobline's copy of a recording is the one kept: Twilio's is deleted once ours is stored.
+DELETE_RECORDINGS_AT_TWILIO = _bool("DELETE_RECORDINGS_AT_TWILIO", True)
+# Retention of personal data other than audio (README, "Retention, erasure and audit"); the
+# worker's retention purge (speech/retention.py) clears each kind once it is this old.
+CALLER_NUMBER_RETENTION_DAYS = _int("CALLER_NUMBER_RETENTION_DAYS", 90)  # callers' and called numbers
+ID_NUMBER_RETENTION_DAYS = _int("ID_NUMBER_RETENTION_DAYS", 90)  # jobseeker numbers keyed or spoken
+TRANSCRIPT_RETENTION_DAYS = _int("TRANSCRIPT_RETENTION_DAYS", 90)  # text, words, digits heard
+NOTES_RETENTION_DAYS = _int("NOTES_RETENTION_DAYS", 365)  # advisers' notes on calls and callbacks
+CALLBACK_NUMBER_RETENTION_DAYS = _int("CALLBACK_NUMBER_RETENTION_DAYS", 30)  # closed callbacks only
+WEBPHONE_UPLOAD_RETENTION_DAYS = _int("WEBPHONE_UPLOAD_RETENTION_DAYS", 1)  # test WAVs from /phone
+AUDIT_RETENTION_DAYS = _int("AUDIT_RETENTION_DAYS", 730)  # who saw or changed what
+RETENTION_SETTINGS = ("RECORDING_RETENTION_DAYS", "CALLER_NUMBER_RETENTION_DAYS", "ID_NUMBER_RETENTION_DAYS",
+                      "TRANSCRIPT_RETENTION_DAYS", "NOTES_RETENTION_DAYS", "CALLBACK_NUMBER_RETENTION_DAYS",
+                      "WEBPHONE_UPLOAD_RETENTION_DAYS", "AUDIT_RETENTION_DAYS")
 TRANSCRIPT_WAIT_S = _int("TRANSCRIPT_WAIT_S", 4)
 SHORT_ABANDON_S = _int("SHORT_ABANDON_S", 5)
 DEMO_PHONE = _bool("DEMO_PHONE", True)
 IDLE_TIMEOUT_MIN = _int("IDLE_TIMEOUT_MIN", 30)
 CALLBACK_MAX_ATTEMPTS = _int("CALLBACK_MAX_ATTEMPTS", 3)
 CALLBACK_RETRY_S = _int("CALLBACK_RETRY_S", 600)
+# Callback numbers and caller IDs (rules in ivr/telephony/numbers.py, checked at boot there).
 CALLBACK_COUNTRY_CODE = os.environ.get("CALLBACK_COUNTRY_CODE", "44")  # for national numbers keyed in
-# The number callbacks are placed from (default: the number the caller dialled).
-TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", "")
+# Where callbacks may ring, as E.164 prefixes ("+44,+353"); empty: the CALLBACK_COUNTRY_CODE country.
+CALLBACK_ALLOWED_PREFIXES = tuple(
+    p.strip() for p in os.environ.get("CALLBACK_ALLOWED_PREFIXES", "").split(",") if p.strip())
+# Two, not one: a household often shares one phone (a jobseeker and a partner may each wait for
+# an adviser); more than that is someone making the helpline ring one number again and again.
+CALLBACK_MAX_PENDING_PER_NUMBER = _int("CALLBACK_MAX_PENDING_PER_NUMBER", 2)
+# The number callbacks ring from and adviser legs show for a withheld caller: a local or national
+# number of the account (never toll-free). Unset: callers are not offered callbacks. Development
+# gets a fictional London number (Ofcom's drama range), so the web phone still offers them.
+DEV_CALLER_ID = "+442079460000"
+TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", DEV_CALLER_ID if DEVELOPMENT else "")
 # The adviser's browser phone (Twilio Voice SDK); without them the desk offers phone numbers only.
 TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY", "")
 TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET", "")
 TWILIO_TWIML_APP_SID = os.environ.get("TWILIO_TWIML_APP_SID", "")
+# The trust boundary (ARCHITECTURE.md). Twilio's REST API host: the only host recordings are
+# fetched from and deleted at, with the account's credentials (tests point it at a local mock).
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
 
 
 def database_url() -> str:
@@ -121,6 +147,13 @@ def check_app(config: Mapping[str, Any]) -> None:
     base = config.get("PUBLIC_BASE_URL", "")
     if base and not base.startswith(("https://", "http://")):
         raise ConfigError(f"PUBLIC_BASE_URL={base!r}: must start with https:// (the URL Twilio calls)")
+    for name in RETENTION_SETTINGS:
+        if globals()[name] < 1:
+            raise ConfigError(f"{name}={globals()[name]}: a retention is a number of days, 1 or more")
+    api = config.get("TWILIO_API_BASE", TWILIO_API_BASE)
+    if not api.startswith(("https://", "http://")):
+        raise ConfigError(f"TWILIO_API_BASE={api!r}: must be Twilio's API address, "
+                          "https://api.twilio.com (the default)")
     if env == "development":
         return
     for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SECRET_KEY"):
@@ -129,3 +162,10 @@ def check_app(config: Mapping[str, Any]) -> None:
                 f"{name} is not set. Set it in the environment (README, 'Environment'), "
                 "or run with JOBLINE_ENV=development to use local development defaults."
             )
+    # Every URL Twilio fetches (redirects, callbacks) is built from it, never from a request's
+    # Host header, which anyone can forge; the worker builds them with no request at all.
+    if not base:
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set. Set it to the public https address Twilio reaches "
+            "Jobline at (e.g. https://helpline.pes.example; README, 'Connect a Twilio number')."
+        )

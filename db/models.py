@@ -57,7 +57,7 @@ class Caller(Base):
     __tablename__ = "callers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)  # None: erased/expired
     language: Mapped[str | None] = mapped_column(String(8))
     slow_speech: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -313,7 +313,7 @@ class Callback(Base):
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     queue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("queue_entries.id"))
     queue: Mapped[str] = mapped_column(String(32))
-    phone: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32))  # None: erased/expired
     status: Mapped[str] = mapped_column(String(16), default="pending")
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The caller's place in line: when they joined the queue (kept from their QueueEntry),
@@ -332,6 +332,26 @@ class Callback(Base):
     outbound_sid: Mapped[str | None] = mapped_column(String(64))
 
     call: Mapped[Call] = relationship()
+
+
+class AuditEntry(Base):
+    """One thing a person did with personal data or the set-up: who, what, on which row, when.
+
+    Append-only: the app has no update or delete path for it except the retention purge
+    (AUDIT_RETENTION_DAYS). Never holds the personal value itself, only the row's id.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    username: Mapped[str] = mapped_column(String(64))  # kept as it was, should the account change
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str | None] = mapped_column(String(24))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(String(200))  # counts or names of settings, never values
 
 
 # The report rollup tables live in db/rollup_models.py; importing it here registers them on

@@ -5,23 +5,37 @@ callcenter/callbacks.py serves it in that order against callers still on hold. T
 read from the caller ID (only its last digits are read back) or keyed in; it travels in the
 request body, waits on a Capture row while being confirmed, and ends on the Callback row:
 never in a URL or a log line.
+
+Callbacks are offered only when TWILIO_CALLER_ID can place them (`offered`). A number abroad,
+in a premium-rate or similar range (ivr/telephony/numbers.py), or with
+CALLBACK_MAX_PENDING_PER_NUMBER callbacks already waiting is refused with the reason spoken,
+and the caller may key in another; a withheld caller ID is never read back, only asked for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from config.hours import is_open
 from db.models import Callback, Capture, QueueEntry
 from ivr import calls, engine, hold, legs, voicemail
 from ivr import queue_prompts as qp
-from ivr.callstate import E164
 from ivr.engine import MAX_RETRIES, Turn
+from ivr.telephony.numbers import MAX_KEYED_DIGITS, CallbackPolicy, Refusal, callback_caller_id_problem
 
 FIELD = "callback_phone"
 NUMBER_TIMEOUT_S = 12
 READBACK_DIGITS = 4
+DEFAULT_MAX_PENDING = 2  # config/settings.py says why
+
+
+def offered(config: Mapping[str, Any] | None = None) -> bool:
+    """Are callers offered callbacks? Only when TWILIO_CALLER_ID can place them."""
+    return callback_caller_id_problem(current_app.config if config is None else config) is None
 
 
 def _url(queue: str, entry: QueueEntry | None, attempt: int = 0) -> str:
@@ -38,16 +52,37 @@ def _capture(t: Turn) -> Capture:
     return capture
 
 
+def _policy() -> CallbackPolicy:
+    return CallbackPolicy.from_config(current_app.config)
+
+
+def refusal(t: Turn, phone: str | None) -> Refusal | None:
+    """Why this number is not called back: not callable from here, or enough callbacks already
+    wait for it. None: it may be booked."""
+    refused = _policy().refusal(phone)
+    if refused is not None:
+        return refused
+    limit = int(current_app.config.get("CALLBACK_MAX_PENDING_PER_NUMBER") or DEFAULT_MAX_PENDING)
+    waiting = t.s.scalar(select(func.count(Callback.id)).where(
+        Callback.phone == phone, Callback.status.in_(hold.WAITING_CALLBACK)))
+    return Refusal.TOO_MANY if waiting >= limit else None
+
+
 def start(t: Turn, queue: str, entry: QueueEntry | None) -> None:
-    """Read back the caller ID's last digits, or ask for a number when it is withheld."""
+    """Read back the caller ID's last digits, or ask for a number when it is withheld (no caller
+    row) or is one we do not call back (the reason is said first)."""
     capture = _capture(t)
     phone = t.call.caller.phone if t.call.caller else None
-    if phone:
+    refused = refusal(t, phone) if phone else None
+    if phone and refused is None:
         capture.method, capture.value, capture.status = "caller_id", phone, "confirming"
         _read_back(t, queue, entry, capture)
-    else:
-        capture.method, capture.value, capture.status = "keypad", None, "asked"
-        _ask_number(t, queue, entry)
+        return
+    capture.method, capture.value, capture.status = "keypad", None, "asked"
+    if refused is not None:
+        calls.event(t.call, "capture", FIELD, refused.name.lower())
+        qp.say(t.speaker, t.reply, refused.value)
+    _ask_number(t, queue, entry)
 
 
 def _read_back(t: Turn, queue: str, entry: QueueEntry | None, capture: Capture, attempt: int = 0) -> None:
@@ -57,36 +92,17 @@ def _read_back(t: Turn, queue: str, entry: QueueEntry | None, capture: Capture, 
     if capture.method == "caller_id":
         qp.say(t.speaker, gather, "callback_readback", digits=t.speaker.digits(digits[-READBACK_DIGITS:]))
     else:  # read back as it was keyed in: national numbers with their 0, others with 00
-        national = digits.removeprefix(_country()) if digits.startswith(_country()) else None
-        typed = "0" + national if national is not None else "00" + digits
+        typed = _policy().as_keyed(capture.value or "")
         qp.say(t.speaker, gather, "callback_typed", digits=t.speaker.digits(typed))
     t.reply.redirect(url, method="POST")
 
 
-def _country() -> str:
-    """The country code of national numbers keyed in (a leading 0), from CALLBACK_COUNTRY_CODE."""
-    return str(current_app.config.get("CALLBACK_COUNTRY_CODE", "44"))
-
-
 def _ask_number(t: Turn, queue: str, entry: QueueEntry | None, attempt: int = 0) -> None:
     url = _url(queue, entry, attempt)
-    gather = t.gather(url, num_digits=16, finish_on_key="#", timeout=NUMBER_TIMEOUT_S)
+    # Room for the longest number there is: 00 and fifteen digits; # ends a shorter one.
+    gather = t.gather(url, num_digits=MAX_KEYED_DIGITS, finish_on_key="#", timeout=NUMBER_TIMEOUT_S)
     qp.say(t.speaker, gather, "callback_enter")
     t.reply.redirect(url, method="POST")
-
-
-def normalise(digits: str, country_code: str) -> str | None:
-    """Keyed-in digits as E.164: 00 = international, a leading 0 = national, else with country."""
-    digits = digits.rstrip("#")
-    if not digits.isdigit():
-        return None
-    if digits.startswith("00"):
-        phone = "+" + digits[2:]
-    elif digits.startswith("0"):
-        phone = f"+{country_code}{digits[1:]}"
-    else:
-        phone = "+" + digits
-    return phone if E164.match(phone) else None
 
 
 def handle(t: Turn, queue: str, entry: QueueEntry | None, digits: str, attempt: int) -> None:
@@ -106,18 +122,19 @@ def handle(t: Turn, queue: str, entry: QueueEntry | None, digits: str, attempt: 
             t.say("no_input" if not digits else "invalid")
             _read_back(t, queue, entry, capture, attempt + 1)
         return
-    phone = normalise(digits, _country()) if digits else None
-    if phone is not None:
+    phone = _policy().keyed(digits) if digits else None
+    refused = refusal(t, phone) if digits else None
+    if phone is not None and refused is None:
         capture.value, capture.status = phone, "confirming"
         _read_back(t, queue, entry, capture)
         return
     capture.attempts += 1
-    calls.event(t.call, "capture", FIELD, "invalid" if digits else "no_input")
+    calls.event(t.call, "capture", FIELD, refused.name.lower() if refused else "no_input")
     if attempt >= MAX_RETRIES:
         _give_up(t, entry, capture)
         return
-    if digits:
-        qp.say(t.speaker, t.reply, "callback_invalid")
+    if refused is not None:
+        qp.say(t.speaker, t.reply, refused.value)
     else:
         t.say("no_input")
     _ask_number(t, queue, entry, attempt + 1)
@@ -135,6 +152,12 @@ def _give_up(t: Turn, entry: QueueEntry | None, capture: Capture) -> None:
 def book(t: Turn, queue_name: str, entry: QueueEntry | None, capture: Capture) -> None:
     """Store the callback in the caller's place, say when to expect it, hang up."""
     queue = t.flow.queues[queue_name]
+    if refusal(t, capture.value) is Refusal.TOO_MANY:  # booked meanwhile, from another call
+        capture.method, capture.value, capture.status = "keypad", None, "asked"
+        calls.event(t.call, "capture", FIELD, Refusal.TOO_MANY.name.lower())
+        qp.say(t.speaker, t.reply, Refusal.TOO_MANY.value)
+        _ask_number(t, queue_name, entry, MAX_RETRIES)
+        return
     if entry is not None and entry.status in legs.OPEN:
         if entry.status != "waiting" or not legs.leave(t.s, entry, "callback", t.now):
             # An adviser claimed this caller a moment ago: their REST redirect is on its way;

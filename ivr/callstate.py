@@ -17,7 +17,6 @@ ORM and commit synchronously.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,18 +30,18 @@ from db import direct
 from db.direct import Direct
 from db.models import Call, Caller, CallEvent, utcnow
 from ivr import pg_steps
+from ivr.telephony.numbers import caller_number
 
 NO_LANGUAGE = "-"  # in an action URL: the caller has not chosen a language yet
-E164 = re.compile(r"^\+[1-9]\d{5,14}$")
 
 _calls, _callers, _events = Call.__table__, Caller.__table__, CallEvent.__table__
 
 
 def number(form: Mapping[str, str], field_name: str) -> str | None:
     """A phone number from the webhook, or None when it is withheld or not E.164 ("anonymous",
-    "+266696687"): such numbers are neither stored on the call nor remembered."""
-    value = (form.get(field_name) or "").strip()
-    return value if E164.match(value) else None
+    "+266696687"): such numbers are neither stored on the call nor remembered, so withheld
+    callers never share one caller row (ivr/telephony/numbers.py)."""
+    return caller_number(form.get(field_name))
 
 
 @dataclass

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
+from flask import current_app, request, url_for
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
@@ -25,6 +25,7 @@ from db.models import QueueEntry, User
 from ivr import calls, legs
 from ivr import queue_prompts as qp
 from ivr.engine import Turn, goodbye
+from ivr.telephony.numbers import caller_number
 from ivr.twiml import Speaker
 
 DIAL_TIMEOUT_S = 20  # rings before the caller goes back in line
@@ -37,7 +38,19 @@ def client_identity(agent: User) -> str:
 
 
 def dial_adviser(dial: Dial, agent: User, whisper_url: str | None) -> None:
+    """Ring the adviser: their phone (`<Number>`) or their browser (`<Client>`).
+
+    A phone leg shows the caller's number (Twilio's default). When the caller withheld it or it
+    is not a number, Twilio passes the invalid caller ID on and the adviser's carrier may refuse
+    the call (error 13214: "substitute them with a valid Caller ID",
+    https://www.twilio.com/docs/api/errors/13214); the leg then shows TWILIO_CALLER_ID, else the
+    number the caller dialled (a called number is an allowed callerId, same page).
+    """
     if agent.phone:
+        if caller_number(request.form.get("From")) is None:
+            shown = current_app.config.get("TWILIO_CALLER_ID") or caller_number(request.form.get("To"))
+            if shown:
+                dial.attrs["callerId"] = shown  # <Dial callerId>, after the verb was built
         dial.number(agent.phone, url=whisper_url, method="POST" if whisper_url else None)
     else:
         dial.client(identity=client_identity(agent), url=whisper_url, method="POST" if whisper_url else None)

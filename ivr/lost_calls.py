@@ -6,17 +6,18 @@ count as waiting on the wallboard, and come first each time an adviser answers t
 Twilio asks for the wait URL again whenever its document ends (about every 46 s here: 36 s of
 hold music and the announcements), and the hold loop stamps the leg each time
 (`queue_entries.seen_at`), so a waiting leg not seen for LOST_AFTER belongs to a call that is
-over. The worker closes such legs every minute (`run.py worker`).
+over. The worker closes such legs every minute (`run.py worker`), and ends their calls at
+Twilio too (REST, Status=completed: ivr/hangup.py), in case the caller is in fact still holding.
 
 A call lost before it reached a queue (in the menus, leaving a message) is closed the same way
-once it has been silent for an hour, every ten minutes: otherwise it would stay in progress,
-without an outcome, in the IVR report. And a callback try still ringing after five minutes is
-a failed try, so its adviser is not kept reserved for ever.
+once it has been silent for an hour, every ten minutes, and ended at Twilio the same way:
+otherwise it would stay in progress, without an outcome, in the IVR report. And a callback try
+still ringing after five minutes is a failed try, so its adviser is not kept reserved for ever.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy import exists, func, select
 from config import settings
 from db.models import STATUS_RANK, Call, Callback, CallEvent, QueueEntry, utcnow
 from db.session import SessionLocal
-from ivr import calls, legs
+from ivr import calls, hangup, legs
 from ivr.callback_calls import attempt_failed
 
 LOST_AFTER = timedelta(minutes=5)
@@ -38,17 +39,20 @@ LOOK_BACK = timedelta(days=3)
 SILENT_SWEEP_INTERVAL_S = 600
 
 
-def close_lost_legs(queues: Iterable[str], now: datetime | None = None) -> int:
+def close_lost_legs(queues: Iterable[str], now: datetime | None = None,
+                    config: Mapping[str, Any] | None = None) -> int:
     """Close the waiting legs not seen on hold for LOST_AFTER, and their calls; how many.
 
     Each leg is an abandon, left when the caller was last seen: never a short abandon, since
     nothing says they left that early. Its call ends then too (status completed, outcome from
-    its legs: METRICS.md), unless it has ended already; a status callback arriving later still
+    its legs: METRICS.md), unless it has ended already, and, once committed, is ended at Twilio
+    (`config`: the account, default the environment's); a status callback arriving later still
     corrects the duration. `queues` are the flow's queues: naming them lets the
     (queue, status, ...) index seek.
     """
     now = now or utcnow()
     last_seen = func.coalesce(QueueEntry.seen_at, QueueEntry.enqueued_at)
+    ended: list[str] = []
     with SessionLocal.begin() as s:
         lost = s.scalars(select(QueueEntry).where(
             QueueEntry.queue.in_(list(queues)), QueueEntry.status == "waiting",
@@ -62,25 +66,29 @@ def close_lost_legs(queues: Iterable[str], now: datetime | None = None) -> int:
             calls.event(call, "queue_lost", entry.queue, f"not on hold since {at:%Y-%m-%d %H:%M:%S} UTC")
             if call.ended_at is None:
                 _end(call, at)
+                ended.append(call.sid)
             closed += 1
+    hangup.end_calls(ended, config)
     return closed
 
 
-def close_silent_calls(now: datetime | None = None) -> int:
+def close_silent_calls(now: datetime | None = None, config: Mapping[str, Any] | None = None) -> int:
     """Close the calls whose final status never came and that have long been silent; how many.
 
     A caller in the menus makes a webhook every few seconds, so a call with no step for
     SILENT_AFTER, not on hold (close_lost_legs watches those) and not talking to an adviser, is
     over: it ends at its last step, status completed, its outcome from its steps and
-    legs (METRICS.md; an IVR hang-up if it never reached an end). Only calls started within
-    LOOK_BACK are read (a bounded range of the started_at index); a status callback arriving
-    later still corrects the duration.
+    legs (METRICS.md; an IVR hang-up if it never reached an end), and is ended at Twilio once
+    committed (`config` as for close_lost_legs). Only calls started within LOOK_BACK are read
+    (a bounded range of the started_at index); a status callback arriving later still corrects
+    the duration.
     """
     now = now or utcnow()
     # On hold (close_lost_legs watches those) or with an adviser: not ours to close. One lookup
     # a candidate on the call_id index.
     in_line = exists().where(QueueEntry.call_id == Call.id,
                              QueueEntry.status.in_(("waiting", "connecting", "connected")))
+    ended: list[str] = []
     with SessionLocal.begin() as s:
         open_calls = s.scalars(select(Call).where(
             Call.started_at.between(now - LOOK_BACK, now - SILENT_AFTER), Call.ended_at.is_(None),
@@ -93,7 +101,9 @@ def close_silent_calls(now: datetime | None = None) -> int:
                 continue
             calls.event(call, "status_lost", None, f"silent since {last:%Y-%m-%d %H:%M:%S} UTC")
             _end(call, last)
+            ended.append(call.sid)
             closed += 1
+    hangup.end_calls(ended, config)
     return closed
 
 

@@ -1,7 +1,8 @@
 """What callers hear while queueing, asking for a callback or being called back, per language.
 
 These are defaults: a prompt of the same name under `prompts:` in config/ivr.yaml wins, so the
-PES can reword them without a code change. A language the flow adds later falls back to the
+PES can reword them without a code change (the callback refusals, `callback_abroad` and the
+like, live only there: the flow file must have them). A language the flow adds later falls back to the
 flow's first language rather than failing the call.
 """
 
@@ -185,7 +186,7 @@ PROMPTS: dict[str, dict[str, str]] = {
 def worded(sp: Speaker, name: str, **values: object) -> tuple[str, str]:
     """(language, text) of the prompt: the flow file's wording first, then the default; a
     language without either falls back to the flow's first language (or English)."""
-    texts, defaults = sp.flow.prompts.get(name) or {}, PROMPTS[name]
+    texts, defaults = sp.flow.prompts.get(name) or {}, PROMPTS.get(name) or {}
     for lang in (sp.lang, sp.flow.default_language, "en"):
         chosen = texts.get(lang) or defaults.get(lang)
         if chosen:

@@ -107,7 +107,11 @@ def enqueue(t: Turn, entry: QueueEntry) -> None:
 
 
 def offer(t: Turn, queue: str, entry: QueueEntry | None, attempt: int = 0) -> None:
-    """Callback (1) or a message (2); silence takes a message: never on hold for ever."""
+    """Callback (1) or a message (2); silence takes a message: never on hold for ever. Without a
+    number to call back from (TWILIO_CALLER_ID), a message straight away."""
+    if not callback_request.offered():
+        take_message(t, entry)
+        return
     url = url_for("ivr_queue.offer_input", queue=queue, entry_id=entry.id if entry else 0,
                   attempt=attempt)
     gather = t.gather(url)
@@ -198,7 +202,8 @@ def hold_loop(entry_id: int) -> Response:
     if say_place:
         qp.say(sp, gather, "queue_next" if place == 1 else "queue_position", position=place)
         qp.say(sp, gather, "queue_wait_one" if minutes == 1 else "queue_wait", minutes=minutes)
-    qp.say(sp, gather, "queue_callback_hint")  # every loop: the way out is always offered
+    if callback_request.offered():
+        qp.say(sp, gather, "queue_callback_hint")  # every loop: the way out is always offered
     gather.play(hold_audio_url())
     # Twilio allows <Redirect> in a wait URL's TwiML and runs its target as the next wait document
     # (https://www.twilio.com/docs/voice/twiml/enqueue, waitUrl: Play, Say, Pause, Hangup,
@@ -213,7 +218,7 @@ def hold_key(entry_id: int) -> Response:
     with db.step_engine().connect() as conn:
         w = hold.waiter(conn, entry_id)
     reply = VoiceResponse()
-    if w is not None and w.status == "waiting" and _digits() == "1":
+    if w is not None and w.status == "waiting" and _digits() == "1" and callback_request.offered():
         s = db.current()
         s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail="callback"))
         s.commit()
@@ -269,7 +274,7 @@ def offer_input(queue: str, entry_id: int) -> Response:
     digits, attempt = _digits(), _attempt()
     if queue not in t.flow.queues:
         engine.enter(t, t.flow.adviser)
-    elif digits == "1":
+    elif digits == "1" and callback_request.offered():
         calls.event(t.call, "key", queue, "callback")
         callback_request.start(t, queue, entry)
     elif digits in ("2", "") or attempt >= MAX_RETRIES:

@@ -140,13 +140,27 @@ def sweep_stuck_recordings(
     return counts
 
 
+def _delete_at_twilio(sid: str, url: str, auth: tuple[str, str]) -> bool:
+    """DELETE the recording on Twilio's API host (built from its SID, never its stored URL); a
+    URL that was never Twilio's has nothing to delete there."""
+    if not download.on_api_host(url, settings.TWILIO_API_BASE):
+        return True
+    try:
+        target = download.media_url(settings.TWILIO_API_BASE, auth[0], sid, ".json")
+    except download.Refused:
+        return True  # not a Twilio recording SID: nothing of ours at Twilio
+    return download.delete_remote(target, auth)
+
+
 def purge_expired_recordings(
     *, now: datetime | None = None, days: int | None = None, delete_at_twilio: bool | None = None
 ) -> int:
     """Delete audio and clear transcripts of recordings older than the retention period.
 
-    With DELETE_RECORDINGS_AT_TWILIO the copy at Twilio is deleted too; when Twilio cannot be
-    reached the row keeps its URL and the next purge tries again. Returns the rows purged.
+    With DELETE_RECORDINGS_AT_TWILIO the copy at Twilio is deleted too (the transcription job
+    already deleted it after download, unless Twilio could not be reached then); when Twilio
+    cannot be reached the row keeps its URL and the next purge tries again. Returns the rows
+    purged.
     """
     days = settings.RECORDING_RETENTION_DAYS if days is None else days
     if delete_at_twilio is None:
@@ -166,7 +180,7 @@ def purge_expired_recordings(
         for rec in rows:
             if rec.audio_path:
                 Path(rec.audio_path).unlink(missing_ok=True)
-            if delete_at_twilio and rec.url and download.delete_remote(rec.url + ".json", auth):
+            if delete_at_twilio and rec.url and _delete_at_twilio(rec.sid, rec.url, auth):
                 rec.url = None
             rec.audio_path = rec.text = rec.numbers = None
             rec.words = null()  # SQL NULL, not the JSON value null, so the row is not re-picked

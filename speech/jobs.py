@@ -5,6 +5,11 @@ row (pending/queued -> transcribing, attempts + 1) in a short transaction, works
 transaction (download, check, convert, decode) so the database is never locked during a decode,
 then stores the result only if its attempt still owns the row. A finished recording is a no-op.
 
+The audio is fetched from Twilio's API host only (speech/download.py): a recording whose
+callback named another host ends as download_failed without any request. Once the outcome is
+stored, Twilio's copy is deleted (DELETE_RECORDINGS_AT_TWILIO, on by default): Jobline's copy is
+the one kept, under RECORDINGS_DIR, for RECORDING_RETENTION_DAYS.
+
 Errors we expect end as a status with a reason (no_model, no_speech, unsupported_audio,
 download_failed); anything else raises so RQ records it and retries (Retry(max=3)). Personal
 data (transcripts, digits, the recording URL) is never logged, put in job arguments,
@@ -77,6 +82,7 @@ def _now() -> datetime:
 class _Claim:
     recording_id: int
     attempt: int
+    sid: str
     url: str | None
     language: str | None
     kind: str
@@ -104,7 +110,7 @@ def _claim(recording_id: int) -> _Claim | None:
         if not claimed:
             return None
         rec = s.get_one(Recording, recording_id, populate_existing=True)
-        return _Claim(recording_id, rec.attempts, rec.url, rec.language, rec.kind)
+        return _Claim(recording_id, rec.attempts, rec.sid, rec.url, rec.language, rec.kind)
 
 
 def _store(claim: _Claim, fields: dict[str, Any]) -> bool:
@@ -128,13 +134,25 @@ def _save_audio(recording_id: int, blob: bytes) -> Path:
     return path
 
 
+def _twilio_url(claim: _Claim, ext: str) -> str:
+    """Where Twilio keeps this recording: built from its SID on TWILIO_API_BASE, never from the
+    callback's RecordingUrl, which only has to be on that host (raises download.Refused)."""
+    if claim.url and not download.on_api_host(claim.url, settings.TWILIO_API_BASE):
+        raise download.Refused("The callback's RecordingUrl is not on Twilio's API host "
+                               "(TWILIO_API_BASE); nothing was fetched from it.")
+    return download.media_url(settings.TWILIO_API_BASE, settings.account_sid(), claim.sid, ext)
+
+
+def _auth() -> tuple[str, str]:
+    return settings.account_sid(), settings.auth_token()
+
+
 def _outcome(claim: _Claim, timings: dict[str, float]) -> dict[str, Any]:
     if not claim.url:
         return {"status": "download_failed", "status_reason": "The recording has no URL."}
-    url = claim.url if claim.url.endswith(".wav") else claim.url + ".wav"
     started = time.perf_counter()
     try:
-        blob = download.fetch(url, (settings.account_sid(), settings.auth_token()))
+        blob = download.fetch(_twilio_url(claim, ".wav"), _auth())
     except download.TooLarge as exc:
         return {"status": "unsupported_audio", "status_reason": exc.reason}
     except download.DownloadFailed as exc:
@@ -196,11 +214,24 @@ def transcribe_recording(recording_id: int) -> dict[str, Any]:
             )
         raise
     stored = _store(claim, fields)
+    if stored and fields.get("audio_path") and settings.DELETE_RECORDINGS_AT_TWILIO:
+        _delete_at_twilio(claim)
     timings["total_s"] = time.perf_counter() - started
     log.info("recording %d: %s (attempt %d%s)", recording_id, fields["status"], claim.attempt,
              "" if stored else ", superseded")
     return {"status": fields["status"], "stored": stored,
             "model_loads": registry.load_count() - loads_before, **timings}
+
+
+def _delete_at_twilio(claim: _Claim) -> None:
+    """Delete Twilio's copy once ours is stored; the row forgets its URL when it is gone. When
+    Twilio cannot be reached the URL stays and the retention purge tries again."""
+    if download.delete_remote(_twilio_url(claim, ".json"), _auth()):
+        with SessionLocal.begin() as s:
+            s.execute(update(Recording).where(Recording.id == claim.recording_id).values(url=None))
+    else:
+        log.warning("recording %d: Twilio's copy could not be deleted; the purge will retry",
+                    claim.recording_id)
 
 
 def _enqueue(conn: Redis, recording_id: int, duration_s: int | None) -> None:

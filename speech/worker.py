@@ -33,6 +33,7 @@ from . import registry
 from .housekeeping import purge_expired_recordings, sweep_stuck_recordings
 from .intents import IntentTable
 from .jobs import QUEUE, set_intent_table
+from .retention import purge_personal_data
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def _run_housekeeping_scheduler(
                   result_ttl=600)
     cron.register(purge_expired_recordings, QUEUE, interval=PURGE_INTERVAL_S, job_timeout=1800,
                   result_ttl=86400)
+    cron.register(purge_personal_data, QUEUE, interval=PURGE_INTERVAL_S, job_timeout=1800, result_ttl=86400)
     cron.start()
 
 

@@ -25,6 +25,7 @@ from ivr.simulator import FlaskTransport, Phone
 
 TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT = "AC" + "1" * 32
+CALLER_ID = "+441632960000"  # the helpline's local number callbacks ring from (UK drama range)
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # A Monday at 10:00 in London (advisers on duty), and a Saturday (closed).
@@ -134,7 +135,8 @@ def make_app(database_url: str, redis_url: str, tmp_path: Path) -> Callable[...,
             "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
-            "PUBLIC_BASE_URL": "",
+            "PUBLIC_BASE_URL": "http://localhost",  # the test client's address; production needs one
+            "TWILIO_CALLER_ID": CALLER_ID,  # callbacks are offered only with one
             "CLOCK": lambda: OPEN_TIME,
             "INSTANCE": tmp_path,
         }

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Table, create_engine, insert
+from sqlalchemy import Table, create_engine, insert, select
 from sqlalchemy.orm import Session
 
 from db.migrate import upgrade
-from db.models import Base, Call, Callback, QueueEntry
+from db.models import Base, Call, Callback, Caller, QueueEntry
 
 
 def test_migrations_match_the_models(database_url):
@@ -63,3 +63,23 @@ def test_callbacks_completed_before_the_wrap_up_upgrade_wait_for_no_one_s_done(t
         done, pending = s.get(Callback, 1), s.get(Callback, 2)
         assert (done.wrapped_at, done.disposition) == (ended, None)  # no desk shows it as to wrap up
         assert pending.wrapped_at is None
+
+
+def test_the_withheld_callers_upgrade_detaches_their_calls_and_forgets_them(tmp_path):
+    """Before 0009 every withheld caller shared one caller row (Twilio's +266696687 and kin)."""
+    callers, calls, at = Caller.__table__, Call.__table__, datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    callback = dict(queue="general", requested_at=at, enqueued_at=at, status="pending")
+    rows = [(callers, dict(id=1, phone="+266696687", language="es")),  # ANONYMOUS, two callers' calls
+            (callers, dict(id=2, phone="+2562533", language="fr")),  # BLOCKED
+            (callers, dict(id=3, phone="anonymous")),
+            (callers, dict(id=4, phone="+447700900123", language="ko")),  # a real number: kept
+            *((calls, dict(id=call, sid=f"CA{call:032d}", caller_id=caller))
+              for call, caller in ((2, 1), (3, 1), (4, 2), (5, 3), (6, 4))),
+            (Callback.__table__, dict(callback, id=1, call_id=3, phone="+266696687")),
+            (Callback.__table__, dict(callback, id=2, call_id=6, phone="+447700900123"))]
+    with upgraded_from(tmp_path, "0008", *rows) as s:
+        kept = [(c.id, c.phone, c.language) for c in s.scalars(select(Caller))]
+        assert kept == [(4, "+447700900123", "ko")]
+        assert dict(s.execute(select(Call.id, Call.caller_id)).all()) == {1: None, 2: None, 3: None, 4: None,
+                                                                          5: None, 6: 4}
+        assert (s.get(Callback, 1).status, s.get(Callback, 2).status) == ("failed", "pending")  # no Lesotho

@@ -16,7 +16,9 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
+from config import settings
 from db.models import Call, CallEvent, Capture, Recording
+from tests.conftest import ACCOUNT
 from tests.test_speech_capture import KOREAN, RecordingServer, recording_of, speech_wav
 
 DONE = {"transcribed", "no_speech"}
@@ -28,6 +30,13 @@ def recordings() -> Iterator[RecordingServer]:
     server = RecordingServer()
     yield server
     server.server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def recordings_at_twilios_api_host(recordings: RecordingServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loopback server plays Twilio's API host: the job fetches media from there only."""
+    monkeypatch.setattr(settings, "TWILIO_API_BASE", f"http://127.0.0.1:{recordings.server.server_port}")
+    monkeypatch.setattr(settings, "TWILIO_ACCOUNT_SID", ACCOUNT)  # media URLs name the account
 
 
 @pytest.fixture

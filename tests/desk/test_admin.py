@@ -37,6 +37,17 @@ def test_bad_input_is_refused_with_what_to_fix(app, signed_in):
     assert queue.status_code == 400 and "not in the flow file" in queue.get_data(as_text=True)
 
 
+def test_an_adviser_s_phone_is_never_a_premium_number_or_a_withheld_id(app, signed_in, s):
+    """Jobline dials an adviser's phone for every call they take: the same rules as callbacks."""
+    admin = signed_in("admin")
+    base = {"csrf_token": admin.token, "name": "X", "role": "agent", "username": "newbie"}
+    premium = admin.client.post("/admin/users", data=base | {"phone": "+44 909 879 0000"})
+    assert premium.status_code == 400 and "premium-rate" in premium.get_data(as_text=True)
+    withheld = admin.client.post("/admin/users", data=base | {"phone": "+266696687"})  # Twilio: ANONYMOUS
+    assert withheld.status_code == 400 and "withheld caller ID" in withheld.get_data(as_text=True)
+    assert s.scalar(select(User).where(User.username == "newbie")) is None
+
+
 def test_role_queues_and_phone_are_changed(app, signed_in, accounts, s):
     admin = signed_in("admin")
     uid = accounts["agent"].id

@@ -71,7 +71,8 @@ class Browser:
 
 def test_the_limit_holds_across_two_processes(app, accounts, database_url, limit_redis):
     config = {"ENV_NAME": "production", "SECRET_KEY": "live-test-secret", "DATABASE_URL": database_url,
-              "REDIS_URL": limit_redis, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT}
+              "REDIS_URL": limit_redis, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT,
+              "PUBLIC_BASE_URL": "https://helpline.pes.example"}
     with serve(config) as first, serve(config) as second:
         a, b = Browser(first), Browser(second)
         statuses = [(a if i % 2 else b).sign_in("agent1", "wrong-password") for i in range(10)]

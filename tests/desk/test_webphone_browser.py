@@ -22,6 +22,7 @@ from db import session as db
 from db.models import QueueEntry, Recording
 from tests.conftest import ACCOUNT, OPEN_TIME, TOKEN
 from tests.desk.conftest import PASSWORD
+from tests.desk.live import free_port
 from tests.desk.test_desk_browser import ARGS, CHROMIUM, SHOTS
 
 pytestmark = pytest.mark.browser
@@ -39,16 +40,19 @@ def korean_wav(folder: Path, name: str, text: str) -> Path:
 def helpline(make_app, database_url, redis_url, tmp_path) -> Iterator[str]:
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    app = make_app(CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path), TRANSCRIPT_WAIT_S=6)
+    base = f"http://127.0.0.1:{free_port()}"
+    app = make_app(CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path), TRANSCRIPT_WAIT_S=6,
+                   PUBLIC_BASE_URL=base)
+    # The web phone serves its recordings as Twilio does: this app is the worker's Twilio API host.
     env = dict(os.environ, JOBLINE_ENV="production", DATABASE_URL=database_url, REDIS_URL=redis_url,
                TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN, SECRET_KEY="worker",
-               RECORDINGS_DIR=str(tmp_path / "recordings"))
+               RECORDINGS_DIR=str(tmp_path / "recordings"), PUBLIC_BASE_URL=base, TWILIO_API_BASE=base)
     worker = subprocess.Popen([sys.executable, "run.py", "worker"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", int(base.rsplit(":", 1)[1]), app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base
     finally:
         server.shutdown()
         worker.terminate()

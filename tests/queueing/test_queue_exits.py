@@ -120,7 +120,14 @@ def test_an_adviser_claiming_while_the_number_is_confirmed_still_gets_the_caller
     assert s.scalars(select(Callback)).all() == []
 
 
-def test_a_caller_twilio_stops_asking_about_is_closed_and_the_rest_move_up(caller, adviser, clock, qapp, s):
+def completed_at_twilio(twilio_http) -> list[str]:
+    """The calls Jobline asked Twilio (Prism) to end: POST Calls/{sid}.json with Status=completed."""
+    return [path.rsplit("/", 1)[-1].removesuffix(".json") for method, path, form in twilio_http.sent
+            if method == "POST" and "/Calls/" in path and form_of(form, "Status") == "completed"]
+
+
+def test_a_caller_twilio_stops_asking_about_is_closed_and_the_rest_move_up(caller, adviser, clock, qapp,
+                                                                            twilio_http, s):
     from ivr import lost_calls
 
     adviser()
@@ -133,11 +140,13 @@ def test_a_caller_twilio_stops_asking_about_is_closed_and_the_rest_move_up(calle
     for _ in range(8):  # on hold for four minutes: Twilio asks for the wait URL again and again
         clock.tick(30)
         staying.hold()
-    assert lost_calls.close_lost_legs(queues, now=clock()) == 0  # four minutes unseen is not yet lost
+    assert lost_calls.close_lost_legs(queues, now=clock(), config=qapp.config) == 0  # not yet lost
     clock.tick(90)
     staying.hold()
-    assert lost_calls.close_lost_legs(queues, now=clock()) == 1
-    assert lost_calls.close_lost_legs(queues, now=clock()) == 0  # a second sweep changes nothing
+    assert lost_calls.close_lost_legs(queues, now=clock(), config=qapp.config) == 1
+    assert lost_calls.close_lost_legs(queues, now=clock(), config=qapp.config) == 0  # changes nothing
+    # Twilio is told to end it, in case the caller is in fact still holding; once only.
+    assert completed_at_twilio(twilio_http) == [gone.sid]
     [leg] = legs_of(s, gone)
     assert (leg.status, leg.outcome, leg.left_at) == ("left", "abandoned", last_seen)
     call = s.scalar(select(Call).where(Call.sid == gone.sid))
@@ -168,9 +177,10 @@ def test_calls_lost_before_a_queue_are_closed_once_silent_for_an_hour(caller, ad
     lost = s.scalar(select(Call).where(Call.sid == in_menus.sid))
     last_step = max(e.at for e in lost.events)
 
-    assert lost_calls.close_silent_calls(now=last_step + timedelta(minutes=59)) == 0
-    assert lost_calls.close_silent_calls(now=last_step + timedelta(minutes=61)) == 1
-    assert lost_calls.close_silent_calls(now=last_step + timedelta(hours=3)) == 0  # the talk goes on
+    for minutes, closed in ((59, 0), (61, 1), (180, 0)):  # at 3 h the talk still goes on
+        now = last_step + timedelta(minutes=minutes)
+        assert lost_calls.close_silent_calls(now=now, config=qapp.config) == closed
+    assert completed_at_twilio(twilio_http) == [in_menus.sid]  # ended at Twilio too; no one else
     s.expire_all()
     lost = s.scalar(select(Call).where(Call.sid == in_menus.sid))
     assert (lost.status, lost.outcome, lost.ended_at) == ("completed", "ivr_hangup", last_step)

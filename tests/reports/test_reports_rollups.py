@@ -161,3 +161,36 @@ def test_the_worker_runs_the_job_on_a_timer(redis_url):
     rollup_build.register_cron(scheduler, "speech")
     [cron] = scheduler.get_jobs()
     assert (cron.queue_name, cron.interval, cron.func) == ("speech", INTERVAL_S, rollup_build.roll_up_reports)
+
+
+def test_an_hour_is_not_settled_while_a_call_from_it_may_still_be_open(reports_app, script):
+    """Twilio calls may last 24 hours: a conversation that began at 06:10 and still goes on at
+    noon keeps 06:00 out of the rollups; when it ends, the reports count it at once."""
+    from callcenter import accounts
+
+    flow, day = reports_app.extensions["jobline.flow"], NOW.replace(hour=0)
+    adviser, _ = accounts.create_user(script.s, "long.talker", "Long Talker", "agent",
+                                      password="correct horse battery 9", queues=["general"])
+    long_call = script.call(at(day, 6, 10), None, nodes=("main", "adviser"))
+    leg = script.leg(long_call, "general", at(day, 6, 11), None, wait=20)
+    leg.status, leg.answered_at, leg.agent_id = "connected", at(day, 6, 11, 20), adviser.id
+    lost = script.call(NOW - timedelta(hours=30), None)  # its final status never came: Twilio ended it
+    short = script.call(at(day, 7), "self_service")
+    script.done()
+    assert (lost.ended_at, short.ended_at is not None) == (None, True)
+    with db.SessionLocal.begin() as s:
+        assert roll_up(s, flow, NOW)[1] == at(day, 6)  # not 08:00, four hours before noon
+        assert s.get(RollupState, 1).rolled_until == at(day, 6)
+
+    ended = at(day, 12, 30)
+    with db.SessionLocal.begin() as s:  # the conversation ends; the rollup job has not run since
+        call, entry = s.get(Call, long_call.id), s.get(QueueEntry, leg.id)
+        call.status, call.outcome, call.ended_at = "completed", "answered", ended
+        entry.status, entry.outcome, entry.ended_at, entry.wrapped_at = "ended", "answered", ended, ended
+    with db.SessionLocal() as s:
+        f = parse_filters({"from": "2026-11-24", "to": "2026-11-24"}, TZ, NOW.date())
+        queue = queue_report(s, f, flow, ended, True)
+        assert queue == queue_report(s, f, flow, ended, False)
+        advisers = agent_report(s, f, ended, True)
+        assert advisers == agent_report(s, f, ended, False)
+        assert advisers["total"]["handled"] == 1

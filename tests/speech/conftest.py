@@ -5,6 +5,7 @@ standing in for Twilio's recording URLs."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import shutil
 import subprocess
@@ -203,7 +204,7 @@ class AudioServer:
                     self.send_header("Location", server.redirects[self.path])
                     self.end_headers()
                     return
-                if self.path.startswith("/private") and not self._auth_ok():
+                if self.path.startswith("/2010-04-01/") and not self._auth_ok():
                     self.send_error(401)
                     return
                 if server.failures.get(self.path, 0) > 0:
@@ -233,9 +234,15 @@ class AudioServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
+    @staticmethod
+    def sid(name: str) -> str:
+        """A recording SID shaped as Twilio's (RE + 32 hex digits), the same for the same name."""
+        return "RE" + hashlib.md5(name.encode()).hexdigest()
+
     def recording(self, name: str, body: bytes) -> str:
-        """Serve `body` as a Twilio recording; returns its RecordingUrl (without .wav)."""
-        path = f"/private/Accounts/{ACCOUNT}/Recordings/RE{name}"
+        """Serve `body` as Twilio serves a recording (at its API path, behind the account's
+        basic auth); returns its RecordingUrl (without .wav), whose last part is its SID."""
+        path = f"/2010-04-01/Accounts/{ACCOUNT}/Recordings/{self.sid(name)}"
         self.files[path + ".wav"] = body
         return self.base + path
 
@@ -247,8 +254,19 @@ class AudioServer:
 
 
 @pytest.fixture
-def twilio_media() -> Iterator[AudioServer]:
+def twilio_media(monkeypatch: pytest.MonkeyPatch) -> Iterator[AudioServer]:
+    """The loopback server, configured as Twilio's API host (TWILIO_API_BASE)."""
     server = AudioServer()
+    monkeypatch.setattr(settings, "TWILIO_API_BASE", server.base)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[AudioServer]:
+    """Another loopback server, not Twilio's API host: it records any request it receives."""
+    server = AudioServer()
+    server.auth = None
     yield server
     server.close()
 
@@ -262,8 +280,11 @@ def make_recording(database: str):
 
     def make(url: str | None, *, kind: str = "voicemail", language: str | None = "ko",
              duration_s: int | None = 5, status: str = "pending", **extra: object) -> int:
+        number = next(counter)
+        last = (url or "").rsplit("/", 1)[-1]
+        sid = last if last.startswith("RE") and len(last) == 34 else f"RE{number:032d}"
         with SessionLocal.begin() as s:
-            rec = Recording(sid=f"RE{next(counter):032d}", url=url, kind=kind,
+            rec = Recording(sid=sid, url=url, kind=kind,
                             language=language, duration_s=duration_s, status=status, **extra)
             s.add(rec)
             s.flush()

@@ -3,9 +3,12 @@ end on a real database, real Redis, real Vosk and a loopback server in Twilio's 
 
 from __future__ import annotations
 
+import base64
 import json
+import socket
 import wave
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import vosk
@@ -48,8 +51,8 @@ def test_pipeline_stores_exactly_what_vosk_returns(clips, twilio_media, make_rec
     assert rec.attempts == 1 and rec.started_at <= rec.finished_at
     assert summary["status"] == "transcribed" and summary["model_loads"] == 0
     # fetched as Twilio serves it: RecordingUrl + ".wav", with the account's basic auth
-    assert [(m, p) for m, p, _ in twilio_media.requests] == [("GET", url[len(twilio_media.base):]
-                                                             + ".wav")]
+    assert [(m, p) for m, p, _ in twilio_media.requests if m == "GET"] == [
+        ("GET", url[len(twilio_media.base):] + ".wav")]
     assert twilio_media.requests[0][2] is not None
     # kept under RECORDINGS_DIR, named by id only
     assert rec.audio_path == str(settings.RECORDINGS_DIR / f"{rid}.wav")
@@ -136,7 +139,7 @@ def test_running_a_finished_job_again_changes_nothing(clips, twilio_media, make_
     assert jobs.transcribe_recording(rid) == {"status": "skipped"}
     again = stored(rid)
     assert (again.finished_at, again.attempts, again.text) == (first.finished_at, 1, first.text)
-    assert len(twilio_media.requests) == 1
+    assert [m for m, _, _ in twilio_media.requests] == ["GET", "DELETE"]  # the first run's only
 
 
 def test_server_errors_are_retried(clips, twilio_media, make_recording, stored, monkeypatch):
@@ -146,7 +149,7 @@ def test_server_errors_are_retried(clips, twilio_media, make_recording, stored, 
     rid = make_recording(url)
     jobs.transcribe_recording(rid)
     assert stored(rid).status == "no_speech"  # fetched and decoded: silence, as sent
-    assert len(twilio_media.requests) == 3
+    assert [m for m, _, _ in twilio_media.requests].count("GET") == 3
 
 
 def test_persistent_server_errors_end_as_download_failed(clips, twilio_media, make_recording,
@@ -175,15 +178,19 @@ def test_missing_recording_and_wrong_credentials_fail_at_once(clips, twilio_medi
     assert len(twilio_media.requests) == 2  # client errors are not retried
 
 
-def test_credentials_do_not_follow_a_redirect(clips, twilio_media, make_recording, stored):
+def test_credentials_do_not_follow_a_redirect(clips, twilio_media, make_recording, stored,
+                                              monkeypatch):
+    # Twilio redirects to its media storage; loopback plays the storage here, so this test
+    # alone lets loopback through the public-address guard (test_a_redirect_to_loopback...).
+    monkeypatch.setattr(download, "is_public_host", lambda host: True)
     twilio_media.auth = None  # the storage host takes no auth
     twilio_media.files["/storage/blob.wav"] = clips.bytes("silence8")
-    path = f"/2010-04-01/Accounts/{settings.account_sid()}/Recordings/REredirect"
+    path = f"/2010-04-01/Accounts/{settings.account_sid()}/Recordings/{twilio_media.sid('redirect')}"
     twilio_media.redirects[path + ".wav"] = twilio_media.base + "/storage/blob.wav"
     rid = make_recording(twilio_media.base + path)
     jobs.transcribe_recording(rid)
     assert stored(rid).status == "no_speech"
-    (_, _, first_auth), (_, _, second_auth) = twilio_media.requests
+    (_, _, first_auth), (_, _, second_auth) = twilio_media.requests[:2]
     assert first_auth is not None and second_auth is None
 
 
@@ -253,3 +260,112 @@ def test_job_timeout_grows_with_the_audio():
     assert jobs.job_timeout_for(None) == jobs.job_timeout_for(audio.MAX_SECONDS)
     assert jobs.job_timeout_for(10**6) == jobs.job_timeout_for(audio.MAX_SECONDS)
 
+
+
+# --- the trust boundary: our credentials go to Twilio's API host only -------------------------
+
+def _basic(account: str, token: str) -> str:
+    return "Basic " + base64.b64encode(f"{account}:{token}".encode()).decode()
+
+
+def test_a_forged_recording_url_on_another_host_gets_no_request_and_the_recording_fails(
+        clips, twilio_media, elsewhere, make_recording, stored):
+    forged = elsewhere.recording("forged", clips.bytes("ko8"))  # a signed-looking callback's URL
+    rid = make_recording(forged)
+    jobs.transcribe_recording(rid)
+    rec = stored(rid)
+    assert elsewhere.requests == []  # no request at all, so no Authorization header either
+    assert twilio_media.requests == []
+    assert rec.status == "download_failed"
+    assert rec.status_reason == ("The callback's RecordingUrl is not on Twilio's API host "
+                                 "(TWILIO_API_BASE); nothing was fetched from it.")
+    assert rec.audio_path is None
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1:{port}/2010-04-01/Recordings/x",
+                                    "http://localhost:{port}/", "http://[::1]:{port}/"])
+def test_a_recording_url_on_loopback_gets_no_connection(target, twilio_media, make_recording,
+                                                        stored):
+    family = socket.AF_INET6 if "[::1]" in target else socket.AF_INET
+    host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
+    try:
+        listener = socket.create_server((host, 0), family=family, backlog=8)
+    except OSError:
+        pytest.skip(f"no {host} on this machine")
+    with listener:
+        rid = make_recording(target.format(port=listener.getsockname()[1]))
+        jobs.transcribe_recording(rid)
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):  # the kernel would hold a connection made to it
+            listener.accept()
+    assert stored(rid).status == "download_failed"
+    assert twilio_media.requests == []
+
+
+@pytest.mark.parametrize("url", ["http://10.1.2.3/2010-04-01/Accounts/x/Recordings/y",
+                                 "http://169.254.169.254/latest/meta-data/",
+                                 "http://192.168.0.10:5432/", "https://api.twilio.com.evil.example/x"])
+def test_a_recording_url_on_a_private_or_other_address_is_refused_without_fetching(
+        url, twilio_media, make_recording, stored):
+    rid = make_recording(url)
+    jobs.transcribe_recording(rid)
+    rec = stored(rid)
+    assert rec.status == "download_failed" and "not on Twilio's API host" in rec.status_reason
+    assert twilio_media.requests == []
+
+
+def test_the_download_is_built_from_the_sid_on_the_api_host_with_basic_auth(
+        clips, twilio_media, make_recording, stored):
+    sid = twilio_media.sid("canonical")
+    canonical = f"/2010-04-01/Accounts/{settings.account_sid()}/Recordings/{sid}.wav"
+    twilio_media.files[canonical] = clips.bytes("silence8")
+    twilio_media.files[f"/other/{sid}.wav"] = clips.bytes("ko8")
+    rid = make_recording(f"{twilio_media.base}/other/{sid}")  # on the API host, another path
+    jobs.transcribe_recording(rid)
+    assert stored(rid).status == "no_speech"  # the silence at Twilio's path, not the other file
+    gets = [(p, auth) for m, p, auth in twilio_media.requests if m == "GET"]
+    assert gets == [(canonical, _basic(settings.account_sid(), settings.auth_token()))]
+
+
+def test_a_redirect_to_loopback_is_not_followed(clips, twilio_media, elsewhere, make_recording,
+                                                stored):
+    elsewhere.files["/blob.wav"] = clips.bytes("silence8")
+    url = twilio_media.recording("redirected", b"")
+    twilio_media.redirects[url[len(twilio_media.base):] + ".wav"] = elsewhere.base + "/blob.wav"
+    rid = make_recording(url)
+    jobs.transcribe_recording(rid)
+    rec = stored(rid)
+    assert elsewhere.requests == []
+    assert rec.status == "download_failed"
+    assert rec.status_reason == ("Twilio's answer redirected to a local or private address; "
+                                 "it was not followed.")
+
+
+def test_twilios_copy_is_deleted_after_a_download_by_default(clips, twilio_media, make_recording,
+                                                             stored):
+    url = twilio_media.recording("kept-here", clips.bytes("silence8"))
+    rid = make_recording(url)
+    jobs.transcribe_recording(rid)
+    rec = stored(rid)
+    assert rec.status == "no_speech" and Path(rec.audio_path).read_bytes() == clips.bytes("silence8")
+    path = url[len(twilio_media.base):]
+    assert [(m, p) for m, p, _ in twilio_media.requests] == [("GET", path + ".wav"),
+                                                             ("DELETE", path + ".json")]
+    assert twilio_media.requests[1][2] == _basic(settings.account_sid(), settings.auth_token())
+    assert rec.url is None  # nothing left at Twilio for the retention purge to delete
+
+
+def test_the_setting_keeps_twilios_copy(clips, twilio_media, make_recording, stored, monkeypatch):
+    monkeypatch.setattr(settings, "DELETE_RECORDINGS_AT_TWILIO", False)
+    url = twilio_media.recording("kept-there", clips.bytes("silence8"))
+    rid = make_recording(url)
+    jobs.transcribe_recording(rid)
+    assert [m for m, _, _ in twilio_media.requests] == ["GET"]
+    assert stored(rid).url == url
+
+
+def test_a_failed_download_deletes_nothing_at_twilio(twilio_media, make_recording, stored):
+    rid = make_recording(twilio_media.base + f"/2010-04-01/Accounts/x/Recordings/{'RE' + 'f' * 32}")
+    jobs.transcribe_recording(rid)
+    assert stored(rid).status_reason == "The server answered HTTP 404."
+    assert [m for m, _, _ in twilio_media.requests] == ["GET"]

