@@ -103,6 +103,7 @@ def child(tree: Path, waits: list[float], redis_url: str) -> dict[str, object]:
     media = Recordings(AUDIO.read_bytes())
     api = f"http://127.0.0.1:{media.server.server_port}"
     settings.TWILIO_API_BASE = api  # the loopback server plays Twilio's API host (trust boundary)
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = ACCOUNT, TOKEN  # media URLs name it
     tmp = Path(tempfile.mkdtemp(prefix="bench_readback_"))
     url = f"sqlite:///{tmp / 'jobline.db'}"
     upgrade(url)
@@ -110,7 +111,7 @@ def child(tree: Path, waits: list[float], redis_url: str) -> dict[str, object]:
     conn.delete(*(conn.keys("rq:*") or ["-"]))  # this run's database: keep its claim, drop jobs
     app = create_app({"ENV_NAME": "production", "TESTING": True, "TWILIO_AUTH_TOKEN": TOKEN,
                       "TWILIO_ACCOUNT_SID": ACCOUNT, "SECRET_KEY": "bench", "DATABASE_URL": url,
-                      "REDIS_URL": redis_url, "PUBLIC_BASE_URL": "", "INSTANCE": tmp,
+                      "REDIS_URL": redis_url, "PUBLIC_BASE_URL": "http://localhost", "INSTANCE": tmp,
                       "TWILIO_API_BASE": api, "CLOCK": lambda: datetime(2026, 11, 23, 10, 0, tzinfo=UTC)})
 
     def worker(seconds: float) -> None:
@@ -187,15 +188,17 @@ def main() -> None:
     redis_url = claim_redis(args.redis)
     print(f"| median delay | p90 | before ({args.ref}): in time / read back | after (this tree) |")
     print("| --- | --- | --- | --- |")
-    for median in (float(m) for m in args.medians.split(",")):
-        waits = delays(args.steps, median, args.sigma, args.seed)
-        p90 = sorted(waits)[math.ceil(0.9 * len(waits)) - 1]
-        before = run_child(old, waits, redis_url)
-        after = run_child(ROOT, waits, redis_url)
-        print(f"| {median:g} s | {p90:g} s | {share(before)} | {share(after)} |", flush=True)
     from redis import Redis
 
-    Redis.from_url(redis_url).flushdb()  # and with it the claim
+    try:
+        for median in (float(m) for m in args.medians.split(",")):
+            waits = delays(args.steps, median, args.sigma, args.seed)
+            p90 = sorted(waits)[math.ceil(0.9 * len(waits)) - 1]
+            before = run_child(old, waits, redis_url)
+            after = run_child(ROOT, waits, redis_url)
+            print(f"| {median:g} s | {p90:g} s | {share(before)} | {share(after)} |", flush=True)
+    finally:
+        Redis.from_url(redis_url).flushdb()  # and with it the claim, whatever happened
 
 
 if __name__ == "__main__":
