@@ -69,12 +69,14 @@ def callback_answered(callback_id: int) -> Response:
     attempt = min(max(request.args.get("attempt", 0, type=int), 0), 2)
     digits = (request.form.get("Digits") or "").strip()[:4]
     if digits == "1" and callback.agent_id is not None:
-        callback.status, callback.connected_at = "connected", clock()
+        # connected_at waits for the adviser's 1 in the whisper (ivr/whisper.py): picking up
+        # is not taking the call, a voicemail greeting never presses it.
+        callback.status, callback.connected_at = "connected", None
         agent = s.get(User, callback.agent_id)
         qp.say(sp, reply, "queue_connecting")
         dial = reply.dial(action=url_for("ivr_queue.callback_dialed", callback_id=callback.id),
                           method="POST", timeout=DIAL_TIMEOUT_S, answer_on_bridge=True)
-        dial_adviser(dial, agent, None)
+        dial_adviser(dial, agent, url_for("ivr_queue.callback_whisper", callback_id=callback.id))
         s.commit()
         return twiml(reply)
     if attempt >= 2:
@@ -100,7 +102,10 @@ def callback_dialed(callback_id: int) -> Response:
         return twiml(reply)
     sp = _speaker(callback)
     now = clock()
-    if request.form.get("DialCallStatus") == "completed" and callback.status == "connected":
+    # Only a completed dial the adviser accepted (connected_at) was a conversation; busy,
+    # no-answer, failed, canceled or a whisper nobody answered is a failed attempt.
+    if (request.form.get("DialCallStatus") == "completed" and callback.status == "connected"
+            and callback.connected_at is not None):
         completed(s, callback, now)
         s.commit()
     if callback.status == "completed":  # talked (the adviser may have pressed Done already)
@@ -125,6 +130,9 @@ def callback_status(callback_id: int) -> tuple[str, int]:
             status in FAILED_STATUSES or status == "completed"):
         attempt_failed(s, callback, clock(), max_attempts())
     elif callback is not None and callback.status == "connected" and status == "completed":
-        completed(s, callback, clock())
+        if callback.connected_at is not None:
+            completed(s, callback, clock())
+        else:  # the caller hung up while the adviser's phone rang or its whisper played
+            attempt_failed(s, callback, clock(), max_attempts())
     s.commit()
     return "", 204

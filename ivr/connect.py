@@ -7,9 +7,9 @@ click Answer. So the desk claims a leg atomically and redirects that caller's ow
 the REST API (callcenter/routing.py `connect`) to /ivr/queue/connect/<leg>, answered here with
 `<Dial>` to the adviser: `<Number>` when they take calls on a phone, `<Client>` (Voice SDK in
 the desk) otherwise. The redirect takes the caller out of Twilio's queue; the `url` of the noun
-(a whisper on the adviser's leg) marks the leg connected when the adviser really picks up, and
+(a whisper on the adviser's leg) asks the adviser to press 1, which marks the leg connected, and
 the `<Dial action>` ends the conversation, or puts the caller back in line, place kept, when the
-adviser does not answer.
+adviser does not take the call (busy, no answer, or a voicemail that never presses 1).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ivr.telephony.numbers import caller_number
 from ivr.twiml import Speaker
 
 DIAL_TIMEOUT_S = 20  # rings before the caller goes back in line
+WHISPER_TIMEOUT_S = 8  # seconds an adviser who picked up has to press 1 (a voicemail never does)
 
 
 def client_identity(agent: User) -> str:
@@ -79,19 +80,28 @@ def resume(t: Turn, entry: QueueEntry | None) -> None:
 
 
 def dial_ended(t: Turn, entry: QueueEntry | None, dial_status: str) -> None:
-    """<Dial action>: the conversation is over, or the adviser never picked up."""
+    """<Dial action>: the conversation is over, or the adviser never took the call.
+
+    Decided by Twilio's DialCallStatus (completed, busy, no-answer, failed, canceled; see
+    ivr/SIMULATOR.md) together with the whisper: only a `completed` dial whose adviser pressed 1
+    (leg `connected`) was a conversation. Busy, no answer, a failed line, or an answered leg
+    nobody accepted (a voicemail greeting, the whisper's <Gather> timing out) is a miss: the
+    caller goes back in line, place kept, and the adviser's miss is recorded.
+    """
     if entry is None:
         goodbye(t)
         return
-    if entry.status == "connected":  # the adviser hung up: after-call work starts
+    talked = dial_status == "completed" and entry.status == "connected"
+    if talked:  # the adviser hung up: after-call work starts
         entry.status, entry.ended_at = "ended", t.now
         legs.move_agent(t.s, entry.agent_id, "after_call", t.now)
         calls.event(t.call, "adviser_ended", entry.queue)
         goodbye(t)
-    elif entry.status == "connecting":  # no answer, busy or failed: back in line, same place
-        calls.event(t.call, "adviser_missed", entry.queue, dial_status[:20] or None)
+    elif entry.status in ("connecting", "connected"):  # never a conversation: back in line
+        why = dial_status if dial_status and dial_status != "completed" else "not_accepted"
+        calls.event(t.call, "adviser_missed", entry.queue, why[:20])
         legs.move_agent(t.s, entry.agent_id, "available", t.now)
-        entry.status, entry.agent_id, entry.answered_at = "waiting", None, None
+        entry.status, entry.agent_id, entry.answered_at, entry.outcome = "waiting", None, None, None
         qp.say(t.speaker, t.reply, "adviser_missed")
         resume(t, entry)
     elif entry.outcome == "transferred" or legs.open_leg(t.s, t.call.id) is not None:
@@ -101,16 +111,36 @@ def dial_ended(t: Turn, entry: QueueEntry | None, dial_status: str) -> None:
 
 
 def adviser_answered(s: Session, flow: Flow, entry_id: int, now: datetime) -> VoiceResponse:
-    """The whisper: the adviser picked up; mark the leg connected and tell them the queue."""
+    """The whisper, on the adviser's leg once it picks up: the queue, and "press 1 to take it".
+
+    Twilio runs the noun's `url` on the called party's leg before bridging, and a <Gather> with
+    <Hangup> there lets them accept or decline (https://www.twilio.com/docs/voice/twiml/number,
+    "url"; https://www.twilio.com/docs/glossary/call-whisper). Picking up is not taking the call:
+    a voicemail greeting never presses 1, so the Gather times out, the leg hangs up and
+    `dial_ended` puts the caller back in line. A leg that is no longer ringing hangs up at once.
+    """
     reply = VoiceResponse()
     entry = s.get(QueueEntry, entry_id)
-    if entry is None:
+    if entry is None or entry.status != "connecting":
+        reply.hangup()
         return reply
-    if entry.status == "connecting":
-        entry.status, entry.outcome = "connected", "answered"
-        calls.event(entry.call, "adviser_answered", entry.queue)
     sp = Speaker(flow, flow.default_language)
     queue = flow.queues.get(entry.queue)
-    qp.say(sp, reply, "whisper", queue=queue.label.get(sp.lang, entry.queue) if queue else entry.queue)
+    gather = reply.gather(action=url_for("ivr_queue.whisper_key", entry_id=entry.id), method="POST",
+                          input="dtmf", num_digits=1, timeout=WHISPER_TIMEOUT_S, action_on_empty_result=False)
+    qp.say(sp, gather, "whisper", queue=queue.label.get(sp.lang, entry.queue) if queue else entry.queue)
+    reply.hangup()
     return reply
 
+
+def adviser_accepted(s: Session, entry_id: int, digits: str) -> VoiceResponse:
+    """The whisper's key: 1 marks the leg connected and ends the whisper, so Twilio bridges
+    adviser and caller; anything else (or a leg no longer ringing) hangs the adviser's leg up."""
+    reply = VoiceResponse()
+    entry = s.get(QueueEntry, entry_id)
+    if entry is None or digits != "1" or entry.status != "connecting":
+        reply.hangup()
+        return reply
+    entry.status, entry.outcome = "connected", "answered"
+    calls.event(entry.call, "adviser_answered", entry.queue)
+    return reply

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, object_session
 
 from config import settings
 from db.models import AgentStatusChange, Call, Callback, QueueEntry, User
-from ivr import durations
 
 OPEN = ("waiting", "connecting", "connected")
 ON_DUTY = ("available", "busy", "after_call")  # METRICS.md: advisers "available or busy"
@@ -50,10 +49,13 @@ def abandon_outcome(wait_s: float) -> str:
     return "short_abandon" if wait_s < settings.SHORT_ABANDON_S else "abandoned"
 
 
-def waited(entry: QueueEntry, at: datetime, queue_time: str | None = None) -> float:
-    """Seconds in the queue: Twilio's QueueTime when it gives one, else our own clock."""
-    if (twilio_s := durations.seconds(queue_time)) is not None:
-        return twilio_s
+def waited(entry: QueueEntry, at: datetime) -> float:
+    """Seconds in the queue since the caller joined it (METRICS.md), on our own clock.
+
+    Not Twilio's QueueTime: it counts only the latest <Enqueue>
+    (https://www.twilio.com/docs/voice/twiml/enqueue, "QueueTime"), and a caller put back in
+    line after a missed adviser is enqueued again, keeping their place and their enqueued_at.
+    """
     return max(0.0, (at - entry.enqueued_at).total_seconds())
 
 
@@ -67,11 +69,11 @@ def leave(s: Session, entry: QueueEntry, outcome: str, at: datetime) -> bool:
     return won
 
 
-def hung_up(s: Session, entry: QueueEntry, at: datetime, queue_time: str | None = None) -> None:
+def hung_up(s: Session, entry: QueueEntry, at: datetime) -> None:
     """The caller's line went dead: close the leg in whatever state it was in."""
     s.refresh(entry)
     if entry.status == "waiting":
-        leave(s, entry, abandon_outcome(waited(entry, at, queue_time)), at)
+        leave(s, entry, abandon_outcome(waited(entry, at)), at)
     elif entry.status == "connecting":  # the adviser's phone was still ringing: never connected
         entry.status, entry.outcome, entry.left_at = "left", abandon_outcome(waited(entry, at)), at
         move_agent(s, entry.agent_id, "available", at)

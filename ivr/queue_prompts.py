@@ -175,10 +175,10 @@ PROMPTS: dict[str, dict[str, str]] = {
               "다른 회선으로 연결해 드리겠습니다.",
     },
     "whisper": {
-        "en": "Jobline call from the {queue} queue.",
-        "es": "Llamada de Jobline de la cola {queue}.",
-        "fr": "Appel Jobline de la file {queue}.",
-        "ko": "{queue} 대기열에서 온 Jobline 전화입니다.",
+        "en": "Jobline call from the {queue} queue. Press 1 to take it.",
+        "es": "Llamada de Jobline de la cola {queue}. Pulse 1 para atenderla.",
+        "fr": "Appel Jobline de la file {queue}. Appuyez sur 1 pour le prendre.",
+        "ko": "{queue} 대기열에서 온 Jobline 전화입니다. 받으시려면 1번을 누르세요.",
     },
 }
 

@@ -39,6 +39,7 @@ HOLD_AUDIO = "hold.wav"
 # 223180508-How-can-I-change-the-cache-behavior-of-audio-files).
 MEDIA_MAX_AGE_S = 24 * 3600
 LEAVE_EVENT = "queue_leave"  # why the hold loop let a caller out: callback, timeout, closed
+WHISPERS = {"ivr_queue.whisper", "ivr_queue.whisper_key"}  # the adviser's leg, not a caller's
 
 
 def flow() -> Flow:
@@ -239,7 +240,7 @@ def left(entry_id: int) -> Response:
     if entry is None:
         engine.enter(t, t.flow.adviser)
     elif result == "hangup":
-        legs.hung_up(t.s, entry, t.now, request.form.get("QueueTime"))
+        legs.hung_up(t.s, entry, t.now)  # our clock, not QueueTime (legs.waited)
     elif result in ("redirected", "redirected-from-bridged", "bridged", "bridging-in-process"):
         # A REST redirect (adviser, transfer) took the call: Twilio ignores this reply, but if it
         # did not, pointing at where the call is meant to be is the one answer that is safe.
@@ -355,10 +356,11 @@ def queue_step_failed(error: Exception):
     if request.endpoint == "ivr_queue.callback_status":
         log.exception("callback status failed on %s", request.path)
         return "", 503  # a callback, not a caller: Twilio's debugger shows the failure
-    if request.endpoint == "ivr_queue.whisper":
+    if request.endpoint in WHISPERS:
         log.exception("whisper failed on %s", request.path)
         return twiml(VoiceResponse())  # an empty whisper still bridges adviser and caller
     return webhooks.step_failed(error)
 
 
 from ivr import callback_calls as _callback_calls  # noqa: E402, F401  (its views are on bp)
+from ivr import whisper as _whisper  # noqa: E402, F401  (its views are on bp)

@@ -52,6 +52,11 @@ def store_recording(
     if duration is not None:
         recording.duration_s = duration
     status = (form.get("RecordingStatus") or "").strip().lower()
+    if status == "completed" and recording.status == "download_failed":
+        # Fetched from the <Record> action before Twilio had the file ready (recordings "may not
+        # always be ready right away", https://support.twilio.com/hc/en-us/articles/360014251313):
+        # the "completed" callback says it is now, so transcribe it again.
+        recording.status, recording.status_reason = "pending", None
     if status in {"absent", "failed"}:
         recording.status = status
         recording.status_reason = (

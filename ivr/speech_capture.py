@@ -1,31 +1,60 @@
 """Spoken answers: after a tone the caller says their name, reason, town or ID number.
 
-Twilio records; the recording status callback stores the audio and queues its transcription on
-the PES's own workers (Vosk, offline). The call never waits on the text for more than
+Twilio records; the <Record> action stores the audio reference and queues its transcription at
+once on the PES's own workers (Vosk, offline), keyed by RecordingSid, so the recording status
+callback, which Twilio sends after the action and which can lag, only confirms it (and re-queues
+a recording fetched before Twilio had it ready). The call never waits on the text for more than
 TRANSCRIPT_WAIT_S: it polls with one-second pauses; text in time is read back for confirmation
-(or, for a reason, picks the queue); too late, the flow goes on and the recording stays for
-the adviser. A spoken ID number that fails its checksum goes back to the keypad.
+(or, for a reason, picks the queue); too late, the flow goes on and the recording and its
+transcript, when it comes, stay for the adviser. A spoken ID number that fails its checksum
+goes back to the keypad.
+
+Skipping: `*` ends the recording (finishOnKey). After some speech the action gets Digits=*
+and the step is skipped. Right after the tone the recording is empty, and for an empty
+recording Twilio requests no action and runs the next verb
+(http://www.twilio.com/docs/api/twiml/record, "action": "There is one exception: if Twilio
+receives an empty recording, it will not make a request to the 'action' URL"; the key is not
+reported anywhere):
+that verb is a short <Gather> offering `*` to skip, so the caller is not told "we did not hear
+anything" and asked again as if they had been silent.
 """
 
 from __future__ import annotations
 
 from flask import current_app, url_for
 from sqlalchemy import select
+from twilio.twiml.voice_response import Gather
 
 from config.flow import Node
 from db.models import Capture, Recording
 from ivr import calls, durations
 from ivr.capture import current_capture, read_back
 from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler
-from ivr.recordings import store_recording
+from ivr.recordings import queue_transcription, store_recording
 
 SKIP_KEY = "*"
+SKIP_OFFER_S = 4  # how long the skip offer after an empty recording waits for the key
+# Said after an empty recording; a flow file may word it under prompts.record_skip_offer.
+SKIP_OFFER = {
+    "en": "Nothing was recorded. To skip this question, press star. To try again, stay on the line.",
+    "es": "No se ha grabado nada. Para omitir esta pregunta, pulse asterisco. Para intentarlo de "
+          "nuevo, no cuelgue.",
+    "fr": "Rien n'a été enregistré. Pour passer cette question, appuyez sur étoile. Pour "
+          "réessayer, restez en ligne.",
+    "ko": "녹음된 내용이 없습니다. 이 질문을 건너뛰시려면 별표를 누르세요. 다시 하시려면 "
+          "잠시 기다려 주세요.",
+}
 DONE_STATUSES = {"transcribed", "no_speech", "no_model", "unsupported_audio", "download_failed",
                  "failed", "absent"}
 
 
 def _wait_url(node: Node, wait: int) -> str:
     return url_for("ivr.node_input", node=node.id, wait=wait)
+
+
+def _key_gather(t: Turn, node: Node, timeout: int) -> Gather:
+    """One key, `*` included (finishOnKey empty), posted to the node's input URL."""
+    return t.gather(t.input_url(node.id), num_digits=1, timeout=timeout, finish_on_key="")
 
 
 @action("record")
@@ -39,7 +68,11 @@ def ask(t: Turn, node: Node) -> None:
         recording_status_callback=url_for("ivr.recording_done", kind=node.field, capture=capture.id),
         recording_status_callback_method="POST", recording_status_callback_event="completed absent",
     )
-    # Twilio skips the action when nothing was recorded and runs the next verb: "no speech".
+    # Reached only on an empty recording (a key at once, or silence): offer the skip, then on
+    # silence the redirect counts it as "no speech".
+    offer = (t.flow.prompts.get("record_skip_offer") or {}).get(t.speaker.lang) or SKIP_OFFER.get(
+        t.speaker.lang, SKIP_OFFER["en"])
+    t.speaker.say(_key_gather(t, node, SKIP_OFFER_S), offer)
     t.reply.redirect(t.input_url(node.id), method="POST")
 
 
@@ -50,7 +83,7 @@ def answered(t: Turn, node: Node, digits: str, attempt: int) -> None:
         _confirm(t, node, capture, digits, attempt)
     elif capture.status == "recorded":
         _poll(t, node, capture)
-    elif digits == SKIP_KEY:  # the tiny recording made before the key is dropped
+    elif digits == SKIP_KEY:  # from a skip <Gather>, or ending a recording (dropped)
         capture.status = "skipped"
         calls.event(t.call, "capture", node.id, "skipped")
         enter(t, node.next or t.flow.start)
@@ -68,7 +101,10 @@ def _recorded(t: Turn, node: Node, capture: Capture) -> None:
         t.say("record_no_speech")
         ask(t, node)
         return
-    store_recording(t.s, t.form, node.field or "reason", t.call, capture_id=capture.id)
+    recording = store_recording(t.s, t.form, node.field or "reason", t.call, capture_id=capture.id)
+    if recording is not None:  # start now: the status callback comes later, and may lag
+        redis_url = current_app.config.get("REDIS_URL", "")
+        t.after_commit.append(lambda: queue_transcription(redis_url, recording))
     capture.status = "recorded"
     calls.event(t.call, "capture", node.id, "recorded")
     if not (node.confirm or node.route_by_intent or node.field == "id_number"):

@@ -20,8 +20,9 @@ def voicemail(t: Turn, node: Node | None = None) -> None:
     t.state.node = "voicemail"
     t.say("voicemail")
     record_voicemail(t.reply)
-    # Reached only if the recording could not start: never leave the caller in silence.
-    goodbye(t)
+    # An empty recording (silence, or # at once) requests no action: Twilio runs the next verb
+    # (http://www.twilio.com/docs/api/twiml/record, "action"), so that verb says so.
+    t.reply.redirect(url_for("ivr.voicemail_done"), method="POST")
 
 
 def record_voicemail(reply: VoiceResponse) -> None:

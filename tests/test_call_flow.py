@@ -80,17 +80,31 @@ def test_information_message_keys_repeat_back_and_adviser(phone):
 
 
 def test_wrong_keys_and_silence_are_reprompted_twice_then_a_person_takes_over(phone, s):
-    p = english_call(phone)
-    p.press("#")
+    # Every key of the main menu means something: its benefits menu has keys to spare.
+    p = english_call(phone).press("2")
+    menu = p.last_heard
+    p.press("7")
     assert p.heard[-2].text == "Sorry, that is not one of the choices."
-    assert p.last_heard.startswith("Main menu.")
+    assert p.last_heard == menu
     p.silence()
     assert p.heard[-2].text == "Sorry, we did not hear your choice."
-    p.press("#")
+    p.press("7")
     assert "Let us put you through to someone who can help." in p.heard_since(-3)
     assert "To leave a message, press 2." in p.last_heard  # nobody signed in: callback or message
     kinds = [e.kind for e in s.scalar(select(Call).where(Call.sid == p.sid)).events]
     assert kinds.count("invalid") == 2 and kinds.count("no_input") == 1 and "to_person" in kinds
+
+
+def test_hash_alone_is_no_input_and_is_asked_again(phone, s):
+    # Twilio requests no action for a <Gather> ended by its finishOnKey with nothing typed: the
+    # next verb runs (https://www.twilio.com/docs/api/twiml/gather), so the caller hears the
+    # no-input prompt, not "not one of the choices".
+    p = english_call(phone)
+    p.press("#")
+    assert p.heard[-2].text == "Sorry, we did not hear your choice."
+    assert p.last_heard.startswith("Main menu.")
+    kinds = [e.kind for e in s.scalar(select(Call).where(Call.sid == p.sid)).events]
+    assert kinds.count("no_input") == 1 and "invalid" not in kinds
 
 
 def test_slower_speech_is_offered_and_remembered(phone):

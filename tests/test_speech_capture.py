@@ -21,8 +21,10 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
+from config import settings
 from db.models import Call, Capture, Recording
 from speech.intents import match_intent
+from tests.conftest import ACCOUNT
 
 KOREAN = "4"
 
@@ -61,6 +63,13 @@ def recordings() -> Iterator[RecordingServer]:
     server = RecordingServer()
     yield server
     server.server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def recordings_at_twilios_api_host(recordings: RecordingServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loopback server plays Twilio's API host: the job fetches media from there only."""
+    monkeypatch.setattr(settings, "TWILIO_API_BASE", f"http://127.0.0.1:{recordings.server.server_port}")
+    monkeypatch.setattr(settings, "TWILIO_ACCOUNT_SID", ACCOUNT)  # media URLs name the account
 
 
 def speech_wav(tmp_path: Path, text: str, voice: str = "ko") -> bytes:
@@ -134,9 +143,11 @@ def test_star_skips_and_silence_is_asked_again_then_passed(phone, s):
     p = phone().dial().press("1").press("6")
     p.request(p.pending.get("action"), Digits="*")
     assert p.last_heard.startswith("After the tone, briefly say why you are calling")
-    p.silence()  # nothing recorded: Twilio runs the <Redirect> after <Record>
+    p.silence()  # nothing recorded: Twilio runs the verb after <Record>, the skip offer
+    assert p.pending.tag == "Gather" and p.last_heard.startswith("Nothing was recorded.")
+    p.silence()  # no key either: no speech, asked again
     assert "Sorry, we did not hear anything." in p.heard_since(-2)
-    p.silence().silence()
+    p.silence().silence().silence().silence()
     assert p.last_heard.startswith("Main menu.")  # reason never given: the caller chooses
     captures = {c.field: c.status for c in s.scalar(select(Call).where(Call.sid == p.sid)).captures}
     assert captures == {"name": "skipped", "reason": "failed"}

@@ -48,7 +48,7 @@ def test_a_callback_waits_for_its_turn_then_an_adviser_talks_to_the_caller(qapp,
     clock.tick(10)
     ask_callback(caller, "+447700900701")
     assert dial(qapp, clock) == []  # the live caller ahead is served first
-    ahead.queue_time = 40
+    clock.tick(30)
     ahead.hangup()
 
     [cb_id] = dial(qapp, clock)
@@ -67,6 +67,7 @@ def test_a_callback_waits_for_its_turn_then_an_adviser_talks_to_the_caller(qapp,
                             "To be connected to an adviser now, press 1.")
     p.press("1")
     assert p.pending.tag == "Dial" and [n.text for n in p.pending] == ["+447700900901"]
+    assert p.adviser_answers() == ["Jobline call from the General enquiries queue. Press 1 to take it."]
     clock.tick(200)
     p.adviser_hangs_up()
     assert p.ended
@@ -187,6 +188,7 @@ def test_the_desk_shows_the_callback_then_its_after_call_work_until_done(qapp, c
     assert desk.get("/api/desk").get_json()["current"]["status"] == "connected"
     assert desk.send("PUT", f"/api/callbacks/{cb_id}/notes",
                      {"notes": "Payment date explained"}).status_code == 200
+    p.adviser_answers()  # the adviser presses 1 in the whisper
     clock.tick(200)
     p.adviser_hangs_up()
     assert p.last_heard.startswith("Thank you for calling")

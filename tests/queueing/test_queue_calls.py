@@ -65,8 +65,11 @@ def test_hold_announces_place_and_wait_then_a_callback_keeps_the_place(caller, a
     assert cb.enqueued_at == leg.enqueued_at and cb.queue_entry_id == leg.id
     assert not any("0900222" in u for u in every_url(second))  # the number never in a URL
 
-    first.hold()  # the first caller is still first; a newcomer is behind both of them
-    assert first.heard_since(-3).startswith("You are next in line.")
+    # The first caller is still first: Twilio follows the wait document's <Redirect>, which
+    # carries what was said, so an unchanged place is not said again; the way out always is.
+    first.hold()
+    assert first.last_heard == "To be called back instead, keeping your place in line, press 1."
+    assert "You are number" not in first.heard_since(-3)
     clock.tick(20)
     third = to_queue(caller, "+447700900333")
     assert "You are number 3 in line. The expected wait is about 15 minutes." in third.heard_since(-3)
@@ -104,7 +107,7 @@ def test_an_adviser_answers_through_the_rest_api_then_wraps_up(qapp, caller, adv
     assert p.last_heard == "An adviser is taking your call. Please hold."
     [number] = list(p.pending)
     assert (p.pending.tag, number.tag, number.text) == ("Dial", "Number", "+447700900901")
-    assert p.adviser_answers() == ["Jobline call from the General enquiries queue."]
+    assert p.adviser_answers() == ["Jobline call from the General enquiries queue. Press 1 to take it."]
     assert legs_of(s, p)[0].status == "connected"
 
     clock.tick(240)

@@ -42,13 +42,13 @@ def test_when_closed_a_callback_is_booked_for_when_advisers_are_back(make_app, a
     assert (cb.queue_entry_id, cb.enqueued_at) == (None, CLOSED_TIME)
 
 
-def test_hanging_up_in_the_first_seconds_is_a_short_abandon_later_an_abandon(caller, adviser, s):
+def test_hanging_up_in_the_first_seconds_is_a_short_abandon_later_an_abandon(caller, adviser, clock, s):
     adviser()
     quick = to_queue(caller, "+447700900603")
-    quick.queue_time = 3
+    clock.tick(3)
     quick.hangup()
     slow = to_queue(caller, "+447700900604")
-    slow.queue_time = 95
+    clock.tick(95)
     slow.hangup()
     assert [(leg.status, leg.outcome) for leg in legs_of(s, quick)] == [("left", "short_abandon")]
     assert [(leg.status, leg.outcome) for leg in legs_of(s, slow)] == [("left", "abandoned")]
