@@ -90,7 +90,8 @@ def test_the_web_phone_is_off_by_default_in_production(database_url, redis_url, 
     """The default comes from the environment at boot, so a fresh process is started as a
     deployment would start it, with DEMO_PHONE unset."""
     overrides = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": "boot-test-secret",
-                 "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT, "TESTING": True}
+                 "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": ACCOUNT, "TESTING": True,
+                 "PUBLIC_BASE_URL": "https://helpline.pes.example"}
     script = ("import json, os; from run import create_app; "
               "app = create_app(json.loads(os.environ['OVERRIDES'])); "
               "print(app.test_client().get('/phone').status_code)")
