@@ -23,6 +23,9 @@ from db.migrate import upgrade
 from db.models import Base
 from ivr.simulator import FlaskTransport, Phone
 
+# Shared fixtures that live with their helpers (not autouse: a test asks for them).
+pytest_plugins = ["tests.support.recordings", "tests.support.prism"]
+
 TOKEN = "test-auth-token-0123456789abcdef"
 ACCOUNT = "AC" + "1" * 32
 CALLER_ID = "+441632960000"  # the helpline's local number callbacks ring from (UK drama range)

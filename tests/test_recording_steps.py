@@ -8,7 +8,7 @@ transcription runs on a real RQ worker against real Redis with the Korean Vosk m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,27 +16,14 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
-from config import settings
 from db.models import Call, CallEvent, Capture, Recording
-from tests.conftest import ACCOUNT
-from tests.test_speech_capture import KOREAN, RecordingServer, recording_of, speech_wav
+from tests.support.recordings import KOREAN, recording_of, speech_wav
+
+# The loopback server plays Twilio's API host (tests/support/recordings.py).
+pytestmark = pytest.mark.usefixtures("recordings_at_twilios_api_host")
 
 DONE = {"transcribed", "no_speech"}
 LATE_S = 30.0  # the status callback comes long after the caller's wait for a transcript
-
-
-@pytest.fixture(scope="module")
-def recordings() -> Iterator[RecordingServer]:
-    server = RecordingServer()
-    yield server
-    server.server.shutdown()
-
-
-@pytest.fixture(autouse=True)
-def recordings_at_twilios_api_host(recordings: RecordingServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The loopback server plays Twilio's API host: the job fetches media from there only."""
-    monkeypatch.setattr(settings, "TWILIO_API_BASE", f"http://127.0.0.1:{recordings.server.server_port}")
-    monkeypatch.setattr(settings, "TWILIO_ACCOUNT_SID", ACCOUNT)  # media URLs name the account
 
 
 @pytest.fixture

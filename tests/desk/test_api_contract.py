@@ -12,14 +12,9 @@ mock of Twilio's own spec. Any 5xx, undocumented status or schema mismatch fails
 
 from __future__ import annotations
 
-import subprocess
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError, URLError
-from urllib.request import urlopen
 
 import pytest
 import schemathesis
@@ -28,10 +23,9 @@ from sqlalchemy import update
 
 from db import session as db
 from db.models import Base, Callback, QueueEntry, User
-from tests.conftest import IN_CI, OPEN_TIME
+from tests.conftest import OPEN_TIME
 from tests.desk.conftest import waiting_call
-from tests.desk.live import free_port
-from tests.queueing.prism_mock import PrismHttpClient
+from tests.support.prism import PrismHttpClient
 
 REPO = Path(__file__).resolve().parents[2]
 TWILIO_SPEC = REPO.parent / "shared" / "twilio" / "twilio_api_v2010.prism.json"
@@ -50,42 +44,6 @@ ON_REAL_IDS = {
     # spec under the fixed seed; tests/queueing/test_queue_callbacks.py tells its story.)
     "supervisor": {"PUT /api/callbacks/{callback_id}/notes", "POST /api/callbacks/{callback_id}/wrap-up"},
 }
-
-
-@pytest.fixture(scope="module")
-def prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Prism serving Twilio's API v2010 spec on a free loopback port (as tests/queueing uses it)."""
-    for needed in (PRISM, TWILIO_SPEC):
-        if not needed.exists():
-            (pytest.fail if IN_CI else pytest.skip)(f"{needed} is missing (npm ci; ../shared/twilio)")
-    port = free_port()
-    log = tmp_path_factory.mktemp("prism") / "prism.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(TWILIO_SPEC)],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):  # about 60 s at most; Prism starts in 3-5 s
-            try:
-                urlopen(f"{url}/2010-04-01/Accounts.json", timeout=2)
-                break
-            except HTTPError:
-                break  # an answer (401 without credentials): it listens
-            except (URLError, OSError):
-                if proc.poll() is not None:
-                    pytest.fail(f"Prism did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-@pytest.fixture
-def twilio_http(prism_url: str) -> Iterator[PrismHttpClient]:
-    client = PrismHttpClient(prism_url)
-    yield client
-    assert not client.problems, "Prism refused requests:\n" + "\n".join(client.problems)
 
 
 @pytest.fixture

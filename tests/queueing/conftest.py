@@ -8,78 +8,16 @@ Prism validates every request against the spec; any answer that is a Prism probl
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
-from urllib.error import HTTPError, URLError
-from urllib.request import urlopen
 
 import pytest
-from prism_mock import Clock, PrismHttpClient
 
 from db import session as db
 from db.models import User
 from ivr.simulator import FlaskTransport, Phone
-from tests.conftest import ACCOUNT, IN_CI, OPEN_TIME, TOKEN
-
-REPO = Path(__file__).resolve().parents[2]
-SPEC = REPO.parent / "shared" / "twilio" / "twilio_api_v2010.prism.json"
-PRISM = REPO / "node_modules" / ".bin" / "prism"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _missing(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Prism mock of Twilio's API v2010 on a free loopback port, for the whole session."""
-    if not PRISM.exists():
-        _missing(f"{PRISM} is missing: run `npm ci` at the repository root")
-    if not SPEC.exists():
-        _missing(f"Twilio's spec is missing at {SPEC} (../shared/twilio next to the repository)")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("prism") / "prism.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(SPEC)],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urlopen(f"{url}/2010-04-01/Accounts.json", timeout=2)
-            break
-        except HTTPError:
-            break  # any HTTP answer (401 without credentials) means it is listening
-        except (URLError, OSError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"Prism did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-@pytest.fixture
-def twilio_http(prism_url: str) -> Iterator[PrismHttpClient]:
-    client = PrismHttpClient(prism_url)
-    yield client
-    assert not client.problems, "Prism refused requests:\n" + "\n".join(client.problems)
+from tests.conftest import ACCOUNT, OPEN_TIME, TOKEN
+from tests.support.prism import Clock, PrismHttpClient
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ which Twilio restarts at each <Enqueue>. Same for the adviser's leg of a callbac
 from __future__ import annotations
 
 import pytest
-from prism_mock import form_of
 from sqlalchemy import select
 from test_queue_callbacks import ask_callback, callee, created_calls, dial
 from test_queue_calls import legs_of, outcome, to_queue
@@ -18,6 +17,7 @@ from test_queue_calls import legs_of, outcome, to_queue
 from callcenter import routing
 from db import session as db
 from db.models import Call, Callback, CallEvent, User
+from tests.support.prism import form_of
 
 MISSED = "Sorry, the adviser could not take your call. You keep your place in line."
 WHISPER = "Jobline call from the General enquiries queue. Press 1 to take it."

@@ -8,7 +8,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from prism_mock import form_of
 from sqlalchemy import select
 from test_queue_callbacks import created_calls, dial
 from test_queue_calls import to_queue
@@ -17,6 +16,7 @@ from db import session as db
 from db.models import Call, Callback, CallEvent, User
 from ivr.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, TOKEN
+from tests.support.prism import form_of
 
 LOCAL_CALLER_ID = "+442079460000"  # a London number of the account (not the 0800 callers ring)
 KEY_IN = "Please key in the phone number we should call, with its area code, then press the hash key."

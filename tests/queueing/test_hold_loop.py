@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from prism_mock import form_of
 from sqlalchemy import text
 
 from callcenter import routing
 from db import session as db
 from db.models import User
 from ivr.hold import QUIET_LOOPS
+from tests.support.prism import form_of
 
 HOLD_URL = "/ivr/queue/static/hold.wav"
 NEXT = ["You are next in line.", "The expected wait is about 5 minutes."]

@@ -3,7 +3,6 @@ adviser is free, connects only after the person presses 1, and retries or gives 
 
 from __future__ import annotations
 
-from prism_mock import form_of
 from sqlalchemy import select
 from test_queue_calls import to_queue
 
@@ -14,6 +13,7 @@ from db.models import Callback, User
 from ivr.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, CALLER_ID, TOKEN
 from tests.desk.conftest import PASSWORD, Desk, csrf_from, sign_in
+from tests.support.prism import form_of
 
 
 def ask_callback(caller, number: str) -> None:

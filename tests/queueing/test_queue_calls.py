@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from prism_mock import form_of
 from sqlalchemy import select
 
 from callcenter import routing
 from db import session as db
 from db.models import AgentStatusChange, Call, Callback, QueueEntry, User
+from tests.support.prism import form_of
 
 
 def to_queue(caller, number: str):
@@ -153,7 +153,7 @@ def test_an_adviser_who_does_not_pick_up_puts_the_caller_back_in_their_place(qap
 
 
 def test_a_failed_redirect_leaves_the_caller_in_line_and_says_why(make_app, caller, adviser, clock, s):
-    from prism_mock import PrismHttpClient
+    from tests.support.prism import PrismHttpClient
 
     broken = PrismHttpClient("http://127.0.0.1:9")  # nothing listens on the discard port
     app = make_app(TWILIO_HTTP_CLIENT=broken, PUBLIC_BASE_URL="http://localhost", CLOCK=clock)

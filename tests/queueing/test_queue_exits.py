@@ -3,13 +3,13 @@ METRICS.md defines: no advisers, closed, a long wait, hanging up early or late, 
 
 from __future__ import annotations
 
-from prism_mock import form_of
 from sqlalchemy import select
 from test_queue_calls import legs_of, outcome, to_queue
 
 from callcenter import routing
 from db import session as db
 from db.models import Call, Callback, QueueEntry, User
+from tests.support.prism import form_of
 
 
 def test_with_no_adviser_logged_in_the_caller_is_offered_a_callback_or_a_message(caller, adviser, s):

@@ -3,7 +3,6 @@ desk ends, it ends at Twilio too (REST, against Prism)."""
 
 from __future__ import annotations
 
-from prism_mock import form_of
 from sqlalchemy import select
 from test_queue_callbacks import desk_of
 
@@ -13,6 +12,7 @@ from db.models import Call, QueueEntry
 from ivr.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, TOKEN
 from tests.desk.conftest import PASSWORD, Desk, csrf_from, sign_in
+from tests.support.prism import form_of
 
 PUBLIC = "https://helpline.pes.example"
 
