@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from zxcvbn import zxcvbn
 
 from callcenter.agents import set_status
 from db.models import ROLES, LoginSession, User, utcnow
+from ivr.telephony.numbers import WITHHELD_NUMBERS, Refusal, dialable_refusal
 
 log = logging.getLogger(__name__)
 hasher = PasswordHasher()
@@ -97,6 +99,27 @@ def _clean_username(username: str) -> str:
     return username
 
 
+# What an admin is told when an adviser's phone is one Jobline will not ring (numbers.py rules).
+PHONE_REFUSED = {
+    Refusal.INVALID: "Write the phone number in international form, e.g. +447700900123.",
+    Refusal.COSTLY: "That is a premium-rate or special number; give the adviser's landline or mobile.",
+}
+
+
+def checked_phone(raw: str | None) -> str | None:
+    """An adviser's phone as stored (spaces and punctuation dropped), or None for the browser.
+    Raises AccountError saying what to fix when Jobline would not ring it: a withheld-ID
+    stand-in, a premium or special number, or not a number in international form."""
+    phone = re.sub(r"[\s().-]", "", raw or "")
+    if phone in WITHHELD_NUMBERS:
+        raise AccountError("That is how Twilio shows a withheld caller ID, not a phone; "
+                           "give the adviser's own number.")
+    refused = dialable_refusal(phone) if phone else None
+    if refused is not None:
+        raise AccountError(PHONE_REFUSED.get(refused, PHONE_REFUSED[Refusal.INVALID]))
+    return phone or None
+
+
 def create_user(
     s: Session,
     username: str,
@@ -127,7 +150,7 @@ def create_user(
     else:
         check_new_password(password, username, name)
     user = User(username=username, name=name.strip()[:120], role=role, password_hash="",
-                queues=list(queues), languages=list(languages), phone=(phone or None))
+                queues=list(queues), languages=list(languages), phone=checked_phone(phone))
     set_password(user, password, one_time=otp is not None)
     s.add(user)
     s.flush()

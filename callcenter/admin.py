@@ -3,7 +3,6 @@ password (one-time, shown once on the page, never sent in a URL or cookie), deac
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -16,16 +15,8 @@ from callcenter.security import no_store
 from config.flow import Flow
 from db import session as db
 from db.models import ROLES, User
-from ivr.telephony.numbers import WITHHELD_NUMBERS, Refusal, dialable_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-# What an admin is told when an adviser's phone is one Jobline will not ring (numbers.py rules).
-PHONE_REFUSED = {
-    Refusal.INVALID: "Write the phone number in international form, e.g. +447700900123.",
-    Refusal.COSTLY: "That is a premium-rate or special number; give the adviser's landline or mobile.",
-}
-
-
 def _flow() -> Flow:
     return current_app.extensions["jobline.flow"]
 
@@ -46,14 +37,7 @@ def _choices(form_key: str, allowed: list[str]) -> list[str]:
 
 
 def _phone() -> str | None:
-    phone = re.sub(r"[\s().-]", "", request.form.get("phone") or "")
-    if phone in WITHHELD_NUMBERS:
-        raise accounts.AccountError("That is how Twilio shows a withheld caller ID, not a phone; "
-                                    "give the adviser's own number.")
-    refused = dialable_refusal(phone) if phone else None
-    if refused is not None:
-        raise accounts.AccountError(PHONE_REFUSED.get(refused, PHONE_REFUSED[Refusal.INVALID]))
-    return phone or None
+    return accounts.checked_phone(request.form.get("phone"))
 
 
 def _other_active_admins(s: Any, user: User) -> int:

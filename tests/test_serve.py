@@ -184,3 +184,18 @@ def test_demo_traffic_then_a_rollup_by_hand_from_the_command_line(tmp_path):
     assert "calls" in run("seed-demo", "--days", "3", "--calls", "300")
     assert run("rollups", "--rebuild").startswith("rolled up ")
     assert run("rollups").startswith("rolled up ")  # the ten-minute job: the last 48 h again
+
+
+def test_create_user_refuses_a_phone_jobline_would_not_ring_with_what_to_fix(tmp_path):
+    env = serve_env(tmp_path)
+    subprocess.run([sys.executable, "run.py", "init-db"], cwd=ROOT, env=env, check=True, capture_output=True,
+                   timeout=120)
+    refused = subprocess.run([sys.executable, "run.py", "create-user", "ana", "--name", "Ana",
+                              "--phone", "+44 909 879 0000"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "That is a premium-rate or special number" in refused.stderr
+    created = subprocess.run([sys.executable, "run.py", "create-user", "ana", "--name", "Ana",
+                              "--phone", "+44 7700 900123"], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert created.returncode == 0, created.stderr
