@@ -24,13 +24,13 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from callcenter.agents import agents_for, set_status
-from callcenter.twilio_client import public_url, twilio_client
 from config import settings
 from config.flow import Flow, load_flow
 from config.hours import is_open
 from db import session as db
 from db.models import AgentStatusChange, Callback, QueueEntry, User
 from ivr.telephony.numbers import CallbackPolicy, callback_caller_id_problem
+from ivr.telephony.rest import public_url, twilio_client
 
 log = logging.getLogger(__name__)
 CALLBACK_QUEUE = "callbacks"

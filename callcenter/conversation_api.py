@@ -27,9 +27,9 @@ from callcenter.api import (
     reveal,
     signed_in_user,
 )
-from callcenter.twilio_client import end_call as end_at_twilio
 from db import session as db
 from db.models import Callback, QueueEntry, User
+from ivr.telephony.rest import end_call as end_at_twilio
 
 
 def notes_given(notes: Any) -> str:

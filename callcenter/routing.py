@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from callcenter.agents import set_status
-from callcenter.twilio_client import public_url, twilio_client
 from config.settings import ConfigError
 from db import session as db
 from db.models import Call, CallEvent, QueueEntry, User
+from ivr.telephony.rest import public_url, twilio_client
 
 log = logging.getLogger(__name__)
 CANDIDATES = 20  # SQLite: how many heads of the line one claim tries before looking again

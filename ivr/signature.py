@@ -23,7 +23,7 @@ def signed_urls() -> list[str]:
     The raw request URI is used so that `+`, `%27`, apostrophes and non-ASCII in the query
     string reach the validator byte for byte as Twilio signed them. A Host header here only
     decides which URL a signature is checked against (it cannot make a signature valid without
-    the token); URLs we give Twilio never come from it (callcenter/twilio_client.public_url).
+    the token); URLs we give Twilio never come from it (ivr/telephony/rest.public_url).
     """
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     if not raw:

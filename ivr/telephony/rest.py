@@ -1,8 +1,10 @@
-"""The one place a Twilio REST client is built.
+"""The one place a Twilio REST client is built, and the REST rules both sides use.
 
-Production code asks `twilio_client(app.config)`; tests hand the app a `TWILIO_HTTP_CLIENT`
-(the twilio library's documented extension point) that points at a local mock of Twilio's API.
-Nothing else in Jobline knows whether it talks to Twilio or to the mock.
+Production code asks `twilio_client(config)` (the app's config, or `worker_config()` in a
+worker); tests hand a `TWILIO_HTTP_CLIENT` (the twilio library's documented extension point)
+that points at a local mock of Twilio's API. Nothing else in Jobline knows whether it talks to
+Twilio or to the mock. A leaf of ivr: the desk (callcenter) and the worker's sweeps
+(ivr/lost_calls.py) both end calls with `end_call`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,18 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from config import settings
 from config.settings import ConfigError
 
 log = logging.getLogger(__name__)
-REST_TIMEOUT_S = 10  # an adviser is waiting on the click: fail fast rather than hang a request
+# An adviser waits on the click, a sweep ends many calls: fail fast rather than hang.
+REST_TIMEOUT_S = 10
 CALL_OVER = {21220, 20404}  # Twilio's answers about a call that has ended: not in progress, not found
+
+
+def worker_config() -> dict[str, Any]:
+    """The account a worker (which has no app) talks to Twilio with, from the environment."""
+    return {"TWILIO_ACCOUNT_SID": settings.account_sid(), "TWILIO_AUTH_TOKEN": settings.auth_token()}
 
 
 def twilio_client(config: Mapping[str, Any]) -> Client:
