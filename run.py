@@ -77,7 +77,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import callcenter
     import ivr
-    from ivr import simulator
+    from ivr.telephony import simulator
 
     ivr.init_app(app)
     callcenter.init_app(app, simulator)
@@ -227,7 +227,7 @@ class Child:
 def _first_admin() -> str | None:
     """On a database with no accounts, create 'admin' with a one-time password (shown once); when
     that admin never signed in and the password expired (24 h), a new one."""
-    from callcenter.accounts import ensure_first_admin
+    from callcenter.accounts.users import ensure_first_admin
 
     db.configure(settings.database_url())
     with db.SessionLocal() as s:
@@ -266,8 +266,9 @@ def _print_banner(port: int, base: str, redis_embedded: bool, first_admin: str |
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker (speech, callbacks): Vosk models load once, before jobs fork."""
-    from callcenter import callbacks, rollup_build
-    from ivr import lost_calls
+    from callcenter.reports.rollups import build as rollup_build
+    from callcenter.routing import callbacks
+    from ivr.queue import lost_calls
     from speech.jobs import QUEUE as SPEECH_QUEUE
     from speech.worker import run_worker
 
@@ -292,7 +293,7 @@ def worker(burst: bool) -> None:
 @click.option("--from", "from_", default="+15005550006", show_default=True, help="The caller's number.")
 def simulate(url: str, keys: str, from_: str) -> None:
     """Place a signed call and hear what the caller hears; type keys when asked."""
-    from ivr.simulator import run_cli
+    from ivr.telephony.simulator import run_cli
 
     run_cli(url, keys, from_)
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from werkzeug.serving import make_server  # noqa: E402
 
-from callcenter.accounts import create_user  # noqa: E402
+from callcenter.accounts.users import create_user  # noqa: E402
 from db import session as db  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import utcnow  # noqa: E402

@@ -16,8 +16,8 @@ from datetime import date  # noqa: E402
 
 from flask import Flask  # noqa: E402
 
-from callcenter.exports import _call_lines  # noqa: E402
-from callcenter.metrics import Filters  # noqa: E402
+from callcenter.reports.exports import _call_lines  # noqa: E402
+from callcenter.reports.metrics import Filters  # noqa: E402
 from db import session as db  # noqa: E402
 
 

@@ -76,7 +76,7 @@ def seed(url: str, waiting: int, advisers: int, history: int = 200) -> list[int]
 # -- 1. claims ---------------------------------------------------------------------------------
 
 def bench_claims(kind: str, tmp: Path, callers: int = 1000, advisers: int = 20) -> None:
-    from callcenter import routing
+    from callcenter.routing import claims
 
     url = database(kind, tmp, "jobline_bench_claims")
     upgrade(url)
@@ -92,7 +92,7 @@ def bench_claims(kind: str, tmp: Path, callers: int = 1000, advisers: int = 20) 
             agent = s.get(User, agent_id)
             s.commit()
             start.wait()
-            while (entry := routing.claim_next(s, agent, now)) is not None:
+            while (entry := claims.claim_next(s, agent, now)) is not None:
                 s.commit()
                 with lock:
                     claimed.append((agent_id, entry.id))

@@ -1,7 +1,7 @@
 """How often a spoken answer is read back in time, when Twilio's recording callback is late.
 
 Plays N recording steps (Korean caller, "say your name") through the Twilio simulator of *this*
-tree (ivr/simulator.py: the status callback comes after the <Record> action, `delay` seconds
+tree (ivr/telephony/simulator.py: the status callback comes after the <Record> action, `delay` seconds
 later) against two versions of Jobline: --ref (default `main`, exported with `git archive`, the
 old behaviour: transcription starts on the status callback) and this tree (transcription starts
 on the action). The same delays are used for both, drawn from a log-normal distribution.

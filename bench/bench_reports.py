@@ -35,13 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from callcenter.agent_metrics import agent_report  # noqa: E402
-from callcenter.demo import seed_demo  # noqa: E402
-from callcenter.ivr_metrics import ivr_report  # noqa: E402
-from callcenter.metrics import parse_filters  # noqa: E402
-from callcenter.queue_metrics import queue_report  # noqa: E402
-from callcenter.rollup_build import roll_up  # noqa: E402
-from callcenter.wallboard import floor  # noqa: E402
+from callcenter.demo.seed import seed_demo  # noqa: E402
+from callcenter.reports.agent_metrics import agent_report  # noqa: E402
+from callcenter.reports.ivr_metrics import ivr_report  # noqa: E402
+from callcenter.reports.metrics import parse_filters  # noqa: E402
+from callcenter.reports.queue_metrics import queue_report  # noqa: E402
+from callcenter.reports.rollups.build import roll_up  # noqa: E402
+from callcenter.reports.wallboard import floor  # noqa: E402
 from config import settings  # noqa: E402
 from config.flow import load_flow  # noqa: E402
 from db import session as db  # noqa: E402

@@ -9,7 +9,7 @@ in this app; the gap between this and the real call flow is the IVR's own work.
 from flask import Response, request
 
 from bench.baseline_app import menu
-from ivr.signature import twilio_signed
+from ivr.telephony.signature import twilio_signed
 from run import create_app
 
 app = create_app()

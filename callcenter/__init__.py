@@ -1,45 +1,42 @@
-"""The people side: agent desk, routing, callbacks, supervisor wallboard and reports, accounts."""
+"""The people side: the desk, routing, reports and the wallboard, accounts, the web phone, demo data.
+
+Each feature is a subpackage with its own blueprint, templates and static files; this package
+holds what every page shares (base.html, error.html, app.css, route rules, security headers)."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from flask import Flask
+from flask import Blueprint, Flask
+
+# The shared look: base.html and error.html, and app.css at /assets/app.css. No routes besides.
+ui = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/assets")
 
 
 def init_app(app: Flask, simulator: ModuleType) -> None:
     """Register the desk, wallboard, reports, accounts and health blueprints and extensions.
 
-    `simulator` (ivr/simulator.py) drives the browser web phone; it is handed over by run.py
-    because callcenter does not import ivr."""
-    from callcenter import (
-        access,
-        audit,
-        conversation_api,  # noqa: F401  (adds the on-call routes to the API's blueprint)
-        login,
-        privacy,
-        reports,
-        security,
-        webphone,
-    )
-    from callcenter.admin import bp as admin_bp
-    from callcenter.api import bp as api_bp
-    from callcenter.desk import bp as desk_bp
-    from callcenter.desk import ui
-    from callcenter.flowmap import bp as flowmap_bp
-    from callcenter.health import bp as health_bp
-    from callcenter.media import bp as media_bp
+    `simulator` (ivr/telephony/simulator.py) drives the browser web phone; it is handed over by
+    run.py because callcenter does not import ivr."""
+    from callcenter import access, health, security
+    from callcenter.accounts import admin, audit, login, privacy
+    from callcenter.desk import api, conversation_api, media  # noqa: F401  (conversation_api adds routes to api.bp)
+    from callcenter.desk import views as desk
+    from callcenter.reports import flowmap
+    from callcenter.reports import views as reports
+    from callcenter.webphone import views as webphone
 
     access.init_app(app)
     security.init_app(app)  # before login: the device cookie follows the session cookie's flags
     login.init_app(app)
     app.register_blueprint(ui)
-    app.register_blueprint(desk_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(media_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(health_bp)
-    app.register_blueprint(flowmap_bp)
+    app.register_blueprint(desk.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(media.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(flowmap.bp)
     app.register_blueprint(audit.bp)  # /admin/audit
     app.register_blueprint(privacy.bp)  # /admin/privacy
     webphone.init_app(app, simulator)

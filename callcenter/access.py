@@ -11,7 +11,7 @@ Each view declares who may call it:
     def login() -> str: ...
 
 Twilio webhook blueprints (names starting with "ivr") are public-with-signature: their views
-are wrapped in ivr.signature.twilio_signed and carry no CSRF token. A before_request hook
+are wrapped in ivr.telephony.signature.twilio_signed and carry no CSRF token. A before_request hook
 refuses every other endpoint that declares no rule, so a route added without one is closed
 (and tests/desk/test_access_rules.py fails on it).
 """
@@ -90,7 +90,7 @@ def rule_for(app: Flask, endpoint: str) -> frozenset[str] | str | None:
 
 
 def is_twilio_signed(view: Callable[..., Any]) -> bool:
-    """True when the view (or a wrapper around it) is ivr.signature.twilio_signed's checker,
+    """True when the view (or a wrapper around it) is ivr.telephony.signature.twilio_signed's checker,
     which marks itself with `checks_twilio_signature` (callcenter does not import ivr)."""
     while view is not None:
         if getattr(view, "checks_twilio_signature", False) is True:

@@ -20,7 +20,7 @@ from db import session as db
 def create_user_cmd(username: str, name: str, role: str, queues: str, languages: str,
                     phone: str | None) -> None:
     """Add a helpdesk account; prints its one-time password (changed at first sign-in)."""
-    from callcenter.accounts import AccountError, create_user
+    from callcenter.accounts.users import AccountError, create_user
 
     flow = load_flow(settings.IVR_FILE)
     wanted_queues = [q for q in queues.split(",") if q]
@@ -46,7 +46,7 @@ def create_user_cmd(username: str, name: str, role: str, queues: str, languages:
 @click.option("--seed", default=7, show_default=True, help="The same seed gives the same traffic.")
 def seed_demo_cmd(days: int, calls: int, seed: int) -> None:
     """Fill the database with realistic demo traffic, so a new user opens a full dashboard."""
-    from callcenter.demo import seed_demo
+    from callcenter.demo.seed import seed_demo
     from db.migrate import upgrade
 
     flow = load_flow(settings.IVR_FILE)
@@ -68,7 +68,7 @@ def seed_demo_cmd(days: int, calls: int, seed: int) -> None:
 @click.option("--rebuild", is_flag=True, help="Recompute every hour, not only the last 48 h.")
 def rollups_cmd(rebuild: bool) -> None:
     """Roll up the reports' settled hours now (the worker does it every ten minutes)."""
-    from callcenter.rollup_build import roll_up_reports
+    from callcenter.reports.rollups.build import roll_up_reports
 
     db.configure(settings.database_url())
     click.echo(roll_up_reports(rebuild=rebuild))

@@ -4,7 +4,7 @@
   (set here, not left to Flask's defaults).
 - Every response carries a Content-Security-Policy that allows only this site's own scripts and
   styles (the pages have no inline script or style; the Twilio Voice SDK is vendored under
-  static/vendor), plus the Voice SDK's connections to Twilio; frame-ancestors 'none' and
+  desk/static/vendor), plus the Voice SDK's connections to Twilio; frame-ancestors 'none' and
   X-Frame-Options DENY (no clickjacking); nosniff; a Referrer-Policy that sends no path to
   other sites.
 - A page that shows a one-time password marks itself `no_store()`, so no browser or proxy cache
@@ -19,7 +19,7 @@ from flask import Flask, Response, g
 
 # The Voice SDK signals over secure WebSockets to Twilio's edges (voice-js.<edge>.twilio.com),
 # reports call quality to eventgw.twilio.com and plays its ringing sounds from sdk.twilio.com
-# (hosts found in static/vendor/twilio-voice-sdk-2.18.5.min.js). Audio itself is WebRTC media,
+# (hosts found in desk/static/vendor/twilio-voice-sdk-2.18.5.min.js). Audio itself is WebRTC media,
 # which CSP does not govern. Twilio lists the signalling hosts and ports at
 # https://www.twilio.com/docs/voice/sdks/network-connectivity-requirements
 CONTENT_SECURITY_POLICY = "; ".join([

@@ -281,7 +281,7 @@ class QueueEntry(Base):
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     outcome: Mapped[str | None] = mapped_column(String(16))
     enqueued_at: Mapped[datetime] = mapped_column(default=utcnow)
-    seen_at: Mapped[datetime | None]  # the hold loop last served this caller (ivr/lost_calls.py)
+    seen_at: Mapped[datetime | None]  # the hold loop last served this caller (ivr/queue/lost_calls.py)
     answered_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]  # left the queue unanswered (hang-up, callback, voicemail)
     ended_at: Mapped[datetime | None]  # the conversation with the adviser ended

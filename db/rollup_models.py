@@ -1,5 +1,5 @@
-"""The report rollups: additive sums per UTC hour, kept by callcenter/rollup_build.py and read by
-callcenter/rollups.py (how reports on long periods stay fast; the formulas are in METRICS.md).
+"""The report rollups: additive sums per UTC hour, kept by callcenter/reports/rollups/build.py and read by
+callcenter/reports/rollups/read.py (how reports on long periods stay fast; the formulas are in METRICS.md).
 
 Registered on db.models.Base, which imports this module, so the schema is one metadata.
 """

@@ -7,8 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the webhook blueprints (every view in them checks X-Twilio-Signature)."""
-    from ivr.queueing import bp as queue_bp
-    from ivr.webhooks import bp
+    from ivr.queue.queueing import bp as queue_bp
+    from ivr.views.webhooks import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(queue_bp)

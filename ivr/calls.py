@@ -30,8 +30,9 @@ from db.models import (
     utcnow,
 )
 from db.session import SessionLocal, step_engine
-from ivr import durations, legs, pg_steps
+from ivr import durations, pg_steps
 from ivr.callstate import ADD_EVENTS, CallState, ignoring_duplicates, number
+from ivr.queue import legs
 
 _sc = StatusCallback.__table__
 STATUS_COLUMNS = ("call_sid", "status", "received_at")

@@ -22,7 +22,7 @@ from db import session as db_session
 from db.models import Call
 from ivr import calls
 from ivr.callstate import NO_LANGUAGE, CallState
-from ivr.twiml import Speaker
+from ivr.telephony.twiml import Speaker
 
 MAX_RETRIES = 2  # a wrong key or silence is re-prompted twice, then a person takes over
 MENU_TIMEOUT_S = 6

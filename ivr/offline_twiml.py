@@ -20,8 +20,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from config import settings
 from config.flow import Flow, load_flow
-from ivr import queue_prompts as qp
-from ivr.twiml import Speaker
+from ivr.queue import prompts as qp
+from ivr.telephony.twiml import Speaker
 
 SHIPPED = Path(__file__).with_name("static") / "fallback.xml"
 

@@ -5,7 +5,7 @@
 copy-on-write, so a job never loads a model (`registry.load_count()` does not move in a horse).
 
 Housekeeping (the stuck-recording sweep every minute, the retention purge every six hours, the
-report rollups every ten minutes: callcenter/rollup_build.py) is
+report rollups every ten minutes: callcenter/reports/rollups/build.py) is
 scheduled with RQ's own `CronScheduler` in a small child process and runs as ordinary jobs on
 the 'speech' queue. Why not a loop or thread in the worker parent: the parent forks horses,
 and a thread holding a database or logging lock at fork time would deadlock the horse; and the

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from db import session as db
 from db.migrate import upgrade
 from db.models import Base
-from ivr.simulator import FlaskTransport, Phone
+from ivr.telephony.simulator import FlaskTransport, Phone
 
 # Shared fixtures that live with their helpers (not autouse: a test asks for them).
 pytest_plugins = ["tests.support.recordings", "tests.support.prism"]

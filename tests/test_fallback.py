@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from db import session as db
-from ivr.simulator import FlaskTransport, Phone
+from ivr.telephony.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, TOKEN
 from tests.test_webhook_security import FORM, sign
 

@@ -8,7 +8,7 @@ PASSWORD = "correct-horse-battery"
 
 
 def _signed_in(app, role: str):
-    from callcenter.accounts import create_user
+    from callcenter.accounts.users import create_user
     from db import session as db
     from tests.desk.conftest import sign_in
 

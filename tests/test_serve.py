@@ -17,7 +17,7 @@ from urllib.request import urlopen
 import pytest
 
 from config.settings import DEV_AUTH_TOKEN, ROOT
-from ivr.simulator import HttpTransport, Phone
+from ivr.telephony.simulator import HttpTransport, Phone
 from tests.support.processes import alive, children_of
 
 

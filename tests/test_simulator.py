@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ivr.simulator import wav_seconds
+from ivr.telephony.simulator import wav_seconds
 
 HOLD = Path(__file__).resolve().parents[1] / "ivr" / "static" / "hold.wav"
 

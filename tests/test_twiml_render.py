@@ -1,4 +1,4 @@
-"""ivr.twiml.render writes the document the twilio library's str() writes, byte for byte: for
+"""ivr.telephony.twiml.render writes the document the twilio library's str() writes, byte for byte: for
 every reply a whole call flow produces and for the characters that need escaping."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-import ivr.twiml
-from ivr.twiml import render
+import ivr.telephony.twiml
+from ivr.telephony.twiml import render
 
 
 def test_escaping_booleans_nesting_and_empty_verbs_match_the_library():
@@ -31,13 +31,13 @@ def test_escaping_booleans_nesting_and_empty_verbs_match_the_library():
 def both_ways(monkeypatch):
     """Every reply of the app's webhooks, rendered both ways."""
     seen = []
-    real = ivr.twiml.render
+    real = ivr.telephony.twiml.render
 
     def checked(verb):
         seen.append((real(verb), str(verb)))
         return seen[-1][0]
 
-    monkeypatch.setattr(ivr.twiml, "render", checked)
+    monkeypatch.setattr(ivr.telephony.twiml, "render", checked)
     return seen
 
 

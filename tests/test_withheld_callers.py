@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from callcenter import routing
-from callcenter.accounts import create_user
+from callcenter.accounts.users import create_user
+from callcenter.routing import claims as routing
 from db import session as db
 from db.models import Call, Caller, User
-from ivr.simulator import Phone
+from ivr.telephony.simulator import Phone
 from tests.conftest import CALLER_ID, OPEN_TIME
 from tests.desk.conftest import PASSWORD, Desk, csrf_from, sign_in
 

@@ -4,7 +4,7 @@ Production code asks `twilio_client(config)` (the app's config, or `worker_confi
 worker); tests hand a `TWILIO_HTTP_CLIENT` (the twilio library's documented extension point)
 that points at a local mock of Twilio's API. Nothing else in Jobline knows whether it talks to
 Twilio or to the mock. A leaf of ivr: the desk (callcenter) and the worker's sweeps
-(ivr/lost_calls.py) both end calls with `end_call`.
+(ivr/queue/lost_calls.py) both end calls with `end_call`.
 """
 
 from __future__ import annotations

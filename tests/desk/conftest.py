@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from callcenter.accounts import create_user
+from callcenter.accounts.users import create_user
 from db import session as db
 from db.models import Call, Caller, CallEvent, Capture, QueueEntry, Recording, User
 from tests.conftest import OPEN_TIME

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from callcenter.accounts import create_user, ensure_first_admin
+from callcenter.accounts.users import create_user, ensure_first_admin
 from db import session as db
 from db.models import LoginSession, User
 from tests.conftest import OPEN_TIME
@@ -144,7 +144,7 @@ def test_next_only_goes_to_this_site(app, accounts):
 def test_a_closed_browser_is_signed_out_and_taken_offline(make_app):
     """Nobody requests anything from a closed browser: the sweep ends its session and stops
     routing calls to that adviser."""
-    from callcenter.accounts import end_idle_sessions, start_session
+    from callcenter.accounts.users import end_idle_sessions, start_session
 
     app = make_app()
     with app.app_context(), db.SessionLocal() as s:

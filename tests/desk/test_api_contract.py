@@ -3,7 +3,7 @@ included) against the live app, as a signed-in adviser and as a signed-in superv
 
 Two runs per role, on each database, with a fixed seed and a bounded number of examples:
 - every operation on its own (examples, coverage and fuzzing phases: valid and invalid input);
-- stateful: sequences that follow the spec's links (callcenter/openapi_links.py) from the desk
+- stateful: sequences that follow the spec's links (callcenter/desk/openapi_links.py) from the desk
   state to real calls and callbacks (answer, notes, transfer, Done, retry a callback...).
 Seeded before each run: callers waiting in the adviser's queues, callbacks (one pending, one
 failed), the adviser on a call, the supervisor on a callback. Twilio's REST side is the Prism

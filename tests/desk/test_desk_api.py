@@ -213,7 +213,7 @@ def test_supervisor_sees_every_queue(app, signed_in, s):
 
 
 def test_browser_phone_token_for_advisers_without_a_phone(make_app, s):
-    from callcenter.accounts import create_user
+    from callcenter.accounts.users import create_user
     from tests.desk.conftest import PASSWORD, csrf_from, sign_in
 
     app = make_app(TWILIO_API_KEY="SK" + "2" * 32, TWILIO_API_SECRET="secret",

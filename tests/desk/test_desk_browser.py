@@ -210,7 +210,7 @@ def test_a_supervisor_tries_a_failed_callback_again_from_the_desk(live, page, ac
 def test_an_adviser_without_a_phone_gets_the_browser_phone(live, page, s):
     """The vendored Voice SDK loads from this server and reports its state; this machine cannot
     reach Twilio, so it must say the phone is unavailable rather than fail silently."""
-    from callcenter.accounts import create_user
+    from callcenter.accounts.users import create_user
 
     base, _ = live
     create_user(s, "web.adviser", "Web Adviser", "agent", PASSWORD, queues=["general"])

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from callcenter import accounts as accounts_module
+from callcenter.accounts import users as accounts_module
 from db import session as db
 from db.models import User
 from tests.conftest import OPEN_TIME

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from redis import Redis
 
-from callcenter.webphone import ENDED_STATE_TTL_S, STATE_TTL_S, demo_number
+from callcenter.webphone.views import ENDED_STATE_TTL_S, STATE_TTL_S, demo_number
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import wave
 
 import pytest
 
-from callcenter.webphone_bridge import BridgeHttpClient, register_call, take_instructions
-from ivr.simulator import CallError, FlaskTransport, Phone
+from callcenter.webphone.bridge import BridgeHttpClient, register_call, take_instructions
+from ivr.telephony.simulator import CallError, FlaskTransport, Phone
 from tests.conftest import ACCOUNT, TOKEN
 from tests.desk.conftest import csrf_from
 from tests.desk.live import ROOT
@@ -64,7 +64,7 @@ def test_a_call_from_the_browser_walks_the_real_menus(signed_in):
 def test_a_web_phone_call_comes_from_the_users_demo_number_never_a_typed_one(signed_in, accounts, s):
     from sqlalchemy import select
 
-    from callcenter.webphone import demo_number
+    from callcenter.webphone.views import demo_number
     from db.models import Call
 
     desk = signed_in("agent")
@@ -79,7 +79,7 @@ def test_a_web_phone_call_comes_from_the_users_demo_number_never_a_typed_one(sig
 
 
 def test_demo_numbers_are_reserved_drama_numbers_one_per_user():
-    from callcenter.webphone import demo_number
+    from callcenter.webphone.views import demo_number
 
     numbers = {demo_number(user_id) for user_id in range(1, 1000)}
     assert len(numbers) == 999 and all(n.startswith("+447700900") and len(n) == 13 for n in numbers)

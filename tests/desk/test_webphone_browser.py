@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from callcenter.accounts import create_user
+from callcenter.accounts.users import create_user
 from db import session as db
 from db.models import QueueEntry, Recording
 from tests.conftest import ACCOUNT, OPEN_TIME, TOKEN

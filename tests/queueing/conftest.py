@@ -15,7 +15,7 @@ import pytest
 
 from db import session as db
 from db.models import User
-from ivr.simulator import FlaskTransport, Phone
+from ivr.telephony.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, OPEN_TIME, TOKEN
 from tests.support.prism import Clock, PrismHttpClient
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from test_queue_callbacks import ask_callback, callee, created_calls, dial
 from test_queue_calls import legs_of, outcome, to_queue
 
-from callcenter import routing
+from callcenter.routing import claims as routing
 from db import session as db
 from db.models import Call, Callback, CallEvent, User
 from tests.support.prism import form_of

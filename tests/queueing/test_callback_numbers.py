@@ -14,7 +14,7 @@ from test_queue_calls import to_queue
 
 from db import session as db
 from db.models import Call, Callback, CallEvent, User
-from ivr.simulator import FlaskTransport, Phone
+from ivr.telephony.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, TOKEN
 from tests.support.prism import form_of
 
@@ -165,7 +165,7 @@ def test_a_callback_booked_to_a_refused_number_is_never_rung(qapp, caller, advis
 
 @pytest.fixture
 def signed_in_adviser():
-    from callcenter.accounts import create_user
+    from callcenter.accounts.users import create_user
     from tests.desk.conftest import PASSWORD, csrf_from, sign_in
 
     def open_desk(app, role: str = "agent"):

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import text
 
-from callcenter import routing
+from callcenter.routing import claims as routing
 from db import session as db
 from db.models import User
-from ivr.hold import QUIET_LOOPS
+from ivr.queue.hold import QUIET_LOOPS
 from tests.support.prism import form_of
 
 HOLD_URL = "/ivr/queue/static/hold.wav"

@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from test_queue_calls import to_queue
 
-from callcenter import callbacks
-from callcenter.accounts import create_user
+from callcenter.accounts.users import create_user
+from callcenter.routing import callbacks
 from db import session as db
 from db.models import Callback, User
-from ivr.simulator import FlaskTransport, Phone
+from ivr.telephony.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, CALLER_ID, TOKEN
 from tests.desk.conftest import PASSWORD, Desk, csrf_from, sign_in
 from tests.support.prism import form_of
@@ -107,7 +107,8 @@ def test_the_job_is_queued_with_no_arguments_and_explicit_limits(redis_url):
 
     connection = Redis.from_url(redis_url)
     job = callbacks.enqueue_dial_due_callbacks(connection)
-    assert (job.func_name, job.args, job.kwargs) == ("callcenter.callbacks.dial_due_callbacks", (), {})
+    assert (job.func_name, job.args, job.kwargs) == (
+        "callcenter.routing.callbacks.dial_due_callbacks", (), {})
     assert (job.timeout, job.result_ttl, job.failure_ttl, job.origin) == (60, 300, 7 * 24 * 3600, "callbacks")
     scheduler = CronScheduler(connection=connection)
     callbacks.register_cron(scheduler)
@@ -119,7 +120,7 @@ def test_the_browser_phone_token_names_the_adviser_by_id_only(qapp, adviser, s):
     import jwt
     import pytest
 
-    from callcenter import routing
+    from callcenter.routing import claims as routing
     from config.settings import ConfigError
 
     agent = s.get(User, adviser())
@@ -239,7 +240,7 @@ def test_a_try_whose_status_never_comes_frees_the_adviser_after_five_minutes(qap
                                                                              twilio_http, s):
     from datetime import timedelta
 
-    from ivr import lost_calls
+    from ivr.queue import lost_calls
 
     agent_id = adviser(phone="+447700900901")
     ask_callback(caller, "+447700900701")

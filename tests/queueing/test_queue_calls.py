@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from sqlalchemy import select
 
-from callcenter import routing
+from callcenter.routing import claims as routing
 from db import session as db
 from db.models import AgentStatusChange, Call, Callback, QueueEntry, User
 from tests.support.prism import form_of
@@ -158,7 +158,7 @@ def test_a_failed_redirect_leaves_the_caller_in_line_and_says_why(make_app, call
     broken = PrismHttpClient("http://127.0.0.1:9")  # nothing listens on the discard port
     app = make_app(TWILIO_HTTP_CLIENT=broken, PUBLIC_BASE_URL="http://localhost", CLOCK=clock)
     agent_id = adviser()
-    from ivr.simulator import FlaskTransport, Phone
+    from ivr.telephony.simulator import FlaskTransport, Phone
     from tests.conftest import ACCOUNT, TOKEN
 
     p = Phone(FlaskTransport(app.test_client()), TOKEN, caller="+447700900557", account=ACCOUNT)

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from callcenter import agents, routing
+from callcenter.routing import agents
+from callcenter.routing import claims as routing
 from db import session as db
 from db.models import AgentStatusChange, Call, QueueEntry, User
 from tests.conftest import OPEN_TIME

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from test_queue_calls import legs_of, outcome, to_queue
 
-from callcenter import routing
+from callcenter.routing import claims as routing
 from db import session as db
 from db.models import Call, Callback, QueueEntry, User
 from tests.support.prism import form_of
@@ -26,7 +26,7 @@ def test_with_no_adviser_logged_in_the_caller_is_offered_a_callback_or_a_message
 
 
 def test_when_closed_a_callback_is_booked_for_when_advisers_are_back(make_app, adviser, s):
-    from ivr.simulator import FlaskTransport, Phone
+    from ivr.telephony.simulator import FlaskTransport, Phone
     from tests.conftest import ACCOUNT, CLOSED_TIME, TOKEN
 
     app = make_app(CLOCK=lambda: CLOSED_TIME)
@@ -128,7 +128,7 @@ def completed_at_twilio(twilio_http) -> list[str]:
 
 def test_a_caller_twilio_stops_asking_about_is_closed_and_the_rest_move_up(caller, adviser, clock, qapp,
                                                                             twilio_http, s):
-    from ivr import lost_calls
+    from ivr.queue import lost_calls
 
     adviser()
     queues = list(qapp.extensions["jobline.flow"].queues)
@@ -160,7 +160,7 @@ def test_calls_lost_before_a_queue_are_closed_once_silent_for_an_hour(caller, ad
                                                                        twilio_http, s):
     from datetime import timedelta
 
-    from ivr import lost_calls
+    from ivr.queue import lost_calls
 
     agent_id = adviser(phone="+447700900901")
     in_menus = caller("+447700900613").dial().press("1").press("2")  # then its line drops, unheard of
@@ -193,7 +193,7 @@ def test_the_sweep_runs_every_minute_on_the_flows_queues(redis_url):
     from redis import Redis
     from rq.cron import CronScheduler
 
-    from ivr import lost_calls
+    from ivr.queue import lost_calls
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url))
     lost_calls.register_cron(scheduler, "callbacks", ["general", "benefits"])

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from test_queue_callbacks import desk_of
 
-from callcenter.accounts import create_user
+from callcenter.accounts.users import create_user
 from db import session as db
 from db.models import Call, QueueEntry
-from ivr.simulator import FlaskTransport, Phone
+from ivr.telephony.simulator import FlaskTransport, Phone
 from tests.conftest import ACCOUNT, TOKEN
 from tests.desk.conftest import PASSWORD, Desk, csrf_from, sign_in
 from tests.support.prism import form_of

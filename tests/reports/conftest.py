@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from reports_script import NOW, Script
 
-from callcenter import accounts
+from callcenter.accounts import users as accounts
 from db import session as db
 
 
@@ -16,7 +16,7 @@ from db import session as db
 def reports_app(make_app):
     app = make_app(CLOCK=lambda: NOW)
     if "reports" not in app.blueprints:  # until callcenter.init_app registers them
-        from callcenter import reports
+        from callcenter.reports import views as reports
 
         reports.init_app(app)
     return app

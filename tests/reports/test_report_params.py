@@ -10,7 +10,7 @@ import io
 import pytest
 from reports_script import NOW, at
 
-from callcenter import accounts
+from callcenter.accounts import users as accounts
 
 DAY = {"from": "2026-11-24", "to": "2026-11-24"}
 STRONG = "correct horse battery 9"

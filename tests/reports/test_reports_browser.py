@@ -14,9 +14,9 @@ import pytest
 from reports_script import NOW
 from werkzeug.serving import make_server
 
-from callcenter import accounts
-from callcenter.demo import seed_demo
-from callcenter.metrics import shown
+from callcenter.accounts import users as accounts
+from callcenter.demo.seed import seed_demo
+from callcenter.reports.metrics import shown
 from db import session as db
 from db.models import Call, QueueEntry
 

@@ -25,7 +25,7 @@ from datetime import timedelta
 import pytest
 from reports_script import NOW, D, at
 
-from callcenter import accounts
+from callcenter.accounts import users as accounts
 from db import session as db
 from db.models import Callback, Capture, Recording
 
@@ -97,7 +97,7 @@ def day(request, script, reports_app):
     ids = {"a": a.id, "b": b.id}
     sc.done()
     if request.param == "rollups":
-        from callcenter.rollup_build import roll_up
+        from callcenter.reports.rollups.build import roll_up
 
         with db.SessionLocal.begin() as s:
             assert roll_up(s, reports_app.extensions["jobline.flow"], NOW) is not None
@@ -209,8 +209,8 @@ def test_ivr_figures(day, signed_in):
 
 
 def test_ivr_page_drop_off_captures_and_reasons(day, reports_app):
-    from callcenter.ivr_metrics import ivr_report
-    from callcenter.metrics import parse_filters
+    from callcenter.reports.ivr_metrics import ivr_report
+    from callcenter.reports.metrics import parse_filters
     from db import session as db
 
     with db.SessionLocal() as s:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from reports_script import NOW, at
 
-from callcenter import accounts
+from callcenter.accounts import users as accounts
 from db import session as db
 from db.models import Callback, User
 
@@ -41,8 +41,8 @@ def test_autumn_clock_change_day_has_25_hours(script, signed_in):
     assert stats(client, "2026-10-24", "2026-10-24")["offered"] == 0
     assert stats(client, "2026-10-26", "2026-10-26")["offered"] == 1
 
-    from callcenter.metrics import parse_filters
-    from callcenter.queue_metrics import queue_report
+    from callcenter.reports.metrics import parse_filters
+    from callcenter.reports.queue_metrics import queue_report
 
     flow = client.application.extensions["jobline.flow"]
     with db.SessionLocal() as s:
@@ -172,7 +172,7 @@ def test_csv_carries_formulas_and_masks_numbers_for_supervisors(script, signed_i
 def test_demo_traffic_is_deterministic_and_shaped_like_a_helpdesk(reports_app):
     from sqlalchemy import func, select
 
-    from callcenter.demo import seed_demo
+    from callcenter.demo.seed import seed_demo
     from db.models import Call, Callback, QueueEntry
 
     seen: list[tuple[int, int]] = []

@@ -16,12 +16,12 @@ import pytest
 from reports_script import NOW, at
 from sqlalchemy import func, select
 
-from callcenter.agent_metrics import agent_report
-from callcenter.demo import seed_demo
-from callcenter.ivr_metrics import ivr_report
-from callcenter.metrics import parse_filters
-from callcenter.queue_metrics import queue_report
-from callcenter.rollup_build import INTERVAL_S, roll_up
+from callcenter.demo.seed import seed_demo
+from callcenter.reports.agent_metrics import agent_report
+from callcenter.reports.ivr_metrics import ivr_report
+from callcenter.reports.metrics import parse_filters
+from callcenter.reports.queue_metrics import queue_report
+from callcenter.reports.rollups.build import INTERVAL_S, roll_up
 from db import session as db
 from db.models import Call, QueueEntry
 from db.rollup_models import AdviserLegRollup, IvrRollup, QueueRollup, RollupState
@@ -66,7 +66,7 @@ def test_every_report_from_rollups_equals_the_report_from_raw_rows(demo):
 
 
 def test_idle_time_before_the_first_call_is_rolled_up_too(reports_app, script):
-    from callcenter import accounts
+    from callcenter.accounts import users as accounts
 
     flow = reports_app.extensions["jobline.flow"]
     adviser, _ = accounts.create_user(script.s, "early.bird", "Early Bird", "agent",
@@ -155,7 +155,7 @@ def test_the_worker_runs_the_job_on_a_timer(redis_url):
     from redis import Redis
     from rq.cron import CronScheduler
 
-    from callcenter import rollup_build
+    from callcenter.reports.rollups import build as rollup_build
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url))
     rollup_build.register_cron(scheduler, "speech")
@@ -166,7 +166,7 @@ def test_the_worker_runs_the_job_on_a_timer(redis_url):
 def test_an_hour_is_not_settled_while_a_call_from_it_may_still_be_open(reports_app, script):
     """Twilio calls may last 24 hours: a conversation that began at 06:10 and still goes on at
     noon keeps 06:00 out of the rollups; when it ends, the reports count it at once."""
-    from callcenter import accounts
+    from callcenter.accounts import users as accounts
 
     flow, day = reports_app.extensions["jobline.flow"], NOW.replace(hour=0)
     adviser, _ = accounts.create_user(script.s, "long.talker", "Long Talker", "agent",

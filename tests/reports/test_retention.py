@@ -12,7 +12,7 @@ import pytest
 from reports_script import NOW, D, Script, at
 from sqlalchemy import select
 
-from callcenter.rollup_build import roll_up
+from callcenter.reports.rollups.build import roll_up
 from db import session as db
 from db.models import AuditEntry, Call, Callback, Caller, Capture, QueueEntry, Recording
 from speech.retention import purge_personal_data

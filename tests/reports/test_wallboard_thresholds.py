@@ -40,7 +40,7 @@ def test_a_broken_threshold_stops_the_boot_naming_file_and_field(tmp_path, field
 
 
 def test_the_wallboard_turns_red_at_the_configured_thresholds(make_app, tmp_path, script):
-    from callcenter.wallboard import floor
+    from callcenter.reports.wallboard import floor
     from db import session as db
 
     for waited in (90, 80, 70):  # three callers waiting in 'general'

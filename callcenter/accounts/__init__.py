@@ -1,0 +1,1 @@
+"""People: users, sign-in, the admin pages, the audit log, privacy requests."""

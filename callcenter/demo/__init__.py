@@ -1,0 +1,1 @@
+"""Demo data: a realistic, safe helpdesk day for trying Jobline."""

@@ -1,0 +1,1 @@
+"""The adviser's desk: the page, its JSON API, the caller summary, recordings, the OpenAPI spec."""

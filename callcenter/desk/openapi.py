@@ -1,0 +1,278 @@
+"""OpenAPI 3.0 description of the desk API (callcenter/desk/api.py), served at /api/openapi.json.
+
+Written as data; tests/desk/test_api_spec.py validates it and checks that every /api route is
+described here and every path here is a route, and tests/desk/test_api_contract.py runs
+Schemathesis against the served document to check that the server answers as it says.
+`spec_for(flow)` is what /api/openapi.json serves: SPEC with the deployment's queues and
+dispositions as enums (what the server accepts).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from callcenter.desk.openapi_links import DESK_STATE_LINKS
+from callcenter.params import ID_SCHEMA
+from config.flow import Flow
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): {"$ref": f"#/components/responses/E{c}"} for c in codes}
+
+
+def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": ID_SCHEMA,
+            "description": "The queue entry (one leg of a call in a queue)."}
+DESK_OK = {"200": _json(_ref("DeskState"), "The desk after the change.") | {"links": DESK_STATE_LINKS}}
+WRITE_ERRORS = (400, 401, 403, 404, 409)
+
+CALLBACK_ID = {"name": "callback_id", "in": "path", "required": True, "schema": ID_SCHEMA}
+_NOTES = _body({"type": "object", "required": ["notes"], "properties": {
+    "notes": {"type": "string", "maxLength": 4000}}})
+_WRAP_UP = _body({"type": "object", "required": ["disposition"], "properties": {
+    "disposition": {"type": "string", "description": "A code from the flow's dispositions (enum)."},
+    "notes": {"type": "string", "maxLength": 4000},
+    "available": {"type": "boolean", "default": True,
+                  "description": "for an adviser set offline meanwhile: available again after Done"}}})
+
+_REVEALED = {"200": _json({"type": "object", "properties": {
+    "id_number": {"type": "string"}, "status": {"type": "string"}}}, "The ID number."),
+    **_errors(400, 401, 403, 404)}
+
+_paths: dict[str, Any] = {
+    "/api/desk": {"get": {
+        "operationId": "deskState", "summary": "Everything the desk shows (polled every 1.5 s).",
+        "responses": DESK_OK | _errors(401, 403)}},
+    "/api/me/status": {"put": {
+        "operationId": "changeStatus", "summary": "Set your status.",
+        "requestBody": _body({"type": "object", "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": ["available", "break", "after_call", "offline"]}}}),
+        "responses": {"200": _json(_ref("Me"), "Your account and status.")} | _errors(*WRITE_ERRORS)}},
+    "/api/entries/{entry_id}": {"get": {
+        "operationId": "entrySummary", "summary": "The full caller summary of one call.",
+        "parameters": [ENTRY_ID],
+        "responses": {"200": _json(_ref("Summary"), "The summary.")} | _errors(401, 403, 404)}},
+    "/api/entries/{entry_id}/reveal-id": {"post": {
+        "operationId": "revealId",
+        "summary": "The caller's full ID number (your own connected call; supervisors any). Audited.",
+        "parameters": [ENTRY_ID],
+        "responses": _REVEALED}},
+    "/api/answer": {"post": {
+        "operationId": "answer",
+        "summary": "Claim the best waiting call (or entry_id) atomically and put it through.",
+        "requestBody": _body({"type": "object", "properties": {
+            "entry_id": ID_SCHEMA | {"description": "A specific waiting call; omit for the next."}}},
+            required=False),
+        "responses": DESK_OK | _errors(400, 401, 403, 409, 502, 503)}},
+    "/api/calls/{entry_id}/notes": {"put": {
+        "operationId": "saveNotes", "summary": "Save the notes of your current call (autosave).",
+        "parameters": [ENTRY_ID],
+        "requestBody": _NOTES,
+        "responses": {"200": _json({"type": "object", "properties": {
+            "id": {"type": "integer"}, "notes": {"type": "string"}}}, "Saved.")} | _errors(*WRITE_ERRORS)}},
+    "/api/calls/{entry_id}/end": {"post": {
+        "operationId": "endCall", "summary": "The conversation is over; after-call work starts.",
+        "parameters": [ENTRY_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/calls/{entry_id}/transfer": {"post": {
+        "operationId": "transfer",
+        "summary": "Move the caller to another queue (409 for the queue they are in, or once they left).",
+        "parameters": [ENTRY_ID],
+        "requestBody": _body({"type": "object", "required": ["queue"], "properties": {
+            "queue": {"type": "string", "description": "A queue of the flow (enum), not the caller's."}}}),
+        "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/calls/{entry_id}/wrap-up": {"post": {
+        "operationId": "wrapUp", "summary": "Done: notes and disposition saved, back to available.",
+        "parameters": [ENTRY_ID],
+        "requestBody": _WRAP_UP,
+        "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/callbacks/{callback_id}/notes": {"put": {
+        "operationId": "saveCallbackNotes", "summary": "Save the notes of your current callback (autosave).",
+        "parameters": [CALLBACK_ID], "requestBody": _NOTES,
+        "responses": {"200": _json({"type": "object", "properties": {
+            "id": {"type": "integer"}, "notes": {"type": "string"}}}, "Saved.")} | _errors(*WRITE_ERRORS)}},
+    "/api/callbacks/{callback_id}/wrap-up": {"post": {
+        "operationId": "wrapUpCallback",
+        "summary": "Done with a callback: notes and disposition saved, back to available. "
+                   "409 while Jobline is still ringing the caller.",
+        "parameters": [CALLBACK_ID], "requestBody": _WRAP_UP,
+        "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/callbacks/{callback_id}/reveal-id": {"post": {
+        "operationId": "revealCallbackId",
+        "summary": "The caller's full ID number, while you talk to them on a callback. Audited.",
+        "parameters": [CALLBACK_ID],
+        "responses": _REVEALED}},
+    "/api/callbacks/{callback_id}/retry": {"post": {
+        "operationId": "retryCallback",
+        "summary": "Supervisors: put a failed callback back in line, its attempts counted afresh.",
+        "parameters": [CALLBACK_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    "/api/recordings/{recording_id}/audio": {"get": {
+        "operationId": "recordingAudio", "summary": "The audio of a name or reason recording.",
+        "parameters": [{"name": "recording_id", "in": "path", "required": True,
+                        "schema": ID_SCHEMA}],
+        "responses": {"200": {"description": "The audio.", "content": {
+            "audio/wav": {"schema": {"type": "string", "format": "binary"}},
+            "audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}
+        | _errors(401, 403, 404)}},
+    "/api/voice-token": {"get": {
+        "operationId": "voiceToken",
+        "summary": "A Twilio Voice SDK token for the browser phone (advisers without a phone number).",
+        "responses": {"200": _json({"type": "object", "properties": {
+            "token": {"type": "string"}, "identity": {"type": "string"}}}, "The token.")}
+        | _errors(401, 403) | {"503": {"$ref": "#/components/responses/E503"}}}},
+    "/api/openapi.json": {"get": {
+        "operationId": "openapi", "summary": "This description.",
+        "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document.")} | _errors(401, 403)}},
+}
+
+_nullable_str = {"type": "string", "nullable": True}
+_recording = {"type": "object", "nullable": True, "properties": {
+    "recording_id": {"type": "integer"}, "audio": {"type": "boolean"}, "text": _nullable_str,
+    "status": {"type": "string"}, "intent": _nullable_str}}
+_caller = {
+    "call_id": {"type": "integer"}, "language": _nullable_str, "language_name": _nullable_str,
+    "caller": {"type": "string", "description": "Masked phone number."},
+    "name": _recording, "reason": _recording, "reason_code": _nullable_str,
+    "id_number": {"type": "object", "nullable": True, "properties": {
+        "masked": {"type": "string"}, "confirmed": {"type": "boolean"}}},
+    "started_at": {"type": "string", "format": "date-time"}, "in_call_s": {"type": "integer"}}
+_entry = {"type": "object", "properties": {
+    "kind": {"type": "string", "enum": ["call", "callback"],
+             "description": "call: a queue leg (/api/calls/{id}); callback: a callback Jobline places "
+                            "(/api/callbacks/{id}), whose status is calling_back, connected or ended."},
+    "id": {"type": "integer"}, "status": {"type": "string"}, "queue": {"type": "string"},
+    "queue_label": {"type": "string"}, "service_level_s": {"type": "integer"},
+    "priority": {"type": "integer"}, "intent": _nullable_str,
+    "enqueued_at": {"type": "string", "format": "date-time"},
+    "wait_s": {"type": "integer", "description": "Seconds waiting when the answer was made."},
+    "answered_at": _nullable_str, "ended_at": _nullable_str, "transferred": {"type": "boolean"},
+    "notes": _nullable_str, "disposition": _nullable_str, **_caller}}
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Jobline desk API", "version": "1.0",
+             "description": "The adviser desk of the Jobline helpdesk. Sign in through /login; "
+                            "send the page's CSRF token in X-CSRFToken on every write. Errors are "
+                            "JSON with a sentence saying what to fix."},
+    "paths": _paths,
+    "components": {
+        "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+        "responses": {f"E{code}": _json(_ref("Error"), text) for code, text in {
+            400: "The request is wrong (a value, or a write without the X-CSRFToken header); "
+                 "the message says what to fix.",
+            401: "Not signed in, or the session ended.",
+            403: "Your role may not do this, or your one-time password must be changed first.",
+            404: "No such call, callback or recording (for you), or no such address.",
+            409: "The call changed meanwhile (taken, already wrapped up).",
+            502: "Twilio could not put the call through; it is back in the queue.",
+            503: "Jobline lacks a Twilio setting; the message names it."}.items()},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error", "status"], "properties": {
+                "error": {"type": "string"}, "status": {"type": "integer"}}},
+            "Me": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "role": {"type": "string"},
+                "status": {"type": "string"}, "status_since": {"type": "string", "format": "date-time"},
+                "queues": {"type": "array", "items": {"type": "string"}},
+                "languages": {"type": "array", "items": {"type": "string"}}}},
+            "Entry": _entry,
+            "WaitingRow": {"type": "object", "description": "A compact row of the waiting list; "
+                           "labels come from the desk page, the rest from /api/entries/{entry_id}.",
+                           "properties": {
+                               "id": {"type": "integer"}, "queue": {"type": "string"},
+                               "language": _nullable_str, "intent": _nullable_str,
+                               "priority": {"type": "integer"},
+                               "enqueued_at": {"type": "string", "format": "date-time"},
+                               "wait_s": {"type": "integer"},
+                               "caller": {"type": "string", "description": "Masked phone number."},
+                               "name": _recording, "reason": {"type": "object", "nullable": True,
+                                                              "properties": {"text": {"type": "string"}}},
+                               "id_number": _caller["id_number"]}},
+            "Summary": {"allOf": [_ref("Entry"), {"type": "object", "properties": {
+                "path": {"type": "array", "items": {"type": "object", "properties": {
+                    "key": _nullable_str, "label": {"type": "string"}}}},
+                "history": {"type": "array", "items": {"type": "object", "properties": {
+                    "call_id": {"type": "integer"}, "started_at": {"type": "string"},
+                    "outcome": _nullable_str, "queue": _nullable_str, "disposition": _nullable_str,
+                    "notes": {"type": "string"}, "adviser": _nullable_str,
+                    "same_number": {"type": "boolean"}}}}}}]},
+            "Callback": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "status": {"type": "string"}, "queue": {"type": "string"},
+                "entry_id": {"type": "integer", "nullable": True,
+                             "description": "The queue leg it came from (its summary: /api/entries/...)."},
+                "queue_label": {"type": "string"}, "requested_at": {"type": "string"},
+                "wait_s": {"type": "integer"}, "attempts": {"type": "integer"},
+                "phone": {"type": "string"}, **_caller}},
+            "DeskState": {"type": "object", "properties": {
+                "server_time": {"type": "string", "format": "date-time"}, "me": _ref("Me"),
+                "waiting": {"type": "array", "items": _ref("WaitingRow"),
+                            "description": "The first 50 in serving order."},
+                "waiting_total": {"type": "integer"},
+                "longest_wait_since": {"type": "string", "format": "date-time", "nullable": True},
+                "callbacks": {"type": "array", "items": _ref("Callback")},
+                "current": {"allOf": [_ref("Summary")], "nullable": True}}},
+        },
+    },
+    "security": [{"session": []}],
+}
+
+
+def _as_openapi_30(schema: Any) -> Any:
+    """JSON-Schema style `type: [T, "null"]` (used by the reports' fragment) as 3.0's nullable."""
+    if isinstance(schema, dict):
+        out = {k: _as_openapi_30(v) for k, v in schema.items()}
+        kind = out.get("type")
+        if isinstance(kind, list) and "null" in kind:
+            rest = [t for t in kind if t != "null"]
+            out["type"], out["nullable"] = rest[0] if len(rest) == 1 else rest, True
+        return out
+    if isinstance(schema, list):
+        return [_as_openapi_30(item) for item in schema]
+    return schema
+
+
+def _merge_supervisor_paths() -> None:
+    from callcenter.reports.views import STATS_OPENAPI
+
+    SPEC["paths"].update(_as_openapi_30(STATS_OPENAPI["paths"]))
+    SPEC["paths"]["/api/wallboard"] = {"get": {
+        "summary": "The live floor, per queue (what /wallboard shows; polled every 1.5 s)",
+        "description": "Calls waiting, longest wait, advisers by status, service level and "
+                       "abandonment so far today, callbacks pending, calls in the IVR now, and "
+                       "which thresholds are breached. For supervisors and admins.",
+        "responses": {"200": _json({"type": "object", "additionalProperties": True}, "The floor now."),
+                      **_errors(401, 403)},
+    }}
+
+
+_merge_supervisor_paths()
+
+
+def spec_for(flow: Flow) -> dict[str, Any]:
+    """SPEC for a deployment: the flow's queues and dispositions as the enums the server checks."""
+    spec = copy.deepcopy(SPEC)
+    paths = spec["paths"]
+    body = "requestBody", "content", "application/json", "schema", "properties"
+    _at(paths["/api/calls/{entry_id}/transfer"]["post"], body)["queue"]["enum"] = list(flow.queues)
+    for path in ("/api/calls/{entry_id}/wrap-up", "/api/callbacks/{callback_id}/wrap-up"):
+        _at(paths[path]["post"], body)["disposition"]["enum"] = list(flow.dispositions)
+    for param in paths["/api/stats"]["get"]["parameters"]:
+        if param["name"] == "queue":
+            param["schema"]["enum"] = list(flow.queues)
+    return spec
+
+
+def _at(tree: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    for key in keys:
+        tree = tree[key]
+    return tree

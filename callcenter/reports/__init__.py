@@ -1,0 +1,1 @@
+"""Supervisors: metrics, the wallboard, reports, exports, charts, the flow map, rollups."""

@@ -1,0 +1,1 @@
+"""Hourly rollups of settled rows: built by the worker, read by the reports."""

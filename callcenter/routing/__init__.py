@@ -1,0 +1,1 @@
+"""Who takes which call: claims, callbacks, advisers and their status."""

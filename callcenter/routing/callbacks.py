@@ -1,0 +1,212 @@
+"""Calling back the callers who asked for it, in their place in line.
+
+A pending callback's turn comes when no live caller of the same queue and language is ahead of
+it (priority, then the time they first joined the queue) and an adviser serving that line is
+available. Jobline then reserves the adviser, calls the caller from TWILIO_CALLER_ID (a local
+or national number: none set, none dialled) and, once they press 1 (ivr/queue/callback_calls.py),
+puts the adviser through. A try that reaches no one goes back to pending and is tried again
+after CALLBACK_RETRY_S, up to CALLBACK_MAX_ATTEMPTS, then the callback is marked failed.
+
+`dial_due_callbacks` is the RQ job (no arguments: ids only, and none needed); run it whenever an
+adviser becomes available and on a short timer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from callcenter.routing.agents import agents_for, set_status
+from config import settings
+from config.flow import Flow, load_flow
+from config.hours import is_open
+from db import session as db
+from db.models import AgentStatusChange, Callback, QueueEntry, User
+from ivr.telephony.numbers import CallbackPolicy, callback_caller_id_problem
+from ivr.telephony.rest import public_url, twilio_client
+
+log = logging.getLogger(__name__)
+CALLBACK_QUEUE = "callbacks"
+DEFAULT_MAX_ATTEMPTS = 3
+DEFAULT_RETRY_S = 600  # ten minutes between tries: a caller who missed us may be back by then
+RING_TIMEOUT_S = 25
+TICK_S = 15  # how often the timer looks for callbacks whose turn has come
+
+
+def _setting(config: Mapping[str, Any], name: str, default: int) -> int:
+    return int(config.get(name) or os.environ.get(name) or default)
+
+
+def _ahead_live(s: Session, cb: Callback) -> bool:
+    """Is a caller still on hold in front of this callback in its line?"""
+    same_lang = QueueEntry.language == cb.language if cb.language else QueueEntry.language.is_(None)
+    return s.scalar(select(QueueEntry.id).where(
+        QueueEntry.queue == cb.queue, QueueEntry.status == "waiting", same_lang,
+        or_(QueueEntry.priority > cb.priority,
+            and_(QueueEntry.priority == cb.priority, QueueEntry.enqueued_at < cb.enqueued_at)),
+    ).limit(1)) is not None
+
+
+def due(s: Session, flow: Flow, now: datetime, retry_s: int) -> list[tuple[Callback, User]]:
+    """The callbacks whose turn it is, each with a free adviser (nothing is changed)."""
+    if not is_open(flow.hours, now):
+        return []
+    pending = s.scalars(select(Callback).where(Callback.status == "pending")
+                        .order_by(Callback.priority.desc(), Callback.enqueued_at, Callback.id)).all()
+    picked: list[tuple[Callback, User]] = []
+    taken: set[int] = set()
+    heads: set[tuple[str, str | None]] = set()
+    for cb in pending:
+        line = (cb.queue, cb.language)
+        if line in heads:
+            continue  # only the head of each line may go; the rest keep their order
+        heads.add(line)
+        if cb.last_attempt_at is not None and now - cb.last_attempt_at < timedelta(seconds=retry_s):
+            continue
+        if _ahead_live(s, cb):
+            continue
+        free = [a for a in agents_for(s, cb.queue, cb.language) if a.status == "available"
+                and a.id not in taken]
+        if free:
+            picked.append((cb, free[0]))
+            taken.add(free[0].id)
+    return picked
+
+
+def current_callback(s: Session, agent_id: int) -> Callback | None:
+    """The callback this adviser is reserved for: being dialled, talking, or wrapping up."""
+    # Polled by every desk: the (agent_id, wrapped_at) index finds the few unwrapped rows.
+    return s.scalar(select(Callback).where(
+        Callback.agent_id == agent_id, Callback.wrapped_at.is_(None),
+        Callback.status.in_(("dialing", "connected", "completed")),
+    ).order_by(Callback.id.desc()).limit(1))
+
+
+def wrap_up(s: Session, cb: Callback, agent: User, notes: str, disposition: str, now: datetime) -> None:
+    """After-call work of a callback done: notes and disposition stored, the adviser available.
+
+    Done while still talking ends the conversation here; the desk then ends the call at Twilio
+    (callcenter/desk/conversation_api.py), which hangs up the caller and the adviser's phone with it.
+    Raises ValueError when the caller has not answered yet: there is nothing to wrap up.
+    """
+    if cb.status == "dialing":
+        raise ValueError("the caller has not answered yet")
+    if cb.status == "connected":
+        cb.status, cb.completed_at = "completed", now
+    cb.notes, cb.disposition, cb.wrapped_at = notes, disposition, now
+    if agent.status in ("after_call", "busy"):
+        set_status(s, agent, "available", now)
+
+
+def _reserve(s: Session, cb: Callback, agent: User, now: datetime) -> bool:
+    """Atomically: the adviser from available to busy, the callback from pending to dialing."""
+    if s.execute(update(User).where(User.id == agent.id, User.status == "available")
+                 .values(status="busy", status_since=now)).rowcount != 1:
+        return False
+    won = s.execute(update(Callback).where(Callback.id == cb.id, Callback.status == "pending")
+                    .values(status="dialing", agent_id=agent.id, attempts=Callback.attempts + 1,
+                            last_attempt_at=now)).rowcount == 1
+    if won:
+        s.add(AgentStatusChange(user_id=agent.id, status="busy", at=now))
+    else:  # someone else took the callback: the adviser is free again, as they were
+        s.execute(update(User).where(User.id == agent.id).values(status="available"))
+    s.expire(agent)
+    return won
+
+
+def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
+    """Reserve and dial every callback whose turn it is; returns the ids dialled. Nothing is
+    reserved without a number to call from (TWILIO_CALLER_ID): they wait, attempts untouched."""
+    problem = callback_caller_id_problem(config)
+    if problem:
+        log.warning("callbacks are not dialled: %s", problem)
+        return []
+    retry_s = _setting(config, "CALLBACK_RETRY_S", DEFAULT_RETRY_S)
+    limit = _setting(config, "CALLBACK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+    with db.SessionLocal.begin() as s:
+        reserved = [cb.id for cb, agent in due(s, flow, now, retry_s) if _reserve(s, cb, agent, now)]
+    dialled = []
+    for cb_id in reserved:
+        try:
+            _dial(config, cb_id)
+            dialled.append(cb_id)
+        except Exception:
+            log.exception("calling back callback %s failed; it will be retried", cb_id)
+            _attempt_failed(cb_id, now, limit)
+    return dialled
+
+
+def _dial(config: Mapping[str, Any], cb_id: int) -> None:
+    with db.SessionLocal() as s:
+        phone = s.get(Callback, cb_id).phone
+    refused = CallbackPolicy.from_config(config).refusal(phone)
+    if refused is not None:  # booked before the rules, or the rules changed: never rung
+        raise ValueError(f"callback {cb_id} is not called back: {refused.name.lower()}")
+    helpline = str(config["TWILIO_CALLER_ID"])
+    base = f"/ivr/queue/callback-call/{cb_id}"
+    call = twilio_client(config).calls.create(
+        to=phone, from_=helpline, url=public_url(config, f"{base}/answer"), method="POST",
+        status_callback=public_url(config, f"{base}/status"), status_callback_method="POST",
+        timeout=RING_TIMEOUT_S)
+    with db.SessionLocal.begin() as s:
+        s.execute(update(Callback).where(Callback.id == cb_id).values(outbound_sid=call.sid))
+
+
+def _attempt_failed(cb_id: int, now: datetime, limit: int) -> None:
+    with db.SessionLocal.begin() as s:
+        cb = s.get(Callback, cb_id)
+        if cb is None or cb.status != "dialing":
+            return
+        agent = s.get(User, cb.agent_id) if cb.agent_id else None
+        if agent is not None and agent.status == "busy":
+            set_status(s, agent, "available", now)
+        cb.status = "failed" if cb.attempts >= limit else "pending"
+        if cb.status == "pending":
+            cb.agent_id = None
+
+
+@lru_cache(maxsize=1)
+def _flow_file() -> Flow:
+    return load_flow(settings.IVR_FILE)
+
+
+def job_config() -> dict[str, Any]:
+    """What the job needs, from the environment (a worker has no Flask app)."""
+    return {
+        "TWILIO_ACCOUNT_SID": settings.account_sid(),
+        "TWILIO_AUTH_TOKEN": settings.auth_token(),
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+        "TWILIO_CALLER_ID": settings.TWILIO_CALLER_ID,
+        "CALLBACK_COUNTRY_CODE": settings.CALLBACK_COUNTRY_CODE,
+        "CALLBACK_ALLOWED_PREFIXES": settings.CALLBACK_ALLOWED_PREFIXES,
+        "CALLBACK_MAX_ATTEMPTS": settings.CALLBACK_MAX_ATTEMPTS,
+        "CALLBACK_RETRY_S": settings.CALLBACK_RETRY_S,
+    }
+
+
+def dial_due_callbacks() -> list[int]:
+    """RQ job: dial the callbacks whose turn it is. Safe to run twice (reservations are atomic)."""
+    db.configure(settings.database_url())
+    return dial_due(job_config(), _flow_file(), datetime.now(UTC))
+
+
+def enqueue_dial_due_callbacks(connection: Any) -> Any:
+    """Queue the job once (after an adviser becomes available, and on a timer)."""
+    from rq import Queue
+
+    return Queue(CALLBACK_QUEUE, connection=connection).enqueue(
+        dial_due_callbacks, job_timeout=60, result_ttl=300, failure_ttl=7 * 24 * 3600,
+        description="dial due callbacks")
+
+
+def register_cron(scheduler: Any) -> None:
+    """Run the job every TICK_S seconds from an rq.cron.CronScheduler (RQ >= 2.5)."""
+    scheduler.register(dial_due_callbacks, queue_name=CALLBACK_QUEUE, interval=TICK_S, job_timeout=60,
+                       result_ttl=300, failure_ttl=7 * 24 * 3600)

@@ -1,0 +1,1 @@
+"""The queue: hold loop, adviser legs, connecting, callbacks dialled out, lost calls."""

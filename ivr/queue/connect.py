@@ -1,0 +1,147 @@
+"""Putting a caller through to the adviser who claimed them, in TwiML.
+
+Why not the textbook `<Dial><Queue>` from the adviser's leg: Twilio dequeues the *front* of its
+own queue, but here the database decides who is next (priorities, callbacks keeping places,
+the adviser's languages) and the adviser has already seen *this* caller's summary when they
+click Answer. So the desk claims a leg atomically and redirects that caller's own call through
+the REST API (callcenter/routing/claims.py `connect`) to /ivr/queue/connect/<leg>, answered here with
+`<Dial>` to the adviser: `<Number>` when they take calls on a phone, `<Client>` (Voice SDK in
+the desk) otherwise. The redirect takes the caller out of Twilio's queue; the `url` of the noun
+(a whisper on the adviser's leg) asks the adviser to press 1, which marks the leg connected, and
+the `<Dial action>` ends the conversation, or puts the caller back in line, place kept, when the
+adviser does not take the call (busy, no answer, or a voicemail that never presses 1).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, request, url_for
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from config.flow import Flow
+from db.models import QueueEntry, User
+from ivr import calls
+from ivr.engine import Turn, goodbye
+from ivr.queue import legs
+from ivr.queue import prompts as qp
+from ivr.telephony.numbers import caller_number
+from ivr.telephony.twiml import Speaker
+
+DIAL_TIMEOUT_S = 20  # rings before the caller goes back in line
+WHISPER_TIMEOUT_S = 8  # seconds an adviser who picked up has to press 1 (a voicemail never does)
+
+
+def client_identity(agent: User) -> str:
+    """The Voice SDK identity of an adviser's browser: an id, never a name or a number."""
+    return f"agent-{agent.id}"
+
+
+def dial_adviser(dial: Dial, agent: User, whisper_url: str | None) -> None:
+    """Ring the adviser: their phone (`<Number>`) or their browser (`<Client>`).
+
+    A phone leg shows the caller's number (Twilio's default). When the caller withheld it or it
+    is not a number, Twilio passes the invalid caller ID on and the adviser's carrier may refuse
+    the call (error 13214: "substitute them with a valid Caller ID",
+    https://www.twilio.com/docs/api/errors/13214); the leg then shows TWILIO_CALLER_ID, else the
+    number the caller dialled (a called number is an allowed callerId, same page).
+    """
+    if agent.phone:
+        if caller_number(request.form.get("From")) is None:
+            shown = current_app.config.get("TWILIO_CALLER_ID") or caller_number(request.form.get("To"))
+            if shown:
+                dial.attrs["callerId"] = shown  # <Dial callerId>, after the verb was built
+        dial.number(agent.phone, url=whisper_url, method="POST" if whisper_url else None)
+    else:
+        dial.client(identity=client_identity(agent), url=whisper_url, method="POST" if whisper_url else None)
+
+
+def resume(t: Turn, entry: QueueEntry | None) -> None:
+    """Put the caller where their leg says they should be: the adviser, the line, or goodbye."""
+    from ivr.queue.queueing import enqueue  # the queueing module imports this one
+
+    if entry is None:
+        from ivr.engine import enter
+
+        enter(t, t.flow.adviser)
+        return
+    newer = legs.open_leg(t.s, t.call.id)
+    if newer is not None and newer.id != entry.id:
+        entry = newer  # transferred since: the newest leg is the live one
+    if entry.status == "connecting" and entry.agent is not None:
+        qp.say(t.speaker, t.reply, "queue_connecting")
+        dial = t.reply.dial(action=url_for("ivr_queue.dialed", entry_id=entry.id), method="POST",
+                            timeout=DIAL_TIMEOUT_S, answer_on_bridge=True)
+        dial_adviser(dial, entry.agent, url_for("ivr_queue.whisper", entry_id=entry.id))
+    elif entry.status == "waiting":
+        enqueue(t, entry)
+    else:
+        goodbye(t)
+
+
+def dial_ended(t: Turn, entry: QueueEntry | None, dial_status: str) -> None:
+    """<Dial action>: the conversation is over, or the adviser never took the call.
+
+    Decided by Twilio's DialCallStatus (completed, busy, no-answer, failed, canceled; see
+    ivr/SIMULATOR.md) together with the whisper: only a `completed` dial whose adviser pressed 1
+    (leg `connected`) was a conversation. Busy, no answer, a failed line, or an answered leg
+    nobody accepted (a voicemail greeting, the whisper's <Gather> timing out) is a miss: the
+    caller goes back in line, place kept, and the adviser's miss is recorded.
+    """
+    if entry is None:
+        goodbye(t)
+        return
+    talked = dial_status == "completed" and entry.status == "connected"
+    if talked:  # the adviser hung up: after-call work starts
+        entry.status, entry.ended_at = "ended", t.now
+        legs.move_agent(t.s, entry.agent_id, "after_call", t.now)
+        calls.event(t.call, "adviser_ended", entry.queue)
+        goodbye(t)
+    elif entry.status in ("connecting", "connected"):  # never a conversation: back in line
+        why = dial_status if dial_status and dial_status != "completed" else "not_accepted"
+        calls.event(t.call, "adviser_missed", entry.queue, why[:20])
+        legs.move_agent(t.s, entry.agent_id, "available", t.now)
+        entry.status, entry.agent_id, entry.answered_at, entry.outcome = "waiting", None, None, None
+        qp.say(t.speaker, t.reply, "adviser_missed")
+        resume(t, entry)
+    elif entry.outcome == "transferred" or legs.open_leg(t.s, t.call.id) is not None:
+        resume(t, entry)  # a transfer moved the call; follow it
+    else:
+        goodbye(t)
+
+
+def adviser_answered(s: Session, flow: Flow, entry_id: int, now: datetime) -> VoiceResponse:
+    """The whisper, on the adviser's leg once it picks up: the queue, and "press 1 to take it".
+
+    Twilio runs the noun's `url` on the called party's leg before bridging, and a <Gather> with
+    <Hangup> there lets them accept or decline (https://www.twilio.com/docs/voice/twiml/number,
+    "url"; https://www.twilio.com/docs/glossary/call-whisper). Picking up is not taking the call:
+    a voicemail greeting never presses 1, so the Gather times out, the leg hangs up and
+    `dial_ended` puts the caller back in line. A leg that is no longer ringing hangs up at once.
+    """
+    reply = VoiceResponse()
+    entry = s.get(QueueEntry, entry_id)
+    if entry is None or entry.status != "connecting":
+        reply.hangup()
+        return reply
+    sp = Speaker(flow, flow.default_language)
+    queue = flow.queues.get(entry.queue)
+    gather = reply.gather(action=url_for("ivr_queue.whisper_key", entry_id=entry.id), method="POST",
+                          input="dtmf", num_digits=1, timeout=WHISPER_TIMEOUT_S, action_on_empty_result=False)
+    qp.say(sp, gather, "whisper", queue=queue.label.get(sp.lang, entry.queue) if queue else entry.queue)
+    reply.hangup()
+    return reply
+
+
+def adviser_accepted(s: Session, entry_id: int, digits: str) -> VoiceResponse:
+    """The whisper's key: 1 marks the leg connected and ends the whisper, so Twilio bridges
+    adviser and caller; anything else (or a leg no longer ringing) hangs the adviser's leg up."""
+    reply = VoiceResponse()
+    entry = s.get(QueueEntry, entry_id)
+    if entry is None or digits != "1" or entry.status != "connecting":
+        reply.hangup()
+        return reply
+    entry.status, entry.outcome = "connected", "answered"
+    calls.event(entry.call, "adviser_answered", entry.queue)
+    return reply

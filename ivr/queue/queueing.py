@@ -1,0 +1,368 @@
+"""Waiting for an adviser: the `queue` action of the flow, Twilio <Enqueue>, the hold loop and
+the ways out of it (an adviser, a callback that keeps the caller's place, a message).
+
+Our database is the source of truth for order and priority: Twilio's queue (same name as ours)
+only holds the audio. Nobody is held forever: closed, no adviser logged in or a full line offer
+a callback (1) or a message (2, and what silence gets) at once; a long wait offers them again.
+Endpoints live on the `ivr_queue` blueprint (/ivr/queue), every view signed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request, send_from_directory, url_for
+from sqlalchemy import func, select
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from config.flow import Flow, Node, Queue
+from config.flow_schema import TWILIO_QUEUE_MAX_SIZE
+from config.hours import is_open
+from db import session as db
+from db.models import CallEvent, QueueEntry, utcnow
+from ivr import calls, engine
+from ivr.actions import callback_request, voicemail
+from ivr.engine import MAX_RETRIES, Turn, action
+from ivr.queue import connect, hold, legs
+from ivr.queue import prompts as qp
+from ivr.telephony.signature import twilio_signed
+from ivr.telephony.twiml import Speaker, twiml
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ivr_queue", __name__, url_prefix="/ivr/queue")
+bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
+STATIC_DIR = Path(__file__).with_name("static")
+HOLD_AUDIO = "hold.wav"
+# Twilio caches <Play> media by HTTP headers: max-age lets its proxies skip us for a day, and
+# ETag / Last-Modified let it revalidate with a 304 after that. A changed recording needs a new
+# file name to reach callers sooner (https://support.twilio.com/hc/en-us/articles/
+# 223180508-How-can-I-change-the-cache-behavior-of-audio-files).
+MEDIA_MAX_AGE_S = 24 * 3600
+LEAVE_EVENT = "queue_leave"  # why the hold loop let a caller out: callback, timeout, closed
+WHISPERS = {"ivr_queue.whisper", "ivr_queue.whisper_key"}  # the adviser's leg, not a caller's
+
+
+def flow() -> Flow:
+    return current_app.extensions["jobline.flow"]
+
+
+def clock():
+    return current_app.config.get("CLOCK", utcnow)()
+
+
+def hold_audio_url() -> str:
+    return url_for("ivr_queue.static", filename=HOLD_AUDIO)
+
+
+def stats() -> hold.QueueStats:
+    return current_app.extensions.setdefault("jobline.queue_stats", hold.QueueStats())
+
+
+# -- entering a queue node -------------------------------------------------------------------
+
+@action("queue")
+def enter_queue(t: Turn, node: Node) -> None:
+    """A caller asks for a person (menu key 0, a queue node, retries used up)."""
+    calls.event(t.call, "adviser", node.id, node.queue)
+    if t.call.adviser_requested_at is None:
+        t.call.adviser_requested_at = t.now
+    t.call.queue = node.queue
+    join(t, t.flow.queues[node.queue or ""])
+
+
+def join(t: Turn, queue: Queue) -> None:
+    if not t.open():
+        engine.announce_closed(t)
+        offer(t, queue.name, None)
+        return
+    entry = legs.open_leg(t.s, t.call.id) if t.call.id else None
+    if entry is not None and entry.status == "waiting" and entry.queue == queue.name:
+        enqueue(t, entry)  # back in line at the same place
+        return
+    lang = t.speaker.lang
+    if not legs.advisers_on(t.s, queue.name, lang):
+        calls.event(t.call, "queue_refused", queue.name, "no_advisers")
+        qp.say(t.speaker, t.reply, "queue_no_advisers")
+        offer(t, queue.name, None)
+        return
+    waiting = t.s.scalar(select(func.count()).select_from(QueueEntry)
+                         .where(QueueEntry.queue == queue.name, QueueEntry.status == "waiting"))
+    if waiting >= min(queue.max_size, TWILIO_QUEUE_MAX_SIZE):  # a Flow built without the schema
+        calls.event(t.call, "queue_refused", queue.name, "full")
+        qp.say(t.speaker, t.reply, "queue_full")
+        offer(t, queue.name, None)
+        return
+    entry = QueueEntry(call=t.call, queue=queue.name, language=lang, priority=queue.priority,
+                       intent=t.call.reason, enqueued_at=t.now, status="waiting")
+    t.s.add(entry)
+    t.s.flush()  # the leg's id goes into the hold and action URLs
+    calls.event(t.call, "queued", queue.name)
+    qp.say(t.speaker, t.reply, "queue_joined")
+    enqueue(t, entry)
+
+
+def enqueue(t: Turn, entry: QueueEntry) -> None:
+    t.reply.enqueue(entry.queue, action=url_for("ivr_queue.left", entry_id=entry.id), method="POST",
+                    wait_url=url_for("ivr_queue.hold_loop", entry_id=entry.id), wait_url_method="POST")
+
+
+def offer(t: Turn, queue: str, entry: QueueEntry | None, attempt: int = 0) -> None:
+    """Callback (1) or a message (2); silence takes a message: never on hold for ever. Without a
+    number to call back from (TWILIO_CALLER_ID), a message straight away."""
+    if not callback_request.offered():
+        take_message(t, entry)
+        return
+    url = url_for("ivr_queue.offer_input", queue=queue, entry_id=entry.id if entry else 0,
+                  attempt=attempt)
+    gather = t.gather(url)
+    qp.say(t.speaker, gather, "queue_offer")
+    t.reply.redirect(url, method="POST")
+
+
+def take_message(t: Turn, entry: QueueEntry | None) -> None:
+    if entry is not None:
+        legs.leave(t.s, entry, "voicemail", t.now)
+    voicemail.voicemail(t)
+
+
+# -- views -------------------------------------------------------------------------------------
+
+def _turn() -> Turn:
+    s = db.current()
+    call = calls.start_call(s, request.form)
+    return Turn(flow(), call, clock(), request.form, request.args)
+
+
+def _done(t: Turn) -> Response:
+    t.s.commit()
+    for work in getattr(t, "after_commit", []):  # e.g. a transcription job, once rows are committed
+        work()
+    return twiml(t.reply)
+
+
+def _entry(t: Turn, entry_id: int) -> QueueEntry | None:
+    entry = t.s.get(QueueEntry, entry_id) if entry_id else None
+    return entry if entry is not None and entry.call_id == t.call.id else None
+
+
+def _digits() -> str:
+    return (request.form.get("Digits") or "").strip()[:32]
+
+
+def _attempt() -> int:
+    return min(max(request.args.get("attempt", 0, type=int), 0), MAX_RETRIES)
+
+
+@bp.get("/static/<path:filename>", endpoint="static")
+def media(filename: str) -> Response:
+    """Hold music and other audio Twilio plays: public, cacheable, conditional (304)."""
+    return send_from_directory(STATIC_DIR, filename, max_age=MEDIA_MAX_AGE_S, conditional=True,
+                               etag=True)
+
+
+@bp.post("/hold/<int:entry_id>")
+@twilio_signed
+def hold_loop(entry_id: int) -> Response:
+    """The wait URL: place and expected wait when they change, the callback offer, calm music;
+    then a <Redirect> to itself carrying what was said (hold.Heard)."""
+    with db.step_engine().connect() as conn:
+        w = hold.waiter(conn, entry_id)
+        if w is not None and w.status == "waiting":
+            hold.mark_seen(conn, w.id, clock())
+    reply = VoiceResponse()
+    if w is None or w.status in ("left", "ended"):
+        reply.leave()
+        return twiml(reply)
+    sp = Speaker(flow(), w.language or flow().default_language, w.slow_speech)
+    if w.status != "waiting":  # claimed by an adviser: the redirect to them is on its way
+        qp.say(sp, reply, "queue_connecting")
+        reply.play(hold_audio_url())
+        return twiml(reply)
+    now = clock()
+    queue = flow().queues.get(w.queue)
+    reason = None
+    if not is_open(flow().hours, now):
+        reason = "closed"
+    elif queue is not None and (now - w.enqueued_at).total_seconds() > queue.max_wait_s:
+        reason = "timeout"
+    if reason:
+        s = db.current()
+        s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail=reason))
+        s.commit()
+        reply.leave()
+        return twiml(reply)
+    place = w.position
+    advisers, handle_s = stats().get(db.current, w.queue)  # a session only on a miss
+    minutes = hold.expected_minutes(place, handle_s, advisers)
+    heard = hold.Heard.from_args(request.args)
+    say_place = heard.due(place, minutes)
+    after = heard.after(place, minutes, say_place)
+    gather = reply.gather(action=url_for("ivr_queue.hold_key", entry_id=w.id, **after), method="POST",
+                          input="dtmf", num_digits=1, timeout=1, action_on_empty_result=False)
+    if say_place:
+        qp.say(sp, gather, "queue_next" if place == 1 else "queue_position", position=place)
+        qp.say(sp, gather, "queue_wait_one" if minutes == 1 else "queue_wait", minutes=minutes)
+    if callback_request.offered():
+        qp.say(sp, gather, "queue_callback_hint")  # every loop: the way out is always offered
+    gather.play(hold_audio_url())
+    # Twilio allows <Redirect> in a wait URL's TwiML and runs its target as the next wait document
+    # (https://www.twilio.com/docs/voice/twiml/enqueue, waitUrl: Play, Say, Pause, Hangup,
+    # Redirect, Leave, Gather), so the next loop knows what this one said.
+    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=w.id, **after), method="POST")
+    return twiml(reply)
+
+
+@bp.post("/hold/<int:entry_id>/key")
+@twilio_signed
+def hold_key(entry_id: int) -> Response:
+    with db.step_engine().connect() as conn:
+        w = hold.waiter(conn, entry_id)
+    reply = VoiceResponse()
+    if w is not None and w.status == "waiting" and _digits() == "1" and callback_request.offered():
+        s = db.current()
+        s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail="callback"))
+        s.commit()
+        reply.leave()  # then Twilio posts the <Enqueue> action: the callback questions start there
+        return twiml(reply)
+    heard = hold.Heard.from_args(request.args)  # a wrong key: back on hold, nothing said again
+    reply.redirect(url_for("ivr_queue.hold_loop", entry_id=entry_id, p=heard.position, m=heard.minutes,
+                           q=heard.quiet), method="POST")
+    return twiml(reply)
+
+
+@bp.post("/left/<int:entry_id>")
+@twilio_signed
+def left(entry_id: int) -> Response:
+    """The <Enqueue> action: the caller left Twilio's queue (QueueResult says how)."""
+    t = _turn()
+    entry = _entry(t, entry_id)
+    result = request.form.get("QueueResult", "")
+    if entry is None:
+        engine.enter(t, t.flow.adviser)
+    elif result == "hangup":
+        legs.hung_up(t.s, entry, t.now)  # our clock, not QueueTime (legs.waited)
+    elif result in ("redirected", "redirected-from-bridged", "bridged", "bridging-in-process"):
+        # A REST redirect (adviser, transfer) took the call: Twilio ignores this reply, but if it
+        # did not, pointing at where the call is meant to be is the one answer that is safe.
+        connect.resume(t, entry)
+    elif result == "leave":
+        why = t.s.scalar(select(CallEvent.detail).where(CallEvent.call_id == t.call.id,
+                                                        CallEvent.kind == LEAVE_EVENT)
+                         .order_by(CallEvent.id.desc()).limit(1))
+        if why == "callback":
+            callback_request.start(t, entry.queue, entry)
+        else:
+            if why == "closed":
+                t.say("closed")
+                t.say("hours")
+            else:
+                qp.say(t.speaker, t.reply, "queue_long_wait")
+            offer(t, entry.queue, entry)
+    else:  # queue-full, error, system-error: Twilio could not hold the caller
+        log.warning("Twilio queue result %s for leg %s", result[:24], entry.id)
+        calls.event(t.call, "error", entry.queue, f"queue result {result[:24]}")
+        t.say("error")
+        offer(t, entry.queue, entry)
+    return _done(t)
+
+
+@bp.post("/offer/<queue>/<int:entry_id>")
+@twilio_signed
+def offer_input(queue: str, entry_id: int) -> Response:
+    t = _turn()
+    entry = _entry(t, entry_id)
+    digits, attempt = _digits(), _attempt()
+    if queue not in t.flow.queues:
+        engine.enter(t, t.flow.adviser)
+    elif digits == "1" and callback_request.offered():
+        calls.event(t.call, "key", queue, "callback")
+        callback_request.start(t, queue, entry)
+    elif digits in ("2", "") or attempt >= MAX_RETRIES:
+        calls.event(t.call, "key", queue, "voicemail" if digits else "no_input")
+        take_message(t, entry)
+    else:
+        t.say("invalid")
+        offer(t, queue, entry, attempt + 1)
+    return _done(t)
+
+
+@bp.post("/callback/<queue>/<int:entry_id>")
+@twilio_signed
+def callback_input(queue: str, entry_id: int) -> Response:
+    t = _turn()
+    callback_request.handle(t, queue, _entry(t, entry_id), _digits(), _attempt())
+    return _done(t)
+
+
+@bp.post("/connect/<int:entry_id>")
+@twilio_signed
+def connect_caller(entry_id: int) -> Response:
+    """Where the REST redirect sends a claimed caller: <Dial> their adviser."""
+    t = _turn()
+    connect.resume(t, _entry(t, entry_id))
+    return _done(t)
+
+
+@bp.post("/dialed/<int:entry_id>")
+@twilio_signed
+def dialed(entry_id: int) -> Response:
+    t = _turn()
+    connect.dial_ended(t, _entry(t, entry_id), request.form.get("DialCallStatus", ""))
+    return _done(t)
+
+
+@bp.post("/whisper/<int:entry_id>")
+@twilio_signed
+def whisper(entry_id: int) -> Response:
+    """Runs on the adviser's leg when they pick up, before the caller is bridged."""
+    s = db.current()
+    reply = connect.adviser_answered(s, flow(), entry_id, clock())
+    s.commit()
+    return twiml(reply)
+
+
+@bp.post("/enqueue/<int:entry_id>")
+@twilio_signed
+def requeue(entry_id: int) -> Response:
+    """Where a transfer's REST redirect sends the caller: the new queue."""
+    t = _turn()
+    entry = _entry(t, entry_id)
+    if entry is not None and entry.status == "waiting":
+        label = t.flow.queues[entry.queue].label if entry.queue in t.flow.queues else {}
+        qp.say(t.speaker, t.reply, "transferring", queue=label.get(t.speaker.lang, entry.queue))
+    connect.resume(t, entry)
+    return _done(t)
+
+
+@bp.errorhandler(Exception)
+def queue_step_failed(error: Exception):
+    """Never an application error: the same apology and choices as the rest of the IVR.
+
+    HTTP errors (403 unsigned, 405) pass through. Anything else in the hold loop keeps the caller
+    on hold, and in the whisper leaves the adviser's leg silent: an apology there would be heard
+    by the wrong person, or offer a caller on hold a way out of the line they are keeping.
+    (SQLAlchemy's errors carry a `code` of their own, e.g. 'e3q8': testing for `code` was not a
+    test for HTTP errors, and sent every database error on hold to the apology.)
+    """
+    from ivr.views import webhooks  # imported here: webhooks imports this module to register it
+
+    if isinstance(error, HTTPException):
+        return error
+    if request.endpoint in ("ivr_queue.hold_loop", "ivr_queue.hold_key"):
+        log.exception("hold loop failed on %s", request.path)
+        reply = VoiceResponse()  # keep the caller on hold: Twilio asks again after the music
+        reply.play(hold_audio_url())
+        return twiml(reply)
+    if request.endpoint == "ivr_queue.callback_status":
+        log.exception("callback status failed on %s", request.path)
+        return "", 503  # a callback, not a caller: Twilio's debugger shows the failure
+    if request.endpoint in WHISPERS:
+        log.exception("whisper failed on %s", request.path)
+        return twiml(VoiceResponse())  # an empty whisper still bridges adviser and caller
+    return webhooks.step_failed(error)
+
+
+from ivr.queue import callback_calls as _callback_calls  # noqa: E402, F401  (its views are on bp)
+from ivr.queue import whisper as _whisper  # noqa: E402, F401  (its views are on bp)

@@ -1,0 +1,1 @@
+"""Thin Twilio webhooks: each view checks the signature, runs one step and renders TwiML."""
