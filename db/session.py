@@ -53,13 +53,14 @@ _step_engines: dict[str, Engine] = {}
 
 
 def step_engine() -> Engine:
-    """The engine of the IVR's menu steps and hold loop (ivr/callstate.py): the hot path.
+    """The engine of the IVR's menu steps, status callbacks and hold loop: the hot path, whose
+    Core statements run on its `Connection` (ivr/callstate.py, ivr/queue/hold.py).
 
-    On PostgreSQL it is a small pool of its own in autocommit mode (each hot-path write is one
-    statement: ivr/pg_steps.py) whose commits do not wait for the disk (synchronous_commit off:
-    a crash of the database server could lose the last fraction of a second of menu steps,
-    never corrupt them), and whose connections are checked only after they sat idle, not on
-    every checkout. On SQLite it is the app's engine.
+    On PostgreSQL it is a small pool of its own whose statements are cut at `statement_timeout`
+    and whose commits do not wait for the disk (synchronous_commit off: a crash of the database
+    server could lose the last fraction of a second of menu steps, never corrupt them), and whose
+    connections are checked only after they sat idle, not on every checkout. On SQLite it is
+    the app's engine.
     """
     main = engine()
     if main.dialect.name != "postgresql":
@@ -68,8 +69,7 @@ def step_engine() -> Engine:
     key = f"{url}#{_statement_timeout_ms}"
     if key not in _step_engines:
         options = f"-c synchronous_commit=off -c statement_timeout={_statement_timeout_ms}"
-        step = create_engine(url, pool_size=3, max_overflow=10, isolation_level="AUTOCOMMIT",
-                             pool_timeout=POOL_TIMEOUT_S,
+        step = create_engine(url, pool_size=3, max_overflow=10, pool_timeout=POOL_TIMEOUT_S,
                              connect_args={"options": options, "connect_timeout": CONNECT_TIMEOUT_S})
         event.listen(step, "checkin", _mark_idle)
         event.listen(step, "checkout", _ping_if_idle)
@@ -86,6 +86,7 @@ def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         return
     try:
         dbapi_conn.execute("SELECT 1")
+        dbapi_conn.rollback()  # the ping's own transaction: the connection goes out idle
     except Exception as error:  # the server dropped it: the pool opens a fresh one
         raise DisconnectionError("idle step connection is gone") from error
 

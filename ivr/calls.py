@@ -16,8 +16,6 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
-from db import direct
-from db.direct import Direct
 from db.models import (
     STATUS_RANK,
     Call,
@@ -30,7 +28,7 @@ from db.models import (
     utcnow,
 )
 from db.session import SessionLocal, step_engine
-from ivr import durations, pg_steps
+from ivr import durations
 from ivr.callstate import ADD_EVENTS, CallState, ignoring_duplicates, number
 from ivr.queue import legs
 
@@ -74,7 +72,7 @@ def save_events(s: Session) -> None:
     """Write the steps recorded with event() in one executemany INSERT."""
     pending = s.info.pop(_PENDING, None)
     if pending:
-        s.execute(ADD_EVENTS.statement, pending)
+        s.execute(ADD_EVENTS, pending)
 
 
 @sa_event.listens_for(SessionLocal, "after_rollback")
@@ -160,17 +158,17 @@ def remember_choice(call: Call | CallState, *, language: str | None = None,
 def apply_status(s: Session, form: Mapping[str, str]) -> None:
     """Apply a status callback once; unknown CallSids are stored as new calls.
 
-    A call that only walked the menus is closed with Core statements on the step engine; one
-    that reached a queue, asked for a callback or left a recording (or one never seen) is closed
-    through the ORM, so that its queue legs close with it.
+    A call that only walked the menus is closed with Core statements on the step engine's
+    connection; one that reached a queue, asked for a callback or left a recording (or one never
+    seen) is closed through the ORM, so that its queue legs close with it.
     """
     sid = clean_sid(form.get("CallSid"))
     status = (form.get("CallStatus") or "").strip().lower()
     if sid is None or status not in STATUS_RANK:
         return
     final = status in FINAL
-    with direct.connect(step_engine()) as conn:
-        row = conn.first(_STATUS_LOOK, {"sid": sid})
+    with step_engine().connect() as conn:
+        row = conn.execute(_STATUS_LOOK, {"sid": sid}).first()
         if row is not None and not (final and row.involved):
             _close_menu_call(conn, row, status, form)
             return
@@ -178,9 +176,11 @@ def apply_status(s: Session, form: Mapping[str, str]) -> None:
         _apply_status_orm(s, sid, status, form)
 
 
-def _close_menu_call(conn: direct.Connection, row: Any, status: str, form: Mapping[str, str]) -> None:
+def _close_menu_call(conn: Connection, row: Any, status: str, form: Mapping[str, str]) -> None:
     """A status callback of a call that only used the menus, written on the step connection."""
     now = utcnow()
+    if not _first_time(conn, row.sid, status, now):
+        return  # the same callback again
     ended, seconds = row.ended_at, row.duration_s
     if status in FINAL:
         ended, seconds = end_of(row.started_at, ended, seconds, form.get("CallDuration"), now)
@@ -189,21 +189,16 @@ def _close_menu_call(conn: direct.Connection, row: Any, status: str, form: Mappi
         kinds = {kind for kind in ("closed", "adviser", "info") if getattr(row, kind)}
         outcome = outcome_from_steps(kinds, voicemail=False)
     higher = STATUS_RANK[status] > STATUS_RANK.get(row.status, 0)
-    values = {"call_id": row.id, "new_status": status if higher else row.status, "new_ended": ended,
-              "new_duration": seconds, "new_outcome": outcome}
-    if conn.dialect.name == "postgresql":  # one statement, applied once (ivr/pg_steps.py)
-        pg_steps.close(conn, {**values, "call_sid": row.sid, "status": status}, now)
-        return
-    if conn.scalar(_FIRST_TIME, {"call_sid": row.sid, "status": status, "received_at": now}) is None:
-        return  # the same callback again
-    conn.execute(_CLOSE, values)
+    conn.execute(_CLOSE, {"call_id": row.id, "new_status": status if higher else row.status,
+                          "new_ended": ended, "new_duration": seconds, "new_outcome": outcome})
     conn.execute(ADD_EVENTS, {"call_id": row.id, "at": now, "kind": "status", "node": None, "detail": status})
     conn.commit()
 
 
-def _first_time(conn: Connection, sid: str, status: str) -> bool:
+def _first_time(conn: Connection, sid: str, status: str, now: datetime | None = None) -> bool:
+    """Store this (CallSid, status) pair; False when it was stored already (a repeat)."""
     dedupe = ignoring_duplicates(conn.dialect.name, _sc, STATUS_COLUMNS, returning="id")
-    stored = conn.execute(dedupe, {"call_sid": sid, "status": status, "received_at": utcnow()})
+    stored = conn.execute(dedupe, {"call_sid": sid, "status": status, "received_at": now or utcnow()})
     return stored.first() is not None
 
 
@@ -222,18 +217,16 @@ def _apply_status_orm(s: Session, sid: str, status: str, form: Mapping[str, str]
 
 
 _c = Call.__table__
-_STATUS_LOOK = Direct(select(
+_STATUS_LOOK = select(
     _c.c.id, _c.c.sid, _c.c.status, _c.c.started_at, _c.c.ended_at, _c.c.duration_s, _c.c.outcome,
     or_(exists().where(QueueEntry.call_id == _c.c.id), exists().where(Callback.call_id == _c.c.id),
         exists().where(Recording.call_id == _c.c.id)).label("involved"),
     *(exists().where(CallEvent.call_id == _c.c.id, CallEvent.kind == kind).label(kind)
       for kind in ("closed", "adviser", "info")),
-).where(_c.c.sid == bindparam("sid")))
-_CLOSE = Direct(update(_c).where(_c.c.id == bindparam("call_id")).values(
+).where(_c.c.sid == bindparam("sid"))
+_CLOSE = update(_c).where(_c.c.id == bindparam("call_id")).values(
     status=bindparam("new_status"), ended_at=bindparam("new_ended", type_=_c.c.ended_at.type),
-    duration_s=bindparam("new_duration"), outcome=bindparam("new_outcome")))
-# SQLite's; on PostgreSQL the dedupe is part of pg_steps.close.
-_FIRST_TIME = Direct(ignoring_duplicates("sqlite", _sc, STATUS_COLUMNS, returning="id"))
+    duration_s=bindparam("new_duration"), outcome=bindparam("new_outcome"))
 
 
 def finish(call: Call, duration: str | None = None, at: datetime | None = None) -> None:

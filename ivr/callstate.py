@@ -3,15 +3,15 @@
 Most webhooks of a call only move it through menus. What they need (language, slower speech)
 travels in the action URLs the IVR hands to Twilio, which signs them, so the caller cannot
 alter it; what they change (the node, the language chosen, the steps taken) is written with
-two or three statements, built with Core and run on the driver's cursor (db/direct.py). A step
-that needs more (a queue, a capture, a recording) asks the turn for `t.call`, which loads the
-ORM Call and applies this state to it (`calls.materialize`).
+two or three Core statements on the step engine's `Connection` (db.session.step_engine), as the
+hold loop does (ivr/queue/hold.py), and committed together. A step that needs more (a queue, a
+capture, a recording) asks the turn for `t.call`, which loads the ORM Call and applies this
+state to it (`calls.materialize`).
 
-On PostgreSQL each step is one statement (ivr/pg_steps.py) on `db.session.step_engine()`,
-whose commits do not wait for the disk flush (synchronous_commit off): a step is durable within
-a fraction of a second, and only a crash of the database server itself could lose the last few
-menu steps, never corrupt them. Captures, recordings, queue claims and callbacks go through the
-ORM and commit synchronously.
+On PostgreSQL the step engine's commits do not wait for the disk flush (synchronous_commit
+off): a step is durable within a fraction of a second, and only a crash of the database server
+itself could lose the last few menu steps, never corrupt them. Captures, recordings, queue
+claims and callbacks go through the ORM and commit synchronously.
 """
 
 from __future__ import annotations
@@ -22,14 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Insert, Table, bindparam, func, insert, select, update
+from sqlalchemy import BindParameter, Connection, Insert, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from db import direct
-from db.direct import Direct
 from db.models import Call, Caller, CallEvent, utcnow
-from ivr import pg_steps
 from ivr.telephony.numbers import caller_number
 
 NO_LANGUAGE = "-"  # in an action URL: the caller has not chosen a language yet
@@ -62,7 +59,7 @@ class CallState:
 
 def bound(table: Table, columns: tuple[str, ...]) -> dict[str, BindParameter[Any]]:
     """VALUES for these columns, each a parameter of the column's own type, named after it: a
-    statement built once, whose values come at execute time (by the ORM or db/direct.py)."""
+    statement built once, whose values come at execute time."""
     return {c: bindparam(c, type_=table.c[c].type) for c in columns}
 
 
@@ -75,10 +72,11 @@ def ignoring_duplicates(dialect: str, table: Table, columns: tuple[str, ...],
     return statement.returning(table.c[returning]) if returning else statement
 
 
-# Compiled once per dialect and run on the driver's cursor (db/direct.py).
-_STATE_BY_SID = Direct(select(_calls.c.language, _calls.c.slow_speech, _calls.c.node).where(
-    _calls.c.sid == bindparam("sid")))
-_FIRST_LOOK = Direct(select(
+# Built once: a statement object keeps its cache key, so each webhook skips rebuilding and
+# recompiling it.
+_STATE_BY_SID = select(_calls.c.language, _calls.c.slow_speech, _calls.c.node).where(
+    _calls.c.sid == bindparam("sid"))
+_FIRST_LOOK = select(
     select(_calls.c.id).where(_calls.c.sid == bindparam("sid")).scalar_subquery().label("call_id"),
     select(_callers.c.id).where(_callers.c.phone == bindparam("phone")).scalar_subquery()
     .label("caller_id"),
@@ -86,26 +84,25 @@ _FIRST_LOOK = Direct(select(
     .label("language"),
     select(_callers.c.slow_speech).where(_callers.c.phone == bindparam("phone")).scalar_subquery()
     .label("slow_speech"),
-))
-_MOVE = Direct(update(_calls).where(_calls.c.sid == bindparam("call_sid"))
-               .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
-                       node=func.coalesce(bindparam("new_node", type_=_calls.c.node.type), _calls.c.node))
-               .returning(_calls.c.id))
-ADD_EVENTS = Direct(insert(_events).values(bound(_events, ("call_id", "at", "kind", "node", "detail"))))
-_CALLER_ID = Direct(select(_callers.c.id).where(_callers.c.phone == bindparam("phone")))
-_REMEMBER = Direct(
+)
+_MOVE = (update(_calls).where(_calls.c.sid == bindparam("call_sid"))
+         .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
+                 node=func.coalesce(bindparam("new_node", type_=_calls.c.node.type), _calls.c.node))
+         .returning(_calls.c.id))
+ADD_EVENTS = insert(_events).values(bound(_events, ("call_id", "at", "kind", "node", "detail")))
+_CALLER_ID = select(_callers.c.id).where(_callers.c.phone == bindparam("phone"))
+_REMEMBER = (
     update(_callers)
     .where(_callers.c.id == select(_calls.c.caller_id).where(_calls.c.id == bindparam("call_id"))
            .scalar_subquery())
     .values(language=bindparam("new_language"), slow_speech=bindparam("new_slow"),
             updated_at=bindparam("now", type_=_callers.c.updated_at.type)))
-_ADD_CALLER = Direct(ignoring_duplicates(  # SQLite; PostgreSQL's are in ivr/pg_steps.py
-    "sqlite", _callers, ("phone", "language", "slow_speech", "created_at", "updated_at"), returning="id"))
-_ADD_CALL = Direct(ignoring_duplicates("sqlite", _calls, (
-    "sid", "caller_id", "to_number", "direction", "language", "slow_speech", "status", "node", "started_at"),
-    returning="id"))
+_CALLER_COLUMNS = ("phone", "language", "slow_speech", "created_at", "updated_at")
+_CALL_COLUMNS = ("sid", "caller_id", "to_number", "direction", "language", "slow_speech", "status", "node",
+                 "started_at")
 
-def load(conn: direct.Connection, languages: set[str], form: Mapping[str, str], args: Mapping[str, str],
+
+def load(conn: Connection, languages: set[str], form: Mapping[str, str], args: Mapping[str, str],
          sid: str, first: bool) -> CallState | None:
     """The call's state from the signed URL, else from the database; None: use the ORM path
     (a call already stored when its first webhook comes again, or one never seen)."""
@@ -114,60 +111,58 @@ def load(conn: direct.Connection, languages: set[str], form: Mapping[str, str], 
         return CallState(sid, None if lang == NO_LANGUAGE else lang, args.get("slow") == "1")
     if first:
         phone = number(form, "From")
-        row = conn.first(_FIRST_LOOK, {"sid": sid, "phone": phone or ""})
+        row = conn.execute(_FIRST_LOOK, {"sid": sid, "phone": phone or ""}).one()
         if row.call_id is not None:
             return None
         new = {"phone": phone, "to": number(form, "To"),
                "direction": (form.get("Direction") or "inbound")[:16], "caller_id": row.caller_id}
         return CallState(sid, row.language, bool(row.slow_speech), new=new)
-    row = conn.first(_STATE_BY_SID, {"sid": sid})
+    row = conn.execute(_STATE_BY_SID, {"sid": sid}).first()
     if row is None:
         return None
     return CallState(sid, row.language, bool(row.slow_speech), node=row.node)
 
 
-def save(conn: direct.Connection, state: CallState) -> None:
+def save(conn: Connection, state: CallState) -> None:
     """Write what the step changed: the call's node and language, its steps, the caller's
-    choices; committed here. One statement on PostgreSQL (ivr/pg_steps.py)."""
+    choices; committed here, together."""
     now = utcnow()
-    pg = conn.dialect.name == "postgresql"
     if state.new is not None:
         state.events.insert(0, {"at": now, "kind": "start", "node": None, "detail": None})
-        if (pg_steps.new_call if pg else _insert_call)(conn, state, now) is not None:
+        if _insert_call(conn, state, now) is not None:
             conn.commit()
             return
         # The same first webhook twice at once: the other one stored the call; move it on.
-    moved = {"call_sid": state.sid, "new_language": state.language, "new_slow": state.slow_speech,
-             "new_node": state.node}
-    if pg:
-        call_id = pg_steps.move(conn, moved, state.events, bool(state.remember), now)
-    else:
-        call_id = conn.scalar(_MOVE, moved)
-        if call_id is not None and state.events:
-            conn.executemany(ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
-        if call_id is not None and state.remember:
-            conn.execute(_REMEMBER, {"call_id": call_id, "now": now, "new_language": state.language,
-                                     "new_slow": state.slow_speech})
+    call_id = conn.execute(_MOVE, {"call_sid": state.sid, "new_language": state.language,
+                                   "new_slow": state.slow_speech, "new_node": state.node}).scalar()
     if call_id is None:
         raise LookupError("the call to save is not stored")
+    if state.events:
+        conn.execute(ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
+    if state.remember:
+        conn.execute(_REMEMBER, {"call_id": call_id, "now": now, "new_language": state.language,
+                                 "new_slow": state.slow_speech})
     conn.commit()
 
 
-def _insert_call(conn: direct.Connection, state: CallState, now: datetime) -> int | None:
+def _insert_call(conn: Connection, state: CallState, now: datetime) -> int | None:
     """The first webhook's call (and its caller, the number's first time) with its first steps;
     None when the same first webhook stored it already."""
     new = state.new or {}
+    dialect = conn.dialect.name
     phone, caller_id = new["phone"], new["caller_id"]
     if phone is not None and caller_id is None:  # the number's first call
-        caller_id = conn.scalar(_ADD_CALLER, {
+        add_caller = ignoring_duplicates(dialect, _callers, _CALLER_COLUMNS, returning="id")
+        caller_id = conn.execute(add_caller, {
             "phone": phone, "language": state.language, "slow_speech": state.slow_speech,
-            "created_at": now, "updated_at": now})
+            "created_at": now, "updated_at": now}).scalar()
         if caller_id is None:  # its first two calls at once: the other one added it
-            caller_id = conn.scalar(_CALLER_ID, {"phone": phone})
+            caller_id = conn.execute(_CALLER_ID, {"phone": phone}).scalar()
     values = {"sid": state.sid, "caller_id": caller_id, "to_number": new["to"], "direction": new["direction"],
               "language": state.language, "slow_speech": state.slow_speech, "status": "in-progress",
               "node": state.node, "started_at": now}
-    call_id = conn.scalar(_ADD_CALL, values)
+    add_call = ignoring_duplicates(dialect, _calls, _CALL_COLUMNS, returning="id")
+    call_id = conn.execute(add_call, values).scalar()
     if call_id is not None and state.events:
-        conn.executemany(ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
+        conn.execute(ADD_EVENTS, [{"call_id": call_id, **e} for e in state.events])
     return call_id

@@ -18,7 +18,6 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
 from config.flow import Flow
-from db import direct
 from db import session as db
 from db.models import utcnow
 from ivr import calls, callstate, engine
@@ -51,15 +50,15 @@ def _attempt() -> int:
 def step(fn: Callable[..., None], *args: object) -> Response:
     """Run one engine step for the call in this request and reply with its TwiML.
 
-    A menu step reads and writes its call with a few statements on the driver's connection
-    (ivr/callstate.py, db/direct.py); a step that touches queues, captures or recordings loads
+    A menu step reads and writes its call with a few Core statements on the step engine's
+    connection (ivr/callstate.py); a step that touches queues, captures or recordings loads
     the ORM call and commits the session.
     """
     form = request.form
     sid = calls.clean_sid(form.get("CallSid"))
     if sid is None:
         raise ValueError("CallSid missing or malformed")
-    with direct.connect(db.step_engine()) as conn:
+    with db.step_engine().connect() as conn:
         state = callstate.load(conn, flow().language_codes, form, request.args, sid,
                                first=request.endpoint == "ivr.voice")
         now = current_app.config.get("CLOCK", utcnow)()
