@@ -77,10 +77,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import callcenter
     import ivr
+    from callcenter import access
     from ivr.telephony import simulator
 
     ivr.init_app(app)
     callcenter.init_app(app, simulator)
+    access.spare_webhooks(app)  # the desk's hooks (sessions, CSRF, limiter, headers) skip /ivr
     return app
 
 

@@ -14,6 +14,10 @@ Twilio webhook blueprints (names starting with "ivr") are public-with-signature:
 are wrapped in ivr.telephony.signature.twilio_signed and carry no CSRF token. A before_request hook
 refuses every other endpoint that declares no rule, so a route added without one is closed
 (and tests/desk/test_access_rules.py fails on it).
+
+The desk's other per-request machinery (CSRF, the sign-in limiter, flask-login's cookie, the
+security headers) is for browsers: `spare_webhooks` keeps it off Twilio's webhooks, which
+then pay only for the access rule (their views check X-Twilio-Signature themselves).
 """
 
 from __future__ import annotations
@@ -195,6 +199,50 @@ def _nav_links() -> dict[str, Any]:
             if entry and isinstance(rule, frozenset) and current_user.role in rule:
                 links.append((entry[0], entry[1], endpoint))
     return {"nav_links": [(label, endpoint) for _, label, endpoint in sorted(links)]}
+
+
+def is_webhook() -> bool:
+    """Whether this request is one of Twilio's webhooks (served under WEBHOOK_PATH)."""
+    return request.path.startswith(WEBHOOK_PATH)
+
+
+def spare_webhooks(app: Flask) -> None:
+    """Run the app-wide hooks registered so far (the desk's: access rules, CSRF, the limiter,
+    flask-login, security headers) for people's requests only; a webhook gets the access rule
+    alone. Call it once every extension is registered (run.create_app).
+
+    The hooks are gathered into one hook of each kind, run in the order Flask would run them,
+    so a webhook does not even pay for calling them (measured in bench/RESULTS.md, issue 15).
+    """
+    before = app.before_request_funcs.pop(None, [])
+    after = app.after_request_funcs.pop(None, [])
+    teardown = app.teardown_request_funcs.pop(None, [])
+
+    def for_people_before() -> Any:
+        if is_webhook():
+            return _check_request()
+        for hook in before:
+            answer = hook()
+            if answer is not None:
+                return answer
+        return None
+
+    def for_people_after(response: Any) -> Any:
+        if is_webhook():
+            return response
+        for hook in reversed(after):
+            response = hook(response)
+        return response
+
+    def for_people_teardown(error: BaseException | None) -> None:
+        if is_webhook():
+            return
+        for hook in reversed(teardown):
+            hook(error)
+
+    app.before_request_funcs[None] = [for_people_before]
+    app.after_request_funcs[None] = [for_people_after]
+    app.teardown_request_funcs[None] = [for_people_teardown]
 
 
 def init_app(app: Flask) -> None:

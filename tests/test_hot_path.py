@@ -67,3 +67,19 @@ def test_a_step_connection_dropped_by_the_server_is_replaced_not_failed(phone, a
                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
     p.press("2")
     assert p.last_heard.startswith("Unemployment benefits.")
+
+
+
+def test_a_webhook_gets_none_of_the_desks_cookies_or_page_headers_and_still_needs_its_signature(phone, app):
+    p = phone()
+    params = p.params(CallStatus="ringing")
+    signature = RequestValidator(p.token).compute_signature("http://localhost/ivr/voice", params)
+    web = app.test_client()
+    web.set_cookie("session", "a-stale-desk-cookie")  # a browser's cookie sent along changes nothing
+    answered = web.post("/ivr/voice", data=params, headers={"X-Twilio-Signature": signature})
+    assert answered.status_code == 200 and answered.mimetype == "text/xml"
+    assert "Set-Cookie" not in answered.headers and "Content-Security-Policy" not in answered.headers
+    forged = web.post("/ivr/voice", data=params, headers={"X-Twilio-Signature": "forged"})
+    assert forged.status_code == 403
+    page = web.get("/login")  # the desk keeps its own
+    assert page.status_code == 200 and "Content-Security-Policy" in page.headers

@@ -255,20 +255,6 @@ class _PeopleSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-def _skip_limiter_for_webhooks(app: Flask) -> None:
-    """Only sign-ins are limited. The limiter's per-request hook (for app-wide limits) would
-    still resolve limits on every one of Twilio's webhooks, so they bypass it altogether; the
-    sign-in limit is checked by its own decorator."""
-    hooks = app.before_request_funcs.setdefault(None, [])
-    check = limiter._check_request_limit
-
-    def unless_webhook() -> None:
-        if not request.path.startswith(WEBHOOK_PATH):
-            check()
-
-    hooks[hooks.index(check)] = unless_webhook
-
-
 def init_app(app: Flask) -> None:
     app.session_interface = _PeopleSessions()
     login_manager.init_app(app)
@@ -278,7 +264,6 @@ def init_app(app: Flask) -> None:
     app.config["RATELIMIT_STORAGE_URI"] = _storage_uri(app.config.get("REDIS_URL") or "")
     # If Redis is down, keep counting in this process rather than lock everyone out.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    limiter.init_app(app)
-    _skip_limiter_for_webhooks(app)
+    limiter.init_app(app)  # kept off the webhooks by access.spare_webhooks, as the desk's other hooks
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.register_blueprint(bp)
