@@ -8,7 +8,12 @@ real app answering a signed constant menu (bench/floor_app.py); the ceilings are
 implementation of the contract can do, with and without Flask (bench/ceiling_app.py). Also the
 RSS of the web workers after 10,000 calls.
 
+With --baseline PATH, a checkout of an earlier build (e.g. `git worktree add /tmp/before 3326fd8`)
+serves the same calls from its own directory in the same interleaved rounds ("before"), and the
+table gives this build's ratio to it round by round (its spread).
+
     .venv/bin/python bench/bench_webhooks.py [--calls 1500] [--rounds 3] [--db sqlite,postgresql]
+        [--baseline PATH]
 """
 
 from __future__ import annotations
@@ -43,12 +48,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(target: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(target: str, env: dict[str, str], cwd: Path = ROOT) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = dict(env, PUBLIC_BASE_URL=f"http://{HOST}:{port}")  # as in production (README)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"{HOST}:{port}",
-         "--log-level", "warning", target], cwd=ROOT, env=env)
+         "--log-level", "warning", target], cwd=cwd, env=env)
     for _ in range(200):
         try:
             with socket.create_connection((HOST, port), timeout=0.2):
@@ -134,7 +139,11 @@ def summary(name: str, results: list[Result]) -> dict[str, float]:
     }
 
 
-def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) -> None:
+def spread(values: list[float]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f}" if len(values) > 1 else ""
+
+
+def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int, before: Path | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="jobline-bench-"))
     url = database(kind, tmp)
     upgrade(url)
@@ -150,10 +159,15 @@ def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) 
                     "ceiling: bare Flask, signature checked, one row committed, constant menu"),
         "raw": ("bench.ceiling_app:wsgi", STEPS, "the same ceiling without Flask (a bare WSGI callable)"),
     }
-    procs = {name: start_gunicorn(target, env) for name, (target, _, _) in servers.items()}
+    if before is not None:
+        servers["before"] = ("run:create_app()", STEPS, f"before: Jobline's whole call flow from {before}")
+    procs = {name: start_gunicorn(target, env, before if name == "before" else ROOT)
+             for name, (target, _, _) in servers.items()}
     app_proc, app_port = procs["jobline"]
     try:
         check_steps(app_port)
+        if before is not None:
+            check_steps(procs["before"][1])
         for name, (_, steps, _) in servers.items():  # warm-up (imports, pools)
             run(HOST, procs[name][1], make_calls(procs[name][1], 100, steps), concurrency)
         results: dict[str, list[Result]] = {name: [] for name in servers}
@@ -173,7 +187,19 @@ def bench(kind: str, calls: int, rounds: int, concurrency: int, rss_calls: int) 
         print(f"| **ratio Jobline / baseline** | **{s['jobline']['rps'] / b:.2f}x** | | | |")
         print(f"| ratio floor / baseline | {s['floor']['rps'] / b:.2f}x | | | |")
         print(f"| ratio ceiling / baseline | {s['ceiling']['rps'] / b:.2f}x | | | |")
-        print(f"| ratio ceiling without Flask / baseline | {s['raw']['rps'] / b:.2f}x | | | |", flush=True)
+        print(f"| ratio ceiling without Flask / baseline | {s['raw']['rps'] / b:.2f}x | | | |")
+        # The issue-15 figures: against the Flask ceiling, and against the build before, each with
+        # the range of the same ratio taken round by round (its spread).
+        def ratio(label: str, a: str, over: str) -> None:
+            rounds = [x.rps / y.rps for x, y in zip(results[a], results[over], strict=True)]
+            print(f"| {label} | {s[a]['rps'] / s[over]['rps']:.2f}x | rounds {spread(rounds)} | | |")
+
+        ratio("**floor / ceiling**", "floor", "ceiling")
+        ratio("**Jobline / ceiling**", "jobline", "ceiling")
+        if before is not None:
+            ratio("before / ceiling", "before", "ceiling")
+            ratio("**Jobline / before**", "jobline", "before")
+        sys.stdout.flush()
         done = 100 + calls * rounds
         rss_points = [(done, max(rss_mb(p) for p in worker_pids(app_proc.pid)))]
         while done < rss_calls:
@@ -197,13 +223,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--rss-calls", type=int, default=10_000, help="calls before the last RSS reading")
+    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier build to run beside this one")
     args = parser.parse_args()
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     print(f"machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
     for kind in args.db.split(","):
-        bench(kind.strip(), args.calls, args.rounds, args.concurrency, args.rss_calls)
+        bench(kind.strip(), args.calls, args.rounds, args.concurrency, args.rss_calls, args.baseline)
 
 
 if __name__ == "__main__":
