@@ -10,7 +10,8 @@
 - A page that shows a one-time password marks itself `no_store()`, so no browser or proxy cache
   keeps it.
 
-Twilio's webhooks get no session and need none of these, but the headers do them no harm.
+Twilio's webhooks get no session and need none of these: they are sent to people's requests only
+(callcenter/access.py `spare_webhooks`).
 """
 
 from __future__ import annotations
