@@ -49,7 +49,7 @@ def make_engine(url: str) -> Engine:
 
 
 IDLE_PING_S = 30.0  # a step connection idle longer than this is checked before use
-_step_engines: dict[str, Engine] = {}
+_step_engines: dict[tuple[Engine, int], Engine] = {}  # by the app's engine and the statement limit
 
 
 def step_engine() -> Engine:
@@ -65,9 +65,9 @@ def step_engine() -> Engine:
     main = engine()
     if main.dialect.name != "postgresql":
         return main
-    url = main.url.render_as_string(hide_password=False)
-    key = f"{url}#{_statement_timeout_ms}"
+    key = (main, _statement_timeout_ms)  # looked up on every webhook: no URL rendered for it
     if key not in _step_engines:
+        url = main.url.render_as_string(hide_password=False)
         options = f"-c synchronous_commit=off -c statement_timeout={_statement_timeout_ms}"
         step = create_engine(url, pool_size=3, max_overflow=10, pool_timeout=POOL_TIMEOUT_S,
                              connect_args={"options": options, "connect_timeout": CONNECT_TIMEOUT_S})
