@@ -33,7 +33,7 @@ from ivr.telephony.twiml import Speaker, twiml
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr_queue", __name__, url_prefix="/ivr/queue")
 bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
-STATIC_DIR = Path(__file__).with_name("static")
+STATIC_DIR = Path(__file__).parents[1] / "static"  # ivr/static
 HOLD_AUDIO = "hold.wav"
 # Twilio caches <Play> media by HTTP headers: max-age lets its proxies skip us for a day, and
 # ETag / Last-Modified let it revalidate with a 304 after that. A changed recording needs a new

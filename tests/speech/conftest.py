@@ -23,12 +23,12 @@ from sqlalchemy import text
 from config import settings
 from db import session as db
 from db.models import Base, Recording
-from tests.conftest import PG_ADMIN, fresh_redis, postgres_database
+from tests.support.env import PG_ADMIN, fresh_redis, postgres_database
+from tests.support.recordings import ASTERISK_EN
 
 ACCOUNT = "AC" + "2" * 32
 TOKEN = "speech-test-token"
 KO_SENTENCE = "실업 급여 신청하고 싶어요"  # short: synthetic Korean decodes slowly
-ASTERISK_EN = Path("/usr/share/asterisk/sounds/en")
 
 
 @pytest.fixture(scope="session", autouse=True)
