@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app
+from flask import Blueprint, abort, current_app
 
 from callcenter.access import role_required
 from callcenter.accounts.users import clock
-from callcenter.desk.api import bp
 from callcenter.desk.requests import app_flow, json_body, no_store_json, signed_in_user
 from callcenter.desk.state import DESK, ON_CALL, desk_state_of, dial_callbacks_soon, revealed_id
 from callcenter.routing import callbacks, claims
@@ -21,6 +20,7 @@ from db import session as db
 from db.models import Callback, QueueEntry, User
 from ivr.telephony.rest import end_call as end_at_twilio
 
+bp = Blueprint("calls", __name__, url_prefix="/api")  # registered by callcenter.init_app
 NOTES_MAX = 4000  # characters; the spec says the same (callcenter/desk/openapi.py maxLength)
 
 
