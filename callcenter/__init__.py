@@ -21,7 +21,7 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
     run.py because callcenter does not import ivr."""
     from callcenter import access, health, security
     from callcenter.accounts import admin, audit, login, privacy
-    from callcenter.desk import api, conversation_api, media  # noqa: F401  (conversation_api adds routes to api.bp)
+    from callcenter.desk import api, conversation_api, media
     from callcenter.desk import views as desk
     from callcenter.reports import flowmap
     from callcenter.reports import views as reports
@@ -33,6 +33,7 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
     app.register_blueprint(ui)
     app.register_blueprint(desk.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(conversation_api.bp)  # /api/calls/..., /api/callbacks/... of the current call
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from callcenter.access import role_required
 from callcenter.accounts import audit
-from callcenter.desk.api import DESK, my_queues, no_store_json, signed_in_user
+from callcenter.desk.requests import no_store_json, signed_in_user
+from callcenter.desk.state import DESK, my_queues
 from callcenter.routing import claims
 from config import settings
 from config.settings import ConfigError
