@@ -28,11 +28,10 @@ from tests.support.env import (
     LOCK_KEY,
     LOCK_TTL_S,
     OPEN_TIME,
-    PG_ADMIN,
     REDIS_DBS,
     TOKEN,
+    database_for,
     fresh_redis,
-    postgres_database,
     with_db,
 )
 
@@ -42,12 +41,7 @@ pytest_plugins = ["tests.support.recordings", "tests.support.prism", "tests.supp
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database (Alembic head) for the whole session, per backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jobline.db'}"
-    else:
-        url = postgres_database(f"jobline_test_{os.getpid()}")
-        if url is None:
-            pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN}")
+    url = database_for(request.param, tmp_path_factory.mktemp("db"), "jobline_test")
     upgrade(url)
     return url
 

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from config import settings
 from db import session as db
 from db.models import Base, Recording
-from tests.support.env import PG_ADMIN, fresh_redis, postgres_database
+from tests.support.env import database_for, fresh_redis
 from tests.support.recordings import ASTERISK_EN
 
 ACCOUNT = "AC" + "2" * 32
@@ -141,12 +141,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def speech_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('speechdb') / 'speech.db'}"
-    else:
-        url = postgres_database(f"jobline_speech_test_{os.getpid()}")
-        if url is None:
-            pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN}")
+    url = database_for(request.param, tmp_path_factory.mktemp("speechdb"), "jobline_speech_test")
     Base.metadata.create_all(db.configure(url))
     return url
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -37,17 +39,26 @@ def live(make_app, tmp_path) -> Iterator[tuple[str, FakeTwilio]]:
     server.shutdown()
 
 
-@pytest.fixture
-def page(live):
+@contextmanager
+def chromium(width: int = 1366, height: int = 768) -> Iterator[Any]:
+    """A headless Chromium page of that size; page errors and console lines go to the test's output."""
     from playwright.sync_api import sync_playwright
 
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page = browser.new_page(viewport={"width": width, "height": height})
         page.on("pageerror", lambda e: print("PAGE ERROR", e))
         page.on("console", lambda m: print("CONSOLE", m.text))
         yield page
         browser.close()
+
+
+@pytest.fixture
+def page(live):
+    with chromium() as page:
+        yield page
 
 
 def sign_in_on(page, base: str, username: str, lands: str = "/desk") -> None:

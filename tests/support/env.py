@@ -59,3 +59,13 @@ def fresh_redis(url: str) -> Redis:
     conn.flushdb()
     conn.set(LOCK_KEY, os.getpid(), ex=LOCK_TTL_S)
     return conn
+
+
+def database_for(backend: str, folder: Path, name: str) -> str:
+    """An empty database of that backend ('sqlite' in folder, or PostgreSQL `name`), or a skip."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / (name + '.db')}"
+    url = postgres_database(f"{name}_{os.getpid()}")
+    if url is None:
+        pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN}")
+    return url

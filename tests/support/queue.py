@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from callcenter.accounts.users import create_user
-from callcenter.routing import callbacks
+from callcenter.routing import callbacks, claims
 from db import session as db
-from db.models import Call, QueueEntry
+from db.models import Call, QueueEntry, User
 from ivr.telephony.simulator import FlaskTransport, Phone
 from tests.support.desk import PASSWORD, Desk, csrf_from, sign_in
 from tests.support.env import ACCOUNT, TOKEN
@@ -64,3 +64,12 @@ def desk_of(qapp, username: str, role: str = "agent") -> Desk:
     desk = Desk(client, csrf_from(client, "/account/password"))
     assert desk.send("PUT", "/api/me/status", {"status": "available"}).status_code == 200
     return desk
+
+
+def put_through(qapp, agent_id: int, now) -> None:
+    """The adviser answers on the desk: the next caller is claimed for them and redirected (REST)."""
+    with qapp.app_context(), db.SessionLocal() as s:
+        agent = s.get(User, agent_id)
+        entry = claims.claim_next(s, agent, now)
+        s.commit()
+        claims.connect(qapp.config, entry, agent)

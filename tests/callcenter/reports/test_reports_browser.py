@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -18,13 +17,10 @@ from callcenter.demo.seed import seed_demo
 from callcenter.reports.metrics import shown
 from db import session as db
 from db.models import Call, QueueEntry
+from tests.support.browser import CHROMIUM, SHOTS, chromium
 from tests.support.reports_script import NOW
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(os.environ.get("JOBLINE_SCREENSHOTS", "/tmp"))
 PASSWORD = "correct horse battery 9"
 PERIOD = {"from": "2026-11-11", "to": "2026-11-24"}
 
@@ -45,19 +41,13 @@ def live(reports_app) -> Iterator[str]:
 
 @pytest.fixture
 def page(live):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1920, "height": 1080})
-        page.on("pageerror", lambda e: print("PAGE ERROR", e))
+    with chromium(1920, 1080) as page:
         page.goto(live + "/login")
         page.fill("input[name=username]", "sup")
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_load_state()
         yield page
-        browser.close()
 
 
 def api(page, path: str) -> dict:

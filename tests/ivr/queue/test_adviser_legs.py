@@ -12,11 +12,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from callcenter.routing import claims as routing
-from db import session as db
 from db.models import Call, Callback, CallEvent, User
 from tests.support.prism import form_of
-from tests.support.queue import ask_callback, callee, created_calls, dial, legs_of, outcome, to_queue
+from tests.support.queue import (
+    ask_callback,
+    callee,
+    created_calls,
+    dial,
+    legs_of,
+    outcome,
+    put_through,
+    to_queue,
+)
 
 MISSED = "Sorry, the adviser could not take your call. You keep your place in line."
 WHISPER = "Jobline call from the General enquiries queue. Press 1 to take it."
@@ -28,11 +35,7 @@ def ringing_adviser(qapp, caller, adviser, clock, twilio_http, number: str, wait
     agent_id = adviser(phone="+447700900901")
     p = to_queue(caller, number)
     clock.tick(wait_s)
-    with qapp.app_context(), db.SessionLocal() as desk:
-        agent = desk.get(User, agent_id)
-        entry = routing.claim_next(desk, agent, clock())
-        desk.commit()
-        routing.connect(qapp.config, entry, agent)
+    put_through(qapp, agent_id, clock())
     p.redirect(form_of(twilio_http.calls_updated()[-1], "Url"))
     assert p.pending.tag == "Dial"
     return p, agent_id

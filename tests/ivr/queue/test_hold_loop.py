@@ -11,11 +11,10 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import text
 
-from callcenter.routing import claims as routing
 from db import session as db
-from db.models import User
 from ivr.queue.hold import QUIET_LOOPS
 from tests.support.prism import form_of
+from tests.support.queue import put_through
 
 HOLD_URL = "/ivr/queue/static/hold.wav"
 NEXT = ["You are next in line.", "The expected wait is about 5 minutes."]
@@ -127,10 +126,7 @@ def test_a_database_error_in_the_whisper_is_not_heard_by_the_adviser(qapp, calle
                                                                      twilio_http, s):
     agent_id = adviser(phone="+447700900901")
     p = to_queue(caller, "+447700900555")
-    with qapp.app_context(), db.SessionLocal() as desk:
-        entry = routing.claim_next(desk, desk.get(User, agent_id), clock())
-        desk.commit()
-        routing.connect(qapp.config, entry, desk.get(User, agent_id))
+    put_through(qapp, agent_id, clock())
     [update] = twilio_http.calls_updated()
     p.redirect(form_of(update, "Url"))
     with table_gone("queue_entries"):

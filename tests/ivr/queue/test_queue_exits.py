@@ -9,7 +9,7 @@ from callcenter.routing import claims as routing
 from db import session as db
 from db.models import Call, Callback, QueueEntry, User
 from tests.support.prism import form_of
-from tests.support.queue import legs_of, outcome, to_queue
+from tests.support.queue import legs_of, outcome, put_through, to_queue
 
 
 def test_with_no_adviser_logged_in_the_caller_is_offered_a_callback_or_a_message(caller, adviser, s):
@@ -165,11 +165,7 @@ def test_calls_lost_before_a_queue_are_closed_once_silent_for_an_hour(caller, ad
     agent_id = adviser(phone="+447700900901")
     in_menus = caller("+447700900613").dial().press("1").press("2")  # then its line drops, unheard of
     talking = to_queue(caller, "+447700900614")
-    with qapp.app_context(), db.SessionLocal() as desk:
-        agent = desk.get(User, agent_id)
-        entry = routing.claim_next(desk, agent, clock())
-        desk.commit()
-        routing.connect(qapp.config, entry, agent)
+    put_through(qapp, agent_id, clock())
     talking.redirect(form_of(twilio_http.calls_updated()[0], "Url"))
     talking.adviser_answers()  # a long conversation follows, without a webhook
     on_hold = to_queue(caller, "+447700900615")  # waiting: close_lost_legs watches it, not this sweep
