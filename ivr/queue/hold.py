@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import url_for
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
@@ -36,6 +37,12 @@ STATS_TTL_S = 10.0
 WAITING_CALLBACK = ("pending", "dialing")
 QUIET_LOOPS = 4  # loops (about 40 s each) without news before place and wait are said again
 MAX_PLACE = 100_000  # larger values in a (signed) URL are not ours: treated as nothing said
+HOLD_AUDIO = "hold.wav"  # in ivr/static/, served by ivr/views/queue.py `media`
+
+
+def hold_audio_url() -> str:
+    """The calm music between announcements (and all a caller hears when a hold step failed)."""
+    return url_for("ivr_queue.static", filename=HOLD_AUDIO)
 
 
 @dataclass(frozen=True)
