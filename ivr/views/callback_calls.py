@@ -1,59 +1,20 @@
-"""The call Jobline places when a callback's turn comes (dialled by callcenter/routing/callbacks.py).
-
-The person who answers must press 1 before an adviser is put through: an answering machine or
-a voicemail greeting never presses it, so it counts as a failed attempt, not a completed
-callback. Failed attempts go back to `pending` for a retry until CALLBACK_MAX_ATTEMPTS, then
-`failed`. These are webhooks of the outbound call (its own CallSid): no Call row is made for
-it; the callback id in the path says which request it serves.
-"""
+"""Webhooks of the call Jobline places when a callback's turn comes (ivr/queue/callback_calls.py
+says what each step does); on the `ivr_callback_call` blueprint (/ivr/queue), every one signed."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import Response, current_app, request, url_for
-from sqlalchemy.orm import Session
-from twilio.twiml.voice_response import VoiceResponse
+from flask import Blueprint, Response, request
 
 from db import session as db
-from db.models import Callback, User
-from ivr.queue import legs
-from ivr.queue import prompts as qp
-from ivr.queue.connect import DIAL_TIMEOUT_S, dial_adviser
-from ivr.queue.queueing import bp, clock, flow
+from ivr.queue import callback_calls
 from ivr.telephony.signature import twilio_signed
-from ivr.telephony.twiml import Speaker, twiml
+from ivr.telephony.twiml import twiml
+from ivr.views import failure
+from ivr.views.inputs import clock, digits, flow
 
-DEFAULT_MAX_ATTEMPTS = 3
-FAILED_STATUSES = {"busy", "no-answer", "failed", "canceled"}
-
-
-def max_attempts() -> int:
-    return int(current_app.config.get("CALLBACK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
-
-
-def attempt_failed(s: Session, callback: Callback, now: datetime, limit: int) -> None:
-    """This try did not reach the caller: retry later, or give up after the last attempt."""
-    legs.move_agent(s, callback.agent_id, "available", now)
-    callback.status = "failed" if callback.attempts >= limit else "pending"
-    callback.agent_id = None if callback.status == "pending" else callback.agent_id
-
-
-def completed(s: Session, callback: Callback, now: datetime) -> None:
-    """The adviser talked to the caller: the callback is done and the adviser moves to after-call
-    work (notes, disposition), until Done on the desk makes them available."""
-    callback.status, callback.completed_at = "completed", now
-    legs.move_agent(s, callback.agent_id, "after_call", now)
-
-
-def _speaker(callback: Callback) -> Speaker:
-    return Speaker(flow(), callback.language or flow().default_language)
-
-
-def _goodbye_later(sp: Speaker, reply: VoiceResponse) -> Response:
-    qp.say(sp, reply, "callback_try_later")
-    reply.hangup()
-    return twiml(reply)
+bp = Blueprint("ivr_callback_call", __name__, url_prefix="/ivr/queue")
+bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
+bp.register_error_handler(Exception, failure.step_failed)
 
 
 @bp.post("/callback-call/<int:callback_id>/answer")
@@ -61,33 +22,9 @@ def _goodbye_later(sp: Speaker, reply: VoiceResponse) -> Response:
 def callback_answered(callback_id: int) -> Response:
     """Someone picked up: ask for 1 (twice), then put the adviser through."""
     s = db.current()
-    callback = s.get(Callback, callback_id)
-    reply = VoiceResponse()
-    if callback is None or callback.status not in ("dialing", "connected"):
-        return twiml(reply)  # a stale call: end it quietly
-    sp = _speaker(callback)
-    attempt = min(max(request.args.get("attempt", 0, type=int), 0), 2)
-    digits = (request.form.get("Digits") or "").strip()[:4]
-    if digits == "1" and callback.agent_id is not None:
-        # connected_at waits for the adviser's 1 in the whisper (ivr/queue/whisper.py): picking up
-        # is not taking the call, a voicemail greeting never presses it.
-        callback.status, callback.connected_at = "connected", None
-        agent = s.get(User, callback.agent_id)
-        qp.say(sp, reply, "queue_connecting")
-        dial = reply.dial(action=url_for("ivr_queue.callback_dialed", callback_id=callback.id),
-                          method="POST", timeout=DIAL_TIMEOUT_S, answer_on_bridge=True)
-        dial_adviser(dial, agent, url_for("ivr_queue.callback_whisper", callback_id=callback.id))
-        s.commit()
-        return twiml(reply)
-    if attempt >= 2:
-        attempt_failed(s, callback, clock(), max_attempts())
-        s.commit()
-        return _goodbye_later(sp, reply)
-    url = url_for("ivr_queue.callback_answered", callback_id=callback.id, attempt=attempt + 1)
-    gather = reply.gather(action=url, method="POST", input="dtmf", num_digits=1, timeout=8,
-                          action_on_empty_result=False)
-    qp.say(sp, gather, "callback_greeting", helpline=flow().helpline)
-    reply.redirect(url, method="POST")
+    attempt = min(max(request.args.get("attempt", 0, type=int), 0), callback_calls.ASKS)
+    reply = callback_calls.answered(s, flow(), callback_id, digits(4), attempt, clock())
+    s.commit()
     return twiml(reply)
 
 
@@ -96,27 +33,9 @@ def callback_answered(callback_id: int) -> Response:
 def callback_dialed(callback_id: int) -> Response:
     """<Dial action> of the callback: talked to an adviser, or the adviser did not pick up."""
     s = db.current()
-    callback = s.get(Callback, callback_id)
-    reply = VoiceResponse()
-    if callback is None:
-        return twiml(reply)
-    sp = _speaker(callback)
-    now = clock()
-    # Only a completed dial the adviser accepted (connected_at) was a conversation; busy,
-    # no-answer, failed, canceled or a whisper nobody answered is a failed attempt.
-    if (request.form.get("DialCallStatus") == "completed" and callback.status == "connected"
-            and callback.connected_at is not None):
-        completed(s, callback, now)
-        s.commit()
-    if callback.status == "completed":  # talked (the adviser may have pressed Done already)
-        sp.prompt(reply, "goodbye")
-        reply.hangup()
-        return twiml(reply)
-    if callback.status == "connected":
-        callback.status = "dialing"  # the adviser missed it: this attempt failed
-        attempt_failed(s, callback, now, max_attempts())
-        s.commit()
-    return _goodbye_later(sp, reply)
+    reply = callback_calls.dialed(s, flow(), callback_id, request.form.get("DialCallStatus") or "", clock())
+    s.commit()
+    return twiml(reply)
 
 
 @bp.post("/callback-call/<int:callback_id>/status")
@@ -124,15 +43,6 @@ def callback_dialed(callback_id: int) -> Response:
 def callback_status(callback_id: int) -> tuple[str, int]:
     """Status callback of the outbound call: no answer, busy, or a hang-up before pressing 1."""
     s = db.current()
-    callback = s.get(Callback, callback_id)
-    status = (request.form.get("CallStatus") or "").lower()
-    if callback is not None and callback.status == "dialing" and (
-            status in FAILED_STATUSES or status == "completed"):
-        attempt_failed(s, callback, clock(), max_attempts())
-    elif callback is not None and callback.status == "connected" and status == "completed":
-        if callback.connected_at is not None:
-            completed(s, callback, clock())
-        else:  # the caller hung up while the adviser's phone rang or its whisper played
-            attempt_failed(s, callback, clock(), max_attempts())
+    callback_calls.call_ended(s, callback_id, (request.form.get("CallStatus") or "").lower(), clock())
     s.commit()
     return "", 204

@@ -1,10 +1,7 @@
-"""Waiting for an adviser: the `queue` action of the flow, Twilio <Enqueue>, the hold loop and
-the ways out of it (an adviser, a callback that keeps the caller's place, a message).
-
-Our database is the source of truth for order and priority: Twilio's queue (same name as ours)
-only holds the audio. Nobody is held forever: closed, no adviser logged in or a full line offer
-a callback (1) or a message (2, and what silence gets) at once; a long wait offers them again.
-Endpoints live on the `ivr_queue` blueprint (/ivr/queue), every view signed.
+"""The hold loop and the ways out of it: Twilio's <Enqueue> wait URL, its action (how the caller
+left the queue), the callback-or-message choice, and where the desk's REST redirects send a
+claimed or transferred caller. On the `ivr_queue` blueprint (/ivr/queue), every view signed but
+the hold music, which Twilio fetches as plain media. What the `queue` action does: ivr/actions/queue.py.
 """
 
 from __future__ import annotations
@@ -13,121 +10,39 @@ import logging
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, send_from_directory, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import HTTPException
 
-from config.flow import Flow, Node, Queue
-from config.flow_schema import TWILIO_QUEUE_MAX_SIZE
 from config.hours import is_open
 from db import session as db
-from db.models import CallEvent, QueueEntry, utcnow
+from db.models import CallEvent, QueueEntry
 from ivr import calls, engine
-from ivr.actions import callback_request, voicemail
-from ivr.engine import MAX_RETRIES, Turn, action
+from ivr.actions import callback_request
+from ivr.actions import queue as queue_action
+from ivr.engine import MAX_RETRIES, Turn
 from ivr.queue import connect, hold, legs
 from ivr.queue import prompts as qp
 from ivr.telephony.signature import twilio_signed
 from ivr.telephony.twiml import Speaker, twiml
+from ivr.views import failure
+from ivr.views.inputs import attempt, clock, digits, flow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr_queue", __name__, url_prefix="/ivr/queue")
 bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
-STATIC_DIR = Path(__file__).with_name("static")
-HOLD_AUDIO = "hold.wav"
+bp.register_error_handler(Exception, failure.step_failed)
+STATIC_DIR = Path(__file__).parents[1] / "static"  # ivr/static: hold.wav
 # Twilio caches <Play> media by HTTP headers: max-age lets its proxies skip us for a day, and
 # ETag / Last-Modified let it revalidate with a 304 after that. A changed recording needs a new
 # file name to reach callers sooner (https://support.twilio.com/hc/en-us/articles/
 # 223180508-How-can-I-change-the-cache-behavior-of-audio-files).
 MEDIA_MAX_AGE_S = 24 * 3600
 LEAVE_EVENT = "queue_leave"  # why the hold loop let a caller out: callback, timeout, closed
-WHISPERS = {"ivr_queue.whisper", "ivr_queue.whisper_key"}  # the adviser's leg, not a caller's
-
-
-def flow() -> Flow:
-    return current_app.extensions["jobline.flow"]
-
-
-def clock():
-    return current_app.config.get("CLOCK", utcnow)()
-
-
-def hold_audio_url() -> str:
-    return url_for("ivr_queue.static", filename=HOLD_AUDIO)
 
 
 def stats() -> hold.QueueStats:
     return current_app.extensions.setdefault("jobline.queue_stats", hold.QueueStats())
 
-
-# -- entering a queue node -------------------------------------------------------------------
-
-@action("queue")
-def enter_queue(t: Turn, node: Node) -> None:
-    """A caller asks for a person (menu key 0, a queue node, retries used up)."""
-    calls.event(t.call, "adviser", node.id, node.queue)
-    if t.call.adviser_requested_at is None:
-        t.call.adviser_requested_at = t.now
-    t.call.queue = node.queue
-    join(t, t.flow.queues[node.queue or ""])
-
-
-def join(t: Turn, queue: Queue) -> None:
-    if not t.open():
-        engine.announce_closed(t)
-        offer(t, queue.name, None)
-        return
-    entry = legs.open_leg(t.s, t.call.id) if t.call.id else None
-    if entry is not None and entry.status == "waiting" and entry.queue == queue.name:
-        enqueue(t, entry)  # back in line at the same place
-        return
-    lang = t.speaker.lang
-    if not legs.advisers_on(t.s, queue.name, lang):
-        calls.event(t.call, "queue_refused", queue.name, "no_advisers")
-        qp.say(t.speaker, t.reply, "queue_no_advisers")
-        offer(t, queue.name, None)
-        return
-    waiting = t.s.scalar(select(func.count()).select_from(QueueEntry)
-                         .where(QueueEntry.queue == queue.name, QueueEntry.status == "waiting"))
-    if waiting >= min(queue.max_size, TWILIO_QUEUE_MAX_SIZE):  # a Flow built without the schema
-        calls.event(t.call, "queue_refused", queue.name, "full")
-        qp.say(t.speaker, t.reply, "queue_full")
-        offer(t, queue.name, None)
-        return
-    entry = QueueEntry(call=t.call, queue=queue.name, language=lang, priority=queue.priority,
-                       intent=t.call.reason, enqueued_at=t.now, status="waiting")
-    t.s.add(entry)
-    t.s.flush()  # the leg's id goes into the hold and action URLs
-    calls.event(t.call, "queued", queue.name)
-    qp.say(t.speaker, t.reply, "queue_joined")
-    enqueue(t, entry)
-
-
-def enqueue(t: Turn, entry: QueueEntry) -> None:
-    t.reply.enqueue(entry.queue, action=url_for("ivr_queue.left", entry_id=entry.id), method="POST",
-                    wait_url=url_for("ivr_queue.hold_loop", entry_id=entry.id), wait_url_method="POST")
-
-
-def offer(t: Turn, queue: str, entry: QueueEntry | None, attempt: int = 0) -> None:
-    """Callback (1) or a message (2); silence takes a message: never on hold for ever. Without a
-    number to call back from (TWILIO_CALLER_ID), a message straight away."""
-    if not callback_request.offered():
-        take_message(t, entry)
-        return
-    url = url_for("ivr_queue.offer_input", queue=queue, entry_id=entry.id if entry else 0,
-                  attempt=attempt)
-    gather = t.gather(url)
-    qp.say(t.speaker, gather, "queue_offer")
-    t.reply.redirect(url, method="POST")
-
-
-def take_message(t: Turn, entry: QueueEntry | None) -> None:
-    if entry is not None:
-        legs.leave(t.s, entry, "voicemail", t.now)
-    voicemail.voicemail(t)
-
-
-# -- views -------------------------------------------------------------------------------------
 
 def _turn() -> Turn:
     s = db.current()
@@ -145,14 +60,6 @@ def _done(t: Turn) -> Response:
 def _entry(t: Turn, entry_id: int) -> QueueEntry | None:
     entry = t.s.get(QueueEntry, entry_id) if entry_id else None
     return entry if entry is not None and entry.call_id == t.call.id else None
-
-
-def _digits() -> str:
-    return (request.form.get("Digits") or "").strip()[:32]
-
-
-def _attempt() -> int:
-    return min(max(request.args.get("attempt", 0, type=int), 0), MAX_RETRIES)
 
 
 @bp.get("/static/<path:filename>", endpoint="static")
@@ -178,7 +85,7 @@ def hold_loop(entry_id: int) -> Response:
     sp = Speaker(flow(), w.language or flow().default_language, w.slow_speech)
     if w.status != "waiting":  # claimed by an adviser: the redirect to them is on its way
         qp.say(sp, reply, "queue_connecting")
-        reply.play(hold_audio_url())
+        reply.play(hold.hold_audio_url())
         return twiml(reply)
     now = clock()
     queue = flow().queues.get(w.queue)
@@ -206,7 +113,7 @@ def hold_loop(entry_id: int) -> Response:
         qp.say(sp, gather, "queue_wait_one" if minutes == 1 else "queue_wait", minutes=minutes)
     if callback_request.offered():
         qp.say(sp, gather, "queue_callback_hint")  # every loop: the way out is always offered
-    gather.play(hold_audio_url())
+    gather.play(hold.hold_audio_url())
     # Twilio allows <Redirect> in a wait URL's TwiML and runs its target as the next wait document
     # (https://www.twilio.com/docs/voice/twiml/enqueue, waitUrl: Play, Say, Pause, Hangup,
     # Redirect, Leave, Gather), so the next loop knows what this one said.
@@ -220,7 +127,7 @@ def hold_key(entry_id: int) -> Response:
     with db.step_engine().connect() as conn:
         w = hold.waiter(conn, entry_id)
     reply = VoiceResponse()
-    if w is not None and w.status == "waiting" and _digits() == "1" and callback_request.offered():
+    if w is not None and w.status == "waiting" and digits() == "1" and callback_request.offered():
         s = db.current()
         s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail="callback"))
         s.commit()
@@ -259,12 +166,12 @@ def left(entry_id: int) -> Response:
                 t.say("hours")
             else:
                 qp.say(t.speaker, t.reply, "queue_long_wait")
-            offer(t, entry.queue, entry)
+            queue_action.offer(t, entry.queue, entry)
     else:  # queue-full, error, system-error: Twilio could not hold the caller
         log.warning("Twilio queue result %s for leg %s", result[:24], entry.id)
         calls.event(t.call, "error", entry.queue, f"queue result {result[:24]}")
         t.say("error")
-        offer(t, entry.queue, entry)
+        queue_action.offer(t, entry.queue, entry)
     return _done(t)
 
 
@@ -273,18 +180,18 @@ def left(entry_id: int) -> Response:
 def offer_input(queue: str, entry_id: int) -> Response:
     t = _turn()
     entry = _entry(t, entry_id)
-    digits, attempt = _digits(), _attempt()
+    keys, tries = digits(), attempt()
     if queue not in t.flow.queues:
         engine.enter(t, t.flow.adviser)
-    elif digits == "1" and callback_request.offered():
+    elif keys == "1" and callback_request.offered():
         calls.event(t.call, "key", queue, "callback")
         callback_request.start(t, queue, entry)
-    elif digits in ("2", "") or attempt >= MAX_RETRIES:
-        calls.event(t.call, "key", queue, "voicemail" if digits else "no_input")
-        take_message(t, entry)
+    elif keys in ("2", "") or tries >= MAX_RETRIES:
+        calls.event(t.call, "key", queue, "voicemail" if keys else "no_input")
+        queue_action.take_message(t, entry)
     else:
         t.say("invalid")
-        offer(t, queue, entry, attempt + 1)
+        queue_action.offer(t, queue, entry, tries + 1)
     return _done(t)
 
 
@@ -292,7 +199,7 @@ def offer_input(queue: str, entry_id: int) -> Response:
 @twilio_signed
 def callback_input(queue: str, entry_id: int) -> Response:
     t = _turn()
-    callback_request.handle(t, queue, _entry(t, entry_id), _digits(), _attempt())
+    callback_request.handle(t, queue, _entry(t, entry_id), digits(), attempt())
     return _done(t)
 
 
@@ -313,16 +220,6 @@ def dialed(entry_id: int) -> Response:
     return _done(t)
 
 
-@bp.post("/whisper/<int:entry_id>")
-@twilio_signed
-def whisper(entry_id: int) -> Response:
-    """Runs on the adviser's leg when they pick up, before the caller is bridged."""
-    s = db.current()
-    reply = connect.adviser_answered(s, flow(), entry_id, clock())
-    s.commit()
-    return twiml(reply)
-
-
 @bp.post("/enqueue/<int:entry_id>")
 @twilio_signed
 def requeue(entry_id: int) -> Response:
@@ -334,35 +231,3 @@ def requeue(entry_id: int) -> Response:
         qp.say(t.speaker, t.reply, "transferring", queue=label.get(t.speaker.lang, entry.queue))
     connect.resume(t, entry)
     return _done(t)
-
-
-@bp.errorhandler(Exception)
-def queue_step_failed(error: Exception):
-    """Never an application error: the same apology and choices as the rest of the IVR.
-
-    HTTP errors (403 unsigned, 405) pass through. Anything else in the hold loop keeps the caller
-    on hold, and in the whisper leaves the adviser's leg silent: an apology there would be heard
-    by the wrong person, or offer a caller on hold a way out of the line they are keeping.
-    (SQLAlchemy's errors carry a `code` of their own, e.g. 'e3q8': testing for `code` was not a
-    test for HTTP errors, and sent every database error on hold to the apology.)
-    """
-    from ivr.views import webhooks  # imported here: webhooks imports this module to register it
-
-    if isinstance(error, HTTPException):
-        return error
-    if request.endpoint in ("ivr_queue.hold_loop", "ivr_queue.hold_key"):
-        log.exception("hold loop failed on %s", request.path)
-        reply = VoiceResponse()  # keep the caller on hold: Twilio asks again after the music
-        reply.play(hold_audio_url())
-        return twiml(reply)
-    if request.endpoint == "ivr_queue.callback_status":
-        log.exception("callback status failed on %s", request.path)
-        return "", 503  # a callback, not a caller: Twilio's debugger shows the failure
-    if request.endpoint in WHISPERS:
-        log.exception("whisper failed on %s", request.path)
-        return twiml(VoiceResponse())  # an empty whisper still bridges adviser and caller
-    return webhooks.step_failed(error)
-
-
-from ivr.queue import callback_calls as _callback_calls  # noqa: E402, F401  (its views are on bp)
-from ivr.queue import whisper as _whisper  # noqa: E402, F401  (its views are on bp)
