@@ -9,6 +9,8 @@ the views in ivr/views/queue.py.
 
 from __future__ import annotations
 
+import logging
+
 from flask import url_for
 from sqlalchemy import func, select
 
@@ -17,9 +19,12 @@ from config.flow_schema import TWILIO_QUEUE_MAX_SIZE
 from db.models import QueueEntry
 from ivr import calls, engine
 from ivr.actions import callback_request, voicemail
-from ivr.engine import Turn
-from ivr.queue import connect, legs
+from ivr.engine import MAX_RETRIES, Turn
+from ivr.queue import connect, hold, legs
 from ivr.queue import prompts as qp
+
+log = logging.getLogger(__name__)
+BRIDGED = ("redirected", "redirected-from-bridged", "bridged", "bridging-in-process")
 
 
 def enter_queue(t: Turn, node: Node) -> None:
@@ -79,3 +84,46 @@ def take_message(t: Turn, entry: QueueEntry | None) -> None:
     if entry is not None:
         legs.leave(t.s, entry, "voicemail", t.now)
     voicemail.voicemail(t)
+
+
+def offer_chosen(t: Turn, queue: str, entry: QueueEntry | None, keys: str, tries: int) -> None:
+    """The caller's key at the offer: 1 a callback, 2 (or silence, or retries used up) a message."""
+    if queue not in t.flow.queues:
+        engine.enter(t, t.flow.adviser)
+    elif keys == "1" and callback_request.offered():
+        calls.event(t.call, "key", queue, "callback")
+        callback_request.start(t, queue, entry)
+    elif keys in ("2", "") or tries >= MAX_RETRIES:
+        calls.event(t.call, "key", queue, "voicemail" if keys else "no_input")
+        take_message(t, entry)
+    else:
+        t.say("invalid")
+        offer(t, queue, entry, tries + 1)
+
+
+def left(t: Turn, entry: QueueEntry | None, result: str) -> None:
+    """The <Enqueue> action: the caller left Twilio's queue, and Twilio's QueueResult says how."""
+    if entry is None:
+        engine.enter(t, t.flow.adviser)
+    elif result == "hangup":
+        legs.hung_up(t.s, entry, t.now)  # our clock, not QueueTime (legs.waited)
+    elif result in BRIDGED:
+        # A REST redirect (adviser, transfer) took the call: Twilio ignores this reply, but if it
+        # did not, pointing at where the call is meant to be is the one answer that is safe.
+        connect.resume(t, entry)
+    elif result == "leave":
+        why = hold.why_let_out(t.s, t.call.id)
+        if why == "callback":
+            callback_request.start(t, entry.queue, entry)
+        else:
+            if why == "closed":
+                t.say("closed")
+                t.say("hours")
+            else:
+                qp.say(t.speaker, t.reply, "queue_long_wait")
+            offer(t, entry.queue, entry)
+    else:  # queue-full, error, system-error: Twilio could not hold the caller
+        log.warning("Twilio queue result %s for leg %s", result[:24], entry.id)
+        calls.event(t.call, "error", entry.queue, f"queue result {result[:24]}")
+        t.say("error")
+        offer(t, entry.queue, entry)

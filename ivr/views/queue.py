@@ -6,28 +6,25 @@ the hold music, which Twilio fetches as plain media. What the `queue` action doe
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, send_from_directory, url_for
-from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from config.hours import is_open
 from db import session as db
-from db.models import CallEvent, QueueEntry
-from ivr import calls, engine
+from db.models import QueueEntry
+from ivr import calls
 from ivr.actions import callback_request
 from ivr.actions import queue as queue_action
-from ivr.engine import MAX_RETRIES, Turn
-from ivr.queue import connect, hold, legs
+from ivr.engine import Turn
+from ivr.queue import connect, hold
 from ivr.queue import prompts as qp
 from ivr.telephony.signature import twilio_signed
 from ivr.telephony.twiml import Speaker, twiml
 from ivr.views import failure
 from ivr.views.inputs import attempt, clock, digits, flow
 
-log = logging.getLogger(__name__)
 bp = Blueprint("ivr_queue", __name__, url_prefix="/ivr/queue")
 bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
 bp.register_error_handler(Exception, failure.step_failed)
@@ -37,7 +34,6 @@ STATIC_DIR = Path(__file__).parents[1] / "static"  # ivr/static: hold.wav
 # file name to reach callers sooner (https://support.twilio.com/hc/en-us/articles/
 # 223180508-How-can-I-change-the-cache-behavior-of-audio-files).
 MEDIA_MAX_AGE_S = 24 * 3600
-LEAVE_EVENT = "queue_leave"  # why the hold loop let a caller out: callback, timeout, closed
 
 
 def stats() -> hold.QueueStats:
@@ -96,7 +92,7 @@ def hold_loop(entry_id: int) -> Response:
         reason = "timeout"
     if reason:
         s = db.current()
-        s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail=reason))
+        hold.let_out(s, w, reason)
         s.commit()
         reply.leave()
         return twiml(reply)
@@ -129,7 +125,7 @@ def hold_key(entry_id: int) -> Response:
     reply = VoiceResponse()
     if w is not None and w.status == "waiting" and digits() == "1" and callback_request.offered():
         s = db.current()
-        s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail="callback"))
+        hold.let_out(s, w, "callback")
         s.commit()
         reply.leave()  # then Twilio posts the <Enqueue> action: the callback questions start there
         return twiml(reply)
@@ -144,34 +140,7 @@ def hold_key(entry_id: int) -> Response:
 def left(entry_id: int) -> Response:
     """The <Enqueue> action: the caller left Twilio's queue (QueueResult says how)."""
     t = _turn()
-    entry = _entry(t, entry_id)
-    result = request.form.get("QueueResult", "")
-    if entry is None:
-        engine.enter(t, t.flow.adviser)
-    elif result == "hangup":
-        legs.hung_up(t.s, entry, t.now)  # our clock, not QueueTime (legs.waited)
-    elif result in ("redirected", "redirected-from-bridged", "bridged", "bridging-in-process"):
-        # A REST redirect (adviser, transfer) took the call: Twilio ignores this reply, but if it
-        # did not, pointing at where the call is meant to be is the one answer that is safe.
-        connect.resume(t, entry)
-    elif result == "leave":
-        why = t.s.scalar(select(CallEvent.detail).where(CallEvent.call_id == t.call.id,
-                                                        CallEvent.kind == LEAVE_EVENT)
-                         .order_by(CallEvent.id.desc()).limit(1))
-        if why == "callback":
-            callback_request.start(t, entry.queue, entry)
-        else:
-            if why == "closed":
-                t.say("closed")
-                t.say("hours")
-            else:
-                qp.say(t.speaker, t.reply, "queue_long_wait")
-            queue_action.offer(t, entry.queue, entry)
-    else:  # queue-full, error, system-error: Twilio could not hold the caller
-        log.warning("Twilio queue result %s for leg %s", result[:24], entry.id)
-        calls.event(t.call, "error", entry.queue, f"queue result {result[:24]}")
-        t.say("error")
-        queue_action.offer(t, entry.queue, entry)
+    queue_action.left(t, _entry(t, entry_id), request.form.get("QueueResult", ""))
     return _done(t)
 
 
@@ -179,19 +148,7 @@ def left(entry_id: int) -> Response:
 @twilio_signed
 def offer_input(queue: str, entry_id: int) -> Response:
     t = _turn()
-    entry = _entry(t, entry_id)
-    keys, tries = digits(), attempt()
-    if queue not in t.flow.queues:
-        engine.enter(t, t.flow.adviser)
-    elif keys == "1" and callback_request.offered():
-        calls.event(t.call, "key", queue, "callback")
-        callback_request.start(t, queue, entry)
-    elif keys in ("2", "") or tries >= MAX_RETRIES:
-        calls.event(t.call, "key", queue, "voicemail" if keys else "no_input")
-        queue_action.take_message(t, entry)
-    else:
-        t.say("invalid")
-        queue_action.offer(t, queue, entry, tries + 1)
+    queue_action.offer_chosen(t, queue, _entry(t, entry_id), digits(), attempt())
     return _done(t)
 
 
