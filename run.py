@@ -77,10 +77,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import callcenter
     import ivr
-    from ivr.telephony import simulator
 
     ivr.init_app(app)
-    callcenter.init_app(app, simulator)
+    callcenter.init_app(app)
     return app
 
 
@@ -293,9 +292,9 @@ def worker(burst: bool) -> None:
 @click.option("--from", "from_", default="+15005550006", show_default=True, help="The caller's number.")
 def simulate(url: str, keys: str, from_: str) -> None:
     """Place a signed call and hear what the caller hears; type keys when asked."""
-    from ivr.telephony.simulator import run_cli
+    from ivr.telephony.simulator.cli import run_cli
 
-    run_cli(url, keys, from_)
+    run_cli(url, keys, from_, create_app)
 
 
 def _register_commands() -> None:

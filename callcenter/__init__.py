@@ -5,8 +5,6 @@ holds what every page shares (base.html, error.html, app.css, route rules, secur
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from flask import Blueprint, Flask
 
 # The shared look: base.html and error.html, and app.css at /assets/app.css. No routes besides.
@@ -14,11 +12,8 @@ ui = Blueprint("ui", __name__, template_folder="templates", static_folder="stati
                static_url_path="/assets")
 
 
-def init_app(app: Flask, simulator: ModuleType) -> None:
-    """Register the desk, wallboard, reports, accounts and health blueprints and extensions.
-
-    `simulator` (ivr/telephony/simulator.py) drives the browser web phone; it is handed over by
-    run.py because callcenter does not import ivr."""
+def init_app(app: Flask) -> None:
+    """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
     from callcenter import access, health, security
     from callcenter.accounts import admin, audit, login, privacy
     from callcenter.desk import api, conversation_api, media
@@ -40,5 +35,5 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
     app.register_blueprint(flowmap.bp)
     app.register_blueprint(audit.bp)  # /admin/audit
     app.register_blueprint(privacy.bp)  # /admin/privacy
-    webphone.init_app(app, simulator)
+    webphone.init_app(app)
     reports.init_app(app)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from config.flow import Node
 from db.models import Capture
 from ivr import calls
-from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler
+from ivr.engine import MAX_RETRIES, Turn, enter
 
 CAPTURE_TIMEOUT_S = 10
 SKIP_KEY = "*"
@@ -32,7 +32,6 @@ def current_capture(t: Turn, node: Node) -> Capture:
     return capture
 
 
-@action("capture")
 def ask(t: Turn, node: Node, attempt: int = 0) -> None:
     capture = current_capture(t, node)
     capture.status = "asked"
@@ -42,7 +41,6 @@ def ask(t: Turn, node: Node, attempt: int = 0) -> None:
     t.reply.redirect(t.input_url(node.id, attempt), method="POST")
 
 
-@input_handler("capture")
 def capture_input(t: Turn, node: Node, digits: str, attempt: int) -> None:
     capture = current_capture(t, node)
     if capture.status == "confirming":

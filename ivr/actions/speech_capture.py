@@ -29,7 +29,7 @@ from config.flow import Node
 from db.models import Capture, Recording
 from ivr import calls, durations
 from ivr.actions.capture import current_capture, read_back
-from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler
+from ivr.engine import MAX_RETRIES, Turn, enter
 from ivr.recordings import queue_transcription, store_recording
 
 SKIP_KEY = "*"
@@ -57,7 +57,6 @@ def _key_gather(t: Turn, node: Node, timeout: int) -> Gather:
     return t.gather(t.input_url(node.id), num_digits=1, timeout=timeout, finish_on_key="")
 
 
-@action("record")
 def ask(t: Turn, node: Node) -> None:
     capture = current_capture(t, node)
     capture.status = "asked"
@@ -76,7 +75,6 @@ def ask(t: Turn, node: Node) -> None:
     t.reply.redirect(t.input_url(node.id), method="POST")
 
 
-@input_handler("record")
 def answered(t: Turn, node: Node, digits: str, attempt: int) -> None:
     capture = current_capture(t, node)
     if capture.status == "confirming":
