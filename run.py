@@ -1,7 +1,7 @@
 """Jobline: `create_app()` for gunicorn and tests, and the command line.
 
     python run.py serve        # the whole helpdesk: web, worker, embedded Redis if none set
-    python run.py worker       # an RQ worker (speech)
+    python run.py worker       # an RQ worker (speech, callbacks, then housekeeping)
     python run.py init-db      # apply the database migrations
     python run.py simulate     # place a signed test call and walk the IVR by keypad
     flask --app run <command>  # the same commands through Flask's CLI
@@ -22,6 +22,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, NoAppException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from callcenter.routing import callbacks
 from config import settings
 from config.flow import load_flow
 from config.settings import ConfigError
@@ -29,6 +30,8 @@ from db import session as db
 from db.broker import embedded_redis
 from db.personal import install_log_masking
 from ivr.telephony import numbers
+from speech.jobs import HOUSEKEEPING_QUEUE
+from speech.jobs import QUEUE as SPEECH_QUEUE
 
 
 def _base_config() -> dict[str, Any]:
@@ -262,29 +265,33 @@ def _print_banner(port: int, base: str, redis_embedded: bool, first_admin: str |
     click.echo("\n".join(lines))
 
 
+def register_timed_jobs(scheduler: Any, flow_queues: list[str]) -> None:
+    """The timed jobs beside speech's own (speech/worker.py): due callbacks, callers lost on hold
+    and callback tries lost ringing on the callbacks queue; calls silent for an hour and report
+    rollups (every ten minutes) on the housekeeping queue."""
+    from callcenter.reports.rollups import build as rollup_build
+    from ivr.queue import lost_calls
+
+    callbacks.register_cron(scheduler)
+    lost_calls.register_cron(scheduler, callbacks.CALLBACK_QUEUE, flow_queues, HOUSEKEEPING_QUEUE)
+    rollup_build.register_cron(scheduler, HOUSEKEEPING_QUEUE)
+
+
 @cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run an RQ worker (speech, callbacks): Vosk models load once, before jobs fork."""
-    from callcenter.reports.rollups import build as rollup_build
-    from callcenter.routing import callbacks
-    from ivr.queue import lost_calls
-    from speech.jobs import QUEUE as SPEECH_QUEUE
+    """Run an RQ worker (speech, callbacks, housekeeping): Vosk models load once, before jobs fork."""
     from speech.worker import run_worker
 
     settings.check_app(_base_config())  # callbacks give Twilio URLs: PUBLIC_BASE_URL above all
     if not settings.REDIS_URL:
         raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
     flow = load_flow(settings.IVR_FILE)
-
-    def register_cron(scheduler: Any) -> None:  # the timed jobs beside speech housekeeping
-        callbacks.register_cron(scheduler)  # due callbacks, every few seconds
-        lost_calls.register_cron(scheduler, callbacks.CALLBACK_QUEUE, list(flow.queues))  # lost callers
-        rollup_build.register_cron(scheduler, SPEECH_QUEUE)  # report rollups, every ten minutes
-
+    # Served in this order: callers wait for transcripts and callbacks, nobody for housekeeping.
     run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst,
                intent_table=flow.intents, intent_threshold=flow.intent_threshold,
-               queues=[SPEECH_QUEUE, callbacks.CALLBACK_QUEUE], register_cron=register_cron)
+               queues=[SPEECH_QUEUE, callbacks.CALLBACK_QUEUE, HOUSEKEEPING_QUEUE],
+               register_cron=lambda scheduler: register_timed_jobs(scheduler, list(flow.queues)))
 
 
 @cli.command("simulate", with_appcontext=False)  # a client: it builds the app only when in-process
