@@ -263,17 +263,29 @@ def test_a_worker_killed_alone_takes_its_children_along_and_the_next_worker_take
     assert stored(rid).text
 
 
-def test_every_timed_job_runs_on_its_queue(redis_conn):
-    """Housekeeping no caller waits for has its own queue; the stuck-recording sweep stays on the
-    speech queue (it rescues transcripts) and the lost-caller sweeps on the callbacks queue."""
+def test_every_timed_job_runs_on_its_queue(redis_conn, monkeypatch):
+    """`run.py worker`'s wiring: housekeeping no caller waits for has its own queue, served last;
+    the stuck-recording sweep stays on the speech queue (it rescues transcripts) and the
+    lost-caller sweeps on the callbacks queue."""
+    from click.testing import CliRunner
+    from flask import Flask
+    from flask.cli import ScriptInfo
     from rq.cron import CronScheduler
 
     import run
+    from speech import worker
     from speech.worker import QUEUES, register_housekeeping
 
+    wired: dict = {}
+    monkeypatch.setattr(worker, "run_worker", lambda *args, **kwargs: wired.update(kwargs))
+    monkeypatch.setattr(settings, "REDIS_URL", "redis://127.0.0.1:1/0")  # not connected to
+    monkeypatch.setattr(settings, "check_app", lambda config: None)  # the wiring, not the settings
+    done = CliRunner().invoke(run.cli, ["worker", "--burst"], obj=ScriptInfo(create_app=lambda: Flask("t")))
+    assert done.exit_code == 0, done.output
+    assert wired["queues"] == ["speech", "callbacks", "housekeeping"]  # the order they are served in
     cron = CronScheduler(connection=redis_conn)
     register_housekeeping(cron)
-    run.register_timed_jobs(cron, ["general", "benefits"])
+    wired["register_cron"](cron)
     assert {job.func.__name__: job.queue_name for job in cron.get_jobs()} == {
         "sweep_stuck_recordings": "speech",
         "dial_due_callbacks": "callbacks",
