@@ -202,7 +202,7 @@ SCHEMA: dict[str, Any] = {
 }
 
 # Prompts the engine speaks itself; each must exist for every language.
-REQUIRED_PROMPTS = [
+ENGINE_PROMPTS = [
     "welcome", "option", "key_names", "repeat_hint", "adviser_hint", "back_hint", "slower_hint",
     "slower_on", "after_info", "invalid", "no_input", "to_person", "goodbye", "hours", "closed",
     "holiday", "self_service_open", "voicemail", "voicemail_saved", "voicemail_empty",
@@ -211,3 +211,14 @@ REQUIRED_PROMPTS = [
     "record_wait", "spoken_id_failed",
     "callback_abroad", "callback_costly", "callback_too_many",  # a callback number refused, and why
 ]
+# Prompts of the queue, the callback request and the call back (ivr/queue/prompts.py speaks them),
+# of the off-box fallback (ivr/offline_twiml.py) and the adviser's whisper; required as above.
+QUEUE_PROMPTS = [
+    "queue_joined", "queue_next", "queue_position", "queue_wait_one", "queue_wait",
+    "queue_callback_hint", "queue_connecting", "queue_no_advisers", "queue_full", "queue_long_wait",
+    "queue_offer", "callback_readback", "callback_enter", "callback_typed", "callback_invalid",
+    "callback_booked_one", "callback_booked", "callback_booked_later", "adviser_missed",
+    "transferring", "callback_greeting", "callback_try_later", "service_down", "service_down_dial",
+    "whisper",
+]
+REQUIRED_PROMPTS = ENGINE_PROMPTS + QUEUE_PROMPTS

@@ -97,3 +97,21 @@ def test_a_queue_larger_than_twilio_allows_is_refused_at_boot(tmp_path, make_app
     raw["queues"]["general"]["max_size"] = 5000  # Twilio's own maximum is still accepted
     (tmp_path / "ok.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     assert load_flow(tmp_path / "ok.yaml").queues["general"].max_size == 5000
+
+
+def test_a_queue_prompt_missing_a_language_is_refused(tmp_path):
+    path = broken(tmp_path, lambda raw: raw["prompts"]["queue_joined"].pop("ko"))
+    assert "prompts.queue_joined: no text for language 'ko'; add 'ko: ...'" in error_of(path)
+    path = broken(tmp_path, lambda raw: raw["prompts"].pop("callback_greeting"))
+    assert "prompts.callback_greeting: missing (the engine speaks it" in error_of(path)
+
+
+def test_the_queue_and_callback_prompts_are_worded_by_the_flow_file(tmp_path):
+    from ivr.queue import prompts as qp
+    from ivr.telephony.twiml import Speaker
+
+    reworded = "Merci, vous êtes le numéro {position}."
+    flow = load_flow(broken(tmp_path, lambda raw: raw["prompts"]["queue_position"].update(fr=reworded)))
+    assert qp.text(Speaker(flow, "fr"), "queue_position", position=3) == "Merci, vous êtes le numéro 3."
+    assert qp.text(Speaker(flow, "es"), "queue_next") == "Es usted el siguiente."
+    assert qp.worded(Speaker(flow, "de"), "queue_next") == ("en", "You are next in line.")
