@@ -23,7 +23,7 @@ def reports_app(make_app):
 
 
 @pytest.fixture
-def signed_in(reports_app) -> Callable[[str], FlaskClient]:
+def reports_client(reports_app) -> Callable[[str], FlaskClient]:
     """A test client signed in with the given role (a real login session row)."""
 
     def client_for(role: str) -> FlaskClient:

@@ -33,20 +33,21 @@ def _rows(text: str) -> list[list[str]]:
     ({"from": "yesterday"}, "from must be a date written YYYY-MM-DD"),
     ({"queue": "general\x00"}, "queue must be a queue name"),
 ])
-def test_a_filter_that_is_not_a_number_or_date_is_a_400_with_a_sentence(signed_in, path, args, says):
-    response = signed_in("supervisor").get(path, query_string=args)
+def test_a_filter_that_is_not_a_number_or_date_is_a_400_with_a_sentence(reports_client, path, args, says):
+    response = reports_client("supervisor").get(path, query_string=args)
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert says in text and "Correct the filter and try again." in text
     assert response.mimetype == "text/html"  # an error page, not a CSV cut short
 
 
-def test_the_call_records_download_whole_with_a_real_adviser_filter(script, signed_in):
+def test_the_call_records_download_whole_with_a_real_adviser_filter(script, reports_client):
     adviser, _ = accounts.create_user(script.s, "ada", "Ada Lovell", "agent", password=STRONG)
     call = script.call(at(NOW.replace(hour=0), 9), "answered", nodes=("main", "adviser"))
     script.leg(call, "general", at(NOW.replace(hour=0), 9, 1), "answered", wait=10, agent=adviser.id, talk=60)
     script.done()
-    response = signed_in("supervisor").get("/reports/calls.csv", query_string={**DAY, "agent": adviser.id})
+    response = reports_client("supervisor").get("/reports/calls.csv",
+                                                 query_string={**DAY, "agent": adviser.id})
     assert response.status_code == 200
     rows = _rows(response.get_data(as_text=True))
     assert len(rows) == 2 and rows[1][rows[0].index("adviser")] == "Ada Lovell"
@@ -54,12 +55,12 @@ def test_the_call_records_download_whole_with_a_real_adviser_filter(script, sign
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x.test")', "+1+cmd|' /C calc'!A0",
                                   "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"])
-def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_text(script, signed_in, name):
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_text(script, reports_client, name):
     adviser, _ = accounts.create_user(script.s, "mallory", name, "agent", password=STRONG)
     call = script.call(at(NOW.replace(hour=0), 9), "answered", nodes=("main", "adviser"), reason=name)
     script.leg(call, "general", at(NOW.replace(hour=0), 9, 1), "answered", wait=10, agent=adviser.id, talk=60)
     script.done()
-    supervisor = signed_in("supervisor")
+    supervisor = reports_client("supervisor")
     calls = supervisor.get("/reports/calls.csv", query_string=DAY).get_data(as_text=True)
     rows = _rows(calls)
     header, row = rows[0], rows[1]
@@ -70,13 +71,13 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_text(script, signed_in, 
     assert line[1][0] == "'" and line[1][1:] == adviser.name
 
 
-def test_ordinary_cells_are_left_as_they_are(script, signed_in):
+def test_ordinary_cells_are_left_as_they_are(script, reports_client):
     x = script.caller("+447700900123")
     call = script.call(at(NOW.replace(hour=0), 9), "answered", caller=x, nodes=("main", "adviser"),
                        reason="my payment is late")
     script.leg(call, "general", at(NOW.replace(hour=0), 9, 1), "answered", wait=10, talk=60)
     script.done()
-    calls = signed_in("admin").get("/reports/calls.csv", query_string=DAY).get_data(as_text=True)
+    calls = reports_client("admin").get("/reports/calls.csv", query_string=DAY).get_data(as_text=True)
     rows = _rows(calls)
     header, row = rows[0], rows[1]
     assert row[header.index("reason")] == "my payment is late"

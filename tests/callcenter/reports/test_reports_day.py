@@ -110,8 +110,8 @@ def stats(client, **args):
     return answer.get_json()
 
 
-def test_queue_figures_for_the_day(day, signed_in):
-    got = stats(signed_in("supervisor"))
+def test_queue_figures_for_the_day(day, reports_client):
+    got = stats(reports_client("supervisor"))
     # general: offered c1-c7, c8's first leg, cM = 9 (cP started the day before: not here).
     # answered c1, c2, c8 = 3; abandoned c3, cM = 2; short c4; callbacks c5, c6; voicemail c7.
     # met: c1 (60 s, inclusive), c8 (10 s), c5's callback at 50 s = 3 of (9 - 1) = 37.5 %.
@@ -150,8 +150,8 @@ def test_queue_figures_for_the_day(day, signed_in):
     assert "short abandons" in got["formulas"]["service_level"]
 
 
-def test_calls_across_midnight_belong_to_the_day_they_started(day, signed_in):
-    client = signed_in("supervisor")
+def test_calls_across_midnight_belong_to_the_day_they_started(day, reports_client):
+    client = reports_client("supervisor")
     before = stats(client, **{"from": "2026-11-22", "to": "2026-11-22"})
     # cP: started 23:59 on the 22nd, queued and answered after midnight, after 30 s.
     assert (before["offered"], before["answered"], before["asa_s"]) == (1, 1, 30.0)
@@ -165,8 +165,8 @@ def test_calls_across_midnight_belong_to_the_day_they_started(day, signed_in):
     assert both["offered"] == 1 + 10 + 0
 
 
-def test_filters_by_language_queue_and_agent(day, signed_in):
-    client = signed_in("supervisor")
+def test_filters_by_language_queue_and_agent(day, reports_client):
+    client = reports_client("supervisor")
     spanish = stats(client, language="es", parts="queue")
     # only c2: answered after 90 s, over T: 0 of 1 met.
     assert (spanish["offered"], spanish["answered"]) == (1, 1)
@@ -178,8 +178,8 @@ def test_filters_by_language_queue_and_agent(day, signed_in):
     assert (agent_b["offered"], agent_b["advisers"]["handled"], agent_b["advisers"]["aht_s"]) == (1, 1, 500.0)
 
 
-def test_adviser_figures(day, signed_in):
-    got = stats(signed_in("supervisor"), parts="advisers")["advisers"]
+def test_adviser_figures(day, reports_client):
+    got = stats(reports_client("supervisor"), parts="advisers")["advisers"]
     # A handled c1 (300 + 60), c2 (200 + 40), c8 (100 + 20) = 720 s over 3 calls; B c8 in benefits
     # 400 + 100 = 500 s. AHT (720 + 500) / 4 = 305.0 s. Idle: A 1200 s, B 300 s.
     # Occupancy 1220 / (1220 + 1500) = 44.85 -> 44.9 %.
@@ -187,8 +187,8 @@ def test_adviser_figures(day, signed_in):
                    "idle_s": 1500, "transfers_out": 1, "callbacks_completed": 1}
 
 
-def test_adviser_report_lines(day, signed_in):
-    page = signed_in("supervisor").get("/reports/advisers", query_string=DAY)
+def test_adviser_report_lines(day, reports_client):
+    page = reports_client("supervisor").get("/reports/advisers", query_string=DAY)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     # A: occupancy 720 / (720 + 1200) = 37.5 %, AHT 240 s; B: 500 / (500 + 300) = 62.5 %, AHT 500 s.
@@ -197,8 +197,8 @@ def test_adviser_report_lines(day, signed_in):
     assert "after-call work (ended_at → wrapped_at)" in html
 
 
-def test_ivr_figures(day, signed_in):
-    got = stats(signed_in("supervisor"), parts="ivr")["ivr"]
+def test_ivr_figures(day, reports_client):
+    got = stats(reports_client("supervisor"), parts="ivr")["ivr"]
     # 14 calls started on D: c1-c8, cM, h1, h2, s1, s2, s3.
     # Containment 3 / 14 = 21.4 %. True containment: s1's caller X rang again at 11:00 (within
     # 24 h); Y rang again after 25 h; s3 is withheld: 2 / 14 = 14.3 %. Hang-ups 2 / 14 = 14.3 %.
@@ -234,8 +234,8 @@ def test_ivr_page_drop_off_captures_and_reasons(day, reports_app):
                                   "short_abandon": 1, "callback": 2, "voicemail": 1, "transferred": 1}
 
 
-def test_queue_page_shows_each_figure_with_its_formula_and_dashes(day, signed_in):
-    page = signed_in("supervisor").get("/reports", query_string=DAY)
+def test_queue_page_shows_each_figure_with_its_formula_and_dashes(day, reports_client):
+    page = reports_client("supervisor").get("/reports", query_string=DAY)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "37.5%" in html and "44.4%" in html and "53 s" in html
@@ -244,8 +244,8 @@ def test_queue_page_shows_each_figure_with_its_formula_and_dashes(day, signed_in
     assert 'data-queue="employers">—</td>' in employers_sl
 
 
-def test_a_day_with_no_calls_shows_dashes_not_errors(day, signed_in):
-    client = signed_in("supervisor")
+def test_a_day_with_no_calls_shows_dashes_not_errors(day, reports_client):
+    client = reports_client("supervisor")
     for path in ("/reports", "/reports/advisers", "/reports/ivr"):
         page = client.get(path, query_string={"from": "2026-11-01", "to": "2026-11-01"})
         assert page.status_code == 200, path
@@ -255,14 +255,14 @@ def test_a_day_with_no_calls_shows_dashes_not_errors(day, signed_in):
             empty["advisers"]["occupancy"]) == (0, None, None, None)
 
 
-def test_reports_are_for_supervisors_and_admins(day, signed_in, reports_app):
-    assert signed_in("agent").get("/api/stats").status_code == 403
+def test_reports_are_for_supervisors_and_admins(day, reports_client, reports_app):
+    assert reports_client("agent").get("/api/stats").status_code == 403
     assert reports_app.test_client().get("/api/stats").status_code == 401
-    assert signed_in("admin").get("/api/stats").status_code == 200
+    assert reports_client("admin").get("/api/stats").status_code == 200
 
 
-def test_bad_filters_are_explained(day, signed_in):
-    answer = signed_in("supervisor").get("/api/stats", query_string={"from": "23/11/2026"})
+def test_bad_filters_are_explained(day, reports_client):
+    answer = reports_client("supervisor").get("/api/stats", query_string={"from": "23/11/2026"})
     assert answer.status_code == 400
     assert "YYYY-MM-DD" in answer.get_json()["error"]
 

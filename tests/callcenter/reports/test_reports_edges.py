@@ -25,7 +25,7 @@ def queued_call(sc, started, wait=10):
     return call
 
 
-def test_autumn_clock_change_day_has_25_hours(script, signed_in):
+def test_autumn_clock_change_day_has_25_hours(script, reports_client):
     # 25 October 2026: BST (UTC+1) ends at 01:00 UTC, so local 01:00-02:00 happens twice.
     day = datetime(2026, 10, 25, tzinfo=UTC)
     queued_call(script, datetime(2026, 10, 24, 23, 30, tzinfo=UTC))  # 00:30 BST on the 25th
@@ -34,7 +34,7 @@ def test_autumn_clock_change_day_has_25_hours(script, signed_in):
     queued_call(script, at(day, 23, 30))  # 23:30 GMT on the 25th
     queued_call(script, datetime(2026, 10, 26, 0, 10, tzinfo=UTC))  # the 26th
     script.done()
-    client = signed_in("supervisor")
+    client = reports_client("supervisor")
     got = stats(client, "2026-10-25", "2026-10-25")
     assert (got["offered"], got["ivr"]["calls"]) == (4, 4)
     assert stats(client, "2026-10-24", "2026-10-24")["offered"] == 0
@@ -51,18 +51,18 @@ def test_autumn_clock_change_day_has_25_hours(script, signed_in):
     assert report["heatmap"][6][1] == 2  # a Sunday
 
 
-def test_spring_clock_change_day_has_23_hours(script, signed_in):
+def test_spring_clock_change_day_has_23_hours(script, reports_client):
     # 29 March 2026: clocks go forward at 01:00 UTC; the local day ends at 23:00 UTC.
     queued_call(script, datetime(2026, 3, 29, 0, 30, tzinfo=UTC))  # 00:30 GMT
     queued_call(script, datetime(2026, 3, 29, 22, 30, tzinfo=UTC))  # 23:30 BST, still the 29th
     queued_call(script, datetime(2026, 3, 29, 23, 30, tzinfo=UTC))  # 00:30 BST on the 30th
     script.done()
-    client = signed_in("supervisor")
+    client = reports_client("supervisor")
     assert stats(client, "2026-03-29", "2026-03-29")["offered"] == 2
     assert stats(client, "2026-03-30", "2026-03-30")["offered"] == 1
 
 
-def test_callback_figures_count_every_callback_asked_for_in_the_period(script, signed_in):
+def test_callback_figures_count_every_callback_asked_for_in_the_period(script, reports_client):
     sc = script
     day = NOW.replace(hour=0) - timedelta(days=1)
 
@@ -83,7 +83,7 @@ def test_callback_figures_count_every_callback_asked_for_in_the_period(script, s
     # the day before: not in this period
     callback("general", "completed", at(day - timedelta(days=1), 12), attempts=1, connected_after=60)
     sc.done()
-    client = signed_in("supervisor")
+    client = reports_client("supervisor")
     day_s = day.date().isoformat()
     got = stats(client, day_s, day_s)
     keys = ("callbacks_requested", "callbacks_completed", "callbacks_failed", "callback_attempts",
@@ -102,7 +102,7 @@ def test_callback_figures_count_every_callback_asked_for_in_the_period(script, s
     assert 'data-metric="time_to_callback_s"' in page and "Mean time to callback" in page
 
 
-def test_wallboard_shows_the_floor_now(script, signed_in):
+def test_wallboard_shows_the_floor_now(script, reports_client):
     sc = script
     today = NOW.replace(hour=0)
     a, _ = accounts.create_user(sc.s, "adviser.a", "Adviser A", "agent", password="correct horse battery 9",
@@ -123,7 +123,7 @@ def test_wallboard_shows_the_floor_now(script, signed_in):
     sc.add(Callback(call_id=old.id, queue_entry_id=leg.id, queue="general", phone="+447700900009",
                     status="pending", requested_at=leg.left_at, enqueued_at=leg.enqueued_at))
     sc.done()
-    client = signed_in("supervisor")
+    client = reports_client("supervisor")
     board = client.get("/api/wallboard").get_json()
     general = next(q for q in board["queues"] if q["queue"] == "general")
     benefits = next(q for q in board["queues"] if q["queue"] == "benefits")
@@ -141,7 +141,7 @@ def test_wallboard_shows_the_floor_now(script, signed_in):
     assert "1:30" in page and "33%" in page and 'data-poll-ms="1500"' in page
 
 
-def test_csv_carries_formulas_and_masks_numbers_for_supervisors(script, signed_in):
+def test_csv_carries_formulas_and_masks_numbers_for_supervisors(script, reports_client):
     x = script.caller("+447700900123")
     call = script.call(at(NOW.replace(hour=0), 9), "answered", caller=x, nodes=("main", "adviser"))
     script.leg(call, "general", at(NOW.replace(hour=0), 9, 1), "answered", wait=10, talk=60)
@@ -151,7 +151,7 @@ def test_csv_carries_formulas_and_masks_numbers_for_supervisors(script, signed_i
                        created_at=at(NOW.replace(hour=0), 9, 0, 30)))
     script.done()
     day = {"from": "2026-11-24", "to": "2026-11-24"}
-    supervisor = signed_in("supervisor")
+    supervisor = reports_client("supervisor")
     report = supervisor.get("/reports/queues.csv", query_string=day).get_data(as_text=True)
     assert "# formula service_level" in report and "(offered − short abandons)" in report
     rows = [r for r in csv.reader(io.StringIO(report)) if r and not r[0].startswith("#")]
@@ -161,7 +161,7 @@ def test_csv_carries_formulas_and_masks_numbers_for_supervisors(script, signed_i
     masked = supervisor.get("/reports/calls.csv", query_string=day).get_data(as_text=True)
     assert "+447700900123" not in masked and "12345674" not in masked
     assert "+44•••••••123" in masked and "••••••74" in masked
-    full = signed_in("admin").get("/reports/calls.csv", query_string=day).get_data(as_text=True)
+    full = reports_client("admin").get("/reports/calls.csv", query_string=day).get_data(as_text=True)
     assert "+447700900123" in full and "12345674" in full
     body = [r for r in csv.reader(io.StringIO(full)) if r and not r[0].startswith("#")]
     assert body[0][0] == "call_sid" and len(body) == 2

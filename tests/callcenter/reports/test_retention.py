@@ -56,8 +56,8 @@ def _stats(client) -> dict:
     return answer.get_json()
 
 
-def test_past_retention_the_personal_fields_go_and_the_report_is_unchanged(day, signed_in, reports_app):
-    supervisor = signed_in("supervisor")
+def test_past_retention_the_personal_fields_go_and_the_report_is_unchanged(day, reports_client, reports_app):
+    supervisor = reports_client("supervisor")
     before = _stats(supervisor)
     assert before["ivr"]["calls"] >= 2  # the day is in the report
 
