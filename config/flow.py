@@ -3,20 +3,21 @@
 Errors raise ConfigError with the file, the path inside it and the fix, e.g.
 ``config/ivr.yaml: nodes.main.options.3.next: 'benfits' is not a node (known: ...)``.
 `build_flow` checks the file section by section: the schema (config/flow_checks.py), the
-languages, keys and prompts (here), the steps (config/flow_nodes.py), the queues, dispositions
-and wallboard (config/flow_queues.py).
+languages, keys and prompts (here), the steps (config/flow_nodes.py), the keys prompts offer
+(config/flow_keys.py), the queues, dispositions and wallboard (config/flow_queues.py).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from config.flow_checks import check_schema, every_language, unique
+from config.flow_keys import AnswerKeys, build_answer_keys
 from config.flow_nodes import IdRule, Node, Option, build_nodes, check_entry, check_intents, luhn_ok, mod11_ok
 from config.flow_queues import Queue, WallboardThresholds, build_dispositions, build_queues, build_wallboard
 from config.flow_schema import REQUIRED_PROMPTS
@@ -25,8 +26,8 @@ from config.hours import Hours, parse_hours
 from config.settings import ROOT, ConfigError
 
 # What the rest of Jobline imports from here (the step and queue types live beside this module).
-__all__ = ["Flow", "IdRule", "Language", "Node", "Option", "Queue", "WallboardThresholds", "build_flow",
-           "load_flow", "luhn_ok", "mod11_ok", "parse_flow_text"]
+__all__ = ["AnswerKeys", "Flow", "IdRule", "Language", "Node", "Option", "Queue", "WallboardThresholds",
+           "build_flow", "load_flow", "luhn_ok", "mod11_ok", "parse_flow_text"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Flow:
     helpline: str
     languages: list[Language]
     keys: dict[str, str]
+    answer_keys: AnswerKeys
     hours: Hours
     id_number: IdRule
     start: str
@@ -72,9 +74,22 @@ class Flow:
                 return lang
         return self.languages[0]
 
-    def prompt(self, name: str, lang: str, **values: Any) -> str:
-        text = self.prompts[name][lang]
-        return text.format(**values) if values else text
+    @functools.cached_property
+    def _key_words(self) -> dict[str, dict[str, str]]:
+        """lang -> {placeholder: spoken key}: every menu-wide and answer key by its name."""
+        keys = {**self.keys, **asdict(self.answer_keys)}
+        return {code: {name: self.key_name(key, code) for name, key in keys.items()}
+                for code in self.language_codes}
+
+    def prompt(self, name: str, lang: str, /, **values: Any) -> str:
+        return self.fill(self.prompts[name][lang], lang, **values)
+
+    def fill(self, text: str, lang: str, /, **values: Any) -> str:
+        """text with its placeholders filled: the values given, and keys by name ("press {skip}"
+        -> "press star"), said in lang."""
+        if "{" not in text:
+            return text
+        return text.format_map({**self._key_words.get(lang, {}), **values})
 
     def key_name(self, key: str, lang: str) -> str:
         return self.prompts["key_names"][lang].get(key, key)
@@ -117,6 +132,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
     codes = _language_codes(raw)
     prompts = _prompts(raw, codes)
     nodes = build_nodes(raw, codes)
+    answer_keys = build_answer_keys(raw, codes)
     queues = build_queues(raw, codes, nodes)
     dispositions = build_dispositions(raw)
     intents = check_intents(raw, codes)
@@ -127,6 +143,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
         helpline=raw["helpline"],
         languages=[Language(**lang) for lang in raw["languages"]],
         keys=dict(raw["keys"]),
+        answer_keys=answer_keys,
         hours=parse_hours(raw["hours"]),
         id_number=IdRule(**raw.get("id_number", {"length": 8, "checksum": "none"})),
         start=raw["start"],

@@ -87,13 +87,14 @@ def take_message(t: Turn, entry: QueueEntry | None) -> None:
 
 
 def offer_chosen(t: Turn, queue: str, entry: QueueEntry | None, keys: str, tries: int) -> None:
-    """The caller's key at the offer: 1 a callback, 2 (or silence, or retries used up) a message."""
+    """The caller's key at the offer (the flow's answer_keys): callback, or message (or silence,
+    or retries used up)."""
     if queue not in t.flow.queues:
         engine.enter(t, t.flow.adviser)
-    elif keys == "1" and callback_request.offered():
+    elif keys == t.flow.answer_keys.callback and callback_request.offered():
         calls.event(t.call, "key", queue, "callback")
         callback_request.start(t, queue, entry)
-    elif keys in ("2", "") or tries >= MAX_RETRIES:
+    elif keys in (t.flow.answer_keys.message, "") or tries >= MAX_RETRIES:
         calls.event(t.call, "key", queue, "voicemail" if keys else "no_input")
         take_message(t, entry)
     else:

@@ -64,7 +64,7 @@ def answered(s: Session, fl: Flow, callback_id: int, digits: str, attempt: int,
     if callback is None or callback.status not in ("dialing", "connected"):
         return reply  # a stale call: end it quietly
     sp = _speaker(fl, callback)
-    if digits == "1" and callback.agent_id is not None:
+    if digits == fl.answer_keys.talk_now and callback.agent_id is not None:
         # connected_at waits for the adviser's 1 in the whisper (ivr/queue/whisper.py): picking up
         # is not taking the call, a voicemail greeting never presses it.
         callback.status, callback.connected_at = "connected", None

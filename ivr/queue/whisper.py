@@ -48,12 +48,13 @@ def adviser_answered(s: Session, flow: Flow, entry_id: int, now: datetime) -> Vo
     return reply
 
 
-def adviser_accepted(s: Session, entry_id: int, digits: str) -> VoiceResponse:
-    """The whisper's key: 1 marks the leg connected and ends the whisper, so Twilio bridges
-    adviser and caller; anything else (or a leg no longer ringing) hangs the adviser's leg up."""
+def adviser_accepted(s: Session, flow: Flow, entry_id: int, digits: str) -> VoiceResponse:
+    """The whisper's key: take_call (answer_keys, 1) marks the leg connected and ends the whisper,
+    so Twilio bridges adviser and caller; anything else (or a leg no longer ringing) hangs the
+    adviser's leg up."""
     reply = VoiceResponse()
     entry = s.get(QueueEntry, entry_id)
-    if entry is None or digits != "1" or entry.status != "connecting":
+    if entry is None or digits != flow.answer_keys.take_call or entry.status != "connecting":
         reply.hangup()
         return reply
     entry.status, entry.outcome = "connected", "answered"
@@ -78,11 +79,12 @@ def callback_adviser_answered(fl: Flow, callback: Callback | None) -> VoiceRespo
     return reply
 
 
-def callback_adviser_accepted(callback: Callback | None, digits: str, now: datetime) -> VoiceResponse:
-    """1 from the adviser: the callback's conversation starts (connected_at), Twilio bridges;
+def callback_adviser_accepted(fl: Flow, callback: Callback | None, digits: str,
+                              now: datetime) -> VoiceResponse:
+    """take_call (1) from the adviser: the callback's conversation starts (connected_at), Twilio bridges;
     anything else, a stale leg or one already taken hangs the adviser's leg up."""
     reply = VoiceResponse()
-    if (callback is None or digits != "1" or callback.status != "connected"
+    if (callback is None or digits != fl.answer_keys.take_call or callback.status != "connected"
             or callback.connected_at is not None):
         reply.hangup()
         return reply

@@ -123,7 +123,8 @@ def hold_key(entry_id: int) -> Response:
     with db.step_engine().connect() as conn:
         w = hold.waiter(conn, entry_id)
     reply = VoiceResponse()
-    if w is not None and w.status == "waiting" and digits() == "1" and callback_request.offered():
+    if (w is not None and w.status == "waiting" and digits() == flow().answer_keys.callback
+            and callback_request.offered()):
         s = db.current()
         hold.let_out(s, w, "callback")
         s.commit()

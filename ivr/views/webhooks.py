@@ -128,6 +128,6 @@ def fallback() -> Response:
 @bp.post("/recover")
 @twilio_signed
 def recover() -> Response:
-    if digits() == "1":
+    if digits() == flow().answer_keys.error_message:  # error_offer; any other key: an adviser
         return step(voicemail.voicemail)
     return step(lambda t: engine.enter(t, t.flow.adviser))

@@ -36,7 +36,7 @@ def whisper(entry_id: int) -> Response:
 def whisper_key(entry_id: int) -> Response:
     """The adviser's key in the whisper of a queued caller: 1 takes the call."""
     s = db.current()
-    reply = adviser_leg.adviser_accepted(s, entry_id, digits(KEY_DIGITS))
+    reply = adviser_leg.adviser_accepted(s, flow(), entry_id, digits(KEY_DIGITS))
     s.commit()
     return twiml(reply)
 
@@ -53,6 +53,7 @@ def callback_whisper(callback_id: int) -> Response:
 def callback_whisper_key(callback_id: int) -> Response:
     """1 from the adviser: the callback's conversation starts (connected_at), Twilio bridges."""
     s = db.current()
-    reply = adviser_leg.callback_adviser_accepted(s.get(Callback, callback_id), digits(KEY_DIGITS), clock())
+    reply = adviser_leg.callback_adviser_accepted(flow(), s.get(Callback, callback_id), digits(KEY_DIGITS),
+                                                  clock())
     s.commit()
     return twiml(reply)

@@ -115,3 +115,54 @@ def test_the_queue_and_callback_prompts_are_worded_by_the_flow_file(tmp_path):
     assert qp.text(Speaker(flow, "fr"), "queue_position", position=3) == "Merci, vous êtes le numéro 3."
     assert qp.text(Speaker(flow, "es"), "queue_next") == "Es usted el siguiente."
     assert qp.worded(Speaker(flow, "de"), "queue_next") == ("en", "You are next in line.")
+
+
+def test_a_changed_answer_key_changes_what_is_said_and_what_works(tmp_path, make_app):
+    from ivr.telephony.simulator import FlaskTransport, Phone
+    from tests.support.env import ACCOUNT, TOKEN
+
+    path = broken(tmp_path, lambda raw: raw["answer_keys"].update(callback="4", message="7"))
+    app = make_app(IVR_FILE=path)
+    p = Phone(FlaskTransport(app.test_client()), TOKEN, caller="+447700900611", account=ACCOUNT)
+    p.dial().press("1").press("0")  # English, then an adviser: none is logged in
+    assert "No adviser for this service is available at the moment." in p.heard_since(-2)
+    assert p.last_heard == "To be called back by an adviser, press 4. To leave a message, press 7."
+    p.press("2")  # the shipped key for a message no longer is one
+    assert p.heard_since(-2).startswith("Sorry, that is not one of the choices.")
+    assert p.pending.tag == "Gather"
+    p.press("7")
+    assert p.pending.tag == "Record" and "Please leave your name" in p.last_heard
+    assert load_flow(path).prompt("queue_offer", "ko") == (
+        "상담원의 전화를 받으시려면 4번, 메시지를 남기시려면 7번을 누르세요.")
+
+
+def test_the_skip_key_is_said_by_its_name_in_each_language_and_hash_is_refused(tmp_path):
+    shipped = load_flow(SHIPPED)
+    said = [shipped.prompt("record_skip_offer", lang) for lang in ("en", "es", "fr", "ko")]
+    assert ["press star" in said[0], "pulse asterisco" in said[1], "appuyez sur étoile" in said[2],
+            "별표를 누르세요" in said[3]] == [True] * 4
+    flow = load_flow(broken(tmp_path, lambda raw: raw["answer_keys"].update(skip="5")))
+    assert flow.answer_keys.skip == "5"
+    assert flow.fill(flow.nodes["benefit_id"].prompt["en"], "en").endswith("If you do not have one, press 5.")
+    path = broken(tmp_path, lambda raw: raw["answer_keys"].update(skip="#"))
+    assert "answer_keys.skip: '#' ends a recording and a keyed-in number" in error_of(path)
+
+
+def test_two_answers_on_one_key_in_one_prompt_are_refused_at_boot(tmp_path, make_app):
+    path = broken(tmp_path, lambda raw: raw["answer_keys"].update(message="1"))
+    with pytest.raises(ConfigError) as info:
+        make_app(IVR_FILE=path)
+    assert str(info.value) == (f"{path}: answer_keys.message: '1' is also the key of 'callback' "
+                               "(answer_keys.callback), and prompts.queue_offer offers both; "
+                               "give each its own key")
+    path = broken(tmp_path, lambda raw: raw["answer_keys"].update(error_message="0"))
+    assert error_of(path) == (f"{path}: answer_keys.error_message: '0' is also the key of 'adviser' "
+                              "(keys.adviser), and prompts.error_offer offers both; give each its own key")
+
+
+def test_a_prompt_that_does_not_say_the_key_it_offers_is_refused(tmp_path):
+    path = broken(tmp_path, lambda raw: raw["prompts"]["queue_offer"].update(fr="Appuyez sur 1 ou sur 2."))
+    assert error_of(path) == (f"{path}: prompts.queue_offer.fr: does not say the key of 'callback'; "
+                              "write {callback} where the key is said")
+    path = broken(tmp_path, lambda raw: raw["nodes"]["ask_name"]["prompt"].update(es="Pulse {skp}."))
+    assert error_of(path).startswith(f"{path}: nodes.ask_name.prompt.es: {{skp}} is not a key (known: ")
