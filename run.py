@@ -1,7 +1,7 @@
 """Jobline: `create_app()` for gunicorn and tests, and the command line.
 
     python run.py serve        # the whole helpdesk: web, worker, embedded Redis if none set
-    python run.py worker       # an RQ worker (speech)
+    python run.py worker       # an RQ worker (speech, callbacks, then housekeeping)
     python run.py init-db      # apply the database migrations
     python run.py simulate     # place a signed test call and walk the IVR by keypad
     flask --app run <command>  # the same commands through Flask's CLI
@@ -22,6 +22,8 @@ from flask import Flask
 from flask.cli import FlaskGroup, NoAppException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from callcenter.accounts.users import ensure_first_admin
+from callcenter.commands import helpdesk_commands
 from config import settings
 from config.flow import load_flow
 from config.settings import ConfigError
@@ -29,6 +31,7 @@ from db import session as db
 from db.broker import embedded_redis
 from db.personal import install_log_masking
 from ivr.telephony import numbers
+from speech.commands import models_cli
 
 
 def _base_config() -> dict[str, Any]:
@@ -77,12 +80,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import callcenter
     import ivr
-    from callcenter import access
-    from ivr.telephony import simulator
 
     ivr.init_app(app)
-    callcenter.init_app(app, simulator)
-    access.spare_webhooks(app)  # the desk's hooks (sessions, CSRF, limiter, headers) skip /ivr
+    callcenter.init_app(app)
     return app
 
 
@@ -130,7 +130,9 @@ def serve(port: int) -> None:
     numbers.check_config(_base_config())
     settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url())
-    first_admin = _first_admin()
+    db.configure(settings.database_url())
+    with db.SessionLocal() as s:  # no accounts yet, or the first admin's password expired unused
+        first_admin = ensure_first_admin(s)
     env = dict(os.environ, JOBLINE_ENV=settings.ENV)
     public = settings.PUBLIC_BASE_URL
     if not public:  # development only (check_app stops production without it): this very server
@@ -152,9 +154,8 @@ def serve(port: int) -> None:
         "--bind", f"{settings.BIND_ADDRESS}:{port}", "--access-logfile", "-", "run:create_app()"]))
     children += [Child(f"worker {n + 1}", [sys.executable, "run.py", "worker"])
                  for n in range(max(1, settings.RQ_WORKERS))]
-    # A service manager's stop (SIGTERM) or a closed terminal (SIGHUP) stops everything, as Ctrl-C.
-    for stop in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop, _interrupt)
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # a service manager's stop, a closed terminal: as Ctrl-C
+        signal.signal(stop, signal.default_int_handler)  # Python's SIGINT handler: KeyboardInterrupt
     try:
         for child in children:
             child.start(env)
@@ -168,10 +169,6 @@ def serve(port: int) -> None:
     finally:
         for child in reversed(children):  # Redis last: the others may still flush to it
             child.stop()
-
-
-def _interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 class Child:
@@ -188,8 +185,7 @@ class Child:
     def __init__(self, name: str, argv: list[str], ready: Any = None) -> None:
         self.name, self.argv, self.ready = name, argv, ready
         self.proc: subprocess.Popen[bytes] | None = None
-        self.started_at = self.restart_at = 0.0
-        self.failures = 0
+        self.started_at, self.restart_at, self.failures = 0.0, 0.0, 0
 
     def start(self, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(self.argv, env=env, cwd=settings.ROOT)
@@ -226,16 +222,6 @@ class Child:
             self.proc.wait()
 
 
-def _first_admin() -> str | None:
-    """On a database with no accounts, create 'admin' with a one-time password (shown once); when
-    that admin never signed in and the password expired (24 h), a new one."""
-    from callcenter.accounts.users import ensure_first_admin
-
-    db.configure(settings.database_url())
-    with db.SessionLocal() as s:
-        return ensure_first_admin(s)
-
-
 def _print_banner(port: int, base: str, redis_embedded: bool, first_admin: str | None = None) -> None:
     database = ("DATABASE_URL" if settings.DATABASE_URL
                 else f"embedded SQLite ({settings.INSTANCE_DIR / 'jobline.db'})")
@@ -267,11 +253,11 @@ def _print_banner(port: int, base: str, redis_embedded: bool, first_admin: str |
 @cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run an RQ worker (speech, callbacks): Vosk models load once, before jobs fork."""
+    """Run an RQ worker (speech, callbacks, housekeeping): Vosk models load once, before jobs fork."""
     from callcenter.reports.rollups import build as rollup_build
     from callcenter.routing import callbacks
     from ivr.queue import lost_calls
-    from speech.jobs import QUEUE as SPEECH_QUEUE
+    from speech import jobs
     from speech.worker import run_worker
 
     settings.check_app(_base_config())  # callbacks give Twilio URLs: PUBLIC_BASE_URL above all
@@ -279,14 +265,15 @@ def worker(burst: bool) -> None:
         raise click.UsageError("REDIS_URL is not set: start Redis and set it, or use `run.py serve`")
     flow = load_flow(settings.IVR_FILE)
 
-    def register_cron(scheduler: Any) -> None:  # the timed jobs beside speech housekeeping
-        callbacks.register_cron(scheduler)  # due callbacks, every few seconds
-        lost_calls.register_cron(scheduler, callbacks.CALLBACK_QUEUE, list(flow.queues))  # lost callers
-        rollup_build.register_cron(scheduler, SPEECH_QUEUE)  # report rollups, every ten minutes
+    def timed_jobs(cron: Any) -> None:  # the timed jobs beside speech's own, each on its queue
+        callbacks.register_cron(cron)  # due callbacks, every few seconds
+        lost_calls.register_cron(cron, callbacks.CALLBACK_QUEUE, list(flow.queues), jobs.HOUSEKEEPING_QUEUE)
+        rollup_build.register_cron(cron, jobs.HOUSEKEEPING_QUEUE)  # report rollups, every ten minutes
 
-    run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst,
-               intent_table=flow.intents, intent_threshold=flow.intent_threshold,
-               queues=[SPEECH_QUEUE, callbacks.CALLBACK_QUEUE], register_cron=register_cron)
+    # Served in this order: callers wait for transcripts and callbacks, nobody for housekeeping.
+    run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst, intent_table=flow.intents,
+               intent_threshold=flow.intent_threshold, register_cron=timed_jobs,
+               queues=[jobs.QUEUE, callbacks.CALLBACK_QUEUE, jobs.HOUSEKEEPING_QUEUE])
 
 
 @cli.command("simulate", with_appcontext=False)  # a client: it builds the app only when in-process
@@ -295,21 +282,14 @@ def worker(burst: bool) -> None:
 @click.option("--from", "from_", default="+15005550006", show_default=True, help="The caller's number.")
 def simulate(url: str, keys: str, from_: str) -> None:
     """Place a signed call and hear what the caller hears; type keys when asked."""
-    from ivr.telephony.simulator import run_cli
+    from ivr.telephony.simulator.cli import run_cli
 
-    run_cli(url, keys, from_)
-
-
-def _register_commands() -> None:
-    from callcenter.commands import helpdesk_commands
-    from speech.commands import models_cli
-
-    cli.add_command(models_cli, "models")
-    for command in helpdesk_commands:
-        cli.add_command(command)
+    run_cli(url, keys, from_, create_app)
 
 
-_register_commands()
+cli.add_command(models_cli, "models")
+for command in helpdesk_commands:
+    cli.add_command(command)
 
 if __name__ == "__main__":
     try:

@@ -34,7 +34,7 @@ from db import session as db  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import utcnow  # noqa: E402
 from run import create_app  # noqa: E402
-from tests.desk.conftest import waiting_call  # noqa: E402
+from tests.support.desk import waiting_call  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 CHROMIUM = "/usr/bin/chromium"

@@ -1,7 +1,7 @@
 """How often a spoken answer is read back in time, when Twilio's recording callback is late.
 
 Plays N recording steps (Korean caller, "say your name") through the Twilio simulator of *this*
-tree (ivr/telephony/simulator.py: the status callback comes after the <Record> action, `delay` seconds
+tree (ivr/telephony/simulator/: the status callback comes after the <Record> action, `delay` seconds
 later) against two versions of Jobline: --ref (default `main`, exported with `git archive`, the
 old behaviour: transcription starts on the status callback) and this tree (transcription starts
 on the action). The same delays are used for both, drawn from a log-normal distribution.
@@ -79,14 +79,25 @@ class Recordings:
         return f"http://127.0.0.1:{self.server.server_port}/2010-04-01/Accounts/{ACCOUNT}/Recordings/{sid}"
 
 
+def this_trees_simulator():
+    """ivr/telephony/simulator of this tree, imported as the package `twilio_model` (its modules
+    renamed in a copy), so a baseline tree's app is driven by the same model of Twilio."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp()) / "twilio_model"
+    shutil.copytree(ROOT / "ivr" / "telephony" / "simulator", folder)
+    for module in folder.glob("*.py"):
+        module.write_text(module.read_text().replace("ivr.telephony.simulator", "twilio_model"))
+    sys.path.insert(0, str(folder.parent))
+    return importlib.import_module("twilio_model")
+
+
 def child(tree: Path, waits: list[float], redis_url: str) -> dict[str, object]:
     """Run the steps against the Jobline in `tree`; returns counts (runs in its own process)."""
     os.chdir(tree)
     sys.path.insert(0, str(tree))
-    spec = importlib.util.spec_from_file_location("twilio_model", ROOT / "ivr" / "simulator.py")
-    sim = importlib.util.module_from_spec(spec)
-    sys.modules["twilio_model"] = sim  # dataclasses look their module up
-    spec.loader.exec_module(sim)  # this tree's model of Twilio, whatever the app's version
+    sim = this_trees_simulator()  # this tree's model of Twilio, whatever the app's version
 
     from datetime import UTC, datetime
 

@@ -41,6 +41,7 @@ from db.models import Base, Recording  # noqa: E402
 from speech import audio, jobs, registry  # noqa: E402
 from speech.numbers import digit_grammar  # noqa: E402
 from speech.transcribe import CHUNK_BYTES, transcribe  # noqa: E402
+from tests.support.speech import undithered_view  # noqa: E402
 
 ASTERISK = Path("/usr/share/asterisk/sounds/en")
 KO_TEXT = "안녕하세요 저는 일자리를 찾고 있습니다 실업 급여 신청하고 싶어요"
@@ -123,16 +124,7 @@ def reproducible_view(folder: Path) -> Path:
     """
     source = registry.find_source("ko")
     assert source is not None
-    view = folder / "ko-no-dither"
-    (view / "conf").mkdir(parents=True)
-    for part in source.path.iterdir():
-        if part.name != "conf":
-            (view / part.name).symlink_to(part)
-    for conf in (source.path / "conf").iterdir():
-        (view / "conf" / conf.name).write_text(conf.read_text())
-    with (view / "conf" / "mfcc.conf").open("a") as f:
-        f.write("--dither=0\n")
-    return view
+    return undithered_view(source.path, folder / "ko-no-dither")
 
 
 def new_recording(url: str, kind: str = "voicemail") -> int:

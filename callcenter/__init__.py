@@ -5,8 +5,6 @@ holds what every page shares (base.html, error.html, app.css, route rules, secur
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from flask import Blueprint, Flask
 
 # The shared look: base.html and error.html, and app.css at /assets/app.css. No routes besides.
@@ -14,14 +12,11 @@ ui = Blueprint("ui", __name__, template_folder="templates", static_folder="stati
                static_url_path="/assets")
 
 
-def init_app(app: Flask, simulator: ModuleType) -> None:
-    """Register the desk, wallboard, reports, accounts and health blueprints and extensions.
-
-    `simulator` (ivr/telephony/simulator.py) drives the browser web phone; it is handed over by
-    run.py because callcenter does not import ivr."""
+def init_app(app: Flask) -> None:
+    """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
     from callcenter import access, health, security
     from callcenter.accounts import admin, audit, login, privacy
-    from callcenter.desk import api, conversation_api, media  # noqa: F401  (conversation_api adds routes to api.bp)
+    from callcenter.desk import api, conversation_api, media
     from callcenter.desk import views as desk
     from callcenter.reports import flowmap
     from callcenter.reports import views as reports
@@ -33,11 +28,13 @@ def init_app(app: Flask, simulator: ModuleType) -> None:
     app.register_blueprint(ui)
     app.register_blueprint(desk.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(conversation_api.bp)  # /api/calls/..., /api/callbacks/... of the current call
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(flowmap.bp)
     app.register_blueprint(audit.bp)  # /admin/audit
     app.register_blueprint(privacy.bp)  # /admin/privacy
-    webphone.init_app(app, simulator)
+    webphone.init_app(app)
     reports.init_app(app)
+    access.spare_webhooks(app)  # last: the desk's hooks above (CSRF, limiter, login, headers) skip /ivr

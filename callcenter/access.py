@@ -209,7 +209,8 @@ def is_webhook() -> bool:
 def spare_webhooks(app: Flask) -> None:
     """Run the app-wide hooks registered so far (the desk's: access rules, CSRF, the limiter,
     flask-login, security headers) for people's requests only; a webhook gets the access rule
-    alone. Call it once every extension is registered (run.create_app).
+    alone. Called once every extension is registered (the end of callcenter.init_app, which
+    run.create_app calls after ivr.init_app).
 
     The hooks are gathered into one hook of each kind, run in the order Flask would run them,
     so a webhook does not even pay for calling them (measured in bench/RESULTS.md, issue 15).

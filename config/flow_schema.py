@@ -57,13 +57,17 @@ NODE: dict[str, Any] = {
     ],
 }
 
+# The keys callers answer a question with outside the menus (`answer_keys`); which prompt offers
+# which is PROMPT_KEYS below.
+ANSWER_KEYS = ["callback", "message", "confirm", "retry", "talk_now", "take_call", "skip", "error_message"]
+
 HOURS_RANGE = {"type": "string", "pattern": r"^(closed|\d\d:\d\d-\d\d:\d\d(,\s*\d\d:\d\d-\d\d:\d\d)*)$"}
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["helpline", "languages", "keys", "hours", "queues", "dispositions", "start", "adviser",
-                 "prompts", "nodes"],
+    "required": ["helpline", "languages", "keys", "answer_keys", "hours", "queues", "dispositions", "start",
+                 "adviser", "prompts", "nodes"],
     "additionalProperties": False,
     "properties": {
         "helpline": TEXT,
@@ -89,6 +93,12 @@ SCHEMA: dict[str, Any] = {
             "required": ["adviser", "repeat", "back", "slower"],
             "additionalProperties": False,
             "properties": {k: KEY for k in ("adviser", "repeat", "back", "slower")},
+        },
+        "answer_keys": {
+            "type": "object",
+            "required": ANSWER_KEYS,
+            "additionalProperties": False,
+            "properties": {k: KEY for k in ANSWER_KEYS},
         },
         "hours": {
             "type": "object",
@@ -202,12 +212,40 @@ SCHEMA: dict[str, Any] = {
 }
 
 # Prompts the engine speaks itself; each must exist for every language.
-REQUIRED_PROMPTS = [
+ENGINE_PROMPTS = [
     "welcome", "option", "key_names", "repeat_hint", "adviser_hint", "back_hint", "slower_hint",
     "slower_on", "after_info", "invalid", "no_input", "to_person", "goodbye", "hours", "closed",
     "holiday", "self_service_open", "voicemail", "voicemail_saved", "voicemail_empty",
     "queue_requested", "error", "error_offer", "capture_readback", "capture_invalid",
     "capture_thanks", "capture_gave_up", "record_heard", "record_no_speech", "record_thanks",
-    "record_wait", "spoken_id_failed",
+    "record_wait", "record_skip_offer", "spoken_id_failed",
     "callback_abroad", "callback_costly", "callback_too_many",  # a callback number refused, and why
 ]
+# Prompts of the queue, the callback request and the call back (ivr/queue/prompts.py speaks them),
+# of the off-box fallback (ivr/offline_twiml.py) and the adviser's whisper; required as above.
+QUEUE_PROMPTS = [
+    "queue_joined", "queue_next", "queue_position", "queue_wait_one", "queue_wait",
+    "queue_callback_hint", "queue_connecting", "queue_no_advisers", "queue_full", "queue_long_wait",
+    "queue_offer", "callback_readback", "callback_enter", "callback_typed", "callback_invalid",
+    "callback_booked_one", "callback_booked", "callback_booked_later", "adviser_missed",
+    "transferring", "callback_greeting", "callback_try_later", "service_down", "service_down_dial",
+    "whisper",
+]
+REQUIRED_PROMPTS = ENGINE_PROMPTS + QUEUE_PROMPTS
+
+# The keys each prompt tells the caller to press, said as placeholders ("press {callback}") and
+# checked by the code from the same entry of `answer_keys` (or `keys`: error_offer's adviser), so
+# what is said and what works cannot differ. Each language's text must say every one of its
+# prompt's keys, and no two of them may be the same key (config/flow_keys.py).
+PROMPT_KEYS: dict[str, tuple[str, ...]] = {
+    "queue_callback_hint": ("callback",),
+    "queue_offer": ("callback", "message"),
+    "callback_readback": ("confirm", "retry"),
+    "callback_typed": ("confirm", "retry"),
+    "capture_readback": ("confirm", "retry"),
+    "record_heard": ("confirm", "retry"),
+    "callback_greeting": ("talk_now",),
+    "whisper": ("take_call",),
+    "record_skip_offer": ("skip",),
+    "error_offer": ("adviser", "error_message"),
+}

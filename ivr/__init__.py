@@ -1,4 +1,10 @@
-"""Twilio webhooks: signature check, the IVR engine walking config/ivr.yaml, TwiML, call records."""
+"""The call: Twilio webhooks (views/), the engine walking config/ivr.yaml and what its node actions
+do (actions/), the queue (queue/), and the Twilio plumbing the desk shares (telephony/).
+
+Everything is registered here, in `init_app`: the node actions the engine runs and the webhook
+blueprints. Importing `ivr.telephony` (as callcenter does) runs this file too, which is why the
+rest of ivr is imported inside `init_app`, when the app registers it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,22 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the webhook blueprints (every view in them checks X-Twilio-Signature)."""
-    from ivr.queue.queueing import bp as queue_bp
-    from ivr.views.webhooks import bp
+    """Register the node actions and the webhook blueprints (every view checks X-Twilio-Signature)."""
+    from ivr import engine
+    from ivr.actions import capture, speech_capture, voicemail
+    from ivr.actions import queue as queue_action
+    from ivr.views import callback_calls, queue, webhooks, whisper
 
-    app.register_blueprint(bp)
-    app.register_blueprint(queue_bp)
+    engine.register("menu", engine.menu)
+    engine.register("say", engine.say_info)
+    engine.register("hangup", engine.hangup)
+    engine.register("language", engine.language_node)
+    engine.register("capture", capture.ask, capture.capture_input)
+    engine.register("record", speech_capture.ask, speech_capture.answered)
+    engine.register("voicemail", voicemail.voicemail)
+    engine.register("queue", queue_action.enter_queue)
+
+    app.register_blueprint(webhooks.bp)  # /ivr: the calls, their menus, messages and status
+    app.register_blueprint(queue.bp)  # /ivr/queue: hold loop, ways out, connecting
+    app.register_blueprint(whisper.bp)  # /ivr/queue: the adviser's leg
+    app.register_blueprint(callback_calls.bp)  # /ivr/queue: the calls placed for callbacks

@@ -2,7 +2,7 @@
 
 Each function takes the flow, a session and the call, records what happened, and returns the
 TwiML the caller hears next. Every path ends with a person, a message or a goodbye: never a
-dead end. Actions that other packages add (speech capture, real queues) register in ACTIONS.
+dead end. What each node action does is listed in ACTIONS and INPUTS, filled by ivr.init_app.
 """
 
 from __future__ import annotations
@@ -99,24 +99,17 @@ def _url(_app: int, _root: str, endpoint: str, values: tuple[tuple[str, object],
 
 Action = Callable[[Turn, Node], None]
 InputHandler = Callable[[Turn, Node, str, int], None]
+# What entering a node with each action does, and how keys pressed at it are handled (default:
+# menu keys). Filled by ivr.init_app (ivr/__init__.py), the one place that lists the actions.
 ACTIONS: dict[str, Action] = {}
 INPUTS: dict[str, InputHandler] = {}
 
 
-def action(name: str) -> Callable[[Action], Action]:
-    """Register what entering a node with this action does."""
-    def register(fn: Action) -> Action:
-        ACTIONS[name] = fn
-        return fn
-    return register
-
-
-def input_handler(name: str) -> Callable[[InputHandler], InputHandler]:
-    """Register how keys pressed at a node with this action are handled (default: menu keys)."""
-    def register(fn: InputHandler) -> InputHandler:
-        INPUTS[name] = fn
-        return fn
-    return register
+def register(name: str, enter: Action, on_input: InputHandler | None = None) -> None:
+    """Say what a node with this action does when entered, and with the keys pressed at it."""
+    ACTIONS[name] = enter
+    if on_input is not None:
+        INPUTS[name] = on_input
 
 
 # -- call start and language ---------------------------------------------------------------
@@ -183,7 +176,6 @@ def enter(t: Turn, node_id: str) -> None:
     ACTIONS[node.action](t, node)
 
 
-@action("menu")
 def menu(t: Turn, node: Node, attempt: int = 0) -> None:
     keys, sp = t.flow.keys, t.speaker
     gather = t.gather(t.input_url(node.id, attempt))
@@ -199,7 +191,6 @@ def menu(t: Turn, node: Node, attempt: int = 0) -> None:
     t.reply.redirect(t.input_url(node.id, attempt), method="POST")
 
 
-@action("say")
 def say_info(t: Turn, node: Node) -> None:
     calls.event(t.state, "info", node.id)
     t.speaker.say(t.reply, node.text[t.speaker.lang])
@@ -218,7 +209,6 @@ def after_info(t: Turn, node: Node, attempt: int = 0) -> None:
     goodbye(t)
 
 
-@action("hangup")
 def hangup(t: Turn, node: Node | None = None) -> None:
     goodbye(t)
 
@@ -228,7 +218,6 @@ def goodbye(t: Turn) -> None:
     t.reply.hangup()
 
 
-@action("language")
 def language_node(t: Turn, node: Node) -> None:
     language_menu(t, 0)
 

@@ -10,7 +10,8 @@ a recording once.
 `purge_expired_recordings` enforces RECORDING_RETENTION_DAYS: it deletes the audio file and
 clears the transcript, words and digits (the status, intent and timings stay for reports).
 
-Both are RQ jobs the worker schedules (see speech/worker.py) and plain functions tests call.
+Both are RQ jobs the worker schedules (see speech/worker.py), the sweep on the speech queue
+(it rescues transcripts), the purge on the housekeeping queue; and plain functions tests call.
 """
 
 from __future__ import annotations

@@ -40,7 +40,10 @@ from .transcribe import transcribe
 
 log = logging.getLogger(__name__)
 
-QUEUE = "speech"
+QUEUE = "speech"  # transcriptions: a caller may be waiting for one (the read-back)
+# Rollups, purges and sweeps no caller waits for have their own queue, which workers serve after
+# the speech queue (RQ takes a worker's queues in order): they never delay a transcript.
+HOUSEKEEPING_QUEUE = "housekeeping"
 CLAIMABLE = ("pending", "queued")
 FINISHED = ("transcribed", "no_speech", "no_model", "unsupported_audio", "download_failed",
             "failed", "absent")

@@ -15,59 +15,25 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from speech.number_words import (
+    DIGITS,
+    ES_HUNDREDS,
+    ES_TWENTIES,
+    EXTRA_DIGITS,
+    HOMOPHONES,
+    HUNDRED,
+    KO_ENDINGS,
+    KO_MULT,
+    KO_NATIVE,
+    KO_SINO,
+    LINK,
+    REPEAT,
+    TEENS,
+    TENS,
+    THOUSAND,
+)
+
 LANGUAGES = ("en", "es", "fr", "ko")
-
-_DIGITS = {
-    "en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
-    "es": ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"],
-    "fr": ["zero", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"],
-}
-_EXTRA_DIGITS = {
-    "en": {"nought": 0, "naught": 0},
-    "es": {"un": 1, "una": 1},
-    "fr": {"une": 1},
-}
-_TEENS = {  # complete numbers that take no units after them
-    "en": ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-           "eighteen", "nineteen"],
-    "es": ["diez", "once", "doce", "trece", "catorce", "quince", "dieciseis", "diecisiete",
-           "dieciocho", "diecinueve"],
-    "fr": ["dix", "onze", "douze", "treize", "quatorze", "quinze", "seize"],
-}
-_ES_TWENTIES = ["veinte", "veintiuno", "veintidos", "veintitres", "veinticuatro", "veinticinco",
-                "veintiseis", "veintisiete", "veintiocho", "veintinueve"]
-_TENS = {
-    "en": ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"],
-    "es": ["veinte", "treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta",
-           "noventa"],
-    "fr": ["vingt", "trente", "quarante", "cinquante", "soixante", "septante", "huitante",
-           "nonante"],
-}
-_HUNDRED = {"en": {"hundred"}, "es": set(), "fr": {"cent", "cents"}}
-_THOUSAND = {"en": {"thousand"}, "es": {"mil"}, "fr": {"mille"}}
-_ES_HUNDREDS = {"cien": 100, "ciento": 100, "doscientos": 200, "trescientos": 300,
-                "cuatrocientos": 400, "quinientos": 500, "seiscientos": 600, "setecientos": 700,
-                "ochocientos": 800, "novecientos": 900}
-_REPEAT = {"en": {"double": 2, "triple": 3}, "es": {"doble": 2, "triple": 3},
-           "fr": {"double": 2, "triple": 3}, "ko": {}}
-_LINK = {"en": {"and"}, "es": {"y"}, "fr": {"et"}, "ko": set()}
-# Words a recognizer outputs for a digit; trusted only next to a real number.
-_HOMOPHONES = {
-    "en": {"oh": 0, "o": 0, "won": 1, "to": 2, "too": 2, "tree": 3, "for": 4, "fore": 4,
-           "ate": 8},
-    "es": {"do": 2, "tre": 3, "sei": 6, "nieve": 9},
-    "fr": {"hein": 1, "de": 2, "si": 6, "scie": 6, "cet": 7, "cette": 7, "set": 7,
-           "dis": 10, "dit": 10, "vin": 20, "vain": 20, "sans": 100, "sang": 100},
-    "ko": {},
-}
-
-_KO_SINO = {"영": 0, "공": 0, "빵": 0, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6,
-            "륙": 6, "칠": 7, "팔": 8, "구": 9}
-_KO_MULT = {"십": 10, "백": 100, "천": 1000}
-_KO_NATIVE = {"하나": 1, "둘": 2, "셋": 3, "넷": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8,
-              "아홉": 9, "열": 10}
-_KO_ENDINGS = ("입니다", "이에요", "예요", "에요", "이요", "요", "번")
-
 
 @dataclass
 class _Tok:
@@ -87,26 +53,26 @@ def _fold(text: str, lang: str) -> list[str]:
 
 def _lexicon(lang: str) -> dict[str, _Tok]:
     lex: dict[str, _Tok] = {}
-    for value, word in enumerate(_DIGITS[lang]):
+    for value, word in enumerate(DIGITS[lang]):
         lex[word] = _Tok("digit", value)
-    for word, value in _EXTRA_DIGITS[lang].items():
+    for word, value in EXTRA_DIGITS[lang].items():
         lex[word] = _Tok("digit", value)
-    for i, word in enumerate(_TEENS[lang]):
+    for i, word in enumerate(TEENS[lang]):
         lex[word] = _Tok("teen", 10 + i)
-    for i, word in enumerate(_TENS[lang]):
+    for i, word in enumerate(TENS[lang]):
         lex[word] = _Tok("tens", 20 + 10 * i)
     if lang == "es":
-        for i, word in enumerate(_ES_TWENTIES[1:], start=21):
+        for i, word in enumerate(ES_TWENTIES[1:], start=21):
             lex[word] = _Tok("teen", i)
-        lex.update({w: _Tok("hundreds", v) for w, v in _ES_HUNDREDS.items()})
+        lex.update({w: _Tok("hundreds", v) for w, v in ES_HUNDREDS.items()})
     if lang == "fr":
         lex["vingts"] = _Tok("tens", 20)
         lex["octante"] = _Tok("tens", 80)
-    lex.update({w: _Tok("hundred", 100) for w in _HUNDRED[lang]})
-    lex.update({w: _Tok("thousand", 1000) for w in _THOUSAND[lang]})
-    lex.update({w: _Tok("repeat", n) for w, n in _REPEAT[lang].items()})
-    lex.update({w: _Tok("link") for w in _LINK[lang]})
-    for word, value in _HOMOPHONES[lang].items():
+    lex.update({w: _Tok("hundred", 100) for w in HUNDRED[lang]})
+    lex.update({w: _Tok("thousand", 1000) for w in THOUSAND[lang]})
+    lex.update({w: _Tok("repeat", n) for w, n in REPEAT[lang].items()})
+    lex.update({w: _Tok("link") for w in LINK[lang]})
+    for word, value in HOMOPHONES[lang].items():
         lex.setdefault(word, _Tok("homophone", value))
     return lex
 
@@ -115,16 +81,16 @@ _LEXICONS = {lang: _lexicon(lang) for lang in ("en", "es", "fr")}
 
 
 def _ko_tokens(word: str) -> list[_Tok]:
-    if word in _KO_NATIVE:
-        value = _KO_NATIVE[word]
+    if word in KO_NATIVE:
+        value = KO_NATIVE[word]
         return [_Tok("teen" if value == 10 else "digit", value)]
-    for ending in _KO_ENDINGS:
+    for ending in KO_ENDINGS:
         if word.endswith(ending) and len(word) > len(ending):
             stem = word[: -len(ending)]
-            if all(c in _KO_SINO or c in _KO_MULT for c in stem):
+            if all(c in KO_SINO or c in KO_MULT for c in stem):
                 word = stem
                 break
-    if not all(c in _KO_SINO or c in _KO_MULT for c in word):
+    if not all(c in KO_SINO or c in KO_MULT for c in word):
         return [_Tok("other")]
     toks: list[_Tok] = []
     for c in word:
@@ -133,10 +99,10 @@ def _ko_tokens(word: str) -> list[_Tok]:
                 toks[-1] = _Tok("tens", toks[-1].value * 10)
             else:
                 toks.append(_Tok("tens", 10))
-        elif c in _KO_MULT:
-            toks.append(_Tok("hundred" if c == "백" else "thousand", _KO_MULT[c]))
+        elif c in KO_MULT:
+            toks.append(_Tok("hundred" if c == "백" else "thousand", KO_MULT[c]))
         else:
-            toks.append(_Tok("digit", _KO_SINO[c]))
+            toks.append(_Tok("digit", KO_SINO[c]))
     return toks
 
 
@@ -291,14 +257,14 @@ def digit_grammar(lang: str) -> list[str]:
     """
     if lang == "ko":
         # no "[unk]": the Korean model's vocabulary lacks it (Vosk warns on every job)
-        return [w for w in _KO_SINO if w not in ("빵", "륙")] + ["십"]
-    if lang not in _DIGITS:
+        return [w for w in KO_SINO if w not in ("빵", "륙")] + ["십"]
+    if lang not in DIGITS:
         raise ValueError(f"no digit grammar for language {lang!r}; use one of {LANGUAGES}")
-    words = [*_DIGITS[lang], *_TEENS[lang], *_TENS[lang], *_REPEAT[lang]]
+    words = [*DIGITS[lang], *TEENS[lang], *TENS[lang], *REPEAT[lang]]
     if lang == "en":
         words.append("oh")
     if lang == "es":
-        words += _ES_TWENTIES[1:]
+        words += ES_TWENTIES[1:]
     if lang == "fr":
         words[0] = "zero_fr"
     return [_ACCENTED.get(w, w) for w in dict.fromkeys(words)] + ["[unk]"]

@@ -1,16 +1,20 @@
 """The speech worker: models loaded in the parent, jobs run in forked work horses.
 
 `run_worker` configures the database, loads the Vosk models, then starts an RQ `Worker` on the
-'speech' queue. RQ forks a work horse per job; the horse shares the parent's models
-copy-on-write, so a job never loads a model (`registry.load_count()` does not move in a horse).
+'speech' queue, then the 'housekeeping' one: RQ serves a worker's queues in that order, so a
+waiting transcript always goes first. RQ forks a work horse per job; the horse shares the
+parent's models copy-on-write, so a job never loads a model (`registry.load_count()` does not
+move in a horse).
 
-Housekeeping (the stuck-recording sweep every minute, the retention purge every six hours, the
-report rollups every ten minutes: callcenter/reports/rollups/build.py) is
-scheduled with RQ's own `CronScheduler` in a small child process and runs as ordinary jobs on
-the 'speech' queue. Why not a loop or thread in the worker parent: the parent forks horses,
-and a thread holding a database or logging lock at fork time would deadlock the horse; and the
-parent's loop is blocked in Redis waits for minutes. Sweeping from several machines is safe
-(the sweep claims rows with conditional updates), so every worker may run one.
+Housekeeping (the stuck-recording sweep every 15 s, the retention purges every six hours, and
+the deployment's timed jobs that `run.py worker` adds, such as the report rollups) is scheduled
+with RQ's own `CronScheduler` in a small child process and runs as ordinary jobs: the purges
+and rollups on the 'housekeeping' queue; the stuck-recording sweep on the 'speech' queue, since
+what it rescues is a transcript a caller may be waiting for. Why not a loop or thread in the
+worker parent: the parent forks horses, and a thread holding a database or logging lock at
+fork time would deadlock the horse; and the parent's loop is blocked in Redis waits for
+minutes. Sweeping from several machines is safe (the sweep claims rows with conditional
+updates), so every worker may run one.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from db import session as db_session
 from . import registry
 from .housekeeping import purge_expired_recordings, sweep_stuck_recordings
 from .intents import IntentTable
-from .jobs import QUEUE, set_intent_table
+from .jobs import HOUSEKEEPING_QUEUE, QUEUE, set_intent_table
 from .retention import purge_personal_data
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,7 @@ log = logging.getLogger(__name__)
 # reads only unfinished rows).
 SWEEP_INTERVAL_S = 15
 PURGE_INTERVAL_S = 6 * 3600
+QUEUES = [QUEUE, HOUSEKEEPING_QUEUE]  # in the order a worker serves them
 
 
 def _die_with_parent() -> None:
@@ -59,12 +64,19 @@ def _run_housekeeping_scheduler(
     cron = CronScheduler(Redis.from_url(redis_url), name=f"jobline-speech-{os.getppid()}")
     if register_cron is not None:  # the deployment's other timed jobs (callbacks, report rollups)
         register_cron(cron)
+    register_housekeeping(cron)
+    cron.start()
+
+
+def register_housekeeping(cron: CronScheduler) -> None:
+    """Speech's timed jobs: the stuck-recording sweep on the speech queue (it rescues transcripts),
+    the purges on the housekeeping queue."""
     cron.register(sweep_stuck_recordings, QUEUE, interval=SWEEP_INTERVAL_S, job_timeout=300,
                   result_ttl=600)
-    cron.register(purge_expired_recordings, QUEUE, interval=PURGE_INTERVAL_S, job_timeout=1800,
+    cron.register(purge_expired_recordings, HOUSEKEEPING_QUEUE, interval=PURGE_INTERVAL_S,
+                  job_timeout=1800, result_ttl=86400)
+    cron.register(purge_personal_data, HOUSEKEEPING_QUEUE, interval=PURGE_INTERVAL_S, job_timeout=1800,
                   result_ttl=86400)
-    cron.register(purge_personal_data, QUEUE, interval=PURGE_INTERVAL_S, job_timeout=1800, result_ttl=86400)
-    cron.start()
 
 
 def _reset_pool_in_horse() -> None:
@@ -92,7 +104,8 @@ def run_worker(
 
     Returns True when it processed at least one job. `housekeeping` starts the sweep/purge
     scheduler (never in burst mode), which also runs `register_cron`'s timed jobs; `queues`
-    (default: speech only) are the queues this worker takes jobs from.
+    (default: QUEUES, speech then housekeeping) are the queues this worker takes jobs from, in
+    the order it serves them.
     """
     db_session.configure(settings.database_url())
     os.register_at_fork(after_in_child=_reset_pool_in_horse)
@@ -112,7 +125,7 @@ def run_worker(
         available = registry.preload(languages)
         log.info("speech models: %s", ", ".join(f"{k}={'yes' if v else 'no'}"
                                                 for k, v in available.items()))
-        worker = Worker(queues or [QUEUE], connection=Redis.from_url(redis_url), name=name)
+        worker = Worker(queues or QUEUES, connection=Redis.from_url(redis_url), name=name)
         # with_scheduler: RQ's scheduler moves retries (Retry intervals) back onto the queue
         return worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:

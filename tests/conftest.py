@@ -9,9 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
@@ -22,68 +20,30 @@ from db import session as db
 from db.migrate import upgrade
 from db.models import Base
 from ivr.telephony.simulator import FlaskTransport, Phone
+from tests.support.env import (
+    ACCOUNT,
+    CALLER_ID,
+    CLOSED_TIME,
+    IN_CI,
+    LOCK_KEY,
+    LOCK_TTL_S,
+    OPEN_TIME,
+    REDIS_DBS,
+    TOKEN,
+    database_for,
+    fresh_redis,
+    with_db,
+)
 
 # Shared fixtures that live with their helpers (not autouse: a test asks for them).
-pytest_plugins = ["tests.support.recordings", "tests.support.prism"]
-
-TOKEN = "test-auth-token-0123456789abcdef"
-ACCOUNT = "AC" + "1" * 32
-CALLER_ID = "+441632960000"  # the helpline's local number callbacks ring from (UK drama range)
-IN_CI = os.environ.get("CI") == "true"
-PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-# A Monday at 10:00 in London (advisers on duty), and a Saturday (closed).
-OPEN_TIME = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-CLOSED_TIME = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-
-
-def postgres_database(name: str) -> str | None:
-    """A new, empty PostgreSQL database `name`; None (or a CI failure) when no server answers."""
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as e:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI and did not answer at {PG_ADMIN}: {e}")
-        return None
-    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-
+pytest_plugins = ["tests.support.recordings", "tests.support.prism", "tests.support.browser"]
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database (Alembic head) for the whole session, per backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jobline.db'}"
-    else:
-        url = postgres_database(f"jobline_test_{os.getpid()}")
-        if url is None:
-            pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN}")
+    url = database_for(request.param, tmp_path_factory.mktemp("db"), "jobline_test")
     upgrade(url)
     return url
-
-
-# Each test run takes a Redis database of its own (locked by a key), so two runs on one machine
-# (a developer's and CI's, or two terminals) never flush each other's data.
-REDIS_DBS = range(15, 0, -1)
-LOCK_KEY = "jobline:tests:lock"
-LOCK_TTL_S = 3 * 3600
-
-
-def _with_db(url: str, number: int) -> str:
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return urlunsplit(parts._replace(query=f"db={number}"))
-    return urlunsplit(parts._replace(path=f"/{number}"))
-
-
-def fresh_redis(url: str) -> Redis:
-    """Empty this run's Redis database, keeping the run's claim on it."""
-    conn = Redis.from_url(url)
-    conn.flushdb()
-    conn.set(LOCK_KEY, os.getpid(), ex=LOCK_TTL_S)
-    return conn
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +55,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except Exception:
             continue
         for number in REDIS_DBS:
-            url = _with_db(base, number)
+            url = with_db(base, number)
             if Redis.from_url(url).set(LOCK_KEY, os.getpid(), nx=True, ex=LOCK_TTL_S):
                 yield url
                 Redis.from_url(url).flushdb()  # and with it the lock

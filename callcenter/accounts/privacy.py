@@ -9,10 +9,13 @@ The rules themselves are in callcenter/accounts/data_subjects.py.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
+from sqlalchemy.orm import Session
 
 from callcenter.access import nav, role_required
 from callcenter.accounts import audit, data_subjects
@@ -37,6 +40,22 @@ def _subject_id(subject: data_subjects.Subject) -> int | None:
     return subject.callers[0].id if subject.callers else None
 
 
+def searched(view: Callable[[Session, data_subjects.Subject], Any]) -> Callable[[], Any]:
+    """Run `view` on the person the form searched for; a search that finds no one, or that is not a
+    phone or ID number, shows the form again with the sentence saying why."""
+
+    @functools.wraps(view)
+    def with_subject() -> Any:
+        s = db.current()
+        try:
+            subject = data_subjects.find(s, *_search())
+        except data_subjects.SearchError as e:
+            return _page(400, error=str(e))
+        return view(s, subject)
+
+    return with_subject
+
+
 @bp.get("")
 @nav("Privacy", order=94)
 @role_required("admin")
@@ -47,25 +66,17 @@ def search_page() -> tuple[str, int]:
 
 @bp.post("/find")
 @role_required("admin")
-def find() -> tuple[str, int]:
+@searched
+def find(s: Session, subject: data_subjects.Subject) -> tuple[str, int]:
     """Show how much of each kind of personal data is held about the person searched for."""
-    s = db.current()
-    try:
-        subject = data_subjects.find(s, *_search())
-    except data_subjects.SearchError as e:
-        return _page(400, error=str(e))
     return _page(holdings=subject.holdings(s))
 
 
 @bp.post("/export")
 @role_required("admin")
-def export() -> Any:
+@searched
+def export(s: Session, subject: data_subjects.Subject) -> Any:
     """Download everything held about the person as JSON (art. 15); recorded in the audit log."""
-    s = db.current()
-    try:
-        subject = data_subjects.find(s, *_search())
-    except data_subjects.SearchError as e:
-        return _page(400, error=str(e))
     data = data_subjects.export(s, subject)
     audit.record(s, "subject_export", "caller", _subject_id(subject), f"{len(subject.calls)} calls")
     s.commit()
@@ -76,13 +87,9 @@ def export() -> Any:
 
 @bp.post("/erase")
 @role_required("admin")
-def erase() -> tuple[str, int]:
+@searched
+def erase(s: Session, subject: data_subjects.Subject) -> tuple[str, int]:
     """Erase the person's personal data once the admin typed the confirmation word; show the counts."""
-    s = db.current()
-    try:
-        subject = data_subjects.find(s, *_search())
-    except data_subjects.SearchError as e:
-        return _page(400, error=str(e))
     if (request.form.get("confirm") or "").strip().upper() != CONFIRM_WORD:
         return _page(400, holdings=subject.holdings(s),
                      error=f"Nothing was erased: type {CONFIRM_WORD} in the box to confirm.")

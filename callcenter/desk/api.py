@@ -3,69 +3,43 @@
 Every route is for signed-in agents and supervisors; writes need the page's CSRF token in the
 X-CSRFToken header. Errors are {"error": "<a sentence saying what to fix>", "status": N}.
 Routing rules (who gets which call, atomic claims, Twilio redirects) live in callcenter.routing.claims;
-this module only checks who may see or touch what, and shapes the answers.
+this module only checks who may see or touch what, and shapes the answers. What the desk shows
+an adviser is callcenter.desk.state; the request and answer plumbing is callcenter.desk.requests.
+The current call's own routes (notes, end, transfer, Done) are callcenter.desk.conversation_api.
 """
 
 from __future__ import annotations
 
-import gzip
 import logging
-from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
-from flask_login import current_user
-from sqlalchemy import select
+from flask import Blueprint, abort, current_app, jsonify
 
 from callcenter.access import role_required
-from callcenter.accounts import audit
 from callcenter.accounts.users import clock
 from callcenter.desk.openapi import spec_for
-from callcenter.desk.summary import ID_FIELD, callback_rows, callback_summary, full_summary, iso, waiting_rows
+from callcenter.desk.requests import app_flow, json_body, no_store_json, signed_in_user
+from callcenter.desk.state import (
+    DESK,
+    ON_CALL,
+    desk_state_of,
+    dial_callbacks_soon,
+    has_work,
+    me_json,
+    my_queues,
+    revealed_id,
+)
+from callcenter.desk.summary import full_summary
 from callcenter.params import BadParameter, body_row_id
 from callcenter.routing import claims
 from callcenter.routing.agents import set_status
-from callcenter.routing.callbacks import current_callback, enqueue_dial_due_callbacks
-from config.flow import Flow
 from config.settings import ConfigError
 from db import session as db
-from db.broker import redis_for
-from db.models import Callback, CallEvent, Capture, QueueEntry, User
+from db.models import Callback, CallEvent, QueueEntry, User
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
-DESK = ("agent", "supervisor")
 SETTABLE_STATUSES = ("available", "break", "after_call", "offline")
-ON_CALL = ("connecting", "connected")
-OPEN_CALLBACKS = ("pending", "dialing")
-NOTES_MAX = 4000
-WAITING_SHOWN = 50
-FAILED_SHOWN = timedelta(days=7)  # failed callbacks a supervisor's desk lists
-GZIP_OVER = 2048  # bytes; below this, compressing costs more than it saves
-
-
-def app_flow() -> Flow:
-    return current_app.extensions["jobline.flow"]
-
-
-def signed_in_user() -> User:
-    return db.current().get(User, current_user.id)
-
-
-def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if data is None and request.get_data():
-        abort(400, "The body is not valid JSON; send a JSON object with Content-Type: application/json.")
-    if data is not None and not isinstance(data, dict):
-        abort(400, "Send a JSON object (in curly braces), not a list or a value.")
-    return data or {}
-
-
-def my_queues(user: User) -> list[str]:
-    """The queues a desk shows: the user's own; a supervisor without any sees all of them."""
-    if user.queues:
-        return [q for q in user.queues if q in app_flow().queues]
-    return list(app_flow().queues) if user.role == "supervisor" else []
 
 
 def _visible(user: User, entry: QueueEntry | None) -> QueueEntry:
@@ -74,69 +48,6 @@ def _visible(user: User, entry: QueueEntry | None) -> QueueEntry:
     if user.role != "supervisor" and entry.agent_id != user.id and entry.queue not in my_queues(user):
         abort(403, "This call is in a queue you do not serve; ask a supervisor to add the queue.")
     return entry
-
-
-def current_entry(user: User) -> QueueEntry | None:
-    """The call the user is on, or still wrapping up (ended, not yet done)."""
-    s = db.current()
-    return s.scalar(select(QueueEntry).where(
-        QueueEntry.agent_id == user.id,
-        QueueEntry.status.in_(ON_CALL) | ((QueueEntry.status == "ended") & QueueEntry.wrapped_at.is_(None)),
-    ).order_by(QueueEntry.id.desc()).limit(1))
-
-
-def has_work(user: User) -> bool:
-    """On a call or a callback, or still wrapping one up: no other call, no other status."""
-    return current_entry(user) is not None or current_callback(db.current(), user.id) is not None
-
-
-def _current_json(s: Any, flow: Flow, user: User, now: Any) -> dict[str, Any] | None:
-    entry = current_entry(user)
-    if entry is not None:
-        return full_summary(s, flow, entry, now)
-    callback = current_callback(s, user.id)
-    return callback_summary(s, flow, callback, now) if callback is not None else None
-
-
-def _me_json(user: User) -> dict[str, Any]:
-    return {"id": user.id, "name": user.name, "role": user.role, "status": user.status,
-            "status_since": iso(user.status_since), "queues": my_queues(user),
-            "languages": list(user.languages or [])}
-
-
-def desk_state_of(user: User) -> dict[str, Any]:
-    s, flow, now = db.current(), app_flow(), clock(current_app.config)
-    queues = my_queues(user)
-    entries = claims.waiting_entries(s, queues, user.languages or None) if queues else []
-    shown = Callback.status.in_(OPEN_CALLBACKS)
-    if user.role == "supervisor":  # and the week's failed ones, to be tried again
-        shown = shown | ((Callback.status == "failed") & (Callback.last_attempt_at >= now - FAILED_SHOWN))
-    callbacks = s.scalars(select(Callback).where(Callback.queue.in_(queues), shown)
-                          .order_by(Callback.requested_at)).all() if queues else []
-    oldest = min((e.enqueued_at for e in entries), default=None)
-    return {
-        "server_time": iso(now),
-        "me": _me_json(user),
-        # The first rows in serving order: an adviser answers from the top; the wallboard
-        # shows the whole line. The count and longest wait still cover everyone.
-        "waiting": waiting_rows(s, flow, entries[:WAITING_SHOWN], now),
-        "waiting_total": len(entries),
-        "longest_wait_since": iso(oldest),
-        "callbacks": callback_rows(s, flow, callbacks, now),
-        "current": _current_json(s, flow, user, now),
-    }
-
-
-def no_store_json(payload: Any, status: int = 200) -> Any:
-    response = jsonify(payload)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"  # personal data: never kept by a cache
-    # The desk polls every 1.5 s; a long waiting list is repetitive JSON that gzips ~20:1.
-    if len(response.get_data()) > GZIP_OVER and "gzip" in request.headers.get("Accept-Encoding", ""):
-        response.set_data(gzip.compress(response.get_data(), compresslevel=5))
-        response.headers["Content-Encoding"] = "gzip"
-        response.headers["Vary"] = "Accept-Encoding"
-    return response
 
 
 @bp.get("/desk")
@@ -158,14 +69,7 @@ def change_status() -> Any:
     s.commit()
     if status == "available":  # a callback waiting its turn may be this adviser's now
         dial_callbacks_soon()
-    return no_store_json(_me_json(user))
-
-
-def dial_callbacks_soon() -> None:
-    try:
-        enqueue_dial_due_callbacks(redis_for(current_app.config["REDIS_URL"]))
-    except Exception:  # Redis down: the worker's timer dials them within its next tick
-        log.warning("could not queue the callback dialler; its timer will run it")
+    return no_store_json(me_json(user))
 
 
 @bp.get("/entries/<int:entry_id>")
@@ -183,23 +87,8 @@ def reveal_id(entry_id: int) -> Any:
     Each reveal is recorded on the call (who, not the number)."""
     s, user = db.current(), signed_in_user()
     entry = _visible(user, s.get(QueueEntry, entry_id))
-    return reveal(user, entry.call_id, talking=entry.agent_id == user.id and entry.status in ON_CALL)
-
-
-def reveal(user: User, call_id: int, talking: bool) -> Any:
-    """The full ID number the caller typed, to a supervisor or to the adviser talking to them;
-    recorded on the call (who asked, not the number)."""
-    s = db.current()
-    if user.role != "supervisor" and not talking:
-        abort(403, "You can see the full ID number once you are talking to this caller.")
-    cap = s.scalar(select(Capture).where(Capture.call_id == call_id, Capture.field == ID_FIELD,
-                                         Capture.value.is_not(None)).order_by(Capture.id.desc()).limit(1))
-    if cap is None:
-        abort(404, "This caller gave no ID number; ask them for it.")
-    s.add(CallEvent(call_id=call_id, kind="id_revealed", detail=f"user {user.id}"))
-    audit.record(s, "reveal_id", "call", call_id)
-    s.commit()
-    return no_store_json({"id_number": cap.value, "status": cap.status})
+    talking = entry.agent_id == user.id and entry.status in ON_CALL
+    return no_store_json(revealed_id(user, entry.call_id, talking))
 
 
 @bp.post("/callbacks/<int:callback_id>/retry")

@@ -1,35 +1,27 @@
 """What an adviser does on the call they are on: notes, end the conversation, transfer, and Done
 (after-call work: a disposition, then available again). A call answered from the queue is
 addressed by its queue leg (/api/calls/<id>), a callback by its number (/api/callbacks/<id>);
-the desk shows either as its current call (callcenter/desk/api.py desk_state_of).
+the desk shows either as its current call (callcenter/desk/state.py desk_state_of).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app
+from flask import Blueprint, abort, current_app
 
 from callcenter.access import role_required
 from callcenter.accounts.users import clock
-from callcenter.desk.api import (
-    DESK,
-    NOTES_MAX,
-    ON_CALL,
-    app_flow,
-    bp,
-    desk_state_of,
-    dial_callbacks_soon,
-    json_body,
-    no_store_json,
-    reveal,
-    signed_in_user,
-)
+from callcenter.desk.requests import app_flow, json_body, no_store_json, signed_in_user
+from callcenter.desk.state import DESK, ON_CALL, desk_state_of, dial_callbacks_soon, revealed_id
 from callcenter.routing import callbacks, claims
 from callcenter.routing.agents import set_status
 from db import session as db
 from db.models import Callback, QueueEntry, User
 from ivr.telephony.rest import end_call as end_at_twilio
+
+bp = Blueprint("calls", __name__, url_prefix="/api")  # registered by callcenter.init_app
+NOTES_MAX = 4000  # characters; the spec says the same (callcenter/desk/openapi.py maxLength)
 
 
 def notes_given(notes: Any) -> str:
@@ -162,4 +154,4 @@ def wrap_up_callback(callback_id: int) -> Any:
 def reveal_callback_id(callback_id: int) -> Any:
     user = signed_in_user()
     cb = _mine(user, Callback, callback_id)
-    return reveal(user, cb.call_id, talking=cb.status == "connected")
+    return no_store_json(revealed_id(user, cb.call_id, talking=cb.status == "connected"))

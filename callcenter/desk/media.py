@@ -12,12 +12,14 @@ from sqlalchemy import select
 
 from callcenter.access import role_required
 from callcenter.accounts import audit
-from callcenter.desk.api import DESK, my_queues, no_store_json, signed_in_user
+from callcenter.desk.requests import no_store_json, signed_in_user
+from callcenter.desk.state import DESK, my_queues
 from callcenter.routing import claims
 from config import settings
 from config.settings import ConfigError
 from db import session as db
 from db.models import Callback, QueueEntry, Recording
+from ivr.telephony.identity import client_identity
 
 bp = Blueprint("media", __name__, url_prefix="/api")
 
@@ -56,4 +58,4 @@ def voice_token() -> Any:
         token = claims.voice_token(current_app.config, signed_in_user())
     except ConfigError as e:
         abort(503, f"The browser phone is not set up: {e}. Tell an administrator.")
-    return no_store_json({"token": token, "identity": claims.client_identity(signed_in_user())})
+    return no_store_json({"token": token, "identity": client_identity(signed_in_user().id)})

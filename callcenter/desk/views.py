@@ -1,4 +1,4 @@
-"""The adviser's desk page (/desk) and the shared look: templates and static files.
+"""The adviser's desk page (/desk), with its template and static files.
 
 The page is a shell: callcenter/desk/static/desk.js polls /api/desk and draws the waiting list, the
 caller summary and the current call, so the page and any other client use the same API.

@@ -29,6 +29,7 @@ from callcenter.routing.agents import set_status
 from config.settings import ConfigError
 from db import session as db
 from db.models import Call, CallEvent, QueueEntry, User
+from ivr.telephony.identity import client_identity
 from ivr.telephony.rest import public_url, twilio_client
 
 log = logging.getLogger(__name__)
@@ -245,12 +246,6 @@ def move_caller(config: Mapping[str, Any], entry_id: int) -> None:
                                             method="POST")
 
 
-def client_identity(agent: User) -> str:
-    """The adviser's Voice SDK identity; the same rule as ivr/queue/connect.py (packages may not import
-    each other): an id, never a name or a number."""
-    return f"agent-{agent.id}"
-
-
 def voice_token(config: Mapping[str, Any], agent: User, ttl_s: int = 3600) -> str:
     """A Twilio Voice SDK access token letting the adviser's browser take <Client> calls.
 
@@ -266,7 +261,7 @@ def voice_token(config: Mapping[str, Any], agent: User, ttl_s: int = 3600) -> st
             raise ConfigError(f"{name} is not set: the browser phone needs it (Twilio console, "
                               "API keys and TwiML apps)")
     token = AccessToken(config["TWILIO_ACCOUNT_SID"], config["TWILIO_API_KEY"],
-                        config["TWILIO_API_SECRET"], identity=client_identity(agent), ttl=ttl_s)
+                        config["TWILIO_API_SECRET"], identity=client_identity(agent.id), ttl=ttl_s)
     token.add_grant(VoiceGrant(outgoing_application_sid=config["TWILIO_TWIML_APP_SID"],
                                incoming_allow=True))
     return token.to_jwt()

@@ -23,7 +23,6 @@ import uuid
 import wave
 from io import BytesIO
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,21 +33,19 @@ from werkzeug.exceptions import HTTPException
 from callcenter.access import nav, public, role_required
 from callcenter.webphone.bridge import BridgeHttpClient, register_call, take_instructions
 from db.broker import redis_for
+from ivr.telephony.simulator import CallError, FlaskTransport, Phone
 
 bp = Blueprint("webphone", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets/webphone")
-Phone = Any  # ivr.telephony.simulator.Phone: the caller simulator, handed over by run.py (see init_app)
 
 
-def init_app(app: Any, simulator: ModuleType) -> None:
+def init_app(app: Any) -> None:
     """Register /phone and let the bridge answer REST calls about its calls (not with DEMO_PHONE=0).
 
-    `simulator` is ivr/telephony/simulator.py (Phone, FlaskTransport, CallError). run.py hands it over
-    because callcenter does not import ivr (ARCHITECTURE.md).
-    """
+    The phone is the caller simulator (ivr/telephony/simulator/), which Twilio's side of a call
+    plays in tests too."""
     if not app.config.get("DEMO_PHONE", False):
         return
-    app.extensions["jobline.simulator"] = simulator
     app.register_blueprint(bp)
     app.config["TWILIO_HTTP_CLIENT"] = BridgeHttpClient(app.config["REDIS_URL"],
                                                         inner=app.config.get("TWILIO_HTTP_CLIENT"))
@@ -97,16 +94,11 @@ def _redis() -> Any:
     return redis_for(current_app.config["REDIS_URL"])
 
 
-def _simulator() -> ModuleType:
-    return current_app.extensions["jobline.simulator"]
-
-
 def _phone(data: dict[str, Any] | None = None, caller: str | None = None) -> Phone:
-    sim = _simulator()
-    transport = sim.FlaskTransport(current_app.test_client(), base_url=_base_url())
+    transport = FlaskTransport(current_app.test_client(), base_url=_base_url())
     token, account = current_app.config["TWILIO_AUTH_TOKEN"], current_app.config["TWILIO_ACCOUNT_SID"]
-    phone = (sim.Phone.resume(transport, token, data) if data else
-             sim.Phone(transport, token, caller=caller or "", account=account))
+    phone = (Phone.resume(transport, token, data) if data else
+             Phone(transport, token, caller=caller or "", account=account))
     # A <Pause> is real time for a caller; keep it short so the page stays responsive.
     phone.while_paused = lambda seconds: time.sleep(min(seconds, 1.0))
     return phone
@@ -171,7 +163,7 @@ def _act(action: Any) -> Response:
         try:
             if not phone.ended:
                 action(phone)
-        except _simulator().CallError as e:
+        except CallError as e:
             return jsonify({"error": f"The helpline answered something a phone cannot follow: {e}"}), 502
         _save(phone)
     return _view(phone, since)
@@ -193,7 +185,7 @@ def call() -> Response | tuple[Response, int]:
     with _redis().lock(_key() + ":lock", timeout=60, blocking_timeout=30):
         try:
             phone.dial()
-        except _simulator().CallError as e:
+        except CallError as e:
             return jsonify({"error": f"The helpline did not answer: {e}"}), 502
         _save(phone)
     return _view(phone, 0)

@@ -1,1 +1,1 @@
-"""What a flow node does when the caller reaches it: capture, record, voicemail, callback request."""
+"""What a flow node does when the caller reaches it: capture, record, voicemail, queue, callback request."""

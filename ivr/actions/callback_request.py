@@ -113,9 +113,9 @@ def handle(t: Turn, queue: str, entry: QueueEntry | None, digits: str, attempt: 
         return
     capture = _capture(t)
     if capture.status == "confirming":
-        if digits == "1":
+        if digits == t.flow.answer_keys.confirm:
             book(t, queue, entry, capture)
-        elif digits == "2":
+        elif digits == t.flow.answer_keys.retry:
             capture.method, capture.value, capture.status = "keypad", None, "asked"
             _ask_number(t, queue, entry)
         elif attempt >= MAX_RETRIES:

@@ -11,10 +11,9 @@ from sqlalchemy import select
 from config.flow import Node
 from db.models import Capture
 from ivr import calls
-from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler
+from ivr.engine import MAX_RETRIES, Turn, enter
 
 CAPTURE_TIMEOUT_S = 10
-SKIP_KEY = "*"
 
 
 def current_capture(t: Turn, node: Node) -> Capture:
@@ -32,23 +31,21 @@ def current_capture(t: Turn, node: Node) -> Capture:
     return capture
 
 
-@action("capture")
 def ask(t: Turn, node: Node, attempt: int = 0) -> None:
     capture = current_capture(t, node)
     capture.status = "asked"
     gather = t.gather(t.input_url(node.id, attempt), num_digits=t.flow.id_number.length + 1,
                       finish_on_key="#", timeout=CAPTURE_TIMEOUT_S + (5 if t.call.slow_speech else 0))
-    t.speaker.say(gather, node.prompt[t.speaker.lang])
+    t.speaker.say(gather, t.flow.fill(node.prompt[t.speaker.lang], t.speaker.lang))  # "press {skip}"
     t.reply.redirect(t.input_url(node.id, attempt), method="POST")
 
 
-@input_handler("capture")
 def capture_input(t: Turn, node: Node, digits: str, attempt: int) -> None:
     capture = current_capture(t, node)
     if capture.status == "confirming":
         confirm(t, node, capture, digits, attempt)
         return
-    if digits == SKIP_KEY:
+    if digits == t.flow.answer_keys.skip:
         capture.status = "skipped"
         calls.event(t.call, "capture", node.id, "skipped")
         enter(t, node.next or t.flow.start)
@@ -80,12 +77,12 @@ def read_back(t: Turn, node: Node, capture: Capture, attempt: int = 0) -> None:
 
 
 def confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -> None:
-    if digits == "1":
+    if digits == t.flow.answer_keys.confirm:
         capture.status = "captured"
         calls.event(t.call, "capture", node.id, "captured")
         t.say("capture_thanks")
         enter(t, node.next or t.flow.start)
-    elif digits == "2":
+    elif digits == t.flow.answer_keys.retry:
         capture.value, capture.status = None, "asked"
         calls.event(t.call, "capture", node.id, "retry")
         ask(t, node)

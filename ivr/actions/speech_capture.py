@@ -9,14 +9,14 @@ TRANSCRIPT_WAIT_S: it polls with one-second pauses; text in time is read back fo
 transcript, when it comes, stay for the adviser. A spoken ID number that fails its checksum
 goes back to the keypad.
 
-Skipping: `*` ends the recording (finishOnKey). After some speech the action gets Digits=*
-and the step is skipped. Right after the tone the recording is empty, and for an empty
-recording Twilio requests no action and runs the next verb
+Skipping: the flow's skip key (answer_keys.skip, `*`) ends the recording (finishOnKey). After
+some speech the action gets Digits=* and the step is skipped. Right after the tone the
+recording is empty, and for an empty recording Twilio requests no action and runs the next verb
 (http://www.twilio.com/docs/api/twiml/record, "action": "There is one exception: if Twilio
 receives an empty recording, it will not make a request to the 'action' URL"; the key is not
-reported anywhere):
-that verb is a short <Gather> offering `*` to skip, so the caller is not told "we did not hear
-anything" and asked again as if they had been silent.
+reported anywhere): that verb is a short <Gather> offering the skip key
+(prompts.record_skip_offer), so the caller is not told "we did not hear anything" and asked
+again as if they had been silent.
 """
 
 from __future__ import annotations
@@ -29,21 +29,10 @@ from config.flow import Node
 from db.models import Capture, Recording
 from ivr import calls, durations
 from ivr.actions.capture import current_capture, read_back
-from ivr.engine import MAX_RETRIES, Turn, action, enter, input_handler
+from ivr.engine import MAX_RETRIES, Turn, enter
 from ivr.recordings import queue_transcription, store_recording
 
-SKIP_KEY = "*"
 SKIP_OFFER_S = 4  # how long the skip offer after an empty recording waits for the key
-# Said after an empty recording; a flow file may word it under prompts.record_skip_offer.
-SKIP_OFFER = {
-    "en": "Nothing was recorded. To skip this question, press star. To try again, stay on the line.",
-    "es": "No se ha grabado nada. Para omitir esta pregunta, pulse asterisco. Para intentarlo de "
-          "nuevo, no cuelgue.",
-    "fr": "Rien n'a été enregistré. Pour passer cette question, appuyez sur étoile. Pour "
-          "réessayer, restez en ligne.",
-    "ko": "녹음된 내용이 없습니다. 이 질문을 건너뛰시려면 별표를 누르세요. 다시 하시려면 "
-          "잠시 기다려 주세요.",
-}
 DONE_STATUSES = {"transcribed", "no_speech", "no_model", "unsupported_audio", "download_failed",
                  "failed", "absent"}
 
@@ -53,37 +42,33 @@ def _wait_url(node: Node, wait: int) -> str:
 
 
 def _key_gather(t: Turn, node: Node, timeout: int) -> Gather:
-    """One key, `*` included (finishOnKey empty), posted to the node's input URL."""
+    """One key, `*` and `#` included (finishOnKey empty), posted to the node's input URL."""
     return t.gather(t.input_url(node.id), num_digits=1, timeout=timeout, finish_on_key="")
 
 
-@action("record")
 def ask(t: Turn, node: Node) -> None:
     capture = current_capture(t, node)
     capture.status = "asked"
-    t.speaker.say(t.reply, node.prompt[t.speaker.lang])
+    t.speaker.say(t.reply, t.flow.fill(node.prompt[t.speaker.lang], t.speaker.lang))  # "press {skip}"
     t.reply.record(
         action=t.input_url(node.id), method="POST", max_length=node.max_seconds, timeout=3,
-        play_beep=True, trim="trim-silence", finish_on_key="#*",
+        play_beep=True, trim="trim-silence", finish_on_key="#" + t.flow.answer_keys.skip,
         recording_status_callback=url_for("ivr.recording_done", kind=node.field, capture=capture.id),
         recording_status_callback_method="POST", recording_status_callback_event="completed absent",
     )
     # Reached only on an empty recording (a key at once, or silence): offer the skip, then on
     # silence the redirect counts it as "no speech".
-    offer = (t.flow.prompts.get("record_skip_offer") or {}).get(t.speaker.lang) or SKIP_OFFER.get(
-        t.speaker.lang, SKIP_OFFER["en"])
-    t.speaker.say(_key_gather(t, node, SKIP_OFFER_S), offer)
+    t.say("record_skip_offer", _key_gather(t, node, SKIP_OFFER_S))
     t.reply.redirect(t.input_url(node.id), method="POST")
 
 
-@input_handler("record")
 def answered(t: Turn, node: Node, digits: str, attempt: int) -> None:
     capture = current_capture(t, node)
     if capture.status == "confirming":
         _confirm(t, node, capture, digits, attempt)
     elif capture.status == "recorded":
         _poll(t, node, capture)
-    elif digits == SKIP_KEY:  # from a skip <Gather>, or ending a recording (dropped)
+    elif digits == t.flow.answer_keys.skip:  # from a skip <Gather>, or ending a recording (dropped)
         capture.status = "skipped"
         calls.event(t.call, "capture", node.id, "skipped")
         enter(t, node.next or t.flow.start)
@@ -183,9 +168,9 @@ def _read_text_back(t: Turn, node: Node, text: str, attempt: int = 0) -> None:
 
 
 def _confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -> None:
-    if digits == "1":
+    if digits == t.flow.answer_keys.confirm:  # record_heard, or capture_readback for a number
         _move_on(t, node, capture, "captured")
-    elif digits == "2":
+    elif digits == t.flow.answer_keys.retry:
         capture.value = None
         calls.event(t.call, "capture", node.id, "retry")
         ask(t, node)

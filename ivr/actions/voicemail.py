@@ -11,11 +11,10 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from config.flow import Node
 from ivr import calls, durations
-from ivr.engine import Turn, action, enter, goodbye
+from ivr.engine import Turn, enter, goodbye
 from ivr.recordings import store_recording
 
 
-@action("voicemail")
 def voicemail(t: Turn, node: Node | None = None) -> None:
     t.state.node = "voicemail"
     t.say("voicemail")

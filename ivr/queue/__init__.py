@@ -1,1 +1,1 @@
-"""The queue: hold loop, adviser legs, connecting, callbacks dialled out, lost calls."""
+"""The queue's state: hold loop, adviser legs, connecting, the whisper, callbacks dialled out, lost calls."""

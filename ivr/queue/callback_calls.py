@@ -3,29 +3,29 @@
 The person who answers must press 1 before an adviser is put through: an answering machine or
 a voicemail greeting never presses it, so it counts as a failed attempt, not a completed
 callback. Failed attempts go back to `pending` for a retry until CALLBACK_MAX_ATTEMPTS, then
-`failed`. These are webhooks of the outbound call (its own CallSid): no Call row is made for
-it; the callback id in the path says which request it serves.
+`failed`. These are webhooks of the outbound call (its own CallSid, views in
+ivr/views/callback_calls.py): no Call row is made for it; the callback id in the path says which
+request it serves. Each step changes the Callback and returns the TwiML; the view commits.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, current_app, request, url_for
+from flask import current_app, url_for
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
-from db import session as db
+from config.flow import Flow
 from db.models import Callback, User
 from ivr.queue import legs
 from ivr.queue import prompts as qp
 from ivr.queue.connect import DIAL_TIMEOUT_S, dial_adviser
-from ivr.queue.queueing import bp, clock, flow
-from ivr.telephony.signature import twilio_signed
-from ivr.telephony.twiml import Speaker, twiml
+from ivr.telephony.twiml import Speaker
 
 DEFAULT_MAX_ATTEMPTS = 3
 FAILED_STATUSES = {"busy", "no-answer", "failed", "canceled"}
+ASKS = 2  # times the person who answered is asked for 1 before the try counts as failed
 
 
 def max_attempts() -> int:
@@ -46,93 +46,74 @@ def completed(s: Session, callback: Callback, now: datetime) -> None:
     legs.move_agent(s, callback.agent_id, "after_call", now)
 
 
-def _speaker(callback: Callback) -> Speaker:
-    return Speaker(flow(), callback.language or flow().default_language)
+def _speaker(fl: Flow, callback: Callback) -> Speaker:
+    return Speaker(fl, callback.language or fl.default_language)
 
 
-def _goodbye_later(sp: Speaker, reply: VoiceResponse) -> Response:
+def _goodbye_later(sp: Speaker, reply: VoiceResponse) -> VoiceResponse:
     qp.say(sp, reply, "callback_try_later")
     reply.hangup()
-    return twiml(reply)
+    return reply
 
 
-@bp.post("/callback-call/<int:callback_id>/answer")
-@twilio_signed
-def callback_answered(callback_id: int) -> Response:
+def answered(s: Session, fl: Flow, callback_id: int, digits: str, attempt: int,
+             now: datetime) -> VoiceResponse:
     """Someone picked up: ask for 1 (twice), then put the adviser through."""
-    s = db.current()
     callback = s.get(Callback, callback_id)
     reply = VoiceResponse()
     if callback is None or callback.status not in ("dialing", "connected"):
-        return twiml(reply)  # a stale call: end it quietly
-    sp = _speaker(callback)
-    attempt = min(max(request.args.get("attempt", 0, type=int), 0), 2)
-    digits = (request.form.get("Digits") or "").strip()[:4]
-    if digits == "1" and callback.agent_id is not None:
+        return reply  # a stale call: end it quietly
+    sp = _speaker(fl, callback)
+    if digits == fl.answer_keys.talk_now and callback.agent_id is not None:
         # connected_at waits for the adviser's 1 in the whisper (ivr/queue/whisper.py): picking up
         # is not taking the call, a voicemail greeting never presses it.
         callback.status, callback.connected_at = "connected", None
         agent = s.get(User, callback.agent_id)
         qp.say(sp, reply, "queue_connecting")
-        dial = reply.dial(action=url_for("ivr_queue.callback_dialed", callback_id=callback.id),
+        dial = reply.dial(action=url_for("ivr_callback_call.callback_dialed", callback_id=callback.id),
                           method="POST", timeout=DIAL_TIMEOUT_S, answer_on_bridge=True)
-        dial_adviser(dial, agent, url_for("ivr_queue.callback_whisper", callback_id=callback.id))
-        s.commit()
-        return twiml(reply)
-    if attempt >= 2:
-        attempt_failed(s, callback, clock(), max_attempts())
-        s.commit()
+        dial_adviser(dial, agent, url_for("ivr_whisper.callback_whisper", callback_id=callback.id))
+        return reply
+    if attempt >= ASKS:
+        attempt_failed(s, callback, now, max_attempts())
         return _goodbye_later(sp, reply)
-    url = url_for("ivr_queue.callback_answered", callback_id=callback.id, attempt=attempt + 1)
+    url = url_for("ivr_callback_call.callback_answered", callback_id=callback.id, attempt=attempt + 1)
     gather = reply.gather(action=url, method="POST", input="dtmf", num_digits=1, timeout=8,
                           action_on_empty_result=False)
-    qp.say(sp, gather, "callback_greeting", helpline=flow().helpline)
+    qp.say(sp, gather, "callback_greeting", helpline=fl.helpline)
     reply.redirect(url, method="POST")
-    return twiml(reply)
+    return reply
 
 
-@bp.post("/callback-call/<int:callback_id>/dialed")
-@twilio_signed
-def callback_dialed(callback_id: int) -> Response:
+def dialed(s: Session, fl: Flow, callback_id: int, dial_status: str, now: datetime) -> VoiceResponse:
     """<Dial action> of the callback: talked to an adviser, or the adviser did not pick up."""
-    s = db.current()
     callback = s.get(Callback, callback_id)
     reply = VoiceResponse()
     if callback is None:
-        return twiml(reply)
-    sp = _speaker(callback)
-    now = clock()
+        return reply
+    sp = _speaker(fl, callback)
     # Only a completed dial the adviser accepted (connected_at) was a conversation; busy,
     # no-answer, failed, canceled or a whisper nobody answered is a failed attempt.
-    if (request.form.get("DialCallStatus") == "completed" and callback.status == "connected"
-            and callback.connected_at is not None):
+    if dial_status == "completed" and callback.status == "connected" and callback.connected_at is not None:
         completed(s, callback, now)
-        s.commit()
     if callback.status == "completed":  # talked (the adviser may have pressed Done already)
         sp.prompt(reply, "goodbye")
         reply.hangup()
-        return twiml(reply)
+        return reply
     if callback.status == "connected":
         callback.status = "dialing"  # the adviser missed it: this attempt failed
         attempt_failed(s, callback, now, max_attempts())
-        s.commit()
     return _goodbye_later(sp, reply)
 
 
-@bp.post("/callback-call/<int:callback_id>/status")
-@twilio_signed
-def callback_status(callback_id: int) -> tuple[str, int]:
+def call_ended(s: Session, callback_id: int, status: str, now: datetime) -> None:
     """Status callback of the outbound call: no answer, busy, or a hang-up before pressing 1."""
-    s = db.current()
     callback = s.get(Callback, callback_id)
-    status = (request.form.get("CallStatus") or "").lower()
     if callback is not None and callback.status == "dialing" and (
             status in FAILED_STATUSES or status == "completed"):
-        attempt_failed(s, callback, clock(), max_attempts())
+        attempt_failed(s, callback, now, max_attempts())
     elif callback is not None and callback.status == "connected" and status == "completed":
         if callback.connected_at is not None:
-            completed(s, callback, clock())
+            completed(s, callback, now)
         else:  # the caller hung up while the adviser's phone rang or its whisper played
-            attempt_failed(s, callback, clock(), max_attempts())
-    s.commit()
-    return "", 204
+            attempt_failed(s, callback, now, max_attempts())

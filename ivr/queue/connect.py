@@ -14,28 +14,18 @@ adviser does not take the call (busy, no answer, or a voicemail that never press
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import current_app, request, url_for
-from sqlalchemy.orm import Session
-from twilio.twiml.voice_response import Dial, VoiceResponse
+from twilio.twiml.voice_response import Dial
 
-from config.flow import Flow
 from db.models import QueueEntry, User
 from ivr import calls
-from ivr.engine import Turn, goodbye
+from ivr.engine import Turn, enter, goodbye
 from ivr.queue import legs
 from ivr.queue import prompts as qp
+from ivr.telephony.identity import client_identity
 from ivr.telephony.numbers import caller_number
-from ivr.telephony.twiml import Speaker
 
 DIAL_TIMEOUT_S = 20  # rings before the caller goes back in line
-WHISPER_TIMEOUT_S = 8  # seconds an adviser who picked up has to press 1 (a voicemail never does)
-
-
-def client_identity(agent: User) -> str:
-    """The Voice SDK identity of an adviser's browser: an id, never a name or a number."""
-    return f"agent-{agent.id}"
 
 
 def dial_adviser(dial: Dial, agent: User, whisper_url: str | None) -> None:
@@ -54,16 +44,20 @@ def dial_adviser(dial: Dial, agent: User, whisper_url: str | None) -> None:
                 dial.attrs["callerId"] = shown  # <Dial callerId>, after the verb was built
         dial.number(agent.phone, url=whisper_url, method="POST" if whisper_url else None)
     else:
-        dial.client(identity=client_identity(agent), url=whisper_url, method="POST" if whisper_url else None)
+        dial.client(identity=client_identity(agent.id), url=whisper_url,
+                    method="POST" if whisper_url else None)
+
+
+def enqueue(t: Turn, entry: QueueEntry) -> None:
+    """Into Twilio's queue of the leg's name: the wait URL is the hold loop, the action hears how
+    the caller left it (ivr/views/queue.py)."""
+    t.reply.enqueue(entry.queue, action=url_for("ivr_queue.left", entry_id=entry.id), method="POST",
+                    wait_url=url_for("ivr_queue.hold_loop", entry_id=entry.id), wait_url_method="POST")
 
 
 def resume(t: Turn, entry: QueueEntry | None) -> None:
     """Put the caller where their leg says they should be: the adviser, the line, or goodbye."""
-    from ivr.queue.queueing import enqueue  # the queueing module imports this one
-
     if entry is None:
-        from ivr.engine import enter
-
         enter(t, t.flow.adviser)
         return
     newer = legs.open_leg(t.s, t.call.id)
@@ -73,7 +67,7 @@ def resume(t: Turn, entry: QueueEntry | None) -> None:
         qp.say(t.speaker, t.reply, "queue_connecting")
         dial = t.reply.dial(action=url_for("ivr_queue.dialed", entry_id=entry.id), method="POST",
                             timeout=DIAL_TIMEOUT_S, answer_on_bridge=True)
-        dial_adviser(dial, entry.agent, url_for("ivr_queue.whisper", entry_id=entry.id))
+        dial_adviser(dial, entry.agent, url_for("ivr_whisper.whisper", entry_id=entry.id))
     elif entry.status == "waiting":
         enqueue(t, entry)
     else:
@@ -109,39 +103,3 @@ def dial_ended(t: Turn, entry: QueueEntry | None, dial_status: str) -> None:
         resume(t, entry)  # a transfer moved the call; follow it
     else:
         goodbye(t)
-
-
-def adviser_answered(s: Session, flow: Flow, entry_id: int, now: datetime) -> VoiceResponse:
-    """The whisper, on the adviser's leg once it picks up: the queue, and "press 1 to take it".
-
-    Twilio runs the noun's `url` on the called party's leg before bridging, and a <Gather> with
-    <Hangup> there lets them accept or decline (https://www.twilio.com/docs/voice/twiml/number,
-    "url"; https://www.twilio.com/docs/glossary/call-whisper). Picking up is not taking the call:
-    a voicemail greeting never presses 1, so the Gather times out, the leg hangs up and
-    `dial_ended` puts the caller back in line. A leg that is no longer ringing hangs up at once.
-    """
-    reply = VoiceResponse()
-    entry = s.get(QueueEntry, entry_id)
-    if entry is None or entry.status != "connecting":
-        reply.hangup()
-        return reply
-    sp = Speaker(flow, flow.default_language)
-    queue = flow.queues.get(entry.queue)
-    gather = reply.gather(action=url_for("ivr_queue.whisper_key", entry_id=entry.id), method="POST",
-                          input="dtmf", num_digits=1, timeout=WHISPER_TIMEOUT_S, action_on_empty_result=False)
-    qp.say(sp, gather, "whisper", queue=queue.label.get(sp.lang, entry.queue) if queue else entry.queue)
-    reply.hangup()
-    return reply
-
-
-def adviser_accepted(s: Session, entry_id: int, digits: str) -> VoiceResponse:
-    """The whisper's key: 1 marks the leg connected and ends the whisper, so Twilio bridges
-    adviser and caller; anything else (or a leg no longer ringing) hangs the adviser's leg up."""
-    reply = VoiceResponse()
-    entry = s.get(QueueEntry, entry_id)
-    if entry is None or digits != "1" or entry.status != "connecting":
-        reply.hangup()
-        return reply
-    entry.status, entry.outcome = "connected", "answered"
-    calls.event(entry.call, "adviser_answered", entry.queue)
-    return reply

@@ -24,10 +24,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import url_for
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from db.models import Call, Callback, QueueEntry
+from db.models import Call, Callback, CallEvent, QueueEntry
 from ivr.queue.legs import ON_DUTY, advisers_on
 
 DEFAULT_HANDLE_S = 300  # no history yet: five minutes a call is the helpdesk's planning figure
@@ -36,6 +37,26 @@ STATS_TTL_S = 10.0
 WAITING_CALLBACK = ("pending", "dialing")
 QUIET_LOOPS = 4  # loops (about 40 s each) without news before place and wait are said again
 MAX_PLACE = 100_000  # larger values in a (signed) URL are not ours: treated as nothing said
+HOLD_AUDIO = "hold.wav"  # in ivr/static/, served by ivr/views/queue.py `media`
+LEAVE_EVENT = "queue_leave"  # why the hold loop let a caller out: callback, timeout, closed
+
+
+def hold_audio_url() -> str:
+    """The calm music between announcements (and all a caller hears when a hold step failed)."""
+    return url_for("ivr_queue.static", filename=HOLD_AUDIO)
+
+
+def let_out(s: Session, w: Waiter, why: str) -> None:
+    """The hold loop lets the caller out of Twilio's queue (<Leave>); the <Enqueue> action that
+    follows reads why (`why_let_out`) to say the right thing."""
+    s.add(CallEvent(call_id=w.call_id, kind=LEAVE_EVENT, node=w.queue, detail=why))
+
+
+def why_let_out(s: Session, call_id: int | None) -> str | None:
+    """The latest reason the hold loop let this call out, if any."""
+    return s.scalar(select(CallEvent.detail)
+                    .where(CallEvent.call_id == call_id, CallEvent.kind == LEAVE_EVENT)
+                    .order_by(CallEvent.id.desc()).limit(1))
 
 
 @dataclass(frozen=True)

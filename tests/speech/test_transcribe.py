@@ -11,7 +11,7 @@ import pytest
 from speech import audio, registry
 from speech.numbers import digit_grammar
 from speech.transcribe import readable, transcribe
-from tests.speech.conftest import ASTERISK_EN
+from tests.support.recordings import ASTERISK_EN
 
 
 @pytest.fixture(scope="module")

@@ -261,3 +261,56 @@ def test_a_worker_killed_alone_takes_its_children_along_and_the_next_worker_take
         os.killpg(rescuer.pid, signal.SIGKILL)
         rescuer.wait(30)
     assert stored(rid).text
+
+
+def test_every_timed_job_runs_on_its_queue(redis_conn, monkeypatch):
+    """`run.py worker`'s wiring: housekeeping no caller waits for has its own queue, served last;
+    the stuck-recording sweep stays on the speech queue (it rescues transcripts) and the
+    lost-caller sweeps on the callbacks queue."""
+    from click.testing import CliRunner
+    from flask import Flask
+    from flask.cli import ScriptInfo
+    from rq.cron import CronScheduler
+
+    import run
+    from speech import worker
+    from speech.worker import QUEUES, register_housekeeping
+
+    wired: dict = {}
+    monkeypatch.setattr(worker, "run_worker", lambda *args, **kwargs: wired.update(kwargs))
+    monkeypatch.setattr(settings, "REDIS_URL", "redis://127.0.0.1:1/0")  # not connected to
+    monkeypatch.setattr(settings, "check_app", lambda config: None)  # the wiring, not the settings
+    done = CliRunner().invoke(run.cli, ["worker", "--burst"], obj=ScriptInfo(create_app=lambda: Flask("t")))
+    assert done.exit_code == 0, done.output
+    assert wired["queues"] == ["speech", "callbacks", "housekeeping"]  # the order they are served in
+    cron = CronScheduler(connection=redis_conn)
+    register_housekeeping(cron)
+    wired["register_cron"](cron)
+    assert {job.func.__name__: job.queue_name for job in cron.get_jobs()} == {
+        "sweep_stuck_recordings": "speech",
+        "dial_due_callbacks": "callbacks",
+        "close_lost_legs": "callbacks",
+        "close_lost_callback_tries": "callbacks",
+        "purge_expired_recordings": "housekeeping",
+        "purge_personal_data": "housekeeping",
+        "close_silent_calls": "housekeeping",
+        "roll_up_reports": "housekeeping",
+    }
+    assert QUEUES == [jobs.QUEUE, jobs.HOUSEKEEPING_QUEUE] == ["speech", "housekeeping"]
+
+
+def test_the_worker_serves_a_waiting_transcript_before_older_housekeeping(
+    clips, twilio_media, make_recording, stored, redis_conn, speech_redis_url, database
+):
+    housekeeping = Queue(jobs.HOUSEKEEPING_QUEUE, connection=redis_conn).enqueue(
+        purge_expired_recordings, result_ttl=600)  # queued first
+    rid = make_recording(twilio_media.recording("first", clips.bytes("silence8")))
+    transcript = Job.fetch(jobs.enqueue_transcription(redis_conn, rid), connection=redis_conn)
+    worker = _worker(speech_redis_url, database, burst=True)
+    worker.wait(300)
+    assert worker.returncode == 0, _log()
+    housekeeping.refresh()
+    transcript.refresh()
+    assert (transcript.get_status(), housekeeping.get_status()) == ("finished", "finished")
+    assert stored(rid).status == "no_speech"
+    assert transcript.ended_at <= housekeeping.started_at  # the caller's transcript went first

@@ -16,7 +16,10 @@ from sqlalchemy import select
 
 from config import settings
 from db.models import Call, Recording
-from tests.conftest import ACCOUNT
+from tests.support.env import ACCOUNT
+
+# Real telephone recordings in English: Debian's asterisk-core-sounds-en-wav (8 kHz mono).
+ASTERISK_EN = Path("/usr/share/asterisk/sounds/en")
 
 KOREAN = "4"
 
