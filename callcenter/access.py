@@ -13,7 +13,7 @@ Each view declares who may call it:
 Twilio webhook blueprints (names starting with "ivr") are public-with-signature: their views
 are wrapped in ivr.telephony.signature.twilio_signed and carry no CSRF token. A before_request hook
 refuses every other endpoint that declares no rule, so a route added without one is closed
-(and tests/desk/test_access_rules.py fails on it).
+(and tests/callcenter/test_access_rules.py fails on it).
 
 The desk's other per-request machinery (CSRF, the sign-in limiter, flask-login's cookie, the
 security headers) is for browsers: `spare_webhooks` keeps it off Twilio's webhooks, which
@@ -40,7 +40,7 @@ csrf = CSRFProtect()
 
 PUBLIC = "public"
 SIGNED = "twilio-signed"
-WEBHOOK_PREFIX = "ivr"  # the blueprints of Twilio's webhooks: ivr, ivr_queue
+WEBHOOK_PREFIX = "ivr"  # the blueprints of Twilio's webhooks: ivr, ivr_queue, ivr_whisper, ivr_callback_call
 WEBHOOK_PATH = "/ivr/"  # where they are served
 # Reachable while a password change is pending (the one-time password was just used).
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.login", "static", "ui.static"}

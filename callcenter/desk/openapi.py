@@ -1,7 +1,7 @@
 """OpenAPI 3.0 description of the desk API (callcenter/desk/api.py), served at /api/openapi.json.
 
-Written as data; tests/desk/test_api_spec.py validates it and checks that every /api route is
-described here and every path here is a route, and tests/desk/test_api_contract.py runs
+Written as data; tests/callcenter/desk/test_api_spec.py validates it and checks that every /api route is
+described here and every path here is a route, and tests/callcenter/desk/test_api_contract.py runs
 Schemathesis against the served document to check that the server answers as it says.
 `spec_for(flow)` is what /api/openapi.json serves: SPEC with the deployment's queues and
 dispositions as enums (what the server accepts).

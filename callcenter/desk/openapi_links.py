@@ -3,7 +3,7 @@
 Every answer that returns the desk (GET /api/desk, answering, ending, transferring, Done) lists
 the waiting calls, the callbacks and the adviser's current call or callback; these links say
 which of their ids each other operation takes, so a client (and the contract test's stateful
-run, tests/desk/test_api_contract.py) can follow them instead of guessing ids.
+run, tests/callcenter/desk/test_api_contract.py) can follow them instead of guessing ids.
 Link objects: https://spec.openapis.org/oas/v3.0.3#link-object
 """
 

@@ -39,7 +39,7 @@ SCENARIOS, STEPS = 20, 6  # stateful: scenarios, and calls in each
 ON_REAL_IDS = {
     "agent": {"POST /api/answer", "PUT /api/calls/{entry_id}/notes", "POST /api/calls/{entry_id}/wrap-up"},
     # (Retrying the failed callback is reached too, but which scenario reaches it moves with the
-    # spec under the fixed seed; tests/queueing/test_queue_callbacks.py tells its story.)
+    # spec under the fixed seed; tests/ivr/queue/test_queue_callbacks.py tells its story.)
     "supervisor": {"PUT /api/callbacks/{callback_id}/notes", "POST /api/callbacks/{callback_id}/wrap-up"},
 }
 
