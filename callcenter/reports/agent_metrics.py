@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from callcenter.reports.metrics import Filters, in_period, mean, rate, seconds_between
 from callcenter.reports.rollups.read import raw, split
 from db.models import AgentStatusChange, Callback, QueueEntry, User
-from db.rollup_models import AdviserLegRollup, AdviserRollup
+from db.models.rollups import AdviserLegRollup, AdviserRollup
 
 # A status held this long with no change at all (no call, no break, no sign-out: the desk signs
 # idle people out) is not carried into the period as idle time.

@@ -20,7 +20,7 @@ from callcenter.reports.metrics import (
 )
 from callcenter.reports.rollups.read import raw, split
 from db.models import Call, CallEvent, Capture, Recording
-from db.rollup_models import IvrRollup
+from db.models.rollups import IvrRollup
 
 REPEAT_WINDOW_S = 24 * 3600
 TOP_REASONS = 10

@@ -29,7 +29,7 @@ from callcenter.reports.metrics import (
 from callcenter.reports.rollups.read import raw, split, targets_of
 from config.flow import Flow
 from db.models import Call, Callback, QueueEntry
-from db.rollup_models import AdviserLegRollup, QueueRollup
+from db.models.rollups import AdviserLegRollup, QueueRollup
 
 DEFAULT_SERVICE_LEVEL_S = 60
 COUNTS = ("offered", "answered", "abandoned", "short_abandons", "callbacks", "voicemails",

@@ -1,6 +1,6 @@
 """Queue legs seen from the telephone: who may answer, how a leg ends, what the call's outcome is.
 
-A leg is a QueueEntry (db/models.py). The adviser desk (callcenter/) claims and wraps legs up;
+A leg is a QueueEntry (db/models/queues.py). The adviser desk (callcenter/) claims and wraps legs up;
 this module closes them from what Twilio tells us (the caller hung up, left, was connected) so
 the outcomes in METRICS.md hold even when the desk never hears about the end of a call.
 """

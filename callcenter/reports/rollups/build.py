@@ -28,7 +28,7 @@ from callcenter.reports.metrics import hour_start, seconds_between
 from callcenter.reports.queue_metrics import leg_measures
 from callcenter.reports.rollups.read import floor_hour, idle_settled_before, settled_before, targets_of
 from db.models import AgentStatusChange, Call, CallEvent, Capture, QueueEntry, Recording
-from db.rollup_models import AdviserLegRollup, AdviserRollup, IvrRollup, QueueRollup, RollupState
+from db.models.rollups import AdviserLegRollup, AdviserRollup, IvrRollup, QueueRollup, RollupState
 
 log = logging.getLogger(__name__)
 RECHECK = timedelta(hours=48)
