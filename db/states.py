@@ -80,6 +80,8 @@ class CallbackStatus(StrEnum):
     FAILED = "failed"
 
 
+# A kept callback still holds its place in line until the caller is reached.
+CALLBACK_IN_LINE = (CallbackStatus.PENDING, CallbackStatus.DIALING)
 CALLBACK_OPEN = (CallbackStatus.PENDING, CallbackStatus.DIALING, CallbackStatus.CONNECTED)
 CALLBACK_FINISHED = (CallbackStatus.COMPLETED, CallbackStatus.FAILED)
 

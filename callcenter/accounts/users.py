@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from callcenter.routing.agents import set_status
+from db.advisers import set_status
 from db.models import ROLES, LoginSession, User, utcnow
 from ivr.telephony.numbers import WITHHELD_NUMBERS, Refusal, dialable_refusal
 

@@ -24,11 +24,11 @@ from callcenter.desk.openapi import spec_for
 from callcenter.desk.summary import ID_FIELD, callback_rows, callback_summary, full_summary, iso, waiting_rows
 from callcenter.params import BadParameter, body_row_id
 from callcenter.routing import claims
-from callcenter.routing.agents import set_status
 from callcenter.routing.callbacks import current_callback, enqueue_dial_due_callbacks
 from config.flow import Flow
 from config.settings import ConfigError
 from db import session as db
+from db.advisers import set_status
 from db.broker import redis_for
 from db.models import Callback, CallEvent, Capture, QueueEntry, User
 

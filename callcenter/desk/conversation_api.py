@@ -26,8 +26,8 @@ from callcenter.desk.api import (
     signed_in_user,
 )
 from callcenter.routing import callbacks, claims
-from callcenter.routing.agents import set_status
 from db import session as db
+from db.advisers import set_status
 from db.models import Callback, QueueEntry, User
 from ivr.telephony.rest import end_call as end_at_twilio
 

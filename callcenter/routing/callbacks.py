@@ -23,11 +23,11 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from callcenter.routing.agents import agents_for, set_status
 from config import settings
 from config.flow import Flow, load_flow
 from config.hours import is_open
 from db import session as db
+from db.advisers import serving, set_status
 from db.models import AgentStatusChange, Callback, QueueEntry, User
 from ivr.telephony.numbers import CallbackPolicy, callback_caller_id_problem
 from ivr.telephony.rest import public_url, twilio_client
@@ -72,7 +72,7 @@ def due(s: Session, flow: Flow, now: datetime, retry_s: int) -> list[tuple[Callb
             continue
         if _ahead_live(s, cb):
             continue
-        free = [a for a in agents_for(s, cb.queue, cb.language) if a.status == "available"
+        free = [a for a in serving(s, cb.queue, cb.language) if a.status == "available"
                 and a.id not in taken]
         if free:
             picked.append((cb, free[0]))

@@ -25,9 +25,9 @@ from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
-from callcenter.routing.agents import set_status
 from config.settings import ConfigError
 from db import session as db
+from db.advisers import set_status
 from db.models import Call, CallEvent, QueueEntry, User
 from ivr.telephony.rest import public_url, twilio_client
 
