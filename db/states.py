@@ -57,6 +57,7 @@ class LegStatus(StrEnum):
 LEG_WAITING_OR_RINGING = (LegStatus.WAITING, LegStatus.CONNECTING)
 LEG_OPEN = (LegStatus.WAITING, LegStatus.CONNECTING, LegStatus.CONNECTED)  # the caller is still on it
 LEG_FINISHED = (LegStatus.ENDED, LegStatus.LEFT)
+LEG_WITH_ADVISER = (LegStatus.CONNECTING, LegStatus.CONNECTED)  # claimed: ringing or talking
 
 
 class LegOutcome(StrEnum):
@@ -67,6 +68,21 @@ class LegOutcome(StrEnum):
     SHORT_ABANDON = "short_abandon"
     CALLBACK = "callback"
     VOICEMAIL = "voicemail"
+    TRANSFERRED = "transferred"
+
+
+class CallOutcome(StrEnum):
+    """How a call ended (METRICS.md): its last queue leg's outcome when it reached a queue
+    (LegOutcome's values), else decided from the steps it took in the IVR."""
+
+    SELF_SERVICE = "self_service"
+    IVR_HANGUP = "ivr_hangup"
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    SHORT_ABANDON = "short_abandon"
+    CALLBACK = "callback"
+    VOICEMAIL = "voicemail"
+    CLOSED = "closed"
     TRANSFERRED = "transferred"
 
 
@@ -99,6 +115,9 @@ class AdviserStatus(StrEnum):
 # METRICS.md: advisers "available or busy".
 ON_DUTY = (AdviserStatus.AVAILABLE, AdviserStatus.BUSY, AdviserStatus.AFTER_CALL)
 AGENT_STATUSES = tuple(s.value for s in AdviserStatus)
+# What an adviser may set on the desk (busy is set by taking a call, never by hand).
+ADVISER_SETTABLE = (AdviserStatus.AVAILABLE, AdviserStatus.BREAK, AdviserStatus.AFTER_CALL,
+                    AdviserStatus.OFFLINE)
 
 
 class Role(StrEnum):

@@ -19,9 +19,10 @@ from sqlalchemy import false, null, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Call, Callback, Caller, Capture, QueueEntry, Recording
+from db.states import CALLBACK_IN_LINE, CallbackStatus
 
 ID_FIELD = "id_number"
-OPEN_CALLBACKS = ("pending", "dialing")
+OPEN_CALLBACKS = CALLBACK_IN_LINE
 PHONE = re.compile(r"^\+?\d{6,15}$")
 
 
@@ -167,6 +168,6 @@ def erase(s: Session, subject: Subject) -> dict[str, int]:
     for cb in subject.callbacks:
         cb.phone = cb.notes = None
         if cb.status in OPEN_CALLBACKS:
-            cb.status = "failed"
+            cb.status = CallbackStatus.FAILED
     s.flush()
     return counts

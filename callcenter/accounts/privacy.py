@@ -17,6 +17,7 @@ from flask import Blueprint, Response, render_template, request
 from callcenter.access import nav, role_required
 from callcenter.accounts import audit, data_subjects
 from db import session as db
+from db.states import Role
 
 bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
 CONFIRM_WORD = "ERASE"
@@ -39,14 +40,14 @@ def _subject_id(subject: data_subjects.Subject) -> int | None:
 
 @bp.get("")
 @nav("Privacy", order=94)
-@role_required("admin")
+@role_required(Role.ADMIN)
 def search_page() -> tuple[str, int]:
     """The search form."""
     return _page()
 
 
 @bp.post("/find")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def find() -> tuple[str, int]:
     """Show how much of each kind of personal data is held about the person searched for."""
     s = db.current()
@@ -58,7 +59,7 @@ def find() -> tuple[str, int]:
 
 
 @bp.post("/export")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def export() -> Any:
     """Download everything held about the person as JSON (art. 15); recorded in the audit log."""
     s = db.current()
@@ -75,7 +76,7 @@ def export() -> Any:
 
 
 @bp.post("/erase")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def erase() -> tuple[str, int]:
     """Erase the person's personal data once the admin typed the confirmation word; show the counts."""
     s = db.current()

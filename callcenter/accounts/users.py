@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from db.advisers import set_status
-from db.models import ROLES, LoginSession, User, utcnow
+from db.models import LoginSession, User, utcnow
+from db.states import ROLES, AdviserStatus, Role
 from ivr.telephony.numbers import WITHHELD_NUMBERS, Refusal, dialable_refusal
 
 log = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ def ensure_first_admin(s: Session, username: str = "admin", now: datetime | None
     now = now or utcnow()
     users = s.scalars(select(User).limit(2)).all()
     if not users:
-        _user, otp = create_user(s, username, "Administrator", "admin")
+        _user, otp = create_user(s, username, "Administrator", Role.ADMIN)
         s.commit()
         return otp
     if len(users) == 1 and first_admin_password_expired(s, users[0], now):
@@ -183,7 +184,7 @@ def ensure_first_admin(s: Session, username: str = "admin", now: datetime | None
 def first_admin_password_expired(s: Session, user: User, now: datetime) -> bool:
     """True for the first-run admin (the first account) whose one-time password was never used
     and is older than FIRST_ADMIN_OTP_TTL: it may not sign in (README, Security)."""
-    if not user.must_change_password or user.last_login_at is not None or user.role != "admin":
+    if not user.must_change_password or user.last_login_at is not None or user.role != Role.ADMIN:
         return False
     if now - user.created_at <= FIRST_ADMIN_OTP_TTL:
         return False
@@ -210,8 +211,8 @@ def went_away(s: Session, user: User, now: datetime) -> None:
 
     A busy adviser keeps their status: the call in progress ends through the routing rules.
     """
-    if user.status in {"available", "break", "after_call"}:
-        set_status(s, user, "offline", now)
+    if user.status in {AdviserStatus.AVAILABLE, AdviserStatus.BREAK, AdviserStatus.AFTER_CALL}:
+        set_status(s, user, AdviserStatus.OFFLINE, now)
 
 
 # -- login sessions ----------------------------------------------------------------------------

@@ -31,13 +31,22 @@ from db import session as db
 from db.advisers import set_status
 from db.broker import redis_for
 from db.models import Callback, CallEvent, Capture, QueueEntry, User
+from db.states import (
+    ADVISER_SETTABLE,
+    CALLBACK_IN_LINE,
+    LEG_WITH_ADVISER,
+    AdviserStatus,
+    CallbackStatus,
+    LegStatus,
+    Role,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
-DESK = ("agent", "supervisor")
-SETTABLE_STATUSES = ("available", "break", "after_call", "offline")
-ON_CALL = ("connecting", "connected")
-OPEN_CALLBACKS = ("pending", "dialing")
+DESK = (Role.AGENT, Role.SUPERVISOR)
+SETTABLE_STATUSES = ADVISER_SETTABLE
+ON_CALL = LEG_WITH_ADVISER
+OPEN_CALLBACKS = CALLBACK_IN_LINE
 NOTES_MAX = 4000
 WAITING_SHOWN = 50
 FAILED_SHOWN = timedelta(days=7)  # failed callbacks a supervisor's desk lists
@@ -65,13 +74,13 @@ def my_queues(user: User) -> list[str]:
     """The queues a desk shows: the user's own; a supervisor without any sees all of them."""
     if user.queues:
         return [q for q in user.queues if q in app_flow().queues]
-    return list(app_flow().queues) if user.role == "supervisor" else []
+    return list(app_flow().queues) if user.role == Role.SUPERVISOR else []
 
 
 def _visible(user: User, entry: QueueEntry | None) -> QueueEntry:
     if entry is None:
         abort(404, "No call has this number; refresh the desk to see the current list.")
-    if user.role != "supervisor" and entry.agent_id != user.id and entry.queue not in my_queues(user):
+    if user.role != Role.SUPERVISOR and entry.agent_id != user.id and entry.queue not in my_queues(user):
         abort(403, "This call is in a queue you do not serve; ask a supervisor to add the queue.")
     return entry
 
@@ -81,7 +90,8 @@ def current_entry(user: User) -> QueueEntry | None:
     s = db.current()
     return s.scalar(select(QueueEntry).where(
         QueueEntry.agent_id == user.id,
-        QueueEntry.status.in_(ON_CALL) | ((QueueEntry.status == "ended") & QueueEntry.wrapped_at.is_(None)),
+        QueueEntry.status.in_(ON_CALL)
+        | ((QueueEntry.status == LegStatus.ENDED) & QueueEntry.wrapped_at.is_(None)),
     ).order_by(QueueEntry.id.desc()).limit(1))
 
 
@@ -109,8 +119,9 @@ def desk_state_of(user: User) -> dict[str, Any]:
     queues = my_queues(user)
     entries = claims.waiting_entries(s, queues, user.languages or None) if queues else []
     shown = Callback.status.in_(OPEN_CALLBACKS)
-    if user.role == "supervisor":  # and the week's failed ones, to be tried again
-        shown = shown | ((Callback.status == "failed") & (Callback.last_attempt_at >= now - FAILED_SHOWN))
+    if user.role == Role.SUPERVISOR:  # and the week's failed ones, to be tried again
+        shown = shown | ((Callback.status == CallbackStatus.FAILED)
+                         & (Callback.last_attempt_at >= now - FAILED_SHOWN))
     callbacks = s.scalars(select(Callback).where(Callback.queue.in_(queues), shown)
                           .order_by(Callback.requested_at)).all() if queues else []
     oldest = min((e.enqueued_at for e in entries), default=None)
@@ -152,11 +163,11 @@ def change_status() -> Any:
     if status not in SETTABLE_STATUSES:
         abort(400, f"Choose a status from: {', '.join(SETTABLE_STATUSES)}.")
     s, user = db.current(), signed_in_user()
-    if has_work(user) and status != "after_call":
+    if has_work(user) and status != AdviserStatus.AFTER_CALL:
         abort(409, "Finish your current call first: press Done after choosing a disposition.")
     set_status(s, user, status, clock(current_app.config))
     s.commit()
-    if status == "available":  # a callback waiting its turn may be this adviser's now
+    if status == AdviserStatus.AVAILABLE:  # a callback waiting its turn may be this adviser's now
         dial_callbacks_soon()
     return no_store_json(_me_json(user))
 
@@ -190,7 +201,7 @@ def reveal(user: User, call_id: int, talking: bool) -> Any:
     """The full ID number the caller typed, to a supervisor or to the adviser talking to them;
     recorded on the call (who asked, not the number)."""
     s = db.current()
-    if user.role != "supervisor" and not talking:
+    if user.role != Role.SUPERVISOR and not talking:
         abort(403, "You can see the full ID number once you are talking to this caller.")
     cap = s.scalar(select(Capture).where(Capture.call_id == call_id, Capture.field == ID_FIELD,
                                          Capture.value.is_not(None)).order_by(Capture.id.desc()).limit(1))
@@ -203,7 +214,7 @@ def reveal(user: User, call_id: int, talking: bool) -> Any:
 
 
 @bp.post("/callbacks/<int:callback_id>/retry")
-@role_required("supervisor")
+@role_required(Role.SUPERVISOR)
 def retry_callback(callback_id: int) -> Any:
     """A failed callback (its last attempt reached no one) goes back in line, keeping its place,
     with its attempts counted afresh."""
@@ -211,9 +222,9 @@ def retry_callback(callback_id: int) -> Any:
     cb = s.get(Callback, callback_id)
     if cb is None or cb.queue not in my_queues(user):
         abort(404, "No callback has this number in your queues; refresh the desk.")
-    if cb.status != "failed":
+    if cb.status != CallbackStatus.FAILED:
         abort(409, f"Only a callback that failed can be tried again; this one is {cb.status}.")
-    cb.status, cb.attempts, cb.agent_id, cb.last_attempt_at = "pending", 0, None, None
+    cb.status, cb.attempts, cb.agent_id, cb.last_attempt_at = CallbackStatus.PENDING, 0, None, None
     s.add(CallEvent(call_id=cb.call_id, kind="callback_retry", detail=f"user {user.id}"))
     s.commit()
     dial_callbacks_soon()
@@ -240,7 +251,7 @@ def answer() -> Any:
     if entry is None:
         s.rollback()
         target = s.get(QueueEntry, entry_id) if entry_id else None
-        if target is not None and target.status == "waiting" and target.queue not in user.queues:
+        if target is not None and target.status == LegStatus.WAITING and target.queue not in user.queues:
             abort(409, f"You answer only callers of your queues ({', '.join(user.queues)}); "
                        "ask an admin to add this queue to your account.")
         abort(409, "That call was taken or the caller left; the list is refreshed, pick another.")
@@ -259,7 +270,7 @@ def answer() -> Any:
 
 
 @bp.get("/openapi.json")
-@role_required(*DESK, "admin")
+@role_required(*DESK, Role.ADMIN)
 def openapi() -> Any:
     """The OpenAPI description, with this deployment's queues and dispositions as enums."""
     return jsonify(spec_for(app_flow()))

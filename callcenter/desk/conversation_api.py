@@ -29,6 +29,7 @@ from callcenter.routing import callbacks, claims
 from db import session as db
 from db.advisers import set_status
 from db.models import Callback, QueueEntry, User
+from db.states import AdviserStatus, CallbackStatus
 from ivr.telephony.rest import end_call as end_at_twilio
 
 
@@ -53,12 +54,12 @@ def finish_wrap_up(user: User, body: dict[str, Any], now: Any, hang_up: str | No
     {"available": false}. A callback waiting its turn may be this adviser's now. `hang_up`: the
     call Done ended while they were still talking, ended at Twilio once this is committed."""
     s = db.current()
-    if user.status != "available" and body.get("available", True):
-        set_status(s, user, "available", now)
+    if user.status != AdviserStatus.AVAILABLE and body.get("available", True):
+        set_status(s, user, AdviserStatus.AVAILABLE, now)
     s.commit()
     if hang_up:
         end_at_twilio(current_app.config, hang_up)
-    if user.status == "available":
+    if user.status == AdviserStatus.AVAILABLE:
         dial_callbacks_soon()
     return no_store_json(desk_state_of(user))
 
@@ -146,9 +147,9 @@ def wrap_up_callback(callback_id: int) -> Any:
     notes, disposition = wrap_up_given(body, cb.notes)
     if cb.wrapped_at is not None:
         abort(409, "This callback is already wrapped up.")
-    if cb.status not in ("dialing", "connected", "completed"):
+    if cb.status not in (CallbackStatus.DIALING, CallbackStatus.CONNECTED, CallbackStatus.COMPLETED):
         abort(409, "This callback did not reach the caller, so there is nothing to wrap up.")
-    talking = cb.status == "connected"
+    talking = cb.status == CallbackStatus.CONNECTED
     try:
         callbacks.wrap_up(db.current(), cb, user, notes, disposition, now)
     except ValueError:
@@ -162,4 +163,4 @@ def wrap_up_callback(callback_id: int) -> Any:
 def reveal_callback_id(callback_id: int) -> Any:
     user = signed_in_user()
     cb = _mine(user, Callback, callback_id)
-    return reveal(user, cb.call_id, talking=cb.status == "connected")
+    return reveal(user, cb.call_id, talking=cb.status == CallbackStatus.CONNECTED)

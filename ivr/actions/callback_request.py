@@ -28,6 +28,7 @@ from db.states import (
     LEG_OPEN,
     ON_DUTY,
     CallbackStatus,
+    CallOutcome,
     CaptureStatus,
     LegOutcome,
     LegStatus,
@@ -187,7 +188,7 @@ def book(t: Turn, queue_name: str, entry: QueueEntry | None, capture: Capture) -
     t.s.add(callback)
     capture.value, capture.status = None, CaptureStatus.CAPTURED  # the Callback row holds the number now
     calls.event(t.call, "callback", queue_name)
-    t.call.outcome = LegOutcome.CALLBACK
+    t.call.outcome = CallOutcome.CALLBACK
     advisers = serving(t.s, queue_name, t.speaker.lang)
     if not is_open(t.flow.hours, t.now) or not advisers:
         qp.say(t.speaker, t.reply, "callback_booked_later")
