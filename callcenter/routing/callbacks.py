@@ -14,7 +14,6 @@ adviser becomes available and on a short timer.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -35,14 +34,13 @@ from ivr.telephony.rest import public_url, twilio_client
 
 log = logging.getLogger(__name__)
 CALLBACK_QUEUE = "callbacks"
-DEFAULT_MAX_ATTEMPTS = 3
-DEFAULT_RETRY_S = 600  # ten minutes between tries: a caller who missed us may be back by then
 RING_TIMEOUT_S = 25
 TICK_S = 15  # how often the timer looks for callbacks whose turn has come
 
 
-def _setting(config: Mapping[str, Any], name: str, default: int) -> int:
-    return int(config.get(name) or os.environ.get(name) or default)
+def _setting(config: Mapping[str, Any], name: str) -> int:
+    """A callback setting from the app's (or the job's) config, which config/settings.py fills."""
+    return int(config.get(name) or getattr(settings, name))
 
 
 def _ahead_live(s: Session, cb: Callback) -> bool:
@@ -129,8 +127,8 @@ def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
     if problem:
         log.warning("callbacks are not dialled: %s", problem)
         return []
-    retry_s = _setting(config, "CALLBACK_RETRY_S", DEFAULT_RETRY_S)
-    limit = _setting(config, "CALLBACK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+    retry_s = _setting(config, "CALLBACK_RETRY_S")
+    limit = _setting(config, "CALLBACK_MAX_ATTEMPTS")
     with db.SessionLocal.begin() as s:
         reserved = [cb.id for cb, agent in due(s, flow, now, retry_s) if _reserve(s, cb, agent, now)]
     dialled = []

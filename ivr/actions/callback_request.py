@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
+from config import settings
 from config.hours import is_open
 from db.advisers import serving
 from db.models import Callback, Capture, QueueEntry
@@ -43,7 +44,6 @@ from ivr.telephony.numbers import MAX_KEYED_DIGITS, CallbackPolicy, Refusal, cal
 FIELD = "callback_phone"
 NUMBER_TIMEOUT_S = 12
 READBACK_DIGITS = 4
-DEFAULT_MAX_PENDING = 2  # config/settings.py says why
 
 
 def offered(config: Mapping[str, Any] | None = None) -> bool:
@@ -75,7 +75,8 @@ def refusal(t: Turn, phone: str | None) -> Refusal | None:
     refused = _policy().refusal(phone)
     if refused is not None:
         return refused
-    limit = int(current_app.config.get("CALLBACK_MAX_PENDING_PER_NUMBER") or DEFAULT_MAX_PENDING)
+    limit = int(current_app.config.get("CALLBACK_MAX_PENDING_PER_NUMBER")
+                or settings.CALLBACK_MAX_PENDING_PER_NUMBER)
     waiting = t.s.scalar(select(func.count(Callback.id)).where(
         Callback.phone == phone, Callback.status.in_(CALLBACK_IN_LINE)))
     return Refusal.TOO_MANY if waiting >= limit else None

@@ -25,6 +25,7 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from twilio.twiml.voice_response import Gather
 
+from config import settings
 from config.flow import Node
 from db.models import Capture, Recording
 from db.states import RECORDING_FINISHED, CaptureStatus
@@ -129,7 +130,7 @@ def _poll(t: Turn, node: Node, capture: Capture) -> None:
     recording = _recording_of(t, capture)
     wait = int(t.args.get("wait", "0") or 0) if str(t.args.get("wait", "0")).isdigit() else 0
     if recording is None or recording.status not in DONE_STATUSES:
-        if wait < current_app.config.get("TRANSCRIPT_WAIT_S", 4):
+        if wait < current_app.config.get("TRANSCRIPT_WAIT_S", settings.TRANSCRIPT_WAIT_S):
             _pause_then_poll(t, node, wait + 1)
             return
         calls.event(t.call, "capture", node.id, "transcript_late")

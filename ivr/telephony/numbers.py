@@ -66,6 +66,12 @@ class Refusal(StrEnum):
     TOO_MANY = "callback_too_many"
 
 
+def written_number(raw: str | None) -> str:
+    """A number as a person wrote it ("+44 7700 900-123" less the punctuation): spaces,
+    brackets, dots and hyphens dropped, nothing else changed or checked ('' for nothing)."""
+    return re.sub(r"[\s().-]", "", raw or "")
+
+
 def caller_number(value: str | None) -> str | None:
     """The caller's number from a webhook field, or None when it is withheld ("anonymous",
     "+266696687") or not E.164: such a value is neither stored nor remembered."""
