@@ -47,7 +47,7 @@ from config.flow import load_flow  # noqa: E402
 from db import session as db  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import Call  # noqa: E402
-from db.rollup_models import RollupState  # noqa: E402
+from db.models.rollups import RollupState  # noqa: E402
 
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)  # fixed, so seeded databases can be reused
 TZ = "Europe/London"

@@ -3,7 +3,7 @@
 Each view declares who may call it:
 
     @bp.get("/desk")
-    @role_required("agent", "supervisor", "admin")
+    @role_required(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
     def desk() -> str: ...
 
     @bp.get("/login")
@@ -33,7 +33,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden, HTTPException
 
 from callcenter.params import RowIdConverter
-from db.models import ROLES
+from db.states import ROLES
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()

@@ -7,12 +7,13 @@ import click
 from config import settings
 from config.flow import load_flow
 from db import session as db
+from db.states import ROLES, Role
 
 
 @click.command("create-user")
 @click.argument("username")
 @click.option("--name", required=True, help="The person's name as colleagues know it.")
-@click.option("--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent",
+@click.option("--role", type=click.Choice(list(ROLES)), default=Role.AGENT.value,
               show_default=True)
 @click.option("--queues", default="", help="Queues they serve, comma-separated (e.g. general,benefits).")
 @click.option("--languages", default="", help="Languages they speak, comma-separated (e.g. en,es).")

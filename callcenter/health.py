@@ -19,10 +19,11 @@ from sqlalchemy import text
 from callcenter.access import public
 from db import session as db
 from db.broker import redis_for
+from db.states import Role
 from ivr.telephony.numbers import callback_caller_id_problem
 
 bp = Blueprint("health", __name__)
-SEE_DETAILS = ("supervisor", "admin")
+SEE_DETAILS = (Role.SUPERVISOR, Role.ADMIN)
 # What anonymous callers see of each part: no file names, paths or database kinds.
 PUBLIC_KEYS = {"ok", "error", "count", "offered"}
 

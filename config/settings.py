@@ -1,4 +1,6 @@
-"""Settings from the environment: one constant each, read once at import.
+"""Settings from the environment: one constant each, read once at import. This module is the only
+reader of the environment; the rest of Jobline reads a setting from here (or from the app's config,
+which create_app fills from here and tests override).
 
 `check()` is called by the app factory and the worker: in production a missing secret stops
 the boot with a sentence naming the variable. Development (`JOBLINE_ENV=development`, what
@@ -88,8 +90,9 @@ TRANSCRIPT_WAIT_S = _int("TRANSCRIPT_WAIT_S", 4)
 SHORT_ABANDON_S = _int("SHORT_ABANDON_S", 5)
 DEMO_PHONE = _bool("DEMO_PHONE", DEVELOPMENT)  # the web phone: a demonstration tool, off in production
 IDLE_TIMEOUT_MIN = _int("IDLE_TIMEOUT_MIN", 30)
+# Calls placed for one callback before it is marked failed (a supervisor may retry it from the desk).
 CALLBACK_MAX_ATTEMPTS = _int("CALLBACK_MAX_ATTEMPTS", 3)
-CALLBACK_RETRY_S = _int("CALLBACK_RETRY_S", 600)
+CALLBACK_RETRY_S = _int("CALLBACK_RETRY_S", 600)  # ten minutes: a caller who missed us may be back by then
 # Callback numbers and caller IDs (rules in ivr/telephony/numbers.py, checked at boot there).
 CALLBACK_COUNTRY_CODE = os.environ.get("CALLBACK_COUNTRY_CODE", "44")  # for national numbers keyed in
 # Where callbacks may ring, as E.164 prefixes ("+44,+353"); empty: the CALLBACK_COUNTRY_CODE country.
@@ -110,6 +113,12 @@ TWILIO_TWIML_APP_SID = os.environ.get("TWILIO_TWIML_APP_SID", "")
 # The trust boundary (ARCHITECTURE.md). Twilio's REST API host: the only host recordings are
 # fetched from and deleted at, with the account's credentials (tests point it at a local mock).
 TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+
+
+def vosk_model_override(lang: str) -> str:
+    """VOSK_MODEL_<LANG>: a model folder for one language, read when asked (speech/registry.py),
+    so a process started with it set, or a test that sets it, finds the folder ('' when unset)."""
+    return os.environ.get(f"VOSK_MODEL_{lang.upper()}", "")
 
 
 def database_url() -> str:

@@ -31,6 +31,7 @@ from sqlalchemy import false, null, or_, select, update
 from config import settings
 from db.models import Recording
 from db.session import SessionLocal
+from db.states import RECORDING_CLAIMABLE, RecordingStatus
 
 from . import download
 from .jobs import _enqueue, job_id_for, job_timeout_for
@@ -51,9 +52,9 @@ def _job_status(conn: Redis, recording_id: int) -> JobStatus | None:
 
 
 def _is_stuck(rec: Recording, conn: Redis, now: datetime) -> bool:
-    if rec.status == "pending":
+    if rec.status == RecordingStatus.PENDING:
         return rec.created_at < now - GRACE
-    if rec.status == "queued":
+    if rec.status == RecordingStatus.QUEUED:
         queued_at = rec.queued_at or rec.created_at
         return queued_at < now - GRACE and _job_status(conn, rec.id) not in _ALIVE
     # transcribing: its worker is gone, or past its job timeout RQ has killed it
@@ -106,7 +107,8 @@ def sweep_stuck_recordings(
     counts = {"requeued": 0, "failed": 0}
     with SessionLocal() as s:
         candidates = s.scalars(
-            select(Recording).where(Recording.status.in_(("pending", "queued", "transcribing")))
+            select(Recording)
+            .where(Recording.status.in_((*RECORDING_CLAIMABLE, RecordingStatus.TRANSCRIBING)))
         ).all()
         stuck = [(r.id, r.status, r.attempts, r.duration_s) for r in candidates
                  if _is_stuck(r, conn, now)]
@@ -118,7 +120,7 @@ def sweep_stuck_recordings(
                 .where(Recording.id == rec_id, Recording.status == status,
                        Recording.attempts == attempts)
                 .values(
-                    status="failed" if give_up else "queued",
+                    status=RecordingStatus.FAILED if give_up else RecordingStatus.QUEUED,
                     status_reason=f"Transcription did not finish after {attempts} attempts."
                     if give_up else None,
                     queued_at=now if not give_up else Recording.queued_at,

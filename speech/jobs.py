@@ -34,6 +34,7 @@ from sqlalchemy import update
 from config import settings
 from db.models import Recording
 from db.session import SessionLocal
+from db.states import RECORDING_CLAIMABLE, RECORDING_FINISHED, RecordingStatus
 
 from . import audio, download, intents, numbers, registry
 from .transcribe import transcribe
@@ -44,9 +45,8 @@ QUEUE = "speech"  # transcriptions: a caller may be waiting for one (the read-ba
 # Rollups, purges and sweeps no caller waits for have their own queue, which workers serve after
 # the speech queue (RQ takes a worker's queues in order): they never delay a transcript.
 HOUSEKEEPING_QUEUE = "housekeeping"
-CLAIMABLE = ("pending", "queued")
-FINISHED = ("transcribed", "no_speech", "no_model", "unsupported_audio", "download_failed",
-            "failed", "absent")
+CLAIMABLE = RECORDING_CLAIMABLE
+FINISHED = RECORDING_FINISHED
 RESULT_TTL_S = 3600  # results carry only a status and timings; an hour is enough to inspect
 FAILURE_TTL_S = 7 * 24 * 3600  # keep failures a week for the on-call person
 RETRY = Retry(max=3, interval=[10, 30, 60])
@@ -98,7 +98,7 @@ def _claimable(recording_id: int) -> tuple[str, ...]:
     instead of leaving it to the sweep, which waits out the job timeout."""
     job = get_current_job()
     if job is not None and job.id == job_id_for(recording_id):
-        return (*CLAIMABLE, "transcribing")
+        return (*CLAIMABLE, RecordingStatus.TRANSCRIBING)
     return CLAIMABLE
 
 
@@ -107,7 +107,7 @@ def _claim(recording_id: int) -> _Claim | None:
         claimed = s.execute(
             update(Recording)
             .where(Recording.id == recording_id, Recording.status.in_(_claimable(recording_id)))
-            .values(status="transcribing", started_at=_now(), attempts=Recording.attempts + 1,
+            .values(status=RecordingStatus.TRANSCRIBING, started_at=_now(), attempts=Recording.attempts + 1,
                     status_reason=None)
         ).rowcount
         if not claimed:
@@ -121,7 +121,7 @@ def _store(claim: _Claim, fields: dict[str, Any]) -> bool:
     with SessionLocal.begin() as s:
         return bool(s.execute(
             update(Recording)
-            .where(Recording.id == claim.recording_id, Recording.status == "transcribing",
+            .where(Recording.id == claim.recording_id, Recording.status == RecordingStatus.TRANSCRIBING,
                    Recording.attempts == claim.attempt)
             .values(finished_at=_now(), **fields)
         ).rowcount)
@@ -152,14 +152,14 @@ def _auth() -> tuple[str, str]:
 
 def _outcome(claim: _Claim, timings: dict[str, float]) -> dict[str, Any]:
     if not claim.url:
-        return {"status": "download_failed", "status_reason": "The recording has no URL."}
+        return {"status": RecordingStatus.DOWNLOAD_FAILED, "status_reason": "The recording has no URL."}
     started = time.perf_counter()
     try:
         blob = download.fetch(_twilio_url(claim, ".wav"), _auth())
     except download.TooLarge as exc:
-        return {"status": "unsupported_audio", "status_reason": exc.reason}
+        return {"status": RecordingStatus.UNSUPPORTED_AUDIO, "status_reason": exc.reason}
     except download.DownloadFailed as exc:
-        return {"status": "download_failed", "status_reason": exc.reason}
+        return {"status": RecordingStatus.DOWNLOAD_FAILED, "status_reason": exc.reason}
     timings["download_s"] = time.perf_counter() - started
     fields: dict[str, Any] = {"audio_path": str(_save_audio(claim.recording_id, blob))}
     lang = claim.language
@@ -167,12 +167,12 @@ def _outcome(claim: _Claim, timings: dict[str, float]) -> dict[str, Any]:
     if model is None:
         reason = f"No speech model is installed for language {lang!r}." if lang else \
             "The recording has no language."
-        return {**fields, "status": "no_model", "status_reason": reason}
+        return {**fields, "status": RecordingStatus.NO_MODEL, "status_reason": reason}
     rate = registry.sample_rate(lang)
     try:
         pcm, _info = audio.to_pcm16_mono(blob, rate)
     except audio.UnsupportedAudio as exc:
-        return {**fields, "status": "unsupported_audio", "status_reason": exc.reason}
+        return {**fields, "status": RecordingStatus.UNSUPPORTED_AUDIO, "status_reason": exc.reason}
     grammar = None
     if claim.kind == "id_number" and lang in numbers.LANGUAGES:
         grammar = numbers.digit_grammar(lang)
@@ -180,7 +180,7 @@ def _outcome(claim: _Claim, timings: dict[str, float]) -> dict[str, Any]:
     result = transcribe(model, pcm, rate, grammar)
     timings["decode_s"] = time.perf_counter() - started
     fields.update(text=result.text, confidence=result.confidence, words=result.words,
-                  status="transcribed" if result.text else "no_speech")
+                  status=RecordingStatus.TRANSCRIBED if result.text else RecordingStatus.NO_SPEECH)
     if result.text and claim.kind == "id_number" and lang in numbers.LANGUAGES:
         fields["numbers"] = numbers.spoken_digits(result.text, lang) or None
     if result.text and claim.kind == "reason" and _intent_table is not None:
@@ -210,9 +210,9 @@ def transcribe_recording(recording_id: int) -> dict[str, Any]:
         with SessionLocal.begin() as s:
             s.execute(
                 update(Recording)
-                .where(Recording.id == recording_id, Recording.status == "transcribing",
+                .where(Recording.id == recording_id, Recording.status == RecordingStatus.TRANSCRIBING,
                        Recording.attempts == claim.attempt)
-                .values(status="queued" if will_retry else "failed",
+                .values(status=RecordingStatus.QUEUED if will_retry else RecordingStatus.FAILED,
                         status_reason=f"{type(exc).__name__} during transcription")
             )
         raise
@@ -271,7 +271,7 @@ def enqueue_transcription(conn: Redis, recording_id: int) -> str:
             pass
         with SessionLocal.begin() as s:
             s.execute(update(Recording)
-                      .where(Recording.id == recording_id, Recording.status == "pending")
-                      .values(status="queued", queued_at=_now()))
+                      .where(Recording.id == recording_id, Recording.status == RecordingStatus.PENDING)
+                      .values(status=RecordingStatus.QUEUED, queued_at=_now()))
     return job_id_for(recording_id)
 

@@ -14,7 +14,6 @@ bench and the tests check that.
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import threading
 import time
@@ -61,7 +60,7 @@ def find_source(lang: str, models_dir: Path | None = None) -> ModelSource | None
     """Where the model for `lang` would be loaded from, or None when there is none."""
     if not re.fullmatch(r"[a-z]{2,3}", lang):
         return None
-    override = os.environ.get(f"VOSK_MODEL_{lang.upper()}")
+    override = settings.vosk_model_override(lang)
     if override:
         return ModelSource(lang, Path(override), "env")
     folder = (models_dir or settings.MODELS_DIR) / lang

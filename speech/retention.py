@@ -30,9 +30,10 @@ from sqlalchemy import delete, exists, null, or_, update
 from config import settings
 from db.models import AuditEntry, Call, Callback, Caller, Capture, QueueEntry, Recording
 from db.session import SessionLocal
+from db.states import CALLBACK_FINISHED
 
 log = logging.getLogger(__name__)
-CLOSED_CALLBACKS = ("completed", "failed")
+CLOSED_CALLBACKS = CALLBACK_FINISHED
 
 
 def _cutoff(now: datetime, days: int) -> datetime:

@@ -15,7 +15,8 @@ from callcenter.accounts import users as accounts
 from callcenter.security import no_store
 from config.flow import Flow
 from db import session as db
-from db.models import ROLES, User
+from db.models import User
+from db.states import ROLES, Role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _flow() -> Flow:
@@ -43,7 +44,7 @@ def _phone() -> str | None:
 
 def _other_active_admins(s: Any, user: User) -> int:
     return s.scalar(select(func.count(User.id)).where(
-        User.role == "admin", User.active.is_(True), User.id != user.id)) or 0
+        User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)) or 0
 
 
 def _list_page(status: int = 200, **extra: Any) -> Any:
@@ -57,19 +58,19 @@ def _edit_page(user: User, status: int = 200, **extra: Any) -> Any:
 
 @bp.get("/users")
 @nav("Users", order=90)
-@role_required("admin")
+@role_required(Role.ADMIN)
 def users() -> Any:
     return _list_page()
 
 
 @bp.post("/users")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def create() -> Any:
     s, flow = db.current(), _flow()
     try:
         user, otp = accounts.create_user(
             s, request.form.get("username") or "", request.form.get("name") or "",
-            request.form.get("role") or "agent",
+            request.form.get("role") or Role.AGENT,
             queues=_choices("queues", list(flow.queues)),
             languages=_choices("languages", [lang.code for lang in flow.languages]),
             phone=_phone())
@@ -83,20 +84,20 @@ def create() -> Any:
 
 
 @bp.get("/users/<int:user_id>")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def edit(user_id: int) -> Any:
     return _edit_page(_user_or_404(user_id))
 
 
 @bp.post("/users/<int:user_id>")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def update(user_id: int) -> Any:
     s, flow, user = db.current(), _flow(), _user_or_404(user_id)
     try:
         role = request.form.get("role") or user.role
         if role not in ROLES:
             raise accounts.AccountError(f"Role {role!r} does not exist; use one of: {', '.join(ROLES)}.")
-        if user.role == "admin" and role != "admin" and not _other_active_admins(s, user):
+        if user.role == Role.ADMIN and role != Role.ADMIN and not _other_active_admins(s, user):
             raise accounts.AccountError("This is the last active admin; make another admin first.")
         name = (request.form.get("name") or "").strip()
         if not name:
@@ -113,7 +114,7 @@ def update(user_id: int) -> Any:
 
 
 @bp.post("/users/<int:user_id>/reset-password")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def reset_password(user_id: int) -> Any:
     s, user = db.current(), _user_or_404(user_id)
     otp = accounts.reset_password(s, user)
@@ -124,12 +125,12 @@ def reset_password(user_id: int) -> Any:
 
 
 @bp.post("/users/<int:user_id>/deactivate")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def deactivate(user_id: int) -> Any:
     s, user = db.current(), _user_or_404(user_id)
     if user.id == current_user.id:
         return _edit_page(user, 400, error="You cannot deactivate your own account.")
-    if user.role == "admin" and not _other_active_admins(s, user):
+    if user.role == Role.ADMIN and not _other_active_admins(s, user):
         return _edit_page(user, 400, error="This is the last active admin; make another admin first.")
     accounts.deactivate(s, user, accounts.clock(current_app.config))
     audit.record(s, "account_deactivated", "user", user.id)
@@ -138,7 +139,7 @@ def deactivate(user_id: int) -> Any:
 
 
 @bp.post("/users/<int:user_id>/activate")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def activate(user_id: int) -> Any:
     s, user = db.current(), _user_or_404(user_id)
     user.active = True

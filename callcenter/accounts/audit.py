@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from callcenter.access import nav, role_required
 from db import session as db
 from db.models import AuditEntry, User
+from db.states import Role
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
 SHOWN = 200  # rows on the page; the CSV has them all
@@ -83,7 +84,7 @@ def _iso(at: datetime) -> str:
 
 @bp.get("/audit")
 @nav("Audit log", order=95)
-@role_required("admin")
+@role_required(Role.ADMIN)
 def audit_log() -> str:
     """The latest entries, newest first, optionally one kind of action (?action=...)."""
     action = request.args.get("action") if request.args.get("action") in ACTIONS else None
@@ -92,7 +93,7 @@ def audit_log() -> str:
 
 
 @bp.get("/audit.csv")
-@role_required("admin")
+@role_required(Role.ADMIN)
 def audit_csv() -> Response:
     """Every entry still kept, newest first, as CSV; the download is recorded too."""
     s = db.current()

@@ -19,9 +19,11 @@ from sqlalchemy import false, null, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import Call, Callback, Caller, Capture, QueueEntry, Recording
+from db.states import CALLBACK_IN_LINE, CallbackStatus
+from ivr.telephony.numbers import written_number
 
 ID_FIELD = "id_number"
-OPEN_CALLBACKS = ("pending", "dialing")
+OPEN_CALLBACKS = CALLBACK_IN_LINE
 PHONE = re.compile(r"^\+?\d{6,15}$")
 
 
@@ -31,7 +33,7 @@ class SearchError(ValueError):
 
 def clean_phone(raw: str) -> str:
     """The number as Jobline stores it (E.164: + and digits), or '' when none was given."""
-    phone = re.sub(r"[\s().-]", "", raw or "")
+    phone = written_number(raw)
     if phone and not PHONE.match(phone):
         raise SearchError("Write the phone number in international form, e.g. +447700900123.")
     return phone
@@ -167,6 +169,6 @@ def erase(s: Session, subject: Subject) -> dict[str, int]:
     for cb in subject.callbacks:
         cb.phone = cb.notes = None
         if cb.status in OPEN_CALLBACKS:
-            cb.status = "failed"
+            cb.status = CallbackStatus.FAILED
     s.flush()
     return counts

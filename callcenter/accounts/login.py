@@ -41,6 +41,7 @@ from callcenter.access import WEBHOOK_PATH, public, role_required, wants_json
 from callcenter.accounts import login_backoff, users
 from db import session as db
 from db.models import User
+from db.states import Role
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 login_manager = LoginManager()
@@ -130,11 +131,11 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(role: str) -> str:
-    return url_for("admin.users") if role == "admin" else url_for("desk.desk")
+    return url_for("admin.users") if role == Role.ADMIN else url_for("desk.desk")
 
 
 @bp.get("/")
-@role_required("agent", "supervisor", "admin")
+@role_required(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 def home() -> Any:
     return redirect(home_for(current_user.role))
 
@@ -190,7 +191,7 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-@role_required("agent", "supervisor", "admin")
+@role_required(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 def logout() -> Any:
     s = db.current()
     user = s.get(User, current_user.id)
@@ -205,7 +206,7 @@ def logout() -> Any:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@role_required("agent", "supervisor", "admin")
+@role_required(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 def change_password() -> Any:
     if request.method == "GET":
         return render_template("password.html")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from callcenter.access import nav, role_required
 from callcenter.accounts import audit, data_subjects
 from db import session as db
+from db.states import Role
 
 bp = Blueprint("privacy", __name__, url_prefix="/admin/privacy")
 CONFIRM_WORD = "ERASE"
@@ -58,14 +59,14 @@ def searched(view: Callable[[Session, data_subjects.Subject], Any]) -> Callable[
 
 @bp.get("")
 @nav("Privacy", order=94)
-@role_required("admin")
+@role_required(Role.ADMIN)
 def search_page() -> tuple[str, int]:
     """The search form."""
     return _page()
 
 
 @bp.post("/find")
-@role_required("admin")
+@role_required(Role.ADMIN)
 @searched
 def find(s: Session, subject: data_subjects.Subject) -> tuple[str, int]:
     """Show how much of each kind of personal data is held about the person searched for."""
@@ -73,7 +74,7 @@ def find(s: Session, subject: data_subjects.Subject) -> tuple[str, int]:
 
 
 @bp.post("/export")
-@role_required("admin")
+@role_required(Role.ADMIN)
 @searched
 def export(s: Session, subject: data_subjects.Subject) -> Any:
     """Download everything held about the person as JSON (art. 15); recorded in the audit log."""
@@ -86,7 +87,7 @@ def export(s: Session, subject: data_subjects.Subject) -> Any:
 
 
 @bp.post("/erase")
-@role_required("admin")
+@role_required(Role.ADMIN)
 @searched
 def erase(s: Session, subject: data_subjects.Subject) -> tuple[str, int]:
     """Erase the person's personal data once the admin typed the confirmation word; show the counts."""

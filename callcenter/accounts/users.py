@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -21,9 +20,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from callcenter.routing.agents import set_status
-from db.models import ROLES, LoginSession, User, utcnow
-from ivr.telephony.numbers import WITHHELD_NUMBERS, Refusal, dialable_refusal
+from config import settings
+from db.advisers import set_status
+from db.models import LoginSession, User, utcnow
+from db.states import ROLES, AdviserStatus, Role
+from ivr.telephony.numbers import WITHHELD_NUMBERS, Refusal, dialable_refusal, written_number
 
 log = logging.getLogger(__name__)
 hasher = PasswordHasher()
@@ -35,7 +36,6 @@ MIN_PASSWORD_LENGTH = 10
 MIN_PASSWORD_SCORE = 3
 # The first-run admin's one-time password is printed on a terminal; unused, it stops working.
 FIRST_ADMIN_OTP_TTL = timedelta(hours=24)
-DEFAULT_IDLE_TIMEOUT_MIN = 30
 # Refresh last_seen_at at most this often: polling desks must not write on every request.
 SEEN_WRITE_INTERVAL = timedelta(seconds=30)
 _OTP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or copied by hand
@@ -110,7 +110,7 @@ def checked_phone(raw: str | None) -> str | None:
     """An adviser's phone as stored (spaces and punctuation dropped), or None for the browser.
     Raises AccountError saying what to fix when Jobline would not ring it: a withheld-ID
     stand-in, a premium or special number, or not a number in international form."""
-    phone = re.sub(r"[\s().-]", "", raw or "")
+    phone = written_number(raw)
     if phone in WITHHELD_NUMBERS:
         raise AccountError("That is how Twilio shows a withheld caller ID, not a phone; "
                            "give the adviser's own number.")
@@ -167,7 +167,7 @@ def ensure_first_admin(s: Session, username: str = "admin", now: datetime | None
     now = now or utcnow()
     users = s.scalars(select(User).limit(2)).all()
     if not users:
-        _user, otp = create_user(s, username, "Administrator", "admin")
+        _user, otp = create_user(s, username, "Administrator", Role.ADMIN)
         s.commit()
         return otp
     if len(users) == 1 and first_admin_password_expired(s, users[0], now):
@@ -183,7 +183,7 @@ def ensure_first_admin(s: Session, username: str = "admin", now: datetime | None
 def first_admin_password_expired(s: Session, user: User, now: datetime) -> bool:
     """True for the first-run admin (the first account) whose one-time password was never used
     and is older than FIRST_ADMIN_OTP_TTL: it may not sign in (README, Security)."""
-    if not user.must_change_password or user.last_login_at is not None or user.role != "admin":
+    if not user.must_change_password or user.last_login_at is not None or user.role != Role.ADMIN:
         return False
     if now - user.created_at <= FIRST_ADMIN_OTP_TTL:
         return False
@@ -210,8 +210,8 @@ def went_away(s: Session, user: User, now: datetime) -> None:
 
     A busy adviser keeps their status: the call in progress ends through the routing rules.
     """
-    if user.status in {"available", "break", "after_call"}:
-        set_status(s, user, "offline", now)
+    if user.status in {AdviserStatus.AVAILABLE, AdviserStatus.BREAK, AdviserStatus.AFTER_CALL}:
+        set_status(s, user, AdviserStatus.OFFLINE, now)
 
 
 # -- login sessions ----------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def end_idle_sessions(s: Session, now: datetime, idle: timedelta) -> int:
 
 
 def idle_timeout(config: dict) -> timedelta:
-    return timedelta(minutes=int(config.get("IDLE_TIMEOUT_MIN") or DEFAULT_IDLE_TIMEOUT_MIN))
+    return timedelta(minutes=int(config.get("IDLE_TIMEOUT_MIN") or settings.IDLE_TIMEOUT_MIN))
 
 
 def clock(config: dict) -> datetime:

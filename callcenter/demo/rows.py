@@ -11,6 +11,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db.models import Call, Callback, CallEvent, Capture, QueueEntry, Recording
+from db.states import (
+    AdviserStatus,
+    CallbackStatus,
+    CallOutcome,
+    CallStatus,
+    CaptureStatus,
+    LegOutcome,
+    LegStatus,
+    RecordingStatus,
+)
 
 STEP_S = 20  # seconds a caller spends on each IVR node in the demo
 REASON_TEXT = {
@@ -30,19 +40,19 @@ def _live_leg(leg: dict[str, Any], now: datetime) -> dict[str, Any] | None:
         return None
     row = {k: leg.get(k) for k in ("id", "call_id", "queue", "language", "intent", "priority",
                                    "enqueued_at", "agent_id")}
-    row.update(status="waiting", outcome=None, answered_at=None, left_at=None, ended_at=None,
+    row.update(status=LegStatus.WAITING, outcome=None, answered_at=None, left_at=None, ended_at=None,
                wrapped_at=None, transferred_from_id=leg["from"]["id"] if leg.get("from") else None)
     if leg.get("left_at"):
         row["agent_id"] = None
         if leg["left_at"] <= now:
-            row.update(status="left", outcome=leg["outcome"], left_at=leg["left_at"])
+            row.update(status=LegStatus.LEFT, outcome=leg["outcome"], left_at=leg["left_at"])
         return row
     if leg["answered_at"] > now:
         row["agent_id"] = None
         return row
-    row.update(status="connected", answered_at=leg["answered_at"])
+    row.update(status=LegStatus.CONNECTED, answered_at=leg["answered_at"])
     if leg["ended_at"] <= now:
-        row.update(status="ended", outcome=leg["outcome"], ended_at=leg["ended_at"])
+        row.update(status=LegStatus.ENDED, outcome=leg["outcome"], ended_at=leg["ended_at"])
         if leg["wrapped_at"] <= now:
             row["wrapped_at"] = leg["wrapped_at"]
     return row
@@ -61,7 +71,7 @@ def call_rows(rng: random.Random, calls: list[dict[str, Any]], legs_by_call: dic
         if c["queue"] and legs_by_call.get(cid):
             last = legs_by_call[cid][-1]
             ended = last.get("left_at") or last.get("ended_at")
-            if last.get("outcome") == "voicemail":
+            if last.get("outcome") == LegOutcome.VOICEMAIL:
                 ended += timedelta(seconds=45)
             outcome = last["outcome"]
             if len(legs) < len(legs_by_call[cid]) or legs[-1]["outcome"] is None:
@@ -71,7 +81,7 @@ def call_rows(rng: random.Random, calls: list[dict[str, Any]], legs_by_call: dic
         out[Call].append({
             "id": cid, "sid": f"CA{cid:032x}", "caller_id": caller_id, "to_number": "+448000000000",
             "direction": "inbound", "language": c["language"], "slow_speech": False,
-            "status": "completed" if ended else "in-progress", "node": path[-1],
+            "status": CallStatus.COMPLETED if ended else CallStatus.IN_PROGRESS, "node": path[-1],
             "outcome": outcome if ended else None, "started_at": started, "ended_at": ended,
             "duration_s": int((ended - started).total_seconds()) if ended else None,
             "adviser_requested_at": started + timedelta(seconds=STEP_S * len(path)) if c["queue"] else None,
@@ -80,14 +90,15 @@ def call_rows(rng: random.Random, calls: list[dict[str, Any]], legs_by_call: dic
         _events(out[CallEvent], c, ended, outcome, now)
         _captures(rng, out, c, now)
         for leg in legs:
-            if leg["outcome"] == "callback":
+            if leg["outcome"] == LegOutcome.CALLBACK:
                 row = _callback(rng, leg, phone_of(caller_id), now)
-                if row["status"] == "completed" and pools:
+                if row["status"] == CallStatus.COMPLETED and pools:
                     row["agent_id"] = rng.choice(pools[leg["queue"]])
                 out[Callback].append(row)
-        if outcome == "voicemail" and ended:
+        if outcome == CallOutcome.VOICEMAIL and ended:
             out[Recording].append({"sid": f"RE{cid:030x}01", "call_id": cid, "kind": "voicemail",
-                                   "language": c["language"], "duration_s": 30, "status": "transcribed",
+                                   "language": c["language"], "duration_s": 30,
+                                   "status": RecordingStatus.TRANSCRIBED,
                                    "text": "please call me back", "confidence": 0.8, "intent": None,
                                    "created_at": ended, "finished_at": ended})
     return out
@@ -105,9 +116,9 @@ def _events(rows: list[dict[str, Any]], c: dict[str, Any], ended: datetime | Non
     last = c["path"][-1]
     if c["queue"]:
         rows.append({"call_id": cid, "at": at, "kind": "adviser", "node": last, "detail": c["queue"]})
-        if outcome in ("closed", "voicemail") and not c["open"]:
+        if outcome in (CallOutcome.CLOSED, CallOutcome.VOICEMAIL) and not c["open"]:
             rows.append({"call_id": cid, "at": at, "kind": "closed", "node": None, "detail": None})
-    elif outcome == "self_service":
+    elif outcome == CallOutcome.SELF_SERVICE:
         rows.append({"call_id": cid, "at": at, "kind": "info", "node": last, "detail": None})
     if ended:
         rows.append({"call_id": cid, "at": ended, "kind": "status", "node": None, "detail": "completed"})
@@ -120,18 +131,21 @@ def _captures(rng: random.Random, out: dict[type, list[dict[str, Any]]], c: dict
         return
     if "benefit_id" in c["path"]:
         r = rng.random()
-        status = "captured" if r < 0.85 else "failed" if r < 0.95 else "skipped"
+        status = (CaptureStatus.CAPTURED if r < 0.85
+                  else CaptureStatus.FAILED if r < 0.95 else CaptureStatus.SKIPPED)
+        got = status == CaptureStatus.CAPTURED
         out[Capture].append({"call_id": cid, "field": "id_number", "method": "keypad", "status": status,
-                             "value": f"{rng.randrange(10**7, 10**8)}" if status == "captured" else None,
-                             "attempts": 1 if status == "captured" else 3,
+                             "value": f"{rng.randrange(10**7, 10**8)}" if got else None,
+                             "attempts": 1 if got else 3,
                              "created_at": at, "updated_at": at})
     if c["queue"] and rng.random() < 0.35:
         heard = rng.random() < 0.8
-        out[Capture].append({"call_id": cid, "field": "reason", "method": "speech", "status": "captured",
+        out[Capture].append({"call_id": cid, "field": "reason", "method": "speech",
+                             "status": CaptureStatus.CAPTURED,
                              "value": None, "attempts": 1, "created_at": at, "updated_at": at})
         out[Recording].append({
             "sid": f"RE{cid:030x}02", "call_id": cid, "kind": "reason", "language": c["language"],
-            "duration_s": 6, "status": "transcribed" if heard else "no_speech",
+            "duration_s": 6, "status": RecordingStatus.TRANSCRIBED if heard else RecordingStatus.NO_SPEECH,
             "text": REASON_TEXT.get(c["reason"], "") if heard else None,
             "confidence": round(rng.uniform(0.55, 0.98), 2) if heard else None,
             "intent": c["reason"] if heard else None, "created_at": at, "finished_at": at})
@@ -140,7 +154,7 @@ def _captures(rng: random.Random, out: dict[type, list[dict[str, Any]]], c: dict
 def _callback(rng: random.Random, leg: dict[str, Any], phone: str, now: datetime) -> dict[str, Any]:
     requested = leg["left_at"]
     row = {"call_id": leg["call_id"], "queue_entry_id": leg["id"], "queue": leg["queue"], "phone": phone,
-           "status": "pending", "requested_at": requested, "enqueued_at": leg["enqueued_at"],
+           "status": CallbackStatus.PENDING, "requested_at": requested, "enqueued_at": leg["enqueued_at"],
            "language": leg["language"], "attempts": 0, "last_attempt_at": None,
            "connected_at": None, "completed_at": None, "wrapped_at": None, "agent_id": None}
     connected = requested + timedelta(seconds=rng.uniform(300, 5400))
@@ -148,10 +162,11 @@ def _callback(rng: random.Random, leg: dict[str, Any], phone: str, now: datetime
         return row
     if rng.random() < 0.85:
         completed = connected + timedelta(seconds=rng.uniform(120, 480))
-        row.update(status="completed", attempts=1, last_attempt_at=connected, connected_at=connected,
-                   completed_at=completed, wrapped_at=completed + timedelta(seconds=rng.uniform(20, 80)))
+        row.update(status=CallbackStatus.COMPLETED, attempts=1, last_attempt_at=connected,
+                   connected_at=connected, completed_at=completed,
+                   wrapped_at=completed + timedelta(seconds=rng.uniform(20, 80)))
     else:
-        row.update(status="failed", attempts=3, last_attempt_at=connected)
+        row.update(status=CallbackStatus.FAILED, attempts=3, last_attempt_at=connected)
     return row
 
 
@@ -172,13 +187,16 @@ def leg_rows(legs: list[dict[str, Any]], pools: dict[str, list[int]],
             start = leg["answered_at"]
             if prev_wrap is None or (start - prev_wrap).total_seconds() > 3 * 3600:
                 if prev_wrap is not None:  # end of a shift: logged off, so not idle
-                    changes.append((prev_wrap + timedelta(minutes=10), "offline"))
-                changes.append((max(start - timedelta(minutes=8), prev_wrap or start), "available"))
-            changes += [(start, "busy"), (leg["ended_at"], "after_call"), (leg["wrapped_at"], "available")]
+                    changes.append((prev_wrap + timedelta(minutes=10), AdviserStatus.OFFLINE))
+                changes.append((max(start - timedelta(minutes=8), prev_wrap or start),
+                                AdviserStatus.AVAILABLE))
+            changes += [(start, AdviserStatus.BUSY), (leg["ended_at"], AdviserStatus.AFTER_CALL),
+                    (leg["wrapped_at"], AdviserStatus.AVAILABLE)]
             prev_wrap = leg["wrapped_at"]
         changes = [(at, st) for at, st in changes if at <= now]
-        if changes and changes[-1][1] == "available" and n % 7 == 3 and (now - changes[-1][0]).seconds > 60:
-            changes.append((now - timedelta(seconds=30), "break"))  # someone is always on a break
+        if (changes and changes[-1][1] == AdviserStatus.AVAILABLE and n % 7 == 3
+                and (now - changes[-1][0]).seconds > 60):
+            changes.append((now - timedelta(seconds=30), AdviserStatus.BREAK))  # someone is always on a break
         rows += [{"user_id": agent, "status": st, "at": at} for at, st in changes]
         if changes and (now - changes[-1][0]).total_seconds() < 3 * 3600:
             current[agent] = (changes[-1][1], changes[-1][0])

@@ -26,6 +26,7 @@ from callcenter.reports.rollups.build import roll_up
 from config import settings
 from config.flow import load_flow
 from db.models import AgentStatusChange, Call, Caller, QueueEntry, User
+from db.states import AdviserStatus, CallOutcome, LegOutcome, Role
 
 BATCH = 5_000
 LANGUAGES = (("en", 0.72), ("es", 0.18), ("fr", 0.10))
@@ -90,9 +91,9 @@ def _agents(s: Session, ids: dict[str, int], per_queue: dict[str, int],
         pools[q] = []
         for k in range(n):
             rows.append({"id": uid, "username": f"demo-{q}-{uid}", "name": f"Demo adviser {q} {k + 1}",
-                         "password_hash": "!demo-no-login", "role": "agent", "queues": [q],
+                         "password_hash": "!demo-no-login", "role": Role.AGENT, "queues": [q],
                          "languages": ["en", "es", "fr"] if k % 3 == 0 else ["en"],
-                         "status": "offline", "status_since": now})
+                         "status": AdviserStatus.OFFLINE, "status_since": now})
             pools[q].append(uid)
             uid += 1
     if rows:
@@ -119,17 +120,17 @@ def _simulate_queue(rng: random.Random, legs: list[dict[str, Any]], agents: list
             heapq.heappush(free, (free_at, agent))
             gives_up = min(patience, MAX_WAIT_S)
             if wait > MAX_WAIT_S and patience > MAX_WAIT_S:
-                leg["outcome"] = "voicemail"
+                leg["outcome"] = LegOutcome.VOICEMAIL
             elif gives_up > 45 and rng.random() < 0.35:
-                leg["outcome"], gives_up = "callback", min(gives_up, rng.uniform(40, 120))
+                leg["outcome"], gives_up = LegOutcome.CALLBACK, min(gives_up, rng.uniform(40, 120))
             else:
-                leg["outcome"] = "short_abandon" if gives_up <= 5 else "abandoned"
+                leg["outcome"] = LegOutcome.SHORT_ABANDON if gives_up <= 5 else LegOutcome.ABANDONED
             leg["left_at"] = enq + timedelta(seconds=gives_up)
             continue
         answered = enq + timedelta(seconds=wait)
         talk = max(20.0, rng.lognormvariate(math.log(TALK_MEAN_S) - 0.18, 0.6))
         acw = rng.uniform(0.4, 1.6) * ACW_MEAN_S
-        leg.update(outcome=leg.get("outcome") or "answered", answered_at=answered, agent_id=agent,
+        leg.update(outcome=leg.get("outcome") or LegOutcome.ANSWERED, answered_at=answered, agent_id=agent,
                    ended_at=answered + timedelta(seconds=talk))
         leg["wrapped_at"] = leg["ended_at"] + timedelta(seconds=acw)
         heapq.heappush(free, (leg["wrapped_at"], agent))
@@ -201,13 +202,13 @@ def _plan_calls(rng: random.Random, starts: list[tuple[datetime, bool]], ids: di
             plan["legs"].append({"call_id": call_id, "queue": q, "language": lang,
                                  "intent": call["reason"], "enqueued_at": enq, "priority": 0})
         elif r < (0.90 if open_ else 0.60):
-            call.update(path=rng.choice(SELF_SERVICE), outcome="self_service")
+            call.update(path=rng.choice(SELF_SERVICE), outcome=CallOutcome.SELF_SERVICE)
         elif not open_ and r < 0.80:
-            call.update(path=("main", "adviser"), outcome="voicemail", queue="general")
+            call.update(path=("main", "adviser"), outcome=CallOutcome.VOICEMAIL, queue="general")
         elif not open_ and r < 0.88:
-            call.update(path=("main", "adviser"), outcome="closed", queue="general")
+            call.update(path=("main", "adviser"), outcome=CallOutcome.CLOSED, queue="general")
         else:
-            call.update(path=rng.choice(HANGUP_AT), outcome="ivr_hangup")
+            call.update(path=rng.choice(HANGUP_AT), outcome=CallOutcome.IVR_HANGUP)
         if "outcome" in call:
             call["ended_at"] = started + timedelta(seconds=rng.uniform(20, 40) * len(call["path"]))
         plan["calls"].append(call)
@@ -220,7 +221,7 @@ def _simulate_with_transfers(rng: random.Random, by_queue: dict[str, list[dict[s
     _simulate_queue(rng, by_queue["general"], pools["general"])
     for leg in list(by_queue["general"]):
         if leg.get("answered_at") and rng.random() < 0.05:
-            leg["outcome"], leg["transfer"] = "transferred", True
+            leg["outcome"], leg["transfer"] = LegOutcome.TRANSFERRED, True
             target = rng.choice(["benefits", "employers"])
             new = {"call_id": leg["call_id"], "queue": target, "language": leg["language"],
                    "intent": leg["intent"], "enqueued_at": leg["ended_at"], "priority": 1, "from": leg}

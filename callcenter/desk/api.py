@@ -32,20 +32,21 @@ from callcenter.desk.state import (
 from callcenter.desk.summary import full_summary
 from callcenter.params import BadParameter, body_row_id
 from callcenter.routing import claims
-from callcenter.routing.agents import set_status
 from config.settings import ConfigError
 from db import session as db
+from db.advisers import set_status
 from db.models import Callback, CallEvent, QueueEntry, User
+from db.states import ADVISER_SETTABLE, AdviserStatus, CallbackStatus, LegStatus, Role
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api")
-SETTABLE_STATUSES = ("available", "break", "after_call", "offline")
+SETTABLE_STATUSES = ADVISER_SETTABLE
 
 
 def _visible(user: User, entry: QueueEntry | None) -> QueueEntry:
     if entry is None:
         abort(404, "No call has this number; refresh the desk to see the current list.")
-    if user.role != "supervisor" and entry.agent_id != user.id and entry.queue not in my_queues(user):
+    if user.role != Role.SUPERVISOR and entry.agent_id != user.id and entry.queue not in my_queues(user):
         abort(403, "This call is in a queue you do not serve; ask a supervisor to add the queue.")
     return entry
 
@@ -63,11 +64,11 @@ def change_status() -> Any:
     if status not in SETTABLE_STATUSES:
         abort(400, f"Choose a status from: {', '.join(SETTABLE_STATUSES)}.")
     s, user = db.current(), signed_in_user()
-    if has_work(user) and status != "after_call":
+    if has_work(user) and status != AdviserStatus.AFTER_CALL:
         abort(409, "Finish your current call first: press Done after choosing a disposition.")
     set_status(s, user, status, clock(current_app.config))
     s.commit()
-    if status == "available":  # a callback waiting its turn may be this adviser's now
+    if status == AdviserStatus.AVAILABLE:  # a callback waiting its turn may be this adviser's now
         dial_callbacks_soon()
     return no_store_json(me_json(user))
 
@@ -92,7 +93,7 @@ def reveal_id(entry_id: int) -> Any:
 
 
 @bp.post("/callbacks/<int:callback_id>/retry")
-@role_required("supervisor")
+@role_required(Role.SUPERVISOR)
 def retry_callback(callback_id: int) -> Any:
     """A failed callback (its last attempt reached no one) goes back in line, keeping its place,
     with its attempts counted afresh."""
@@ -100,9 +101,9 @@ def retry_callback(callback_id: int) -> Any:
     cb = s.get(Callback, callback_id)
     if cb is None or cb.queue not in my_queues(user):
         abort(404, "No callback has this number in your queues; refresh the desk.")
-    if cb.status != "failed":
+    if cb.status != CallbackStatus.FAILED:
         abort(409, f"Only a callback that failed can be tried again; this one is {cb.status}.")
-    cb.status, cb.attempts, cb.agent_id, cb.last_attempt_at = "pending", 0, None, None
+    cb.status, cb.attempts, cb.agent_id, cb.last_attempt_at = CallbackStatus.PENDING, 0, None, None
     s.add(CallEvent(call_id=cb.call_id, kind="callback_retry", detail=f"user {user.id}"))
     s.commit()
     dial_callbacks_soon()
@@ -129,7 +130,7 @@ def answer() -> Any:
     if entry is None:
         s.rollback()
         target = s.get(QueueEntry, entry_id) if entry_id else None
-        if target is not None and target.status == "waiting" and target.queue not in user.queues:
+        if target is not None and target.status == LegStatus.WAITING and target.queue not in user.queues:
             abort(409, f"You answer only callers of your queues ({', '.join(user.queues)}); "
                        "ask an admin to add this queue to your account.")
         abort(409, "That call was taken or the caller left; the list is refreshed, pick another.")
@@ -148,7 +149,7 @@ def answer() -> Any:
 
 
 @bp.get("/openapi.json")
-@role_required(*DESK, "admin")
+@role_required(*DESK, Role.ADMIN)
 def openapi() -> Any:
     """The OpenAPI description, with this deployment's queues and dispositions as enums."""
     return jsonify(spec_for(app_flow()))

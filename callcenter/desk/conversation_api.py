@@ -15,9 +15,10 @@ from callcenter.accounts.users import clock
 from callcenter.desk.requests import app_flow, json_body, no_store_json, signed_in_user
 from callcenter.desk.state import DESK, ON_CALL, desk_state_of, dial_callbacks_soon, revealed_id
 from callcenter.routing import callbacks, claims
-from callcenter.routing.agents import set_status
 from db import session as db
+from db.advisers import set_status
 from db.models import Callback, QueueEntry, User
+from db.states import AdviserStatus, CallbackStatus
 from ivr.telephony.rest import end_call as end_at_twilio
 
 bp = Blueprint("calls", __name__, url_prefix="/api")  # registered by callcenter.init_app
@@ -45,12 +46,12 @@ def finish_wrap_up(user: User, body: dict[str, Any], now: Any, hang_up: str | No
     {"available": false}. A callback waiting its turn may be this adviser's now. `hang_up`: the
     call Done ended while they were still talking, ended at Twilio once this is committed."""
     s = db.current()
-    if user.status != "available" and body.get("available", True):
-        set_status(s, user, "available", now)
+    if user.status != AdviserStatus.AVAILABLE and body.get("available", True):
+        set_status(s, user, AdviserStatus.AVAILABLE, now)
     s.commit()
     if hang_up:
         end_at_twilio(current_app.config, hang_up)
-    if user.status == "available":
+    if user.status == AdviserStatus.AVAILABLE:
         dial_callbacks_soon()
     return no_store_json(desk_state_of(user))
 
@@ -138,9 +139,9 @@ def wrap_up_callback(callback_id: int) -> Any:
     notes, disposition = wrap_up_given(body, cb.notes)
     if cb.wrapped_at is not None:
         abort(409, "This callback is already wrapped up.")
-    if cb.status not in ("dialing", "connected", "completed"):
+    if cb.status not in (CallbackStatus.DIALING, CallbackStatus.CONNECTED, CallbackStatus.COMPLETED):
         abort(409, "This callback did not reach the caller, so there is nothing to wrap up.")
-    talking = cb.status == "connected"
+    talking = cb.status == CallbackStatus.CONNECTED
     try:
         callbacks.wrap_up(db.current(), cb, user, notes, disposition, now)
     except ValueError:
@@ -154,4 +155,4 @@ def wrap_up_callback(callback_id: int) -> Any:
 def reveal_callback_id(callback_id: int) -> Any:
     user = signed_in_user()
     cb = _mine(user, Callback, callback_id)
-    return no_store_json(revealed_id(user, cb.call_id, talking=cb.status == "connected"))
+    return no_store_json(revealed_id(user, cb.call_id, talking=cb.status == CallbackStatus.CONNECTED))

@@ -19,6 +19,7 @@ from config import settings
 from config.settings import ConfigError
 from db import session as db
 from db.models import Callback, QueueEntry, Recording
+from db.states import Role
 from ivr.telephony.identity import client_identity
 
 bp = Blueprint("media", __name__, url_prefix="/api")
@@ -32,7 +33,7 @@ def recording_audio(recording_id: int) -> Any:
     rec = s.get(Recording, recording_id)
     if rec is None or rec.call_id is None or rec.kind not in ("name", "reason"):
         abort(404, "No such recording; refresh the desk.")
-    if user.role != "supervisor":
+    if user.role != Role.SUPERVISOR:
         entry = s.scalar(select(QueueEntry).where(QueueEntry.call_id == rec.call_id)
                          .order_by(QueueEntry.id.desc()).limit(1))
         callback = s.scalar(select(Callback).where(Callback.call_id == rec.call_id).limit(1))

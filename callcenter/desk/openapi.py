@@ -15,6 +15,7 @@ from typing import Any
 from callcenter.desk.openapi_links import DESK_STATE_LINKS
 from callcenter.params import ID_SCHEMA
 from config.flow import Flow
+from db.states import ADVISER_SETTABLE
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -58,7 +59,7 @@ _paths: dict[str, Any] = {
     "/api/me/status": {"put": {
         "operationId": "changeStatus", "summary": "Set your status.",
         "requestBody": _body({"type": "object", "required": ["status"], "properties": {
-            "status": {"type": "string", "enum": ["available", "break", "after_call", "offline"]}}}),
+            "status": {"type": "string", "enum": [s.value for s in ADVISER_SETTABLE]}}}),
         "responses": {"200": _json(_ref("Me"), "Your account and status.")} | _errors(*WRITE_ERRORS)}},
     "/api/entries/{entry_id}": {"get": {
         "operationId": "entrySummary", "summary": "The full caller summary of one call.",

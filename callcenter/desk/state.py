@@ -24,11 +24,12 @@ from config.flow import Flow
 from db import session as db
 from db.broker import redis_for
 from db.models import Callback, CallEvent, Capture, QueueEntry, User
+from db.states import CALLBACK_IN_LINE, LEG_WITH_ADVISER, CallbackStatus, LegStatus, Role
 
 log = logging.getLogger(__name__)
-DESK = ("agent", "supervisor")  # the roles that work at the desk
-ON_CALL = ("connecting", "connected")
-OPEN_CALLBACKS = ("pending", "dialing")
+DESK = (Role.AGENT, Role.SUPERVISOR)  # the roles that work at the desk
+ON_CALL = LEG_WITH_ADVISER
+OPEN_CALLBACKS = CALLBACK_IN_LINE
 WAITING_SHOWN = 50
 FAILED_SHOWN = timedelta(days=7)  # failed callbacks a supervisor's desk lists
 
@@ -37,7 +38,7 @@ def my_queues(user: User) -> list[str]:
     """The queues a desk shows: the user's own; a supervisor without any sees all of them."""
     if user.queues:
         return [q for q in user.queues if q in app_flow().queues]
-    return list(app_flow().queues) if user.role == "supervisor" else []
+    return list(app_flow().queues) if user.role == Role.SUPERVISOR else []
 
 
 def current_entry(user: User) -> QueueEntry | None:
@@ -45,7 +46,8 @@ def current_entry(user: User) -> QueueEntry | None:
     s = db.current()
     return s.scalar(select(QueueEntry).where(
         QueueEntry.agent_id == user.id,
-        QueueEntry.status.in_(ON_CALL) | ((QueueEntry.status == "ended") & QueueEntry.wrapped_at.is_(None)),
+        QueueEntry.status.in_(ON_CALL)
+        | ((QueueEntry.status == LegStatus.ENDED) & QueueEntry.wrapped_at.is_(None)),
     ).order_by(QueueEntry.id.desc()).limit(1))
 
 
@@ -75,8 +77,9 @@ def desk_state_of(user: User) -> dict[str, Any]:
     queues = my_queues(user)
     entries = claims.waiting_entries(s, queues, user.languages or None) if queues else []
     shown = Callback.status.in_(OPEN_CALLBACKS)
-    if user.role == "supervisor":  # and the week's failed ones, to be tried again
-        shown = shown | ((Callback.status == "failed") & (Callback.last_attempt_at >= now - FAILED_SHOWN))
+    if user.role == Role.SUPERVISOR:  # and the week's failed ones, to be tried again
+        shown = shown | ((Callback.status == CallbackStatus.FAILED)
+                         & (Callback.last_attempt_at >= now - FAILED_SHOWN))
     callbacks = s.scalars(select(Callback).where(Callback.queue.in_(queues), shown)
                           .order_by(Callback.requested_at)).all() if queues else []
     oldest = min((e.enqueued_at for e in entries), default=None)
@@ -106,7 +109,7 @@ def revealed_id(user: User, call_id: int, talking: bool) -> dict[str, Any]:
     recorded on the call (who asked, not the number) and committed. 403 for anyone else, 404
     when the caller gave none."""
     s = db.current()
-    if user.role != "supervisor" and not talking:
+    if user.role != Role.SUPERVISOR and not talking:
         abort(403, "You can see the full ID number once you are talking to this caller.")
     cap = s.scalar(select(Capture).where(Capture.call_id == call_id, Capture.field == ID_FIELD,
                                          Capture.value.is_not(None)).order_by(Capture.id.desc()).limit(1))

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session, selectinload
 from config.flow import Flow
 from db.models import Call, Callback, Caller, CallEvent, Capture, QueueEntry, Recording, User
 from db.personal import mask_id, mask_phone
+from db.states import CallbackStatus, CaptureStatus
 
 ID_FIELD = "id_number"
 SPOKEN_KINDS = ("name", "reason")
 # Capture statuses that hold a number the caller typed (unconfirmed: typed, not read back).
-ID_HELD = {"captured": True, "confirming": False, "unconfirmed": False}
+ID_HELD = {CaptureStatus.CAPTURED: True, CaptureStatus.CONFIRMING: False, CaptureStatus.UNCONFIRMED: False}
 HISTORY_LIMIT = 5
 
 
@@ -234,7 +235,8 @@ def full_summary(s: Session, flow: Flow, entry: QueueEntry, now: datetime) -> di
 
 # A callback's states as the desk names a conversation's: Jobline is still ringing the caller,
 # the adviser talks to them, or the talk is over and after-call work goes on.
-CALLBACK_AS_CALL = {"dialing": "calling_back", "connected": "connected", "completed": "ended"}
+CALLBACK_AS_CALL = {CallbackStatus.DIALING: "calling_back", CallbackStatus.CONNECTED: "connected",
+                    CallbackStatus.COMPLETED: "ended"}
 
 
 def callback_summary(s: Session, flow: Flow, cb: Callback, now: datetime) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from callcenter.access import nav, role_required
 from config.flow import Flow
+from db.states import Role
 from ivr.telephony.numbers import callback_caller_id_problem
 
 bp = Blueprint("desk", __name__, template_folder="templates", static_folder="static",
@@ -33,7 +34,7 @@ def desk_config(flow: Flow) -> dict[str, Any]:
 
 @bp.get("/desk")
 @nav("Desk", order=10)
-@role_required("agent", "supervisor")
+@role_required(Role.AGENT, Role.SUPERVISOR)
 def desk() -> str:
     # Without a phone number, calls are put through to the browser (ivr/queue/connect.py).
     return render_template("desk.html", config=desk_config(current_app.extensions["jobline.flow"]),

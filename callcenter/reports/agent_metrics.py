@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from callcenter.reports.metrics import Filters, in_period, mean, rate, seconds_between
 from callcenter.reports.rollups.read import raw, split
 from db.models import AgentStatusChange, Callback, QueueEntry, User
-from db.rollup_models import AdviserLegRollup, AdviserRollup
+from db.models.rollups import AdviserLegRollup, AdviserRollup
+from db.states import AdviserStatus, CallbackStatus, LegOutcome
 
 # A status held this long with no change at all (no call, no break, no sign-out: the desk signs
 # idle people out) is not carried into the period as idle time.
@@ -44,7 +45,7 @@ def _handled(s: Session, f: Filters) -> dict[int, Any]:
     acw = func.coalesce(seconds_between(q.wrapped_at, q.ended_at), 0.0)
     stmt = (select(q.agent_id, func.count().label("handled"), func.sum(talk).label("talk"),
                    func.sum(acw).label("acw"),
-                   func.sum(case((q.outcome == "transferred", 1), else_=0)).label("transfers"))
+                   func.sum(case((q.outcome == LegOutcome.TRANSFERRED, 1), else_=0)).label("transfers"))
             .where(in_period(q.enqueued_at, q.call_id, f), q.agent_id.is_not(None),
                    q.answered_at.is_not(None), q.ended_at.is_not(None))
             .group_by(q.agent_id))
@@ -79,7 +80,7 @@ def idle_between(s: Session, start: datetime, stop: datetime,
     spans = select(changes.c.user_id, changes.c.status, changes.c.at, nxt.label("until")).subquery()
     until = func.coalesce(spans.c.until, literal(stop, a.at.type))
     stmt = (select(spans.c.user_id, func.sum(seconds_between(until, spans.c.at)).label("idle"))
-            .where(spans.c.status == "available").group_by(spans.c.user_id))
+            .where(spans.c.status == AdviserStatus.AVAILABLE).group_by(spans.c.user_id))
     return {row.user_id: float(row.idle or 0) for row in s.execute(stmt)}
 
 
@@ -88,7 +89,7 @@ def _callbacks(s: Session, f: Filters) -> dict[int, int]:
     # Not rolled up (a callback is completed long after its call); requested_at is stamped during
     # the call, so the period reads one range of the (status, requested_at) index.
     stmt = (select(cb.agent_id, func.count())
-            .where(cb.status == "completed", in_period(cb.requested_at, cb.call_id, f),
+            .where(cb.status == CallbackStatus.COMPLETED, in_period(cb.requested_at, cb.call_id, f),
                    cb.agent_id.is_not(None)).group_by(cb.agent_id))
     if f.queue:
         stmt = stmt.where(cb.queue == f.queue)

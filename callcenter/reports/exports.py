@@ -25,6 +25,7 @@ from callcenter.reports.metrics import DASH, Filters, calls_in_period, seconds_b
 from db import session as db
 from db.models import Call, Caller, Capture, QueueEntry, User
 from db.personal import mask_id, mask_phone
+from db.states import CaptureStatus
 
 CHUNK = 2_000
 # https://owasp.org/www-community/attacks/CSV_Injection
@@ -112,7 +113,7 @@ def call_rows(f: Filters) -> Any:
     q = QueueEntry
     id_number = (select(func.max(Capture.value))
                  .where(Capture.call_id == Call.id, Capture.field == "id_number",
-                        Capture.status == "captured")
+                        Capture.status == CaptureStatus.CAPTURED)
                  .scalar_subquery())
     stmt = (select(Call.sid, Call.started_at, Call.ended_at, Call.duration_s, Call.language, Call.outcome,
                    Call.node, Call.reason, Caller.phone, id_number.label("id_number"), q.queue,

@@ -21,6 +21,7 @@ from callcenter.access import nav, role_required
 from callcenter.accounts import audit
 from config.flow import build_flow, parse_flow_text
 from config.settings import ConfigError
+from db.states import Role
 
 bp = Blueprint("flowmap", __name__)
 MAX_DRAFT_BYTES = 512 * 1024
@@ -139,7 +140,7 @@ def read_flow_file(path: Path) -> Any:
 
 @bp.get("/flow")
 @nav("Flow map", order=60)
-@role_required("agent", "supervisor", "admin")
+@role_required(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 def live() -> str:
     path = Path(current_app.config["IVR_FILE"])
     return render_template("flowmap.html", map=build_map(read_flow_file(path)), source=path.name,
@@ -147,7 +148,7 @@ def live() -> str:
 
 
 @bp.post("/flow")
-@role_required("supervisor", "admin")
+@role_required(Role.SUPERVISOR, Role.ADMIN)
 def check_draft() -> tuple[str, int]:
     """Draw a draft flow file (uploaded or pasted) and say whether it would boot."""
     upload = request.files.get("draft_file")

@@ -20,12 +20,12 @@ from callcenter.reports.metrics import (
 )
 from callcenter.reports.rollups.read import raw, split
 from db.models import Call, CallEvent, Capture, Recording
-from db.rollup_models import IvrRollup
+from db.models.rollups import IvrRollup
+from db.states import CallOutcome, CaptureStatus, RecordingStatus
 
 REPEAT_WINDOW_S = 24 * 3600
 TOP_REASONS = 10
-OUTCOMES = ("self_service", "ivr_hangup", "answered", "abandoned", "short_abandon", "callback",
-            "voicemail", "closed", "transferred")
+OUTCOMES = tuple(o.value for o in CallOutcome)
 IVR_FIGURES: dict[str, tuple[str, str, str]] = {
     "calls": ("All calls", "", "calls that started in the period"),
     "containment": ("Containment", "%", "self_service ÷ all calls × 100"),
@@ -49,7 +49,7 @@ def truly_contained(c: Any) -> Any:
     repeat = (select(later.id).where(later.caller_id == c.caller_id, later.started_at > c.started_at,
                                      seconds_between(later.started_at, c.started_at) <= REPEAT_WINDOW_S)
               .exists())
-    return case((and_(c.outcome == "self_service", ~repeat), 1), else_=0)
+    return case((and_(c.outcome == CallOutcome.SELF_SERVICE, ~repeat), 1), else_=0)
 
 
 def _outcome_rows(s: Session, f: Filters) -> list[Any]:
@@ -71,14 +71,16 @@ def _entered_and_left(s: Session, f: Filters, ids: tuple[int, int]) -> tuple[dic
     entered = s.execute(select(e.node, func.count(func.distinct(e.call_id))).join(c, c.id == e.call_id)
                         .where(_of_calls(f, e.call_id, ids), e.kind == "enter").group_by(e.node)).all()
     # The last node entered, as the engine keeps it on the call at each 'enter' event.
-    left = s.execute(select(c.node, func.count()).where(calls_in_period(f), c.outcome == "ivr_hangup")
+    left = s.execute(select(c.node, func.count())
+                     .where(calls_in_period(f), c.outcome == CallOutcome.IVR_HANGUP)
                      .group_by(c.node)).all()
     return ({str(n): int(k) for n, k in entered if n}, {str(n): int(k) for n, k in left if n})
 
 
 def _captures(s: Session, f: Filters, ids: tuple[int, int]) -> dict[str, list[int]]:
     cap = Capture
-    stmt = (select(cap.field, func.count(), func.sum(case((cap.status == "captured", 1), else_=0)))
+    captured = func.sum(case((cap.status == CaptureStatus.CAPTURED, 1), else_=0))
+    stmt = (select(cap.field, func.count(), captured)
             .join(Call, Call.id == cap.call_id).where(_of_calls(f, cap.call_id, ids)).group_by(cap.field))
     return {field: [int(asked), int(ok or 0)] for field, asked, ok in s.execute(stmt)}
 
@@ -86,7 +88,7 @@ def _captures(s: Session, f: Filters, ids: tuple[int, int]) -> dict[str, list[in
 def _transcripts(s: Session, f: Filters, ids: tuple[int, int]) -> list[int]:
     r = Recording
     # "transcribed" still counts once retention or erasure cleared the text (speech/retention.py)
-    has_text = or_(and_(r.text.is_not(None), r.text != ""), r.status == "transcribed")
+    has_text = or_(and_(r.text.is_not(None), r.text != ""), r.status == RecordingStatus.TRANSCRIBED)
     stmt = (select(func.count(), func.sum(case((has_text, 1), else_=0)))
             .join(Call, Call.id == r.call_id).where(_of_calls(f, r.call_id, ids)))
     n, ok = s.execute(stmt).one()
@@ -131,7 +133,7 @@ def repeats_since(s: Session, f: Filters, rolled_at: datetime) -> int:
     stmt = (select(func.count(func.distinct(c.id))).select_from(again)
             .join(c, and_(c.caller_id == again.caller_id, c.started_at < again.started_at,
                           c.started_at > rolled_at - window - timedelta(seconds=1)))  # index range
-            .where(again.started_at > rolled_at, c.outcome == "self_service", calls_in_period(f),
+            .where(again.started_at > rolled_at, c.outcome == CallOutcome.SELF_SERVICE, calls_in_period(f),
                    c.caller_id.in_(select(newer.caller_id).where(newer.started_at > rolled_at)),
                    seconds_between(again.started_at, c.started_at) <= REPEAT_WINDOW_S, counted))
     return int(s.scalar(stmt) or 0)

@@ -29,7 +29,8 @@ from callcenter.reports.metrics import (
 from callcenter.reports.rollups.read import raw, split, targets_of
 from config.flow import Flow
 from db.models import Call, Callback, QueueEntry
-from db.rollup_models import AdviserLegRollup, QueueRollup
+from db.models.rollups import AdviserLegRollup, QueueRollup
+from db.states import CallbackStatus, LegOutcome
 
 DEFAULT_SERVICE_LEVEL_S = 60
 COUNTS = ("offered", "answered", "abandoned", "short_abandons", "callbacks", "voicemails",
@@ -63,7 +64,7 @@ QUEUE_FIGURES: dict[str, tuple[str, str, str]] = {
 }
 CALLBACK_COUNTS = ("callbacks_requested", "callbacks_completed", "callbacks_failed", "callback_attempts",
                    "callback_wait_sum")
-CALLBACK_STATUSES = ("pending", "dialing", "connected", "completed", "failed")
+CALLBACK_STATUSES = tuple(CallbackStatus)
 
 
 @dataclass
@@ -96,16 +97,16 @@ def leg_measures(flow: Flow) -> list[Any]:
     return [
         func.count().label("offered"),
         func.count(q.answered_at).label("answered"),
-        _count(q.outcome == "abandoned").label("abandoned"),
-        _count(q.outcome == "short_abandon").label("short_abandons"),
-        _count(q.outcome == "callback").label("callbacks"),
-        _count(q.outcome == "voicemail").label("voicemails"),
-        _count(q.outcome == "transferred").label("transferred_out"),
+        _count(q.outcome == LegOutcome.ABANDONED).label("abandoned"),
+        _count(q.outcome == LegOutcome.SHORT_ABANDON).label("short_abandons"),
+        _count(q.outcome == LegOutcome.CALLBACK).label("callbacks"),
+        _count(q.outcome == LegOutcome.VOICEMAIL).label("voicemails"),
+        _count(q.outcome == LegOutcome.TRANSFERRED).label("transferred_out"),
         # "within T s" is inclusive; SQLite's julianday keeps milliseconds, so allow one of float error.
         _count(and_(q.answered_at.is_not(None), wait <= target + 0.001)
-               | and_(q.outcome == "callback", left <= target + 0.001)).label("met"),
+               | and_(q.outcome == LegOutcome.CALLBACK, left <= target + 0.001)).label("met"),
         func.sum(wait).label("wait_sum"),
-        func.sum(case((q.outcome == "abandoned", left))).label("abandon_sum"),
+        func.sum(case((q.outcome == LegOutcome.ABANDONED, left))).label("abandon_sum"),
     ]
 
 
@@ -201,8 +202,9 @@ def callback_sums(s: Session, f: Filters) -> dict[str, dict[str, float]]:
     lets the (status, requested_at) index read the period as a few ranges.
     """
     cb = Callback
-    done = cb.status == "completed"
-    stmt = (select(cb.queue, func.count(), _count(done), _count(cb.status == "failed"), func.sum(cb.attempts),
+    done = cb.status == CallbackStatus.COMPLETED
+    stmt = (select(cb.queue, func.count(), _count(done), _count(cb.status == CallbackStatus.FAILED),
+                   func.sum(cb.attempts),
                    func.sum(case((done, seconds_between(cb.connected_at, cb.requested_at)))))
             .where(cb.status.in_(CALLBACK_STATUSES), in_period(cb.requested_at, cb.call_id, f))
             .group_by(cb.queue))

@@ -26,10 +26,11 @@ from callcenter.reports.queue_metrics import QUEUE_FIGURES, queue_report
 from config.flow import Flow
 from db import session as db
 from db.models import User
+from db.states import Role
 
 bp = Blueprint("reports", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets/reports")
-SUPERVISORS = ("supervisor", "admin")
+SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 PARTS = ("queue", "ivr", "advisers")
 
 
@@ -47,7 +48,7 @@ def _filters() -> Filters:
 
 
 def _choices(flow: Flow) -> dict[str, Any]:
-    agents = db.current().execute(select(User.id, User.name).where(User.role == "agent")
+    agents = db.current().execute(select(User.id, User.name).where(User.role == Role.AGENT)
                                   .order_by(User.name)).all()
     return {"queues": list(flow.queues), "languages": [(lang.code, lang.name) for lang in flow.languages],
             "agents": agents}
@@ -111,9 +112,9 @@ def calls_download() -> Response:
     """Call detail records, streamed; phone and ID numbers masked unless the reader is an admin."""
     from flask_login import current_user
 
-    audit.record_now("export_csv", detail="call records, full numbers" if current_user.role == "admin"
+    audit.record_now("export_csv", detail="call records, full numbers" if current_user.role == Role.ADMIN
                      else "call records")
-    return calls_csv(_filters(), full_numbers=current_user.role == "admin")
+    return calls_csv(_filters(), full_numbers=current_user.role == Role.ADMIN)
 
 
 def stats(s: Any, f: Filters, flow: Flow, now: datetime, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:

@@ -24,16 +24,18 @@ from callcenter.reports.queue_metrics import COUNTS, Sums, queue_parts
 from config.flow import Flow, WallboardThresholds
 from db import session as db
 from db.models import Call, Callback, QueueEntry, User
+from db.states import CALLBACK_IN_LINE, LEG_WAITING_OR_RINGING, AdviserStatus, CallStatus, Role
 
 bp = Blueprint("wallboard", __name__)
 POLL_MS = 1500
-SUPERVISORS = ("supervisor", "admin")
+SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
 # A call older than this with no end is a lost status callback, not a caller in the IVR
 # (Twilio's default time limit on a call is four hours).
 LIVE_CALL = timedelta(hours=4)
-WAITING = ("waiting", "connecting")
-OPEN_CALLBACKS = ("pending", "dialing")
-AGENT_STATES = {"available": "available", "busy": "on_call", "after_call": "after_call", "break": "on_break"}
+WAITING = LEG_WAITING_OR_RINGING
+OPEN_CALLBACKS = CALLBACK_IN_LINE
+AGENT_STATES = {AdviserStatus.AVAILABLE: "available", AdviserStatus.BUSY: "on_call",
+                AdviserStatus.AFTER_CALL: "after_call", AdviserStatus.BREAK: "on_break"}
 
 
 def _waiting(s: Session, queues: list[str], now: datetime) -> dict[str, tuple[int, datetime | None]]:
@@ -59,7 +61,8 @@ def _as_datetime(value: Any) -> datetime | None:
 def _agents(s: Session) -> dict[str, dict[str, int]]:
     """Advisers signed in, by the queues they serve (one adviser counts in each of their queues)."""
     per_queue: dict[str, dict[str, int]] = {}
-    rows = s.execute(select(User.status, User.queues).where(User.active.is_(True), User.status != "offline"))
+    rows = s.execute(select(User.status, User.queues)
+                     .where(User.active.is_(True), User.status != AdviserStatus.OFFLINE))
     for status, queues in rows:
         key = AGENT_STATES.get(status)
         for name in queues or []:
@@ -79,7 +82,7 @@ def in_ivr(s: Session, now: datetime) -> int:
     """Calls in progress that have not reached a queue and have not ended."""
     has_leg = select(QueueEntry.id).where(QueueEntry.call_id == Call.id).exists()
     return int(s.scalar(select(func.count()).select_from(Call).where(
-        Call.ended_at.is_(None), Call.status == "in-progress", Call.started_at >= now - LIVE_CALL,
+        Call.ended_at.is_(None), Call.status == CallStatus.IN_PROGRESS, Call.started_at >= now - LIVE_CALL,
         ~has_leg)) or 0)
 
 

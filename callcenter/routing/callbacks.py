@@ -14,7 +14,6 @@ adviser becomes available and on a short timer.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -23,32 +22,32 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from callcenter.routing.agents import agents_for, set_status
 from config import settings
 from config.flow import Flow, load_flow
 from config.hours import is_open
 from db import session as db
+from db.advisers import serving, set_status
 from db.models import AgentStatusChange, Callback, QueueEntry, User
+from db.states import AdviserStatus, CallbackStatus, LegStatus
 from ivr.telephony.numbers import CallbackPolicy, callback_caller_id_problem
 from ivr.telephony.rest import public_url, twilio_client
 
 log = logging.getLogger(__name__)
 CALLBACK_QUEUE = "callbacks"
-DEFAULT_MAX_ATTEMPTS = 3
-DEFAULT_RETRY_S = 600  # ten minutes between tries: a caller who missed us may be back by then
 RING_TIMEOUT_S = 25
 TICK_S = 15  # how often the timer looks for callbacks whose turn has come
 
 
-def _setting(config: Mapping[str, Any], name: str, default: int) -> int:
-    return int(config.get(name) or os.environ.get(name) or default)
+def _setting(config: Mapping[str, Any], name: str) -> int:
+    """A callback setting from the app's (or the job's) config, which config/settings.py fills."""
+    return int(config.get(name) or getattr(settings, name))
 
 
 def _ahead_live(s: Session, cb: Callback) -> bool:
     """Is a caller still on hold in front of this callback in its line?"""
     same_lang = QueueEntry.language == cb.language if cb.language else QueueEntry.language.is_(None)
     return s.scalar(select(QueueEntry.id).where(
-        QueueEntry.queue == cb.queue, QueueEntry.status == "waiting", same_lang,
+        QueueEntry.queue == cb.queue, QueueEntry.status == LegStatus.WAITING, same_lang,
         or_(QueueEntry.priority > cb.priority,
             and_(QueueEntry.priority == cb.priority, QueueEntry.enqueued_at < cb.enqueued_at)),
     ).limit(1)) is not None
@@ -58,7 +57,7 @@ def due(s: Session, flow: Flow, now: datetime, retry_s: int) -> list[tuple[Callb
     """The callbacks whose turn it is, each with a free adviser (nothing is changed)."""
     if not is_open(flow.hours, now):
         return []
-    pending = s.scalars(select(Callback).where(Callback.status == "pending")
+    pending = s.scalars(select(Callback).where(Callback.status == CallbackStatus.PENDING)
                         .order_by(Callback.priority.desc(), Callback.enqueued_at, Callback.id)).all()
     picked: list[tuple[Callback, User]] = []
     taken: set[int] = set()
@@ -72,7 +71,7 @@ def due(s: Session, flow: Flow, now: datetime, retry_s: int) -> list[tuple[Callb
             continue
         if _ahead_live(s, cb):
             continue
-        free = [a for a in agents_for(s, cb.queue, cb.language) if a.status == "available"
+        free = [a for a in serving(s, cb.queue, cb.language) if a.status == AdviserStatus.AVAILABLE
                 and a.id not in taken]
         if free:
             picked.append((cb, free[0]))
@@ -85,7 +84,7 @@ def current_callback(s: Session, agent_id: int) -> Callback | None:
     # Polled by every desk: the (agent_id, wrapped_at) index finds the few unwrapped rows.
     return s.scalar(select(Callback).where(
         Callback.agent_id == agent_id, Callback.wrapped_at.is_(None),
-        Callback.status.in_(("dialing", "connected", "completed")),
+        Callback.status.in_((CallbackStatus.DIALING, CallbackStatus.CONNECTED, CallbackStatus.COMPLETED)),
     ).order_by(Callback.id.desc()).limit(1))
 
 
@@ -96,27 +95,27 @@ def wrap_up(s: Session, cb: Callback, agent: User, notes: str, disposition: str,
     (callcenter/desk/conversation_api.py), which hangs up the caller and the adviser's phone with it.
     Raises ValueError when the caller has not answered yet: there is nothing to wrap up.
     """
-    if cb.status == "dialing":
+    if cb.status == CallbackStatus.DIALING:
         raise ValueError("the caller has not answered yet")
-    if cb.status == "connected":
-        cb.status, cb.completed_at = "completed", now
+    if cb.status == CallbackStatus.CONNECTED:
+        cb.status, cb.completed_at = CallbackStatus.COMPLETED, now
     cb.notes, cb.disposition, cb.wrapped_at = notes, disposition, now
-    if agent.status in ("after_call", "busy"):
-        set_status(s, agent, "available", now)
+    if agent.status in (AdviserStatus.AFTER_CALL, AdviserStatus.BUSY):
+        set_status(s, agent, AdviserStatus.AVAILABLE, now)
 
 
 def _reserve(s: Session, cb: Callback, agent: User, now: datetime) -> bool:
     """Atomically: the adviser from available to busy, the callback from pending to dialing."""
-    if s.execute(update(User).where(User.id == agent.id, User.status == "available")
-                 .values(status="busy", status_since=now)).rowcount != 1:
+    if s.execute(update(User).where(User.id == agent.id, User.status == AdviserStatus.AVAILABLE)
+                 .values(status=AdviserStatus.BUSY, status_since=now)).rowcount != 1:
         return False
-    won = s.execute(update(Callback).where(Callback.id == cb.id, Callback.status == "pending")
-                    .values(status="dialing", agent_id=agent.id, attempts=Callback.attempts + 1,
+    won = s.execute(update(Callback).where(Callback.id == cb.id, Callback.status == CallbackStatus.PENDING)
+                    .values(status=CallbackStatus.DIALING, agent_id=agent.id, attempts=Callback.attempts + 1,
                             last_attempt_at=now)).rowcount == 1
     if won:
-        s.add(AgentStatusChange(user_id=agent.id, status="busy", at=now))
+        s.add(AgentStatusChange(user_id=agent.id, status=AdviserStatus.BUSY, at=now))
     else:  # someone else took the callback: the adviser is free again, as they were
-        s.execute(update(User).where(User.id == agent.id).values(status="available"))
+        s.execute(update(User).where(User.id == agent.id).values(status=AdviserStatus.AVAILABLE))
     s.expire(agent)
     return won
 
@@ -128,8 +127,8 @@ def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
     if problem:
         log.warning("callbacks are not dialled: %s", problem)
         return []
-    retry_s = _setting(config, "CALLBACK_RETRY_S", DEFAULT_RETRY_S)
-    limit = _setting(config, "CALLBACK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+    retry_s = _setting(config, "CALLBACK_RETRY_S")
+    limit = _setting(config, "CALLBACK_MAX_ATTEMPTS")
     with db.SessionLocal.begin() as s:
         reserved = [cb.id for cb, agent in due(s, flow, now, retry_s) if _reserve(s, cb, agent, now)]
     dialled = []
@@ -162,13 +161,13 @@ def _dial(config: Mapping[str, Any], cb_id: int) -> None:
 def _attempt_failed(cb_id: int, now: datetime, limit: int) -> None:
     with db.SessionLocal.begin() as s:
         cb = s.get(Callback, cb_id)
-        if cb is None or cb.status != "dialing":
+        if cb is None or cb.status != CallbackStatus.DIALING:
             return
         agent = s.get(User, cb.agent_id) if cb.agent_id else None
-        if agent is not None and agent.status == "busy":
-            set_status(s, agent, "available", now)
-        cb.status = "failed" if cb.attempts >= limit else "pending"
-        if cb.status == "pending":
+        if agent is not None and agent.status == AdviserStatus.BUSY:
+            set_status(s, agent, AdviserStatus.AVAILABLE, now)
+        cb.status = CallbackStatus.FAILED if cb.attempts >= limit else CallbackStatus.PENDING
+        if cb.status == CallbackStatus.PENDING:
             cb.agent_id = None
 
 

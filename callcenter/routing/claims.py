@@ -25,10 +25,11 @@ from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
-from callcenter.routing.agents import set_status
 from config.settings import ConfigError
 from db import session as db
+from db.advisers import set_status
 from db.models import Call, CallEvent, QueueEntry, User
+from db.states import AdviserStatus, LegOutcome, LegStatus
 from ivr.telephony.identity import client_identity
 from ivr.telephony.rest import public_url, twilio_client
 
@@ -50,7 +51,7 @@ CALL_ENDED = {21220, 20404}
 
 
 def _line(queues: list[str], languages: list[str] | None):
-    where = [QueueEntry.status == "waiting", QueueEntry.queue.in_(queues)]
+    where = [QueueEntry.status == LegStatus.WAITING, QueueEntry.queue.in_(queues)]
     if languages:
         where.append(or_(QueueEntry.language.in_(languages), QueueEntry.language.is_(None)))
     return where
@@ -68,13 +69,13 @@ def waiting_entries(s: Session, queues: list[str], languages: list[str] | None =
 
 def _take(s: Session, entry_id: int, agent: User, now: datetime) -> QueueEntry | None:
     won = s.execute(
-        update(QueueEntry).where(QueueEntry.id == entry_id, QueueEntry.status == "waiting")
-        .values(status="connecting", agent_id=agent.id, answered_at=now)
+        update(QueueEntry).where(QueueEntry.id == entry_id, QueueEntry.status == LegStatus.WAITING)
+        .values(status=LegStatus.CONNECTING, agent_id=agent.id, answered_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     if not won:
         return None
-    set_status(s, agent, "busy", now)
+    set_status(s, agent, AdviserStatus.BUSY, now)
     return s.scalars(select(QueueEntry).where(QueueEntry.id == entry_id)
                      .execution_options(populate_existing=True)).one()
 
@@ -122,12 +123,12 @@ def _put_back(entry_id: int, agent_id: int, now: datetime) -> None:
     """The redirect failed: the caller is still on hold in Twilio's queue; give them their place back."""
     with db.SessionLocal.begin() as s:
         s.execute(update(QueueEntry)
-                  .where(QueueEntry.id == entry_id, QueueEntry.status == "connecting",
+                  .where(QueueEntry.id == entry_id, QueueEntry.status == LegStatus.CONNECTING,
                          QueueEntry.agent_id == agent_id)
-                  .values(status="waiting", agent_id=None, answered_at=None))
+                  .values(status=LegStatus.WAITING, agent_id=None, answered_at=None))
         agent = s.get(User, agent_id)
-        if agent is not None and agent.status == "busy":
-            set_status(s, agent, "available", now)
+        if agent is not None and agent.status == AdviserStatus.BUSY:
+            set_status(s, agent, AdviserStatus.AVAILABLE, now)
 
 
 def connect(config: Mapping[str, Any], entry: QueueEntry, agent: User) -> None:
@@ -157,26 +158,26 @@ def _caller_gone(entry_id: int, agent_id: int, now: datetime, code: int) -> None
     when the hold loop last served them (ivr/queue/lost_calls.py), and the adviser is free."""
     with db.SessionLocal.begin() as s:
         entry = s.get(QueueEntry, entry_id)
-        if entry is None or entry.status != "connecting" or entry.agent_id != agent_id:
+        if entry is None or entry.status != LegStatus.CONNECTING or entry.agent_id != agent_id:
             return
         left = entry.seen_at or now
-        entry.status, entry.outcome, entry.left_at = "left", "abandoned", left
+        entry.status, entry.outcome, entry.left_at = LegStatus.LEFT, LegOutcome.ABANDONED, left
         entry.agent_id, entry.answered_at = None, None
         s.add(CallEvent(call_id=entry.call_id, at=now, kind="queue_lost", node=entry.queue,
                         detail=f"Twilio: the call had ended (error {code})"))
         agent = s.get(User, agent_id)
-        if agent is not None and agent.status == "busy":
-            set_status(s, agent, "available", now)
+        if agent is not None and agent.status == AdviserStatus.BUSY:
+            set_status(s, agent, AdviserStatus.AVAILABLE, now)
 
 
 def end_conversation(s: Session, entry: QueueEntry, now: datetime) -> None:
     """The adviser and caller stopped talking: after-call work starts. Harmless if repeated."""
-    if entry.status not in ("connecting", "connected"):
+    if entry.status not in (LegStatus.CONNECTING, LegStatus.CONNECTED):
         return
-    entry.status, entry.ended_at = "ended", now
-    entry.outcome = entry.outcome or "answered"
+    entry.status, entry.ended_at = LegStatus.ENDED, now
+    entry.outcome = entry.outcome or LegOutcome.ANSWERED
     if entry.agent is not None:
-        set_status(s, entry.agent, "after_call", now)
+        set_status(s, entry.agent, AdviserStatus.AFTER_CALL, now)
 
 
 def _flow() -> Any:
@@ -199,8 +200,8 @@ def wrap_up(s: Session, entry: QueueEntry, agent: User, notes: str | None, dispo
         raise PermissionError(f"queue leg {entry.id} is not this adviser's call")
     end_conversation(s, entry, now)
     entry.notes, entry.disposition, entry.wrapped_at = notes, disposition, now
-    if agent.status == "after_call":
-        set_status(s, agent, "available", now)
+    if agent.status == AdviserStatus.AFTER_CALL:
+        set_status(s, agent, AdviserStatus.AVAILABLE, now)
 
 
 def transfer(s: Session, entry: QueueEntry, agent: User, queue: str, now: datetime,
@@ -217,10 +218,10 @@ def transfer(s: Session, entry: QueueEntry, agent: User, queue: str, now: dateti
         raise ValueError(f"unknown queue {queue!r} (use one of {', '.join(flow.queues)})")
     if entry.agent_id != agent.id:
         raise PermissionError(f"queue leg {entry.id} is not this adviser's call")
-    entry.status, entry.ended_at, entry.outcome = "ended", now, "transferred"
-    set_status(s, agent, "after_call", now)
+    entry.status, entry.ended_at, entry.outcome = LegStatus.ENDED, now, LegOutcome.TRANSFERRED
+    set_status(s, agent, AdviserStatus.AFTER_CALL, now)
     new = QueueEntry(call_id=entry.call_id, queue=queue, language=entry.language, intent=entry.intent,
-                     priority=flow.queues[queue].priority, status="waiting", enqueued_at=now,
+                     priority=flow.queues[queue].priority, status=LegStatus.WAITING, enqueued_at=now,
                      transferred_from_id=entry.id)
     s.add(new)
     s.flush()

@@ -17,6 +17,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
 from db.broker import redis_for
+from db.states import CallStatus
 
 CALL_URL = re.compile(r"^https://api\.twilio\.com/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls/"
                       r"(CA[0-9a-fA-F]{32})\.json$")
@@ -59,7 +60,7 @@ class BridgeHttpClient(TwilioHttpClient):
             instruction = {k: str(v) for k, v in (data or {}).items()}
             conn.rpush(_call_key(sid) + ":rest", json.dumps(instruction))
             conn.expire(_call_key(sid) + ":rest", CALL_TTL_S)
-            body = {"sid": sid, "account_sid": account, "status": "in-progress",
+            body = {"sid": sid, "account_sid": account, "status": CallStatus.IN_PROGRESS,
                     "uri": url.removeprefix("https://api.twilio.com")}
             self.last_response = Response(200, json.dumps(body))
             return self.last_response

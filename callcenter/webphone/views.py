@@ -33,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 from callcenter.access import nav, public, role_required
 from callcenter.webphone.bridge import BridgeHttpClient, register_call, take_instructions
 from db.broker import redis_for
+from db.states import ROLES, CallStatus
 from ivr.telephony.simulator import CallError, FlaskTransport, Phone
 
 bp = Blueprint("webphone", __name__, template_folder="templates", static_folder="static",
@@ -49,7 +50,7 @@ def init_app(app: Any) -> None:
     app.register_blueprint(bp)
     app.config["TWILIO_HTTP_CLIENT"] = BridgeHttpClient(app.config["REDIS_URL"],
                                                         inner=app.config.get("TWILIO_HTTP_CLIENT"))
-ANY_ROLE = ("agent", "supervisor", "admin")
+ANY_ROLE = ROLES
 STATE_TTL_S = 2 * 3600
 # An ended call's state (the caller's number, the digits read back) is kept only for the page's
 # last poll: Redis holds no number longer than the call needs (README, "Retention...").
@@ -118,7 +119,7 @@ def _carry_out(phone: Phone, instruction: dict[str, str]) -> None:
     """What Twilio would do with a REST update of this call."""
     if phone.ended:
         return
-    if instruction.get("Status") == "completed":
+    if instruction.get("Status") == CallStatus.COMPLETED:
         phone.hangup()
     elif instruction.get("Url"):
         parts = urlsplit(instruction["Url"])  # only the path: the bridge posts to this app alone

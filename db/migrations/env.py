@@ -3,8 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import db.models  # noqa: F401  (registers every table on Base.metadata)
-from db.models import Base
+from db.models import Base  # the package registers every table on Base.metadata
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

@@ -20,8 +20,20 @@ from typing import Any
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
+from config import settings
 from config.hours import is_open
+from db.advisers import serving
 from db.models import Callback, Capture, QueueEntry
+from db.states import (
+    CALLBACK_IN_LINE,
+    LEG_OPEN,
+    ON_DUTY,
+    CallbackStatus,
+    CallOutcome,
+    CaptureStatus,
+    LegOutcome,
+    LegStatus,
+)
 from ivr import calls, engine
 from ivr.actions import voicemail
 from ivr.engine import MAX_RETRIES, Turn
@@ -32,7 +44,6 @@ from ivr.telephony.numbers import MAX_KEYED_DIGITS, CallbackPolicy, Refusal, cal
 FIELD = "callback_phone"
 NUMBER_TIMEOUT_S = 12
 READBACK_DIGITS = 4
-DEFAULT_MAX_PENDING = 2  # config/settings.py says why
 
 
 def offered(config: Mapping[str, Any] | None = None) -> bool:
@@ -49,7 +60,7 @@ def _capture(t: Turn) -> Capture:
     capture = t.s.scalar(select(Capture).where(Capture.call_id == t.call.id, Capture.field == FIELD)
                          .order_by(Capture.id.desc()).limit(1)) if t.call.id else None
     if capture is None:
-        capture = Capture(field=FIELD, method="caller_id", status="asked")
+        capture = Capture(field=FIELD, method="caller_id", status=CaptureStatus.ASKED)
         t.call.captures.append(capture)
     return capture
 
@@ -64,9 +75,10 @@ def refusal(t: Turn, phone: str | None) -> Refusal | None:
     refused = _policy().refusal(phone)
     if refused is not None:
         return refused
-    limit = int(current_app.config.get("CALLBACK_MAX_PENDING_PER_NUMBER") or DEFAULT_MAX_PENDING)
+    limit = int(current_app.config.get("CALLBACK_MAX_PENDING_PER_NUMBER")
+                or settings.CALLBACK_MAX_PENDING_PER_NUMBER)
     waiting = t.s.scalar(select(func.count(Callback.id)).where(
-        Callback.phone == phone, Callback.status.in_(hold.WAITING_CALLBACK)))
+        Callback.phone == phone, Callback.status.in_(CALLBACK_IN_LINE)))
     return Refusal.TOO_MANY if waiting >= limit else None
 
 
@@ -77,10 +89,10 @@ def start(t: Turn, queue: str, entry: QueueEntry | None) -> None:
     phone = t.call.caller.phone if t.call.caller else None
     refused = refusal(t, phone) if phone else None
     if phone and refused is None:
-        capture.method, capture.value, capture.status = "caller_id", phone, "confirming"
+        capture.method, capture.value, capture.status = "caller_id", phone, CaptureStatus.CONFIRMING
         _read_back(t, queue, entry, capture)
         return
-    capture.method, capture.value, capture.status = "keypad", None, "asked"
+    capture.method, capture.value, capture.status = "keypad", None, CaptureStatus.ASKED
     if refused is not None:
         calls.event(t.call, "capture", FIELD, refused.name.lower())
         qp.say(t.speaker, t.reply, refused.value)
@@ -112,11 +124,11 @@ def handle(t: Turn, queue: str, entry: QueueEntry | None, digits: str, attempt: 
         engine.enter(t, t.flow.adviser)
         return
     capture = _capture(t)
-    if capture.status == "confirming":
+    if capture.status == CaptureStatus.CONFIRMING:
         if digits == t.flow.answer_keys.confirm:
             book(t, queue, entry, capture)
         elif digits == t.flow.answer_keys.retry:
-            capture.method, capture.value, capture.status = "keypad", None, "asked"
+            capture.method, capture.value, capture.status = "keypad", None, CaptureStatus.ASKED
             _ask_number(t, queue, entry)
         elif attempt >= MAX_RETRIES:
             _give_up(t, entry, capture)
@@ -127,7 +139,7 @@ def handle(t: Turn, queue: str, entry: QueueEntry | None, digits: str, attempt: 
     phone = _policy().keyed(digits) if digits else None
     refused = refusal(t, phone) if digits else None
     if phone is not None and refused is None:
-        capture.value, capture.status = phone, "confirming"
+        capture.value, capture.status = phone, CaptureStatus.CONFIRMING
         _read_back(t, queue, entry, capture)
         return
     capture.attempts += 1
@@ -144,10 +156,10 @@ def handle(t: Turn, queue: str, entry: QueueEntry | None, digits: str, attempt: 
 
 def _give_up(t: Turn, entry: QueueEntry | None, capture: Capture) -> None:
     """No number we can call: a message is the one way left that still reaches a person."""
-    capture.value, capture.status = None, "failed"
+    capture.value, capture.status = None, CaptureStatus.FAILED
     calls.event(t.call, "capture", FIELD, "failed")
     if entry is not None:
-        legs.leave(t.s, entry, "voicemail", t.now)
+        legs.leave(t.s, entry, LegOutcome.VOICEMAIL, t.now)
     voicemail.voicemail(t)
 
 
@@ -155,13 +167,13 @@ def book(t: Turn, queue_name: str, entry: QueueEntry | None, capture: Capture) -
     """Store the callback in the caller's place, say when to expect it, hang up."""
     queue = t.flow.queues[queue_name]
     if refusal(t, capture.value) is Refusal.TOO_MANY:  # booked meanwhile, from another call
-        capture.method, capture.value, capture.status = "keypad", None, "asked"
+        capture.method, capture.value, capture.status = "keypad", None, CaptureStatus.ASKED
         calls.event(t.call, "capture", FIELD, Refusal.TOO_MANY.name.lower())
         qp.say(t.speaker, t.reply, Refusal.TOO_MANY.value)
         _ask_number(t, queue_name, entry, MAX_RETRIES)
         return
-    if entry is not None and entry.status in legs.OPEN:
-        if entry.status != "waiting" or not legs.leave(t.s, entry, "callback", t.now):
+    if entry is not None and entry.status in LEG_OPEN:
+        if entry.status != LegStatus.WAITING or not legs.leave(t.s, entry, LegOutcome.CALLBACK, t.now):
             # An adviser claimed this caller a moment ago: their REST redirect is on its way;
             # should it never come, the connect step dials the adviser (or re-queues) itself.
             qp.say(t.speaker, t.reply, "queue_connecting")
@@ -172,20 +184,20 @@ def book(t: Turn, queue_name: str, entry: QueueEntry | None, capture: Capture) -
     else:
         enqueued_at, priority = t.now, queue.priority
     callback = Callback(call=t.call, queue_entry_id=entry.id if entry else None, queue=queue_name,
-                        phone=capture.value or "", status="pending", requested_at=t.now,
+                        phone=capture.value or "", status=CallbackStatus.PENDING, requested_at=t.now,
                         enqueued_at=enqueued_at, priority=priority, language=t.speaker.lang)
     t.s.add(callback)
-    capture.value, capture.status = None, "captured"  # the Callback row holds the number now
+    capture.value, capture.status = None, CaptureStatus.CAPTURED  # the Callback row holds the number now
     calls.event(t.call, "callback", queue_name)
-    t.call.outcome = "callback"
-    advisers = legs.advisers_on(t.s, queue_name, t.speaker.lang)
+    t.call.outcome = CallOutcome.CALLBACK
+    advisers = serving(t.s, queue_name, t.speaker.lang)
     if not is_open(t.flow.hours, t.now) or not advisers:
         qp.say(t.speaker, t.reply, "callback_booked_later")
     else:
         t.s.flush()
         place = hold.position_of_callback(t.s, queue_name, t.speaker.lang, priority, enqueued_at,
                                           entry.id if entry else None)
-        on_duty = sum(1 for a in legs.advisers_on(t.s, queue_name, None) if a.status in legs.ON_DUTY)
+        on_duty = sum(1 for a in serving(t.s, queue_name, None) if a.status in ON_DUTY)
         minutes = hold.expected_minutes(place, hold.mean_handle_s(t.s, queue_name), on_duty)
         if minutes == 1:
             qp.say(t.speaker, t.reply, "callback_booked_one")

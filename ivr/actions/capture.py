@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from config.flow import Node
 from db.models import Capture
+from db.states import CaptureStatus
 from ivr import calls
 from ivr.engine import MAX_RETRIES, Turn, enter
 
@@ -24,7 +25,8 @@ def current_capture(t: Turn, node: Node) -> Capture:
     ) if t.call.id else None
     method = "speech" if node.action == "record" else "keypad"
     if capture is None:
-        capture = Capture(call_id=t.call.id, field=node.field or "id_number", method=method, status="asked")
+        capture = Capture(call_id=t.call.id, field=node.field or "id_number", method=method,
+                          status=CaptureStatus.ASKED)
         t.s.add(capture)
         t.s.flush()
     capture.method = method
@@ -33,7 +35,7 @@ def current_capture(t: Turn, node: Node) -> Capture:
 
 def ask(t: Turn, node: Node, attempt: int = 0) -> None:
     capture = current_capture(t, node)
-    capture.status = "asked"
+    capture.status = CaptureStatus.ASKED
     gather = t.gather(t.input_url(node.id, attempt), num_digits=t.flow.id_number.length + 1,
                       finish_on_key="#", timeout=CAPTURE_TIMEOUT_S + (5 if t.call.slow_speech else 0))
     t.speaker.say(gather, t.flow.fill(node.prompt[t.speaker.lang], t.speaker.lang))  # "press {skip}"
@@ -42,17 +44,17 @@ def ask(t: Turn, node: Node, attempt: int = 0) -> None:
 
 def capture_input(t: Turn, node: Node, digits: str, attempt: int) -> None:
     capture = current_capture(t, node)
-    if capture.status == "confirming":
+    if capture.status == CaptureStatus.CONFIRMING:
         confirm(t, node, capture, digits, attempt)
         return
     if digits == t.flow.answer_keys.skip:
-        capture.status = "skipped"
-        calls.event(t.call, "capture", node.id, "skipped")
+        capture.status = CaptureStatus.SKIPPED
+        calls.event(t.call, "capture", node.id, CaptureStatus.SKIPPED)
         enter(t, node.next or t.flow.start)
         return
     digits = digits.rstrip("#")
     if t.flow.id_number.valid(digits):
-        capture.value, capture.status = digits, "confirming"
+        capture.value, capture.status = digits, CaptureStatus.CONFIRMING
         read_back(t, node, capture)
         return
     capture.attempts += 1
@@ -78,12 +80,12 @@ def read_back(t: Turn, node: Node, capture: Capture, attempt: int = 0) -> None:
 
 def confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -> None:
     if digits == t.flow.answer_keys.confirm:
-        capture.status = "captured"
+        capture.status = CaptureStatus.CAPTURED
         calls.event(t.call, "capture", node.id, "captured")
         t.say("capture_thanks")
         enter(t, node.next or t.flow.start)
     elif digits == t.flow.answer_keys.retry:
-        capture.value, capture.status = None, "asked"
+        capture.value, capture.status = None, CaptureStatus.ASKED
         calls.event(t.call, "capture", node.id, "retry")
         ask(t, node)
     elif attempt >= MAX_RETRIES:
@@ -94,7 +96,7 @@ def confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) ->
 
 
 def _give_up(t: Turn, node: Node, capture: Capture) -> None:
-    capture.status = "unconfirmed" if capture.value else "failed"
+    capture.status = CaptureStatus.UNCONFIRMED if capture.value else CaptureStatus.FAILED
     calls.event(t.call, "capture", node.id, capture.status)
     t.say("capture_gave_up")
     enter(t, node.next or t.flow.adviser)

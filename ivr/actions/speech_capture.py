@@ -25,16 +25,17 @@ from flask import current_app, url_for
 from sqlalchemy import select
 from twilio.twiml.voice_response import Gather
 
+from config import settings
 from config.flow import Node
 from db.models import Capture, Recording
+from db.states import RECORDING_FINISHED, CaptureStatus
 from ivr import calls, durations
 from ivr.actions.capture import current_capture, read_back
 from ivr.engine import MAX_RETRIES, Turn, enter
 from ivr.recordings import queue_transcription, store_recording
 
 SKIP_OFFER_S = 4  # how long the skip offer after an empty recording waits for the key
-DONE_STATUSES = {"transcribed", "no_speech", "no_model", "unsupported_audio", "download_failed",
-                 "failed", "absent"}
+DONE_STATUSES = frozenset(RECORDING_FINISHED)
 
 
 def _wait_url(node: Node, wait: int) -> str:
@@ -48,7 +49,7 @@ def _key_gather(t: Turn, node: Node, timeout: int) -> Gather:
 
 def ask(t: Turn, node: Node) -> None:
     capture = current_capture(t, node)
-    capture.status = "asked"
+    capture.status = CaptureStatus.ASKED
     t.speaker.say(t.reply, t.flow.fill(node.prompt[t.speaker.lang], t.speaker.lang))  # "press {skip}"
     t.reply.record(
         action=t.input_url(node.id), method="POST", max_length=node.max_seconds, timeout=3,
@@ -64,13 +65,13 @@ def ask(t: Turn, node: Node) -> None:
 
 def answered(t: Turn, node: Node, digits: str, attempt: int) -> None:
     capture = current_capture(t, node)
-    if capture.status == "confirming":
+    if capture.status == CaptureStatus.CONFIRMING:
         _confirm(t, node, capture, digits, attempt)
-    elif capture.status == "recorded":
+    elif capture.status == CaptureStatus.RECORDED:
         _poll(t, node, capture)
     elif digits == t.flow.answer_keys.skip:  # from a skip <Gather>, or ending a recording (dropped)
-        capture.status = "skipped"
-        calls.event(t.call, "capture", node.id, "skipped")
+        capture.status = CaptureStatus.SKIPPED
+        calls.event(t.call, "capture", node.id, CaptureStatus.SKIPPED)
         enter(t, node.next or t.flow.start)
     else:
         _recorded(t, node, capture)
@@ -81,7 +82,7 @@ def _recorded(t: Turn, node: Node, capture: Capture) -> None:
         capture.attempts += 1
         calls.event(t.call, "capture", node.id, "no_speech")
         if capture.attempts > MAX_RETRIES:
-            _move_on(t, node, capture, "failed")
+            _move_on(t, node, capture, CaptureStatus.FAILED)
             return
         t.say("record_no_speech")
         ask(t, node)
@@ -90,7 +91,7 @@ def _recorded(t: Turn, node: Node, capture: Capture) -> None:
     if recording is not None:  # start now: the status callback comes later, and may lag
         redis_url = current_app.config.get("REDIS_URL", "")
         t.after_commit.append(lambda: queue_transcription(redis_url, recording))
-    capture.status = "recorded"
+    capture.status = CaptureStatus.RECORDED
     calls.event(t.call, "capture", node.id, "recorded")
     if not (node.confirm or node.route_by_intent or node.field == "id_number"):
         t.say("record_thanks")
@@ -114,41 +115,41 @@ def _poll(t: Turn, node: Node, capture: Capture) -> None:
     recording = _recording_of(t, capture)
     wait = int(t.args.get("wait", "0") or 0) if str(t.args.get("wait", "0")).isdigit() else 0
     if recording is None or recording.status not in DONE_STATUSES:
-        if wait < current_app.config.get("TRANSCRIPT_WAIT_S", 4):
+        if wait < current_app.config.get("TRANSCRIPT_WAIT_S", settings.TRANSCRIPT_WAIT_S):
             _pause_then_poll(t, node, wait + 1)
             return
         calls.event(t.call, "capture", node.id, "transcript_late")
-        _move_on(t, node, capture, "recorded")  # the adviser has the recording
+        _move_on(t, node, capture, CaptureStatus.RECORDED)  # the adviser has the recording
         return
     if node.field == "id_number":
         _spoken_number(t, node, capture, recording)
     elif node.route_by_intent:
         _route(t, node, capture, recording)
     elif recording.text:
-        capture.status = "confirming"
+        capture.status = CaptureStatus.CONFIRMING
         _read_text_back(t, node, recording.text)
     else:
-        _move_on(t, node, capture, "recorded")
+        _move_on(t, node, capture, CaptureStatus.RECORDED)
 
 
 def _spoken_number(t: Turn, node: Node, capture: Capture, recording: Recording) -> None:
     digits = recording.numbers or ""
     if t.flow.id_number.valid(digits):
-        capture.value, capture.status = digits, "confirming"
+        capture.value, capture.status = digits, CaptureStatus.CONFIRMING
         read_back(t, node, capture)
         return
     calls.event(t.call, "capture", node.id, "spoken_invalid")
     keypad = next((n for n in t.flow.nodes.values() if n.spoken == node.id), None)
     t.say("spoken_id_failed")
     if keypad is not None and capture.attempts <= MAX_RETRIES:
-        capture.status, capture.attempts = "asked", capture.attempts + 1
+        capture.status, capture.attempts = CaptureStatus.ASKED, capture.attempts + 1
         enter(t, keypad.id)
     else:
-        _move_on(t, node, capture, "failed")
+        _move_on(t, node, capture, CaptureStatus.FAILED)
 
 
 def _route(t: Turn, node: Node, capture: Capture, recording: Recording) -> None:
-    capture.status = "captured" if recording.text else "recorded"
+    capture.status = CaptureStatus.CAPTURED if recording.text else CaptureStatus.RECORDED
     intent, score = recording.intent, recording.intent_score or 0.0
     if intent in t.flow.intent_routes and score >= t.flow.intent_threshold:
         t.call.reason = intent
@@ -169,13 +170,13 @@ def _read_text_back(t: Turn, node: Node, text: str, attempt: int = 0) -> None:
 
 def _confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -> None:
     if digits == t.flow.answer_keys.confirm:  # record_heard, or capture_readback for a number
-        _move_on(t, node, capture, "captured")
+        _move_on(t, node, capture, CaptureStatus.CAPTURED)
     elif digits == t.flow.answer_keys.retry:
         capture.value = None
         calls.event(t.call, "capture", node.id, "retry")
         ask(t, node)
     elif attempt >= MAX_RETRIES:
-        _move_on(t, node, capture, "unconfirmed")
+        _move_on(t, node, capture, CaptureStatus.UNCONFIRMED)
     else:
         t.say("no_input" if not digits else "invalid")
         if node.field == "id_number":
@@ -188,6 +189,6 @@ def _confirm(t: Turn, node: Node, capture: Capture, digits: str, attempt: int) -
 def _move_on(t: Turn, node: Node, capture: Capture, status: str) -> None:
     capture.status = status
     calls.event(t.call, "capture", node.id, status)
-    if status != "failed":
+    if status != CaptureStatus.FAILED:
         t.say("record_thanks")
     enter(t, node.next or t.flow.start)

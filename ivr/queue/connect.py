@@ -18,6 +18,7 @@ from flask import current_app, request, url_for
 from twilio.twiml.voice_response import Dial
 
 from db.models import QueueEntry, User
+from db.states import AdviserStatus, CallStatus, LegOutcome, LegStatus
 from ivr import calls
 from ivr.engine import Turn, enter, goodbye
 from ivr.queue import legs
@@ -63,12 +64,12 @@ def resume(t: Turn, entry: QueueEntry | None) -> None:
     newer = legs.open_leg(t.s, t.call.id)
     if newer is not None and newer.id != entry.id:
         entry = newer  # transferred since: the newest leg is the live one
-    if entry.status == "connecting" and entry.agent is not None:
+    if entry.status == LegStatus.CONNECTING and entry.agent is not None:
         qp.say(t.speaker, t.reply, "queue_connecting")
         dial = t.reply.dial(action=url_for("ivr_queue.dialed", entry_id=entry.id), method="POST",
                             timeout=DIAL_TIMEOUT_S, answer_on_bridge=True)
         dial_adviser(dial, entry.agent, url_for("ivr_whisper.whisper", entry_id=entry.id))
-    elif entry.status == "waiting":
+    elif entry.status == LegStatus.WAITING:
         enqueue(t, entry)
     else:
         goodbye(t)
@@ -86,20 +87,20 @@ def dial_ended(t: Turn, entry: QueueEntry | None, dial_status: str) -> None:
     if entry is None:
         goodbye(t)
         return
-    talked = dial_status == "completed" and entry.status == "connected"
+    talked = dial_status == CallStatus.COMPLETED and entry.status == LegStatus.CONNECTED
     if talked:  # the adviser hung up: after-call work starts
-        entry.status, entry.ended_at = "ended", t.now
-        legs.move_agent(t.s, entry.agent_id, "after_call", t.now)
+        entry.status, entry.ended_at = LegStatus.ENDED, t.now
+        legs.move_agent(t.s, entry.agent_id, AdviserStatus.AFTER_CALL, t.now)
         calls.event(t.call, "adviser_ended", entry.queue)
         goodbye(t)
-    elif entry.status in ("connecting", "connected"):  # never a conversation: back in line
-        why = dial_status if dial_status and dial_status != "completed" else "not_accepted"
+    elif entry.status in (LegStatus.CONNECTING, LegStatus.CONNECTED):  # never a conversation: back in line
+        why = dial_status if dial_status and dial_status != CallStatus.COMPLETED else "not_accepted"
         calls.event(t.call, "adviser_missed", entry.queue, why[:20])
-        legs.move_agent(t.s, entry.agent_id, "available", t.now)
-        entry.status, entry.agent_id, entry.answered_at, entry.outcome = "waiting", None, None, None
+        legs.move_agent(t.s, entry.agent_id, AdviserStatus.AVAILABLE, t.now)
+        entry.status, entry.agent_id, entry.answered_at, entry.outcome = LegStatus.WAITING, None, None, None
         qp.say(t.speaker, t.reply, "adviser_missed")
         resume(t, entry)
-    elif entry.outcome == "transferred" or legs.open_leg(t.s, t.call.id) is not None:
+    elif entry.outcome == LegOutcome.TRANSFERRED or legs.open_leg(t.s, t.call.id) is not None:
         resume(t, entry)  # a transfer moved the call; follow it
     else:
         goodbye(t)

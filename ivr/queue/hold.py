@@ -28,13 +28,13 @@ from flask import url_for
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from db.advisers import serving
 from db.models import Call, Callback, CallEvent, QueueEntry
-from ivr.queue.legs import ON_DUTY, advisers_on
+from db.states import CALLBACK_IN_LINE, ON_DUTY, CallbackStatus, LegStatus
 
 DEFAULT_HANDLE_S = 300  # no history yet: five minutes a call is the helpdesk's planning figure
 HANDLE_SAMPLE = 50  # "recent": the last 50 conversations of the queue
 STATS_TTL_S = 10.0
-WAITING_CALLBACK = ("pending", "dialing")
 QUIET_LOOPS = 4  # loops (about 40 s each) without news before place and wait are said again
 MAX_PLACE = 100_000  # larger values in a (signed) URL are not ours: treated as nothing said
 HOLD_AUDIO = "hold.wav"  # in ivr/static/, served by ivr/views/queue.py `media`
@@ -134,9 +134,9 @@ def _waiter_query():
     me = aliased(QueueEntry, name="me")
     other = aliased(QueueEntry, name="other")
     live = (select(func.count()).select_from(other)
-            .where(_ahead_of(other, me, ("waiting",), other.id)).correlate(me).scalar_subquery())
+            .where(_ahead_of(other, me, (LegStatus.WAITING,), other.id)).correlate(me).scalar_subquery())
     kept = (select(func.count()).select_from(Callback)
-            .where(_ahead_of(Callback, me, WAITING_CALLBACK, Callback.queue_entry_id))
+            .where(_ahead_of(Callback, me, CALLBACK_IN_LINE, Callback.queue_entry_id))
             .correlate(me).scalar_subquery())
     return (select(me.id, me.call_id, me.status, me.queue, me.language, me.priority, me.enqueued_at,
                    Call.slow_speech, live + kept)
@@ -152,7 +152,7 @@ def waiter(conn: Connection, entry_id: int) -> Waiter | None:
     return Waiter(*row) if row else None
 
 
-_SEEN = (update(QueueEntry).where(QueueEntry.id == bindparam("leg"), QueueEntry.status == "waiting")
+_SEEN = (update(QueueEntry).where(QueueEntry.id == bindparam("leg"), QueueEntry.status == LegStatus.WAITING)
          .values(seen_at=bindparam("now")))
 
 
@@ -165,12 +165,12 @@ def mark_seen(conn: Connection, entry_id: int, now: datetime) -> None:
 def position_of_callback(s: Session, queue: str, language: str | None, priority: int,
                          enqueued_at: datetime, leg_id: int | None) -> int:
     """The place in line of a callback just booked (the callers and callbacks still ahead)."""
-    me = Waiter(id=leg_id or 2**31 - 1, call_id=0, status="pending", queue=queue, language=language,
-                priority=priority, enqueued_at=enqueued_at, slow_speech=False)
+    me = Waiter(id=leg_id or 2**31 - 1, call_id=0, status=CallbackStatus.PENDING, queue=queue,
+                language=language, priority=priority, enqueued_at=enqueued_at, slow_speech=False)
     live = select(func.count()).select_from(QueueEntry).where(
-        _ahead_of(QueueEntry, me, ("waiting",), QueueEntry.id)).scalar_subquery()
+        _ahead_of(QueueEntry, me, (LegStatus.WAITING,), QueueEntry.id)).scalar_subquery()
     kept = select(func.count()).select_from(Callback).where(
-        _ahead_of(Callback, me, WAITING_CALLBACK, Callback.queue_entry_id)).scalar_subquery()
+        _ahead_of(Callback, me, CALLBACK_IN_LINE, Callback.queue_entry_id)).scalar_subquery()
     return s.execute(select(live + kept)).scalar_one() + 1
 
 
@@ -190,7 +190,7 @@ class QueueStats:
         if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
             return hit[1], hit[2]
         s = session()
-        advisers = sum(1 for u in advisers_on(s, queue, None) if u.status in ON_DUTY)
+        advisers = sum(1 for u in serving(s, queue, None) if u.status in ON_DUTY)
         handle = mean_handle_s(s, queue)
         with self._lock:
             self._cache[queue] = (time.monotonic(), advisers, handle)

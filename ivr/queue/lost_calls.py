@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import exists, func, select
 
 from config import settings
-from db.models import STATUS_RANK, Call, Callback, CallEvent, QueueEntry, utcnow
+from db.models import Call, Callback, CallEvent, QueueEntry, utcnow
 from db.session import SessionLocal
+from db.states import LEG_OPEN, STATUS_RANK, CallbackStatus, CallStatus, LegOutcome, LegStatus
 from ivr import calls
 from ivr.queue import hangup, legs
 from ivr.queue.callback_calls import attempt_failed
@@ -56,12 +57,12 @@ def close_lost_legs(queues: Iterable[str], now: datetime | None = None,
     ended: list[str] = []
     with SessionLocal.begin() as s:
         lost = s.scalars(select(QueueEntry).where(
-            QueueEntry.queue.in_(list(queues)), QueueEntry.status == "waiting",
+            QueueEntry.queue.in_(list(queues)), QueueEntry.status == LegStatus.WAITING,
             last_seen < now - LOST_AFTER).order_by(QueueEntry.id).limit(LOST_BATCH)).all()
         closed = 0
         for entry in lost:
             at = entry.seen_at or entry.enqueued_at
-            if not legs.leave(s, entry, "abandoned", at):
+            if not legs.leave(s, entry, LegOutcome.ABANDONED, at):
                 continue  # an adviser claimed them a moment ago
             call = entry.call
             calls.event(call, "queue_lost", entry.queue, f"not on hold since {at:%Y-%m-%d %H:%M:%S} UTC")
@@ -88,7 +89,7 @@ def close_silent_calls(now: datetime | None = None, config: Mapping[str, Any] | 
     # On hold (close_lost_legs watches those) or with an adviser: not ours to close. One lookup
     # a candidate on the call_id index.
     in_line = exists().where(QueueEntry.call_id == Call.id,
-                             QueueEntry.status.in_(("waiting", "connecting", "connected")))
+                             QueueEntry.status.in_(LEG_OPEN))
     ended: list[str] = []
     with SessionLocal.begin() as s:
         open_calls = s.scalars(select(Call).where(
@@ -111,8 +112,8 @@ def close_silent_calls(now: datetime | None = None, config: Mapping[str, Any] | 
 def _end(call: Call, at: datetime) -> None:
     """End a call whose final status never came: completed (never moved backwards), at `at`,
     with its outcome from its steps and legs."""
-    if STATUS_RANK.get(call.status, 0) < STATUS_RANK["completed"]:
-        call.status = "completed"
+    if STATUS_RANK.get(call.status, 0) < STATUS_RANK[CallStatus.COMPLETED]:
+        call.status = CallStatus.COMPLETED
     calls.finish(call, at=at)
 
 
@@ -127,7 +128,7 @@ def close_lost_callback_tries(now: datetime | None = None) -> int:
     now = now or utcnow()
     with SessionLocal.begin() as s:
         stuck = s.scalars(select(Callback).where(
-            Callback.status == "dialing", Callback.last_attempt_at < now - LOST_AFTER)
+            Callback.status == CallbackStatus.DIALING, Callback.last_attempt_at < now - LOST_AFTER)
             .order_by(Callback.id).limit(LOST_BATCH)).all()
         for callback in stuck:
             attempt_failed(s, callback, now, settings.CALLBACK_MAX_ATTEMPTS)

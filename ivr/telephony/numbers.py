@@ -27,6 +27,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from config import settings
 from config.settings import ConfigError
 
 E164 = re.compile(r"^\+[1-9]\d{5,14}$")
@@ -64,6 +65,12 @@ class Refusal(StrEnum):
     ABROAD = "callback_abroad"
     COSTLY = "callback_costly"
     TOO_MANY = "callback_too_many"
+
+
+def written_number(raw: str | None) -> str:
+    """A number as a person wrote it ("+44 7700 900-123" less the punctuation): spaces,
+    brackets, dots and hyphens dropped, nothing else changed or checked ('' for nothing)."""
+    return re.sub(r"[\s().-]", "", raw or "")
 
 
 def caller_number(value: str | None) -> str | None:
@@ -112,7 +119,7 @@ class CallbackPolicy:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> CallbackPolicy:
-        country = str(config.get("CALLBACK_COUNTRY_CODE") or "44")
+        country = str(config.get("CALLBACK_COUNTRY_CODE") or settings.CALLBACK_COUNTRY_CODE)
         return cls(country, allowed_prefixes(config) or (f"+{country}",))
 
     def keyed(self, digits: str) -> str | None:
@@ -174,7 +181,7 @@ def check_config(config: Mapping[str, Any]) -> None:
     problem = _caller_id_error(caller_id) if caller_id else None
     if problem:
         raise ConfigError(problem)
-    country = str(config.get("CALLBACK_COUNTRY_CODE") or "44")
+    country = str(config.get("CALLBACK_COUNTRY_CODE") or settings.CALLBACK_COUNTRY_CODE)
     if not re.fullmatch(r"[1-9]\d{0,2}", country):
         raise ConfigError(f"CALLBACK_COUNTRY_CODE={country!r} must be a country calling code "
                           "without + or 00, e.g. 44.")

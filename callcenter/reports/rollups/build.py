@@ -28,7 +28,8 @@ from callcenter.reports.metrics import hour_start, seconds_between
 from callcenter.reports.queue_metrics import leg_measures
 from callcenter.reports.rollups.read import floor_hour, idle_settled_before, settled_before, targets_of
 from db.models import AgentStatusChange, Call, CallEvent, Capture, QueueEntry, Recording
-from db.rollup_models import AdviserLegRollup, AdviserRollup, IvrRollup, QueueRollup, RollupState
+from db.models.rollups import AdviserLegRollup, AdviserRollup, IvrRollup, QueueRollup, RollupState
+from db.states import CallOutcome, CaptureStatus, LegOutcome, RecordingStatus
 
 log = logging.getLogger(__name__)
 RECHECK = timedelta(hours=48)
@@ -85,7 +86,8 @@ def _legs(s: Session, flow: Any, start: datetime, end: datetime) -> None:
                           else_=0.0)).label("talk_sum"),
             func.sum(case((handled, func.coalesce(seconds_between(q.wrapped_at, q.ended_at), 0.0)),
                           else_=0.0)).label("acw_sum"),
-            func.sum(case((and_(handled, q.outcome == "transferred"), 1), else_=0)).label("transfers")]
+            func.sum(case((and_(handled, q.outcome == LegOutcome.TRANSFERRED), 1), else_=0))
+            .label("transfers")]
     names = [col.name for col in sums]
     dims = [hour_start(c.started_at), hour_start(q.enqueued_at), q.queue,
             func.coalesce(q.language, EMPTY), func.coalesce(q.intent, EMPTY)]
@@ -149,13 +151,13 @@ def _ivr(s: Session, start: datetime, end: datetime) -> None:
     put("entered", e.node, func.count(func.distinct(e.call_id)), literal_column("0"),
         e.kind == "enter", e.node.is_not(None), e.node != "", join=(e, e.call_id == c.id))
     put("left", c.node, func.count(), literal_column("0"),
-        c.outcome == "ivr_hangup", c.node.is_not(None), c.node != "")
+        c.outcome == CallOutcome.IVR_HANGUP, c.node.is_not(None), c.node != "")
     cap = Capture
-    put("capture", cap.field, func.count(), func.sum(case((cap.status == "captured", 1), else_=0)),
-        join=(cap, cap.call_id == c.id))
+    put("capture", cap.field, func.count(),
+        func.sum(case((cap.status == CaptureStatus.CAPTURED, 1), else_=0)), join=(cap, cap.call_id == c.id))
     r = Recording
     # "transcribed" still counts once retention or erasure cleared the text (speech/retention.py)
-    has_text = or_(and_(r.text.is_not(None), r.text != ""), r.status == "transcribed")
+    has_text = or_(and_(r.text.is_not(None), r.text != ""), r.status == RecordingStatus.TRANSCRIBED)
     put("recording", EMPTY, func.count(), func.sum(case((has_text, 1), else_=0)), join=(r, r.call_id == c.id))
 
 

@@ -1,7 +1,7 @@
 """Where a report's figures come from: rollups for settled hours, raw rows for the rest.
 
 Reports add up sums. The sums of every hour whose calls are over are kept in rollup tables
-(db/rollup_models.py: queue_rollups, adviser_leg_rollups, adviser_rollups, ivr_rollups, written by
+(db/models/rollups.py: queue_rollups, adviser_leg_rollups, adviser_rollups, ivr_rollups, written by
 callcenter/reports/rollups/build.py), so a 30-day report adds up rollup rows (a few hundred per hour at
 a million calls a month, instead of tens of thousands of raw rows) and runs a live query over
 the raw rows of the last few hours only. Nothing is cached: every figure is as fresh as the
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from callcenter.reports.metrics import Filters
 from db.models import Call
-from db.rollup_models import RollupState
+from db.models.rollups import RollupState
 
 SETTLE = timedelta(hours=4)
 # Twilio's longest call: 24 hours when the account allows it, 4 by default ("Introducing

@@ -23,7 +23,7 @@ from callcenter.reports.queue_metrics import queue_report
 from callcenter.reports.rollups.build import INTERVAL_S, roll_up
 from db import session as db
 from db.models import Call, QueueEntry
-from db.rollup_models import AdviserLegRollup, IvrRollup, QueueRollup, RollupState
+from db.models.rollups import AdviserLegRollup, IvrRollup, QueueRollup, RollupState
 from tests.support.reports_script import NOW, at
 
 TZ = "Europe/London"

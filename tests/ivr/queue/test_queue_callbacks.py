@@ -61,7 +61,7 @@ def test_a_machine_or_no_answer_is_retried_then_the_callback_fails(qapp, caller,
     assert (s.get(Callback, cb_id).status, s.get(Callback, cb_id).attempts) == ("pending", 1)
 
     assert dial(qapp, clock) == []  # too soon to try again
-    clock.tick(callbacks.DEFAULT_RETRY_S + 1)
+    clock.tick(qapp.config["CALLBACK_RETRY_S"] + 1)
     assert dial(qapp, clock) == [cb_id]
     status = Phone(FlaskTransport(qapp.test_client()), TOKEN, account=ACCOUNT)
     code, _ = status.post(f"/ivr/queue/callback-call/{cb_id}/status",
@@ -114,7 +114,7 @@ def test_a_supervisor_puts_a_failed_callback_back_in_line(qapp, caller, clock, t
         code, _ = status.post(f"/ivr/queue/callback-call/{cb_id}/status",
                               status.params(CallStatus="no-answer", Direction="outbound-api"))
         assert code == 204
-        clock.tick(callbacks.DEFAULT_RETRY_S + 1)
+        clock.tick(qapp.config["CALLBACK_RETRY_S"] + 1)
     s.expire_all()
     assert (s.get(Callback, cb_id).status, s.get(Callback, cb_id).attempts) == ("failed", 2)
 

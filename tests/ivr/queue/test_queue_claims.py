@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from callcenter.routing import agents
 from callcenter.routing import claims as routing
+from db import advisers
 from db import session as db
 from db.models import AgentStatusChange, Call, QueueEntry, User
 from tests.support.env import OPEN_TIME
@@ -113,16 +113,16 @@ def test_statuses_are_checked_and_recorded_and_only_logged_in_advisers_serve(app
     [a, b] = make_advisers(2)
     with db.SessionLocal() as s:
         agent = s.get(User, a)
-        agents.set_status(s, agent, "break", OPEN_TIME)
-        agents.set_status(s, agent, "break", OPEN_TIME)  # no second row for the same status
+        advisers.set_status(s, agent, "break", OPEN_TIME)
+        advisers.set_status(s, agent, "break", OPEN_TIME)  # no second row for the same status
         try:
-            agents.set_status(s, agent, "asleep", OPEN_TIME)
+            advisers.set_status(s, agent, "asleep", OPEN_TIME)
             raise AssertionError("an unknown status was accepted")
         except ValueError as e:
             assert "asleep" in str(e)
-        agents.set_status(s, s.get(User, b), "offline", OPEN_TIME)
+        advisers.set_status(s, s.get(User, b), "offline", OPEN_TIME)
         s.commit()
-        assert [u.id for u in agents.agents_for(s, "general", "en")] == [a]
-        assert agents.agents_for(s, "general", "fr") == []
+        assert [u.id for u in advisers.serving(s, "general", "en")] == [a]
+        assert advisers.serving(s, "general", "fr") == []
         assert s.scalars(select(AgentStatusChange.status).where(AgentStatusChange.user_id == a)).all() == [
             "break"]

@@ -1,7 +1,7 @@
 """The report rollups: additive sums per UTC hour, kept by callcenter/reports/rollups/build.py and read by
 callcenter/reports/rollups/read.py (how reports on long periods stay fast; the formulas are in METRICS.md).
 
-Registered on db.models.Base, which imports this module, so the schema is one metadata.
+A table module of db/models/ like the others, on db.base.Base: the schema is one metadata.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base
+from db.base import Base
 
 # `hour` is the UTC hour in which the call started (METRICS.md: a call belongs to the period in
 # which it started; the PES's periods start on whole UTC hours). Dimensions never hold NULL
