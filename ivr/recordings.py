@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.broker import redis_for
 from db.models import Call, Recording
+from db.states import RecordingStatus
 from ivr import durations
 from ivr.calls import clean_sid, find_call
 from speech.jobs import enqueue_transcription
@@ -52,11 +53,11 @@ def store_recording(
     if duration is not None:
         recording.duration_s = duration
     status = (form.get("RecordingStatus") or "").strip().lower()
-    if status == "completed" and recording.status == "download_failed":
+    if status == "completed" and recording.status == RecordingStatus.DOWNLOAD_FAILED:
         # Fetched from the <Record> action before Twilio had the file ready (recordings "may not
         # always be ready right away", https://support.twilio.com/hc/en-us/articles/360014251313):
         # the "completed" callback says it is now, so transcribe it again.
-        recording.status, recording.status_reason = "pending", None
+        recording.status, recording.status_reason = RecordingStatus.PENDING, None
     if status in {"absent", "failed"}:
         recording.status = status
         recording.status_reason = (
@@ -71,7 +72,7 @@ def queue_transcription(redis_url: str, recording: Recording) -> None:
     With Redis down the recording stays 'pending' and the sweeper queues it later; the webhook
     answers Twilio either way.
     """
-    if recording.status != "pending" or not recording.url or not redis_url:
+    if recording.status != RecordingStatus.PENDING or not recording.url or not redis_url:
         return
     try:
         enqueue_transcription(redis_for(redis_url), recording.id)

@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 
 from config.flow import Node, Queue
 from config.flow_schema import TWILIO_QUEUE_MAX_SIZE
+from db import advisers
 from db.models import QueueEntry
+from db.states import LegStatus
 from ivr import calls, engine
 from ivr.actions import callback_request, voicemail
 from ivr.engine import MAX_RETRIES, Turn
@@ -42,24 +44,24 @@ def join(t: Turn, queue: Queue) -> None:
         offer(t, queue.name, None)
         return
     entry = legs.open_leg(t.s, t.call.id) if t.call.id else None
-    if entry is not None and entry.status == "waiting" and entry.queue == queue.name:
+    if entry is not None and entry.status == LegStatus.WAITING and entry.queue == queue.name:
         connect.enqueue(t, entry)  # back in line at the same place
         return
     lang = t.speaker.lang
-    if not legs.advisers_on(t.s, queue.name, lang):
+    if not advisers.serving(t.s, queue.name, lang):
         calls.event(t.call, "queue_refused", queue.name, "no_advisers")
         qp.say(t.speaker, t.reply, "queue_no_advisers")
         offer(t, queue.name, None)
         return
     waiting = t.s.scalar(select(func.count()).select_from(QueueEntry)
-                         .where(QueueEntry.queue == queue.name, QueueEntry.status == "waiting"))
+                         .where(QueueEntry.queue == queue.name, QueueEntry.status == LegStatus.WAITING))
     if waiting >= min(queue.max_size, TWILIO_QUEUE_MAX_SIZE):  # a Flow built without the schema
         calls.event(t.call, "queue_refused", queue.name, "full")
         qp.say(t.speaker, t.reply, "queue_full")
         offer(t, queue.name, None)
         return
     entry = QueueEntry(call=t.call, queue=queue.name, language=lang, priority=queue.priority,
-                       intent=t.call.reason, enqueued_at=t.now, status="waiting")
+                       intent=t.call.reason, enqueued_at=t.now, status=LegStatus.WAITING)
     t.s.add(entry)
     t.s.flush()  # the leg's id goes into the hold and action URLs
     calls.event(t.call, "queued", queue.name)

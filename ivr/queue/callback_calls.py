@@ -18,31 +18,31 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from config.flow import Flow
 from db.models import Callback, User
+from db.states import CallbackStatus
 from ivr.queue import legs
 from ivr.queue import prompts as qp
 from ivr.queue.connect import DIAL_TIMEOUT_S, dial_adviser
 from ivr.telephony.twiml import Speaker
 
-DEFAULT_MAX_ATTEMPTS = 3
 FAILED_STATUSES = {"busy", "no-answer", "failed", "canceled"}
 ASKS = 2  # times the person who answered is asked for 1 before the try counts as failed
 
 
 def max_attempts() -> int:
-    return int(current_app.config.get("CALLBACK_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    return int(current_app.config["CALLBACK_MAX_ATTEMPTS"])  # config/settings.py, via run.py
 
 
 def attempt_failed(s: Session, callback: Callback, now: datetime, limit: int) -> None:
     """This try did not reach the caller: retry later, or give up after the last attempt."""
     legs.move_agent(s, callback.agent_id, "available", now)
-    callback.status = "failed" if callback.attempts >= limit else "pending"
-    callback.agent_id = None if callback.status == "pending" else callback.agent_id
+    callback.status = CallbackStatus.FAILED if callback.attempts >= limit else CallbackStatus.PENDING
+    callback.agent_id = None if callback.status == CallbackStatus.PENDING else callback.agent_id
 
 
 def completed(s: Session, callback: Callback, now: datetime) -> None:
     """The adviser talked to the caller: the callback is done and the adviser moves to after-call
     work (notes, disposition), until Done on the desk makes them available."""
-    callback.status, callback.completed_at = "completed", now
+    callback.status, callback.completed_at = CallbackStatus.COMPLETED, now
     legs.move_agent(s, callback.agent_id, "after_call", now)
 
 
@@ -61,13 +61,13 @@ def answered(s: Session, fl: Flow, callback_id: int, digits: str, attempt: int,
     """Someone picked up: ask for 1 (twice), then put the adviser through."""
     callback = s.get(Callback, callback_id)
     reply = VoiceResponse()
-    if callback is None or callback.status not in ("dialing", "connected"):
+    if callback is None or callback.status not in (CallbackStatus.DIALING, CallbackStatus.CONNECTED):
         return reply  # a stale call: end it quietly
     sp = _speaker(fl, callback)
     if digits == fl.answer_keys.talk_now and callback.agent_id is not None:
         # connected_at waits for the adviser's 1 in the whisper (ivr/queue/whisper.py): picking up
         # is not taking the call, a voicemail greeting never presses it.
-        callback.status, callback.connected_at = "connected", None
+        callback.status, callback.connected_at = CallbackStatus.CONNECTED, None
         agent = s.get(User, callback.agent_id)
         qp.say(sp, reply, "queue_connecting")
         dial = reply.dial(action=url_for("ivr_callback_call.callback_dialed", callback_id=callback.id),
@@ -94,14 +94,15 @@ def dialed(s: Session, fl: Flow, callback_id: int, dial_status: str, now: dateti
     sp = _speaker(fl, callback)
     # Only a completed dial the adviser accepted (connected_at) was a conversation; busy,
     # no-answer, failed, canceled or a whisper nobody answered is a failed attempt.
-    if dial_status == "completed" and callback.status == "connected" and callback.connected_at is not None:
+    if (dial_status == "completed" and callback.status == CallbackStatus.CONNECTED
+            and callback.connected_at is not None):
         completed(s, callback, now)
-    if callback.status == "completed":  # talked (the adviser may have pressed Done already)
+    if callback.status == CallbackStatus.COMPLETED:  # talked (the adviser may have pressed Done already)
         sp.prompt(reply, "goodbye")
         reply.hangup()
         return reply
-    if callback.status == "connected":
-        callback.status = "dialing"  # the adviser missed it: this attempt failed
+    if callback.status == CallbackStatus.CONNECTED:
+        callback.status = CallbackStatus.DIALING  # the adviser missed it: this attempt failed
         attempt_failed(s, callback, now, max_attempts())
     return _goodbye_later(sp, reply)
 
@@ -109,10 +110,10 @@ def dialed(s: Session, fl: Flow, callback_id: int, dial_status: str, now: dateti
 def call_ended(s: Session, callback_id: int, status: str, now: datetime) -> None:
     """Status callback of the outbound call: no answer, busy, or a hang-up before pressing 1."""
     callback = s.get(Callback, callback_id)
-    if callback is not None and callback.status == "dialing" and (
+    if callback is not None and callback.status == CallbackStatus.DIALING and (
             status in FAILED_STATUSES or status == "completed"):
         attempt_failed(s, callback, now, max_attempts())
-    elif callback is not None and callback.status == "connected" and status == "completed":
+    elif callback is not None and callback.status == CallbackStatus.CONNECTED and status == "completed":
         if callback.connected_at is not None:
             completed(s, callback, now)
         else:  # the caller hung up while the adviser's phone rang or its whisper played

@@ -17,9 +17,6 @@ from db import advisers
 from db.models import Call, Callback, QueueEntry
 from db.states import LEG_OPEN, AdviserStatus, LegOutcome, LegStatus
 
-# The rule is db.advisers.serving; this name stays for ivr/queue/queueing.py (H1's) until it imports it.
-advisers_on = advisers.serving
-
 
 def open_leg(s: Session, call_id: int) -> QueueEntry | None:
     return s.scalar(select(QueueEntry).where(QueueEntry.call_id == call_id, QueueEntry.status.in_(LEG_OPEN))

@@ -18,6 +18,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from config.flow import Flow
 from db.models import Callback, QueueEntry
+from db.states import CallbackStatus, LegOutcome, LegStatus
 from ivr import calls
 from ivr.queue import prompts as qp
 from ivr.telephony.twiml import Speaker
@@ -36,7 +37,7 @@ def adviser_answered(s: Session, flow: Flow, entry_id: int, now: datetime) -> Vo
     """
     reply = VoiceResponse()
     entry = s.get(QueueEntry, entry_id)
-    if entry is None or entry.status != "connecting":
+    if entry is None or entry.status != LegStatus.CONNECTING:
         reply.hangup()
         return reply
     sp = Speaker(flow, flow.default_language)
@@ -54,10 +55,10 @@ def adviser_accepted(s: Session, flow: Flow, entry_id: int, digits: str) -> Voic
     adviser's leg up."""
     reply = VoiceResponse()
     entry = s.get(QueueEntry, entry_id)
-    if entry is None or digits != flow.answer_keys.take_call or entry.status != "connecting":
+    if entry is None or digits != flow.answer_keys.take_call or entry.status != LegStatus.CONNECTING:
         reply.hangup()
         return reply
-    entry.status, entry.outcome = "connected", "answered"
+    entry.status, entry.outcome = LegStatus.CONNECTED, LegOutcome.ANSWERED
     calls.event(entry.call, "adviser_answered", entry.queue)
     return reply
 
@@ -65,7 +66,7 @@ def adviser_accepted(s: Session, flow: Flow, entry_id: int, digits: str) -> Voic
 def callback_adviser_answered(fl: Flow, callback: Callback | None) -> VoiceResponse:
     """The whisper of a callback's adviser leg: which queue, press 1; nothing pressed hangs up."""
     reply = VoiceResponse()
-    if callback is None or callback.status != "connected" or callback.connected_at is not None:
+    if callback is None or callback.status != CallbackStatus.CONNECTED or callback.connected_at is not None:
         reply.hangup()  # a stale leg, or already taken: never bridge it
         return reply
     sp = Speaker(fl, fl.default_language)
@@ -84,7 +85,7 @@ def callback_adviser_accepted(fl: Flow, callback: Callback | None, digits: str,
     """take_call (1) from the adviser: the callback's conversation starts (connected_at), Twilio bridges;
     anything else, a stale leg or one already taken hangs the adviser's leg up."""
     reply = VoiceResponse()
-    if (callback is None or digits != fl.answer_keys.take_call or callback.status != "connected"
+    if (callback is None or digits != fl.answer_keys.take_call or callback.status != CallbackStatus.CONNECTED
             or callback.connected_at is not None):
         reply.hangup()
         return reply

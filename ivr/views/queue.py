@@ -14,6 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from config.hours import is_open
 from db import session as db
 from db.models import QueueEntry
+from db.states import LegStatus
 from ivr import calls
 from ivr.actions import callback_request
 from ivr.actions import queue as queue_action
@@ -72,14 +73,14 @@ def hold_loop(entry_id: int) -> Response:
     then a <Redirect> to itself carrying what was said (hold.Heard)."""
     with db.step_engine().connect() as conn:
         w = hold.waiter(conn, entry_id)
-        if w is not None and w.status == "waiting":
+        if w is not None and w.status == LegStatus.WAITING:
             hold.mark_seen(conn, w.id, clock())
     reply = VoiceResponse()
-    if w is None or w.status in ("left", "ended"):
+    if w is None or w.status in (LegStatus.LEFT, LegStatus.ENDED):
         reply.leave()
         return twiml(reply)
     sp = Speaker(flow(), w.language or flow().default_language, w.slow_speech)
-    if w.status != "waiting":  # claimed by an adviser: the redirect to them is on its way
+    if w.status != LegStatus.WAITING:  # claimed by an adviser: the redirect to them is on its way
         qp.say(sp, reply, "queue_connecting")
         reply.play(hold.hold_audio_url())
         return twiml(reply)
@@ -123,7 +124,7 @@ def hold_key(entry_id: int) -> Response:
     with db.step_engine().connect() as conn:
         w = hold.waiter(conn, entry_id)
     reply = VoiceResponse()
-    if (w is not None and w.status == "waiting" and digits() == flow().answer_keys.callback
+    if (w is not None and w.status == LegStatus.WAITING and digits() == flow().answer_keys.callback
             and callback_request.offered()):
         s = db.current()
         hold.let_out(s, w, "callback")
@@ -184,7 +185,7 @@ def requeue(entry_id: int) -> Response:
     """Where a transfer's REST redirect sends the caller: the new queue."""
     t = _turn()
     entry = _entry(t, entry_id)
-    if entry is not None and entry.status == "waiting":
+    if entry is not None and entry.status == LegStatus.WAITING:
         label = t.flow.queues[entry.queue].label if entry.queue in t.flow.queues else {}
         qp.say(t.speaker, t.reply, "transferring", queue=label.get(t.speaker.lang, entry.queue))
     connect.resume(t, entry)
