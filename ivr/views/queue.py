@@ -6,7 +6,10 @@ the hold music, which Twilio fetches as plain media. What the `queue` action doe
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, current_app, request, send_from_directory, url_for
 from twilio.twiml.voice_response import VoiceResponse
@@ -52,6 +55,19 @@ def _done(t: Turn) -> Response:
     for work in getattr(t, "after_commit", []):  # e.g. a transcription job, once rows are committed
         work()
     return twiml(t.reply)
+
+
+def on_turn(step: Callable[..., None]) -> Callable[..., Response]:
+    """A step of the caller's call: the view gets the call's Turn, adds to its reply, and the
+    turn is committed and answered (TwiML) when it returns."""
+
+    @functools.wraps(step)
+    def view(**path: Any) -> Response:
+        t = _turn()
+        step(t, **path)
+        return _done(t)
+
+    return view
 
 
 def _entry(t: Turn, entry_id: int) -> QueueEntry | None:
@@ -139,54 +155,48 @@ def hold_key(entry_id: int) -> Response:
 
 @bp.post("/left/<int:entry_id>")
 @twilio_signed
-def left(entry_id: int) -> Response:
+@on_turn
+def left(t: Turn, entry_id: int) -> None:
     """The <Enqueue> action: the caller left Twilio's queue (QueueResult says how)."""
-    t = _turn()
     queue_action.left(t, _entry(t, entry_id), request.form.get("QueueResult", ""))
-    return _done(t)
 
 
 @bp.post("/offer/<queue>/<int:entry_id>")
 @twilio_signed
-def offer_input(queue: str, entry_id: int) -> Response:
-    t = _turn()
+@on_turn
+def offer_input(t: Turn, queue: str, entry_id: int) -> None:
     queue_action.offer_chosen(t, queue, _entry(t, entry_id), digits(), attempt())
-    return _done(t)
 
 
 @bp.post("/callback/<queue>/<int:entry_id>")
 @twilio_signed
-def callback_input(queue: str, entry_id: int) -> Response:
-    t = _turn()
+@on_turn
+def callback_input(t: Turn, queue: str, entry_id: int) -> None:
     callback_request.handle(t, queue, _entry(t, entry_id), digits(), attempt())
-    return _done(t)
 
 
 @bp.post("/connect/<int:entry_id>")
 @twilio_signed
-def connect_caller(entry_id: int) -> Response:
+@on_turn
+def connect_caller(t: Turn, entry_id: int) -> None:
     """Where the REST redirect sends a claimed caller: <Dial> their adviser."""
-    t = _turn()
     connect.resume(t, _entry(t, entry_id))
-    return _done(t)
 
 
 @bp.post("/dialed/<int:entry_id>")
 @twilio_signed
-def dialed(entry_id: int) -> Response:
-    t = _turn()
+@on_turn
+def dialed(t: Turn, entry_id: int) -> None:
     connect.dial_ended(t, _entry(t, entry_id), request.form.get("DialCallStatus", ""))
-    return _done(t)
 
 
 @bp.post("/enqueue/<int:entry_id>")
 @twilio_signed
-def requeue(entry_id: int) -> Response:
+@on_turn
+def requeue(t: Turn, entry_id: int) -> None:
     """Where a transfer's REST redirect sends the caller: the new queue."""
-    t = _turn()
     entry = _entry(t, entry_id)
     if entry is not None and entry.status == LegStatus.WAITING:
         label = t.flow.queues[entry.queue].label if entry.queue in t.flow.queues else {}
         qp.say(t.speaker, t.reply, "transferring", queue=label.get(t.speaker.lang, entry.queue))
     connect.resume(t, entry)
-    return _done(t)

@@ -6,6 +6,8 @@ a callback (ivr/queue/whisper.py says what each does). On the `ivr_whisper` blue
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
 
 from db import session as db
 from db.models import Callback
@@ -13,7 +15,7 @@ from ivr.queue import whisper as adviser_leg
 from ivr.telephony.signature import twilio_signed
 from ivr.telephony.twiml import twiml
 from ivr.views import failure
-from ivr.views.inputs import clock, digits, flow
+from ivr.views.inputs import clock, committed, digits, flow
 
 bp = Blueprint("ivr_whisper", __name__, url_prefix="/ivr/queue")
 bp.before_request(db.limit_statements)  # Twilio waits 15 s: a stuck statement must not (db/session.py)
@@ -23,22 +25,18 @@ KEY_DIGITS = 4
 
 @bp.post("/whisper/<int:entry_id>")
 @twilio_signed
-def whisper(entry_id: int) -> Response:
+@committed
+def whisper(s: Session, entry_id: int) -> VoiceResponse:
     """Runs on the adviser's leg when they pick up, before the caller is bridged."""
-    s = db.current()
-    reply = adviser_leg.adviser_answered(s, flow(), entry_id, clock())
-    s.commit()
-    return twiml(reply)
+    return adviser_leg.adviser_answered(s, flow(), entry_id, clock())
 
 
 @bp.post("/whisper/<int:entry_id>/key")
 @twilio_signed
-def whisper_key(entry_id: int) -> Response:
+@committed
+def whisper_key(s: Session, entry_id: int) -> VoiceResponse:
     """The adviser's key in the whisper of a queued caller: 1 takes the call."""
-    s = db.current()
-    reply = adviser_leg.adviser_accepted(s, flow(), entry_id, digits(KEY_DIGITS))
-    s.commit()
-    return twiml(reply)
+    return adviser_leg.adviser_accepted(s, flow(), entry_id, digits(KEY_DIGITS))
 
 
 @bp.post("/callback-call/<int:callback_id>/whisper")
@@ -50,10 +48,8 @@ def callback_whisper(callback_id: int) -> Response:
 
 @bp.post("/callback-call/<int:callback_id>/whisper/key")
 @twilio_signed
-def callback_whisper_key(callback_id: int) -> Response:
+@committed
+def callback_whisper_key(s: Session, callback_id: int) -> VoiceResponse:
     """1 from the adviser: the callback's conversation starts (connected_at), Twilio bridges."""
-    s = db.current()
-    reply = adviser_leg.callback_adviser_accepted(flow(), s.get(Callback, callback_id), digits(KEY_DIGITS),
+    return adviser_leg.callback_adviser_accepted(flow(), s.get(Callback, callback_id), digits(KEY_DIGITS),
                                                   clock())
-    s.commit()
-    return twiml(reply)
