@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--no-profile", action="store_true", help="time the requests only")
-    parser.add_argument("--statements", action="store_true", help="list the SQL each request of one call runs")
+    parser.add_argument("--statements", action="store_true", help="the SQL of one call, by request")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jobline-profile-"))
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
