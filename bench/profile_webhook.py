@@ -5,6 +5,7 @@ so only the app's own work is measured (no server, no network, no load generator
 
     .venv/bin/python bench/profile_webhook.py [--target floor|call|ceiling] [--requests 3000] [--top 30]
     .venv/bin/python bench/profile_webhook.py --target floor --no-profile   # CPU time a request only
+    .venv/bin/python bench/profile_webhook.py --target call --statements    # the SQL of one call
 """
 
 from __future__ import annotations
@@ -63,6 +64,28 @@ def serve(app, env: dict) -> int:
     return int(status[0][:3])
 
 
+def statements(app, call: list[dict]) -> None:
+    """Each request of one (warmed-up) call with the statements it sent to the database."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    sent: list[str] = []
+
+    def log(_conn, _cursor, statement, _params, _context, many) -> None:
+        sent.append(("(many) " if many else "") + " ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", log)
+    total = 0
+    for env in call:
+        sent.clear()
+        status = serve(app, env)
+        total += len(sent)
+        print(f"{env['PATH_INFO']}?{env['QUERY_STRING']} -> {status}: {len(sent)} statements")
+        for statement in sent:
+            print("   ", statement[:160])
+    print(f"{total} statements in {len(call)} requests")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", choices=["floor", "call", "ceiling"], default="floor")
@@ -70,6 +93,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--no-profile", action="store_true", help="time the requests only")
+    parser.add_argument("--statements", action="store_true", help="the SQL of one call, by request")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jobline-profile-"))
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
@@ -91,6 +115,9 @@ def main() -> None:
     batches = [call_requests(floor) for _ in range(args.requests // 5 + 20)]
     for env in (e for b in batches[:20] for e in b):  # warm-up
         assert serve(app, env) < 300, env["PATH_INFO"]
+    if args.statements:
+        statements(app, call_requests(floor))
+        return
     todo = [e for b in batches[20:] for e in b]
     if args.no_profile:  # the machine is shared: the fastest of 5 slices, in CPU time
         size = len(todo) // 5

@@ -7,7 +7,7 @@ once and a call never moves back down the status ladder.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -155,12 +155,13 @@ def remember_choice(call: Call | CallState, *, language: str | None = None,
             call.caller.slow_speech = slow
 
 
-def apply_status(s: Session, form: Mapping[str, str]) -> None:
+def apply_status(session: Callable[[], Session], form: Mapping[str, str]) -> None:
     """Apply a status callback once; unknown CallSids are stored as new calls.
 
     A call that only walked the menus is closed with Core statements on the step engine's
     connection; one that reached a queue, asked for a callback or left a recording (or one never
-    seen) is closed through the ORM, so that its queue legs close with it.
+    seen) is closed through the ORM, so that its queue legs close with it. `session` gives the
+    request's ORM session, opened only on that second path (the caller commits it if open).
     """
     sid = clean_sid(form.get("CallSid"))
     status = (form.get("CallStatus") or "").strip().lower()
@@ -172,6 +173,7 @@ def apply_status(s: Session, form: Mapping[str, str]) -> None:
         if row is not None and not (final and row.involved):
             _close_menu_call(conn, row, status, form)
             return
+    s = session()
     if _first_time(s.connection(), sid, status):
         _apply_status_orm(s, sid, status, form)
 

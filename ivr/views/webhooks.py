@@ -102,9 +102,9 @@ def recording_done() -> tuple[str, int]:
 @bp.post("/status")
 @twilio_signed
 def status() -> tuple[str, int]:
-    s = db.current()
-    calls.apply_status(s, request.form)
-    s.commit()
+    calls.apply_status(db.current, request.form)
+    if db.is_open():  # the call reached a queue, a callback or a recording (or was never seen)
+        db.current().commit()
     return "", 204
 
 

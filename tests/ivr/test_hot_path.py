@@ -35,6 +35,19 @@ def test_a_menu_walk_is_stored_step_by_step_with_its_state(phone, s):
     assert s.scalar(select(Call.outcome).where(Call.sid == p.sid)) == "self_service"
 
 
+def test_the_status_callback_of_a_menu_only_call_opens_no_orm_session(phone, s, monkeypatch):
+    p = phone().dial().press("1").press("2").press("1")
+    opened = []
+    real = db.current
+    monkeypatch.setattr(db, "current", lambda: opened.append(1) or real())
+    assert p.hangup() == 204
+    assert opened == []  # closed on the step connection alone
+    s.expire_all()
+    call = s.scalar(select(Call).where(Call.sid == p.sid))
+    assert (call.status, call.outcome) == ("completed", "self_service") and call.ended_at is not None
+    assert steps(s, p.sid)[-1] == ("status", None, "completed")
+
+
 def test_the_next_menu_url_carries_the_language_and_slower_speech(phone):
     p = phone().dial().press("3").press("8")  # French, then slower speech
     query = parse_qs(urlsplit(p.pending.get("action")).query)
