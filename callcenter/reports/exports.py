@@ -1,9 +1,22 @@
 """CSV downloads: every report, and the call detail records, streamed row by row.
 
-Each file starts with '#' lines giving the period, the filters and the formula of every figure
-(METRICS.md), then a header and the rows. Call detail records come from a server-side cursor
-(yield_per), so a million rows stream in flat memory. Phone and ID numbers are masked unless the
-reader may see them (admins).
+Every file opens cleanly in Excel and LibreOffice Calc: it starts with the UTF-8 byte order mark
+(without it Excel reads UTF-8 as the local code page, so "—" and "é" turn to mojibake) and its
+header row is line 1, so both take the first line as the column names and a script can read the
+file with any CSV reader. What the figures mean (the period, the filters, the formula of every
+figure as in METRICS.md) follows the table in a trailing block of '#' lines after one blank line.
+A trailing block rather than a companion file: the figures and their formulas travel as one
+download that both programs open directly (Excel on a double-click; LibreOffice through the Text
+Import dialog it shows for every .csv, prefilled with UTF-8 and commas), and the blank line ends
+the table, so sorting, filters and pivot tables stop at the last row of figures.
+
+Codes become words: queues, languages and dispositions carry their labels from the flow
+(config/ivr.yaml) next to the code that filters and scripts use; intents, menu steps and other
+codes the flow does not label are spelled as words. Durations are h:mm:ss (columns ending _hms).
+
+Call detail records come from a server-side cursor (yield_per), so a million rows stream in flat
+memory. Phone and ID numbers are masked unless the reader may see them (admins); advisers' notes
+are there only for the roles that read them on the desk (supervisors).
 
 Every text cell that starts with = + - @, a tab or a carriage return gets a leading single quote
 (OWASP's CSV injection advice), so a spreadsheet shows an adviser's name, a transcript or a phone
@@ -22,17 +35,21 @@ from flask import Response, stream_with_context
 from sqlalchemy import func, select
 
 from callcenter.reports.metrics import DASH, Filters, calls_in_period, seconds_between
+from config import settings
+from config.flow import Flow, load_flow
 from db import session as db
 from db.models import Call, Caller, Capture, QueueEntry, User
 from db.personal import mask_id, mask_phone
 from db.states import CaptureStatus
 
 CHUNK = 2_000
+BOM = "\ufeff"
 # https://owasp.org/www-community/attacks/CSV_Injection
 _FORMULA_START = frozenset("=+-@\t\r")
-CALL_COLUMNS = ("call_sid", "started", "ended", "duration_s", "language", "outcome", "last_ivr_node",
-                "reason", "caller", "id_number", "queue", "leg_outcome", "enqueued", "wait_s", "talk_s",
-                "acw_s", "adviser", "transferred_from_leg")
+CALL_COLUMNS = ("call_sid", "started", "ended", "duration_hms", "language", "language_name", "outcome",
+                "last_ivr_node", "reason", "reason_label", "caller", "id_number", "queue", "queue_label",
+                "leg_outcome", "enqueued", "wait_hms", "talk_hms", "acw_hms", "adviser", "disposition",
+                "notes", "transferred_from_leg")
 
 
 def _cell(value: Any) -> Any:
@@ -49,54 +66,117 @@ def _line(values: Iterable[Any]) -> str:
     return out.getvalue()
 
 
-def _preamble(title: str, f: Filters, formulas: dict[str, str]) -> Iterator[str]:
+def hms(seconds: float | None) -> str | None:
+    """Seconds as h:mm:ss (hours past 24 keep counting: 25:00:00), rounded to the second."""
+    if seconds is None:
+        return None
+    total = round(seconds)
+    h, rest = divmod(abs(total), 3600)
+    return f"{'-' if total < 0 else ''}{h}:{rest // 60:02}:{rest % 60:02}"
+
+
+def _head(key: str) -> str:
+    """A figure's column name: a duration in seconds (key ending _s) is shown as h:mm:ss."""
+    return key[:-2] + "_hms" if key.endswith("_s") else key
+
+
+def _figure(key: str, value: Any) -> Any:
+    return hms(value) if key.endswith("_s") and isinstance(value, int | float) else value
+
+
+_INITIALS = {"ivr": "IVR", "id": "ID"}
+
+
+def words(code: str | None) -> str:
+    """A code the flow gives no label, spelled as words: self_service -> Self service,
+    ivr_hangups -> IVR hangups."""
+    if not code:
+        return ""
+    text = " ".join(_INITIALS.get(w, w) for w in code.split("_"))
+    return text[:1].upper() + text[1:]
+
+
+class Labels:
+    """The flow's words for its codes; a code the flow no longer knows is shown as it is."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.queues = {name: q.label["en"] for name, q in flow.queues.items()}
+        self.languages = {lang.code: lang.name for lang in flow.languages}
+        self.dispositions = dict(flow.dispositions)
+        self.intents = frozenset(flow.intent_routes)
+
+    def queue(self, code: str | None) -> str:
+        return self.queues.get(code, code) if code else ""
+
+    def language(self, code: str | None) -> str:
+        return self.languages.get(code, code) if code else ""
+
+    def intent(self, code: str | None) -> str:
+        return words(code) if code in self.intents else code or ""
+
+    def disposition(self, code: str | None) -> str:
+        return self.dispositions.get(code, code) if code else ""
+
+
+def _trailer(title: str, f: Filters, formulas: dict[str, str]) -> Iterator[str]:
+    """The notes after the table: one blank line, then '#' lines."""
+    yield "\r\n"
     yield _line([f"# Jobline {title}", f"from {f.first_day}", f"to {f.last_day}", f"time zone {f.tz.key}",
                  "a call belongs to the period in which it started"])
     filters = {k: v for k, v in f.as_query().items() if k not in ("from", "to")}
     if filters:
         yield _line(["# filters"] + [f"{k}={v}" for k, v in filters.items()])
     for key, text in formulas.items():
-        yield _line([f"# formula {key}", text])
+        yield _line([f"# formula {_head(key)}", text])
+    yield _line(["# durations (columns ending _hms) are hours:minutes:seconds"])
     yield _line(["# — means the figure has nothing to divide by (zero denominator)"])
 
 
 def _download(name: str, f: Filters, lines: Iterator[str]) -> Response:
     filename = f"jobline-{name}-{f.first_day}-{f.last_day}.csv"
-    return Response(stream_with_context(lines), mimetype="text/csv",
+    return Response(stream_with_context(_with_bom(lines)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})
 
 
-def report_csv(report: str, f: Filters, data: dict[str, Any]) -> Response:
-    return _download(report, f, _report_lines(report, f, data))
+def _with_bom(lines: Iterator[str]) -> Iterator[str]:
+    yield BOM
+    yield from lines
 
 
-def _report_lines(report: str, f: Filters, data: dict[str, Any]) -> Iterator[str]:
-    yield from _preamble(f"{report} report", f, data["formulas"])
+def report_csv(report: str, f: Filters, data: dict[str, Any], flow: Flow) -> Response:
+    return _download(report, f, _report_lines(report, f, data, Labels(flow)))
+
+
+def _report_lines(report: str, f: Filters, data: dict[str, Any], labels: Labels) -> Iterator[str]:
     if report == "queues":
         keys = list(data["total"])
-        yield _line(["queue", "service_level_s", *keys])
+        yield _line(["queue", "queue_label", "service_level_hms", *map(_head, keys)])
         for name, figures in data["queues"].items():
-            yield _line([name, figures["service_level_s"], *(figures[k] for k in keys)])
-        yield _line(["all queues", "", *(data["total"][k] for k in keys)])
+            yield _line([name, labels.queue(name), hms(figures["service_level_s"]),
+                         *(_figure(k, figures[k]) for k in keys)])
+        yield _line(["all queues", "", "", *(_figure(k, data["total"][k]) for k in keys)])
     elif report == "advisers":
         keys = list(data["total"])
-        yield _line(["adviser_id", "adviser", *keys])
+        yield _line(["adviser_id", "adviser", *map(_head, keys)])
         for line in data["agents"]:
-            yield _line([line["agent_id"], line["agent"], *(line[k] for k in keys)])
-        yield _line(["", "all advisers", *(data["total"][k] for k in keys)])
+            yield _line([line["agent_id"], line["agent"], *(_figure(k, line[k]) for k in keys)])
+        yield _line(["", "all advisers", *(_figure(k, data["total"][k]) for k in keys)])
     else:
-        yield _line(["section", "name", "value", "of", "rate"])
+        yield _line(["section", "name", "label", "value", "of", "rate"])
         for key, value in data["total"].items():
-            yield _line(["total", key, value, "", ""])
+            yield _line(["total", key, words(key), _figure(key, value), "", ""])
         for key, n in data["outcomes"].items():
-            yield _line(["outcome", key, n, data["total"]["calls"], ""])
+            yield _line(["outcome", key, words(key), n, data["total"]["calls"], ""])
         for row in data["drop_off"]:
-            yield _line(["drop_off", row["node"], row["hangups"], row["entered"], row["drop_off"]])
+            yield _line(["drop_off", row["node"], words(row["node"]), row["hangups"], row["entered"],
+                         row["drop_off"]])
         for row in data["captures"]:
-            yield _line(["capture", row["field"], row["captured"], row["asked"], row["capture_rate"]])
+            yield _line(["capture", row["field"], words(row["field"]), row["captured"], row["asked"],
+                         row["capture_rate"]])
         for row in data["top_reasons"]:
-            yield _line(["reason", row["reason"], row["calls"], "", ""])
+            yield _line(["reason", row["reason"], labels.intent(row["reason"]), row["calls"], "", ""])
+    yield from _trailer(f"{report} report", f, data["formulas"])
 
 
 def _local(value: datetime | None, f: Filters) -> str | None:
@@ -104,12 +184,9 @@ def _local(value: datetime | None, f: Filters) -> str | None:
     return value.astimezone(f.tz).isoformat(" ", "seconds")[:19] if value else None
 
 
-def _seconds(value: float | None) -> int | None:
-    return None if value is None else round(value)
-
-
-def call_rows(f: Filters) -> Any:
-    """The detail-record query: one row per queue leg (one per call for calls never queued)."""
+def call_rows(f: Filters, *, notes: bool = False) -> Any:
+    """The detail-record query: one row per queue leg (one per call for calls never queued);
+    the leg's notes only when asked for."""
     q = QueueEntry
     id_number = (select(func.max(Capture.value))
                  .where(Capture.call_id == Call.id, Capture.field == "id_number",
@@ -121,7 +198,7 @@ def call_rows(f: Filters) -> Any:
                    seconds_between(func.coalesce(q.answered_at, q.left_at), q.enqueued_at).label("wait"),
                    seconds_between(q.ended_at, q.answered_at).label("talk"),
                    seconds_between(q.wrapped_at, q.ended_at).label("acw"), User.name.label("adviser"),
-                   q.transferred_from_id)
+                   q.disposition, q.transferred_from_id, *([q.notes] if notes else []))
             .select_from(Call).outerjoin(Caller, Caller.id == Call.caller_id)
             .outerjoin(q, q.call_id == Call.id).outerjoin(User, User.id == q.agent_id)
             .where(calls_in_period(f)).order_by(Call.started_at, Call.id, q.id))
@@ -132,32 +209,41 @@ def call_rows(f: Filters) -> Any:
     return stmt
 
 
-def calls_csv(f: Filters, *, full_numbers: bool) -> Response:
-    """The call detail records of the period. The query is tried once with LIMIT 0 before the
-    response starts, so a filter the database refuses is an error page rather than a download
-    cut short; the rows then stream from a server-side cursor, opened inside the stream (a
-    cursor opened here would not outlive the request's own commits on PostgreSQL)."""
-    db.current().execute(call_rows(f).limit(0)).all()
-    return _download("calls", f, _call_lines(f, full_numbers))
+def calls_csv(f: Filters, flow: Flow, *, full_numbers: bool, notes: bool) -> Response:
+    """The call detail records of the period, with the advisers' notes when `notes`. The query is
+    tried once with LIMIT 0 before the response starts, so a filter the database refuses is an
+    error page rather than a download cut short; the rows then stream from a server-side cursor,
+    opened inside the stream (a cursor opened here would not outlive the request's own commits on
+    PostgreSQL)."""
+    db.current().execute(call_rows(f, notes=notes).limit(0)).all()
+    return _download("calls", f, _call_lines(f, full_numbers, flow, notes=notes))
 
 
-def _call_lines(f: Filters, full_numbers: bool) -> Iterator[str]:
-    note = "phone and ID numbers in full" if full_numbers else "phone and ID numbers masked (admins see them)"
-    yield from _preamble("call detail records", f, {
-        "wait_s": "answered_at (or left_at) − enqueued_at of the leg", "talk_s": "ended_at − answered_at",
-        "acw_s": "wrapped_at − ended_at (after-call work)", "numbers": note})
-    yield _line(CALL_COLUMNS)
+def _call_lines(f: Filters, full_numbers: bool, flow: Flow | None = None, *,
+                notes: bool = False) -> Iterator[str]:
+    labels = Labels(flow or load_flow(settings.IVR_FILE))
+    yield _line(c for c in CALL_COLUMNS if notes or c != "notes")
     phone = (lambda p: p or "") if full_numbers else mask_phone
     ident = (lambda v: v or "") if full_numbers else mask_id
-    result = db.current().execute(call_rows(f).execution_options(yield_per=CHUNK))
+    result = db.current().execute(call_rows(f, notes=notes).execution_options(yield_per=CHUNK))
     for rows in result.partitions():
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         for r in rows:
-            writer.writerow([r.sid, _local(r.started_at, f), _local(r.ended_at, f) or "", r.duration_s,
-                             _cell(r.language or ""), r.outcome or "in progress", _cell(r.node or ""),
-                             _cell(r.reason or ""), _cell(phone(r.phone)), _cell(ident(r.id_number)),
-                             _cell(r.queue or ""), r.leg_outcome or "", _local(r.enqueued_at, f) or "",
-                             _seconds(r.wait), _seconds(r.talk), _seconds(r.acw), _cell(r.adviser or ""),
-                             r.transferred_from_id or ""])
+            row = [r.sid, _local(r.started_at, f), _local(r.ended_at, f) or "", hms(r.duration_s),
+                   _cell(r.language or ""), _cell(labels.language(r.language)), r.outcome or "in progress",
+                   _cell(r.node or ""), _cell(r.reason or ""), _cell(labels.intent(r.reason)),
+                   _cell(phone(r.phone)), _cell(ident(r.id_number)), _cell(r.queue or ""),
+                   _cell(labels.queue(r.queue)), r.leg_outcome or "", _local(r.enqueued_at, f) or "",
+                   hms(r.wait), hms(r.talk), hms(r.acw), _cell(r.adviser or ""),
+                   _cell(labels.disposition(r.disposition))]
+            if notes:
+                row.append(_cell(r.notes or ""))
+            row.append(r.transferred_from_id or "")
+            writer.writerow(row)
         yield out.getvalue()
+    note = "phone and ID numbers in full" if full_numbers else "phone and ID numbers masked (admins see them)"
+    yield from _trailer("call detail records", f, {
+        "wait_s": "answered_at (or left_at) − enqueued_at of the leg", "talk_s": "ended_at − answered_at",
+        "acw_s": "wrapped_at − ended_at (after-call work)",
+        "duration_s": "Twilio's CallDuration, else first webhook to end", "numbers": note})

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from callcenter.access import error_json, nav, role_required
 from callcenter.accounts import audit
 from callcenter.accounts.users import clock
+from callcenter.desk.state import DESK
 from callcenter.params import FIRST_DAY, ID_SCHEMA, LAST_DAY
 from callcenter.reports import charts
 from callcenter.reports.agent_metrics import AGENT_FIGURES, agent_report
@@ -103,18 +104,20 @@ def report_download(report: str) -> Response:
     else:
         data = ivr_report(s, f, now)
     audit.record_now("export_csv", detail=f"{report} report")
-    return report_csv(report, f, data)
+    return report_csv(report, f, data, _flow())
 
 
 @bp.get("/reports/calls.csv")
 @role_required(*SUPERVISORS)
 def calls_download() -> Response:
-    """Call detail records, streamed; phone and ID numbers masked unless the reader is an admin."""
+    """Call detail records, streamed; phone and ID numbers masked unless the reader is an admin;
+    advisers' notes for the roles that read them on the desk (supervisors, not admins)."""
     from flask_login import current_user
 
     audit.record_now("export_csv", detail="call records, full numbers" if current_user.role == Role.ADMIN
                      else "call records")
-    return calls_csv(_filters(), full_numbers=current_user.role == Role.ADMIN)
+    return calls_csv(_filters(), _flow(), full_numbers=current_user.role == Role.ADMIN,
+                     notes=current_user.role in DESK)
 
 
 def stats(s: Any, f: Filters, flow: Flow, now: datetime, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:

@@ -4,21 +4,14 @@ as a spreadsheet formula."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 
 from callcenter.accounts import users as accounts
+from tests.support.csv_download import csv_table
 from tests.support.reports_script import NOW, at
 
 DAY = {"from": "2026-11-24", "to": "2026-11-24"}
 STRONG = "correct horse battery 9"
-
-
-def _rows(text: str) -> list[list[str]]:
-    """The header and the rows of a CSV download, without its '#' notes."""
-    return [r for r in csv.reader(io.StringIO(text)) if r and not r[0].startswith("#")]
 
 
 @pytest.mark.parametrize("path", ["/reports", "/reports/advisers", "/reports/ivr", "/reports/queues.csv",
@@ -49,7 +42,7 @@ def test_the_call_records_download_whole_with_a_real_adviser_filter(script, repo
     response = reports_client("supervisor").get("/reports/calls.csv",
                                                  query_string={**DAY, "agent": adviser.id})
     assert response.status_code == 200
-    rows = _rows(response.get_data(as_text=True))
+    rows = csv_table(response)
     assert len(rows) == 2 and rows[1][rows[0].index("adviser")] == "Ada Lovell"
 
 
@@ -61,13 +54,12 @@ def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_text(script, reports_cli
     script.leg(call, "general", at(NOW.replace(hour=0), 9, 1), "answered", wait=10, agent=adviser.id, talk=60)
     script.done()
     supervisor = reports_client("supervisor")
-    calls = supervisor.get("/reports/calls.csv", query_string=DAY).get_data(as_text=True)
-    rows = _rows(calls)
+    rows = csv_table(supervisor.get("/reports/calls.csv", query_string=DAY))
     header, row = rows[0], rows[1]
     assert row[header.index("adviser")] == "'" + name.strip()  # names are stored trimmed
     assert row[header.index("reason")] == "'" + name
-    advisers = supervisor.get("/reports/advisers.csv", query_string=DAY).get_data(as_text=True)
-    line = next(r for r in csv.reader(io.StringIO(advisers)) if len(r) > 1 and r[0] == str(adviser.id))
+    advisers = csv_table(supervisor.get("/reports/advisers.csv", query_string=DAY))
+    line = next(r for r in advisers if r[0] == str(adviser.id))
     assert line[1][0] == "'" and line[1][1:] == adviser.name
 
 
@@ -77,9 +69,8 @@ def test_ordinary_cells_are_left_as_they_are(script, reports_client):
                        reason="my payment is late")
     script.leg(call, "general", at(NOW.replace(hour=0), 9, 1), "answered", wait=10, talk=60)
     script.done()
-    calls = reports_client("admin").get("/reports/calls.csv", query_string=DAY).get_data(as_text=True)
-    rows = _rows(calls)
+    rows = csv_table(reports_client("admin").get("/reports/calls.csv", query_string=DAY))
     header, row = rows[0], rows[1]
     assert row[header.index("reason")] == "my payment is late"
-    assert row[header.index("wait_s")] == "10"
+    assert row[header.index("wait_hms")] == "0:00:10"
     assert row[header.index("caller")] == "'+447700900123"  # a spreadsheet keeps the + and the text

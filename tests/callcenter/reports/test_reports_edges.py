@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from callcenter.accounts import users as accounts
 from db import session as db
 from db.models import Callback, User
+from tests.support.csv_download import csv_parts, csv_table
 from tests.support.reports_script import NOW, at
 
 
@@ -152,20 +151,19 @@ def test_csv_carries_formulas_and_masks_numbers_for_supervisors(script, reports_
     script.done()
     day = {"from": "2026-11-24", "to": "2026-11-24"}
     supervisor = reports_client("supervisor")
-    report = supervisor.get("/reports/queues.csv", query_string=day).get_data(as_text=True)
-    assert "# formula service_level" in report and "(offered − short abandons)" in report
-    rows = [r for r in csv.reader(io.StringIO(report)) if r and not r[0].startswith("#")]
-    assert rows[0][:4] == ["queue", "service_level_s", "offered", "answered"]
+    rows, notes = csv_parts(supervisor.get("/reports/queues.csv", query_string=day))
+    assert any("(offered − short abandons)" in n[1] for n in notes if n[0] == "# formula service_level")
+    assert rows[0][:5] == ["queue", "queue_label", "service_level_hms", "offered", "answered"]
     employers = next(r for r in rows if r[0] == "employers")
     assert employers[rows[0].index("service_level")] == "—"
     masked = supervisor.get("/reports/calls.csv", query_string=day).get_data(as_text=True)
     assert "+447700900123" not in masked and "12345674" not in masked
     assert "+44•••••••123" in masked and "••••••74" in masked
-    full = reports_client("admin").get("/reports/calls.csv", query_string=day).get_data(as_text=True)
-    assert "+447700900123" in full and "12345674" in full
-    body = [r for r in csv.reader(io.StringIO(full)) if r and not r[0].startswith("#")]
+    full = reports_client("admin").get("/reports/calls.csv", query_string=day)
+    assert b"+447700900123" in full.get_data() and b"12345674" in full.get_data()
+    body = csv_table(full)
     assert body[0][0] == "call_sid" and len(body) == 2
-    assert body[1][body[0].index("wait_s")] == "10"
+    assert body[1][body[0].index("wait_hms")] == "0:00:10"
 
 
 def test_demo_traffic_is_deterministic_and_shaped_like_a_helpdesk(reports_app):
