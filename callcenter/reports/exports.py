@@ -32,15 +32,15 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, stream_with_context
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from callcenter.reports.metrics import DASH, Filters, calls_in_period, seconds_between
 from config import settings
 from config.flow import Flow, load_flow
 from db import session as db
-from db.models import Call, Caller, Capture, QueueEntry, User
+from db.models import Call, Callback, Caller, Capture, QueueEntry, User
 from db.personal import mask_id, mask_phone
-from db.states import CaptureStatus
+from db.states import CaptureStatus, LegOutcome
 
 CHUNK = 2_000
 BOM = "\ufeff"
@@ -184,10 +184,22 @@ def _local(value: datetime | None, f: Filters) -> str | None:
     return value.astimezone(f.tz).isoformat(" ", "seconds")[:19] if value else None
 
 
+def _called_back(column: Any) -> Any:
+    """What the adviser wrote when wrapping up the call's callback (its latest)."""
+    return (select(column).where(Callback.call_id == Call.id, Callback.wrapped_at.is_not(None))
+            .order_by(Callback.id.desc()).limit(1).scalar_subquery())
+
+
 def call_rows(f: Filters, *, notes: bool = False) -> Any:
     """The detail-record query: one row per queue leg (one per call for calls never queued);
-    the leg's notes only when asked for."""
+    the leg's notes only when asked for. A leg the caller left for a callback (or a call that
+    asked for one in the menus) carries the callback's wrap-up: the conversation happened there."""
     q = QueueEntry
+    callback_row = or_(q.outcome == LegOutcome.CALLBACK, q.id.is_(None))
+
+    def wrap_up(column: Any, of_callback: Any) -> Any:
+        return case((callback_row, func.coalesce(column, _called_back(of_callback))), else_=column)
+
     id_number = (select(func.max(Capture.value))
                  .where(Capture.call_id == Call.id, Capture.field == "id_number",
                         Capture.status == CaptureStatus.CAPTURED)
@@ -198,7 +210,8 @@ def call_rows(f: Filters, *, notes: bool = False) -> Any:
                    seconds_between(func.coalesce(q.answered_at, q.left_at), q.enqueued_at).label("wait"),
                    seconds_between(q.ended_at, q.answered_at).label("talk"),
                    seconds_between(q.wrapped_at, q.ended_at).label("acw"), User.name.label("adviser"),
-                   q.disposition, q.transferred_from_id, *([q.notes] if notes else []))
+                   wrap_up(q.disposition, Callback.disposition).label("disposition"), q.transferred_from_id,
+                   *([wrap_up(q.notes, Callback.notes).label("notes")] if notes else []))
             .select_from(Call).outerjoin(Caller, Caller.id == Call.caller_id)
             .outerjoin(q, q.call_id == Call.id).outerjoin(User, User.id == q.agent_id)
             .where(calls_in_period(f)).order_by(Call.started_at, Call.id, q.id))

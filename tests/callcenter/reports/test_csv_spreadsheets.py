@@ -87,3 +87,20 @@ def test_codes_come_with_the_flows_labels_and_durations_read_as_hours(script, re
     ivr = csv_table(supervisor.get("/reports/ivr.csv", query_string=DAY))
     assert ["reason", "employer", "Employer", "1", "", ""] in ivr
     assert ["total", "ivr_hangup_rate", "IVR hangup rate", "0.0", "", ""] in ivr
+
+
+def test_a_call_called_back_carries_the_callbacks_wrap_up(script, reports_client):
+    from db.models import Callback
+
+    asked = at(NOW.replace(hour=0), 9, 2)
+    call = script.call(at(NOW.replace(hour=0), 9), "callback", nodes=("main", "adviser"))
+    leg = script.leg(call, "general", at(NOW.replace(hour=0), 9, 1), "callback", wait=60)
+    script.add(Callback(call_id=call.id, queue_entry_id=leg.id, queue="general", phone="+447700900123",
+                        status="completed", requested_at=asked, enqueued_at=leg.enqueued_at,
+                        connected_at=at(NOW.replace(hour=0), 10), completed_at=at(NOW.replace(hour=0), 10, 5),
+                        wrapped_at=at(NOW.replace(hour=0), 10, 6), disposition="info_sent", notes=NOTES))
+    script.done()
+    header, row = csv_table(reports_client("supervisor").get("/reports/calls.csv", query_string=DAY))
+    shown = dict(zip(header, row, strict=True))
+    assert (shown["leg_outcome"], shown["disposition"]) == ("callback", "Information sent by post or email")
+    assert shown["notes"] == NOTES
