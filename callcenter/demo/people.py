@@ -90,6 +90,12 @@ def said(rng: random.Random, flow: Flow, intent: str, language: str) -> str:
     return rng.choice(phrases.get(language) or phrases.get(flow.default_language) or [intent])
 
 
+def message(rng: random.Random, flow: Flow, language: str) -> str | None:
+    """What a caller says in a voicemail: why they call, in the flow's words (None: no intents)."""
+    intents = sorted(flow.intents)
+    return said(rng, flow, rng.choice(intents), language) if intents else None
+
+
 def advisers(s: Session, flow: Flow, next_id: int, per_queue: dict[str, int],
              now: datetime) -> dict[str, list[int]]:
     """Demo advisers, one queue each so their time lines never overlap, offline, unable to sign
@@ -99,7 +105,8 @@ def advisers(s: Session, flow: Flow, next_id: int, per_queue: dict[str, int],
     pools: dict[str, list[int]] = {}
     codes = [lang.code for lang in flow.languages]
     for q, n in per_queue.items():
-        before = len(s.scalars(select(User.id).where(User.username.like(f"demo-{q}-%"))).all())
+        taken = s.scalars(select(User.username).where(User.username.like(f"demo-{q}-%"))).all()
+        before = max((int(u.rsplit("-", 1)[1]) for u in taken if u.rsplit("-", 1)[1].isdigit()), default=0)
         queue = flow.queues.get(q)
         label = queue.label.get(flow.default_language, q) if queue else q
         pools[q] = []

@@ -108,8 +108,8 @@ def call_rows(rng: random.Random, calls: list[dict[str, Any]], legs_by_call: dic
             out[Recording].append({"sid": f"RE{cid:030x}01", "call_id": cid, "kind": "voicemail",
                                    "language": c["language"], "duration_s": 30,
                                    "status": RecordingStatus.TRANSCRIBED,
-                                   "text": c["said"] or "please call me back", "confidence": 0.8,
-                                   "intent": c["reason"], "created_at": ended, "finished_at": ended})
+                                   "text": c["message"], "confidence": 0.8,
+                                   "intent": None, "created_at": ended, "finished_at": ended})
     return out
 
 

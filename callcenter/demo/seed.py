@@ -206,6 +206,8 @@ def _plan_calls(rng: random.Random, flow: Any, starts: list[tuple[datetime, bool
             call.update(path=("main", "adviser"), outcome=CallOutcome.CLOSED, queue="general")
         else:
             call.update(path=rng.choice(HANGUP_AT), outcome=CallOutcome.IVR_HANGUP)
+        # what they would say in a message, in their words and language
+        call["message"] = call["said"] or people.message(rng, flow, lang)
         if "outcome" in call:
             call["ended_at"] = started + timedelta(seconds=rng.uniform(20, 40) * len(call["path"]))
         plan["calls"].append(call)

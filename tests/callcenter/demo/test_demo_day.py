@@ -65,11 +65,16 @@ def test_reasons_are_the_flows_intents_said_in_the_callers_language(app):
         legs = set(s.scalars(select(QueueEntry.intent).where(QueueEntry.intent.is_not(None))))
         said = s.execute(select(Recording.intent, Recording.language, Recording.text)
                          .where(Recording.kind == "reason")).all()
+        messages = s.execute(select(Recording.language, Recording.text)
+                             .where(Recording.kind == "voicemail")).all()
     assert {intent for intent, _ in reasons} == set(flow.intent_routes) == legs
     for intent, queue in reasons:  # each call waited in the queue its intent routes to
         assert flow.nodes[flow.intent_routes[intent]].queue == queue
     assert said and all(text in flow.intents[intent][language] for intent, language, text in said)
     assert {language for _, language, _ in said} >= {"en", "es"}
+    words = {(language, phrase) for by_language in flow.intents.values()
+             for language, phrases in by_language.items() for phrase in phrases}
+    assert messages and set(messages) <= words  # voicemails too: why they call, in their language
 
 
 def test_adviser_names_say_their_queue_and_number_and_a_second_run_reuses_the_callers(app):
