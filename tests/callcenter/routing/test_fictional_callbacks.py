@@ -13,6 +13,7 @@ from callcenter.routing.callbacks import dial_due, reaches_twilio
 from callcenter.webphone.bridge import BridgeHttpClient
 from db import session as db
 from db.models import Callback, User
+from ivr.telephony.numbers import is_fictional
 from tests.support.desk import PASSWORD, waiting_call
 from tests.support.env import OPEN_TIME
 
@@ -76,3 +77,13 @@ def test_only_twilio_itself_counts_a_stand_in_may_ring_a_drama_number():
     assert reaches_twilio({}) and reaches_twilio({"TWILIO_HTTP_CLIENT": TwilioHttpClient()})
     assert reaches_twilio({"TWILIO_HTTP_CLIENT": BridgeHttpClient("redis://unused")})  # passes new calls on
     assert not reaches_twilio({"TWILIO_HTTP_CLIENT": StandIn()})
+
+
+@pytest.mark.parametrize(("phone", "fictional"), [
+    ("+447700900000", True), ("+447700900999", True), ("+447700901000", False),  # 07700 900xxx only
+    ("+442079460123", True), ("+442079461123", False), ("+4420794601234", False),  # 020 7946 0xxx
+    ("+441134960500", True), ("+441632960000", True), ("+448081570000", True),
+    ("+12125550150", True), ("+12125550200", False),  # North America: 555-0100 to 555-0199
+    ("+447911123456", False), ("", False)])
+def test_the_drama_ranges_are_exactly_ofcoms(phone, fictional):
+    assert is_fictional(phone) is fictional
