@@ -9,9 +9,11 @@ after CALLBACK_RETRY_S, up to CALLBACK_MAX_ATTEMPTS, then the callback is marked
 
 A number kept for fiction (ivr/telephony/numbers.py `is_fictional`: the demo's, the web
 phone's, the tests' callers) is never sent to Twilio itself: that dial is refused before the
-REST request and the callback marked failed at once, as no retry can reach anyone. Booking such a
-callback still works (the web phone's callers have these numbers), and a stand-in for Twilio's
-REST API (the tests' Prism mock, a fake given as TWILIO_HTTP_CLIENT) still "dials" them.
+REST request and the callback marked failed at once, as no retry can reach anyone. The rule is
+here, not in the booking rules: the web phone's callers have these numbers and book callbacks
+(its page cannot take a call, and its bridge hands a new call on to Twilio, so such a dial never
+reached it: without an account it failed at Twilio for want of credentials), and the tests book
+and "dial" them through a stand-in for Twilio's REST API (Prism, a fake), which stays allowed.
 
 `dial_due_callbacks` is the RQ job (no arguments: ids only, and none needed); run it whenever an
 adviser becomes available and on a short timer.
