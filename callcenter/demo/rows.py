@@ -118,6 +118,9 @@ def _events(rows: list[dict[str, Any]], c: dict[str, Any], ended: datetime, outc
     rows.append({"call_id": cid, "at": t, "kind": "start", "node": None, "detail": None})
     for k, node in enumerate(c["path"]):
         at = t + timedelta(seconds=STEP_S * (k + 1))
+        if c["reason"] and k == len(c["path"]) - 1:  # the caller's words routed them here
+            rows.append({"call_id": cid, "at": at, "kind": "intent", "node": c["path"][-2],
+                         "detail": c["reason"]})
         rows.append({"call_id": cid, "at": at, "kind": "enter", "node": node, "detail": None})
     last = c["path"][-1]
     if c["queue"]:

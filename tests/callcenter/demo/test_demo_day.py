@@ -13,7 +13,7 @@ from callcenter.demo.seed import seed_demo
 from config import settings
 from config.flow import load_flow
 from db import session as db
-from db.models import AgentStatusChange, Call, Callback, Caller, QueueEntry, Recording, User
+from db.models import AgentStatusChange, Call, Callback, Caller, CallEvent, QueueEntry, Recording, User
 from db.states import CALLBACK_OPEN, LEG_OPEN, AdviserStatus, CallStatus
 from ivr.telephony.numbers import FICTION_MOBILE, is_fictional
 
@@ -65,9 +65,11 @@ def test_reasons_are_the_flows_intents_said_in_the_callers_language(app):
         legs = set(s.scalars(select(QueueEntry.intent).where(QueueEntry.intent.is_not(None))))
         said = s.execute(select(Recording.intent, Recording.language, Recording.text)
                          .where(Recording.kind == "reason")).all()
+        routed = s.scalars(select(CallEvent.detail).where(CallEvent.kind == "intent")).all()
         messages = s.execute(select(Recording.language, Recording.text)
                              .where(Recording.kind == "voicemail")).all()
     assert {intent for intent, _ in reasons} == set(flow.intent_routes) == legs
+    assert sorted(routed) == sorted(intent for intent, _ in reasons)  # the call's story says so too
     for intent, queue in reasons:  # each call waited in the queue its intent routes to
         assert flow.nodes[flow.intent_routes[intent]].queue == queue
     assert said and all(text in flow.intents[intent][language] for intent, language, text in said)
