@@ -46,7 +46,10 @@ def create_user_cmd(username: str, name: str, role: str, queues: str, languages:
 @click.option("--calls", default=10_000, show_default=True, help="How many calls in all.")
 @click.option("--seed", default=7, show_default=True, help="The same seed gives the same traffic.")
 def seed_demo_cmd(days: int, calls: int, seed: int) -> None:
-    """Fill the database with realistic demo traffic, so a new user opens a full dashboard."""
+    """Fill the database with realistic demo traffic, so a new user opens a full dashboard.
+
+    A finished day: nothing live is left (advisers offline, no pending callback), every number
+    is from a drama range no one answers, and reasons and queue labels come from the flow."""
     from callcenter.demo.seed import seed_demo
     from db.migrate import upgrade
 
@@ -61,7 +64,7 @@ def seed_demo_cmd(days: int, calls: int, seed: int) -> None:
             done_so_far[0] = done
 
         counts = seed_demo(db.SessionLocal, days=days, calls=calls, progress=progress, seed=seed,
-                           timezone=flow.hours.timezone)
+                           timezone=flow.hours.timezone, flow=flow)
     click.echo(", ".join(f"{n:,} {table}" for table, n in counts.items()))
 
 

@@ -6,6 +6,11 @@ Monday-morning peaks, a quiet Friday afternoon, closed weekends that end in self
 voicemail, callers who ring again, and waits that come from a small queue simulation (advisers
 free up one by one), so abandons grow with the wait instead of being drawn at a flat rate.
 Deterministic for a given seed and `now`; rows go in with Core executemany in batches.
+
+The demo day is over at `now`: only calls whose whole story (the wait, the talk, the after-call
+work, the callback) ended by then are written, and every demo adviser has signed off, so no
+callback is pending or being dialled and no call or queue leg is live. Callers' numbers are
+fictional (callcenter/demo/people.py); the reasons they give are the flow's intents.
 """
 
 from __future__ import annotations
@@ -21,22 +26,22 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from callcenter.demo.rows import call_rows, leg_rows, phone_of
+from callcenter.demo import people
+from callcenter.demo.rows import call_rows, finished_at, leg_rows, plan_callback
 from callcenter.reports.rollups.build import roll_up
 from config import settings
 from config.flow import load_flow
 from db.models import AgentStatusChange, Call, Caller, QueueEntry, User
-from db.states import AdviserStatus, CallOutcome, LegOutcome, Role
+from db.states import CallOutcome, LegOutcome
 
 BATCH = 5_000
-LANGUAGES = (("en", 0.72), ("es", 0.18), ("fr", 0.10))
-# queue -> (share of queued calls, IVR path, intents callers give there)
+# queue -> (share of queued calls, the menu path callers take to it)
 QUEUES = {
-    "general": (0.40, ("main", "adviser"), ("registration", "vacancies", "other")),
-    "benefits": (0.45, ("main", "benefits", "benefit_id", "adviser_benefits"),
-                 ("payment_date", "claim_status", "new_claim")),
-    "employers": (0.15, ("main", "employers", "adviser_employers"), ("post_vacancy", "hiring_help")),
+    "general": (0.40, ("main", "adviser")),
+    "benefits": (0.45, ("main", "benefits", "benefit_id", "adviser_benefits")),
+    "employers": (0.15, ("main", "employers", "adviser_employers")),
 }
+SPOKEN_SHARE = 0.35  # queued callers who said why they call (the flow routed them by intent)
 SELF_SERVICE = (("main", "register"), ("main", "vacancies"), ("main", "offices"),
                 ("main", "benefits", "benefit_dates"), ("main", "benefits", "benefit_claim"),
                 ("main", "employers", "employer_post"))
@@ -82,25 +87,6 @@ def _next_ids(s: Session) -> dict[str, int]:
     return out
 
 
-def _agents(s: Session, ids: dict[str, int], per_queue: dict[str, int],
-            now: datetime) -> dict[str, list[int]]:
-    """Demo advisers (no usable password), one queue each so their time lines never overlap."""
-    rows, pools = [], {}
-    uid = ids["users"]
-    for q, n in per_queue.items():
-        pools[q] = []
-        for k in range(n):
-            rows.append({"id": uid, "username": f"demo-{q}-{uid}", "name": f"Demo adviser {q} {k + 1}",
-                         "password_hash": "!demo-no-login", "role": Role.AGENT, "queues": [q],
-                         "languages": ["en", "es", "fr"] if k % 3 == 0 else ["en"],
-                         "status": AdviserStatus.OFFLINE, "status_since": now})
-            pools[q].append(uid)
-            uid += 1
-    if rows:
-        s.execute(insert(User.__table__), rows)
-    return pools
-
-
 def _staffing(n_legs: dict[str, int], open_s: float) -> dict[str, int]:
     # Staff slightly above the average load: peaks then queue up, quiet hours do not.
     return {q: max(2, math.ceil(n * (TALK_MEAN_S + ACW_MEAN_S) / max(open_s, 1.0) * 1.08))
@@ -140,13 +126,16 @@ def seed_demo(s_factory: Callable[[], Session], days: int = 30, calls: int = 10_
               progress: Callable[[int, int], None] | None = None, *, seed: int = 7,
               now: datetime | None = None, timezone: str = "Europe/London",
               flow: Any = None) -> dict[str, int]:
-    """Add `calls` demo calls spread over the last `days` days (PES time zone) up to `now`.
+    """Add up to `calls` demo calls spread over the last `days` days (PES time zone), all over
+    by `now` (those that would still be going on are left out).
 
     progress(done, total) is called after each batch of calls is written. Returns row counts
-    per table. Rows are appended (ids continue after the existing ones), so it can run twice.
-    The report rollups are then rebuilt up to `now` with `flow`'s service-level targets
-    (default: the flow of settings.IVR_FILE).
+    per table (callers: the demo numbers used, added or already there). Rows are appended (ids
+    continue after the existing ones), so it can run twice. Languages, intents and queue labels
+    come from `flow` (default: the flow of settings.IVR_FILE), and the report rollups are then
+    rebuilt up to `now` with its service-level targets.
     """
+    flow = flow or load_flow(settings.IVR_FILE)
     rng, tz = random.Random(seed), ZoneInfo(timezone)
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     slots = _slots(days, now, tz)
@@ -155,13 +144,15 @@ def seed_demo(s_factory: Callable[[], Session], days: int = 30, calls: int = 10_
     starts = [(t, o) for t, o in starts if t <= now]
     with s_factory() as s:
         ids = _next_ids(s)
-        plan = _plan_calls(rng, starts, ids, now)
+        plan = _plan_calls(rng, flow, starts, ids)
         by_queue: dict[str, list[dict[str, Any]]] = {q: [] for q in QUEUES}
         for leg in plan["legs"]:
             by_queue[leg["queue"]].append(leg)
         open_s = sum(3600.0 for _, _, o in slots if o)
-        pools = _agents(s, ids, _staffing({q: len(v) for q, v in by_queue.items()}, open_s), now)
+        pools = people.advisers(s, flow, ids["users"],
+                                _staffing({q: len(v) for q, v in by_queue.items()}, open_s), now)
         _simulate_with_transfers(rng, by_queue, pools, plan, ids)
+        _close_the_day(rng, plan, now)
         counts = _write(s, rng, plan, pools, now, progress)
         if s.get_bind().dialect.name == "postgresql":
             for table in ("users", "callers", "calls", "queue_entries", "callbacks", "call_events",
@@ -169,7 +160,7 @@ def seed_demo(s_factory: Callable[[], Session], days: int = 30, calls: int = 10_
                 s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"COALESCE((SELECT MAX(id) FROM {table}), 1))"))
         s.commit()
-        roll_up(s, flow or load_flow(settings.IVR_FILE), now, rebuild=True)
+        roll_up(s, flow, now, rebuild=True)
         s.commit()
     return counts
 
@@ -182,22 +173,28 @@ def _cumulative(weights: list[float]) -> list[float]:
     return out
 
 
-def _plan_calls(rng: random.Random, starts: list[tuple[datetime, bool]], ids: dict[str, int],
-                now: datetime) -> dict[str, Any]:
+def _plan_calls(rng: random.Random, flow: Any, starts: list[tuple[datetime, bool]],
+                ids: dict[str, int]) -> dict[str, Any]:
     """Decide each call's path through the IVR and, for queued calls, its first queue leg."""
-    pool = max(10, int(len(starts) * 0.55))  # repeat callers: the same numbers come back
+    # repeat callers: the same numbers come back; no more callers than fictional numbers
+    pool = min(people.MAX_CALLERS, max(10, int(len(starts) * 0.55)))
     plan: dict[str, Any] = {"calls": [], "legs": [], "pool": pool, "caller_base": ids["callers"]}
     qnames, qweights = list(QUEUES), [v[0] for v in QUEUES.values()]
+    codes, shares = people.languages(flow)
+    asking, routes = people.spoken_routes(flow)
     for i, (started, open_) in enumerate(starts):
         call_id = ids["calls"] + i
-        lang = rng.choices([c for c, _ in LANGUAGES], [w for _, w in LANGUAGES])[0]
+        lang = rng.choices(codes, shares)[0]
         caller = int(pool * rng.random() ** 1.6)  # a few numbers call often
         r = rng.random()
         call = {"id": call_id, "started_at": started, "language": lang, "caller": caller,
-                "queue": None, "reason": None, "open": open_}
+                "queue": None, "reason": None, "said": None, "open": open_}
         if open_ and r < 0.62:
             q = rng.choices(qnames, qweights)[0]
-            call.update(queue=q, path=QUEUES[q][1], reason=rng.choice(QUEUES[q][2]))
+            call.update(queue=q, path=QUEUES[q][1])
+            if asking and routes.get(q) and rng.random() < SPOKEN_SHARE:
+                intent, node = rng.choice(routes[q])
+                call.update(path=(*asking, node), reason=intent, said=people.said(rng, flow, intent, lang))
             enq = started + timedelta(seconds=rng.uniform(25, 150))
             plan["legs"].append({"call_id": call_id, "queue": q, "language": lang,
                                  "intent": call["reason"], "enqueued_at": enq, "priority": 0})
@@ -209,6 +206,8 @@ def _plan_calls(rng: random.Random, starts: list[tuple[datetime, bool]], ids: di
             call.update(path=("main", "adviser"), outcome=CallOutcome.CLOSED, queue="general")
         else:
             call.update(path=rng.choice(HANGUP_AT), outcome=CallOutcome.IVR_HANGUP)
+        # what they would say in a message, in their words and language
+        call["message"] = call["said"] or people.message(rng, flow, lang)
         if "outcome" in call:
             call["ended_at"] = started + timedelta(seconds=rng.uniform(20, 40) * len(call["path"]))
         plan["calls"].append(call)
@@ -234,6 +233,19 @@ def _simulate_with_transfers(rng: random.Random, by_queue: dict[str, list[dict[s
         leg["id"] = ids["queue_entries"] + n
 
 
+def _close_the_day(rng: random.Random, plan: dict[str, Any], now: datetime) -> None:
+    """Settle each callback asked for, then keep only the calls whose story ended by `now`."""
+    ends: dict[int, datetime] = {}
+    for leg in plan["legs"]:
+        if leg.get("outcome") == LegOutcome.CALLBACK:
+            leg["callback"] = plan_callback(rng, leg)
+        ends[leg["call_id"]] = max(finished_at(leg), ends.get(leg["call_id"], leg["enqueued_at"]))
+    # a queued call ends with its last leg (or its callback); any other has its own end
+    done = {c["id"] for c in plan["calls"] if ends.get(c["id"], c.get("ended_at")) <= now}
+    plan["calls"] = [c for c in plan["calls"] if c["id"] in done]
+    plan["legs"] = [leg for leg in plan["legs"] if leg["call_id"] in done]
+
+
 def _batches(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -242,17 +254,15 @@ def _batches(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
 def _write(s: Session, rng: random.Random, plan: dict[str, Any], pools: dict[str, list[int]],
            now: datetime, progress: Callable[[int, int], None] | None) -> dict[str, int]:
     counts: dict[str, int] = {}
-    base = plan["caller_base"]  # callers of this run get fresh consecutive ids and numbers
-    callers = [{"id": base + n, "phone": phone_of(base + n), "language": "en"} for n in range(plan["pool"])]
-    for chunk in _batches(callers):
-        s.execute(insert(Caller.__table__), chunk)
+    callers = people.callers(s, plan["pool"], plan["caller_base"])
+    phones = [people.caller_phone(n) for n in range(len(callers))]
     counts["callers"] = len(callers)
     legs_by_call: dict[int, list[dict[str, Any]]] = {}
     for leg in plan["legs"]:
         legs_by_call.setdefault(leg["call_id"], []).append(leg)
     total, done = len(plan["calls"]), 0
     for chunk in _batches(plan["calls"]):
-        rows = call_rows(rng, chunk, legs_by_call, base, now, pools)
+        rows = call_rows(rng, chunk, legs_by_call, callers, phones, pools)
         for table, table_rows in rows.items():
             if table_rows:
                 s.execute(insert(table.__table__), table_rows)

@@ -7,6 +7,14 @@ or national number: none set, none dialled) and, once they press 1 (ivr/queue/ca
 puts the adviser through. A try that reaches no one goes back to pending and is tried again
 after CALLBACK_RETRY_S, up to CALLBACK_MAX_ATTEMPTS, then the callback is marked failed.
 
+A number kept for fiction (ivr/telephony/numbers.py `is_fictional`: the demo's, the web
+phone's, the tests' callers) is never sent to Twilio itself: that dial is refused before the
+REST request and the callback marked failed at once, as no retry can reach anyone. The rule is
+here, not in the booking rules: the web phone's callers have these numbers and book callbacks
+(its page cannot take a call, and its bridge hands a new call on to Twilio, so such a dial never
+reached it: without an account it failed at Twilio for want of credentials), and the tests book
+and "dial" them through a stand-in for Twilio's REST API (Prism, a fake), which stays allowed.
+
 `dial_due_callbacks` is the RQ job (no arguments: ids only, and none needed); run it whenever an
 adviser becomes available and on a short timer.
 """
@@ -21,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
+from twilio.http.http_client import TwilioHttpClient
 
 from config import settings
 from config.flow import Flow, load_flow
@@ -29,13 +38,28 @@ from db import session as db
 from db.advisers import serving, set_status
 from db.models import AgentStatusChange, Callback, QueueEntry, User
 from db.states import AdviserStatus, CallbackStatus, LegStatus
-from ivr.telephony.numbers import CallbackPolicy, callback_caller_id_problem
+from ivr.telephony.numbers import CallbackPolicy, callback_caller_id_problem, is_fictional
 from ivr.telephony.rest import public_url, twilio_client
 
 log = logging.getLogger(__name__)
 CALLBACK_QUEUE = "callbacks"
 RING_TIMEOUT_S = 25
 TICK_S = 15  # how often the timer looks for callbacks whose turn has come
+
+
+class FictionalNumber(ValueError):
+    """A callback's number is in a range kept for fiction and the dial would reach Twilio."""
+
+
+def reaches_twilio(config: Mapping[str, Any]) -> bool:
+    """Would a call placed with this config's REST client reach Twilio itself? Yes with twilio's
+    own HTTP client (no TWILIO_HTTP_CLIENT: production and the worker) and through one that hands
+    what it does not answer to an `inner` client (the web phone's bridge answers only about its
+    own calls, never a new one); no with a stand-in (the tests' Prism mock, a fake)."""
+    client = config.get("TWILIO_HTTP_CLIENT")
+    while client is not None and getattr(client, "inner", None) is not None:
+        client = client.inner
+    return client is None or type(client) is TwilioHttpClient
 
 
 def _setting(config: Mapping[str, Any], name: str) -> int:
@@ -136,6 +160,9 @@ def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
         try:
             _dial(config, cb_id)
             dialled.append(cb_id)
+        except FictionalNumber as e:
+            log.warning("%s", e)
+            _attempt_failed(cb_id, now, limit=0)
         except Exception:
             log.exception("calling back callback %s failed; it will be retried", cb_id)
             _attempt_failed(cb_id, now, limit)
@@ -148,6 +175,9 @@ def _dial(config: Mapping[str, Any], cb_id: int) -> None:
     refused = CallbackPolicy.from_config(config).refusal(phone)
     if refused is not None:  # booked before the rules, or the rules changed: never rung
         raise ValueError(f"callback {cb_id} is not called back: {refused.name.lower()}")
+    if is_fictional(phone) and reaches_twilio(config):
+        raise FictionalNumber(f"callback {cb_id} is not called back: its number is in a range kept "
+                              "for fiction (demo and test callers), which rings no one")
     helpline = str(config["TWILIO_CALLER_ID"])
     base = f"/ivr/queue/callback-call/{cb_id}"
     call = twilio_client(config).calls.create(

@@ -8,6 +8,11 @@ will call back, and which number it may call from.
   in CALLBACK_ALLOWED_PREFIXES) and not a premium-rate, shared-cost or personal-number range:
   otherwise a caller could make the helpline ring an expensive number for them (toll fraud).
 - Callbacks ring from TWILIO_CALLER_ID, which may not be toll-free.
+- Fictional numbers (`is_fictional`: Ofcom's drama ranges, North America's 555-01xx) are the
+  demo's and the tests' callers. They are taken like any number when a caller books a callback
+  (the web phone's callers have them, and the simulator and the test mocks stand in for Twilio
+  there); it is the REST dial to Twilio itself that refuses them (callcenter/routing/callbacks.py),
+  so a real account never rings one.
 
 Number types (premium rate, toll-free, ...) come from libphonenumber's metadata (the
 `phonenumbers` package, Google's numbering-plan data for every country), not from a table kept
@@ -57,6 +62,20 @@ COSTLY_TYPES = frozenset({PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_C
 
 CALLER_ID_EXAMPLE = "+441632960000"
 
+# Ofcom's numbers for TV and radio drama, never given to anyone: each prefix is followed by
+# three digits (07700 900000-900999, 020 7946 0000-0999, 0113 496 0000-0999, ...).
+# (Ofcom, "Telephone numbers for use in TV and radio drama programmes").
+FICTION_MOBILE = "+447700900"  # the web phone's callers (callcenter/webphone)
+FICTION_GEOGRAPHIC = ("+442079460", "+441134960", "+441144960", "+441154960", "+441164960",
+                      "+441174960", "+441184960", "+441214960", "+441314960", "+441414960",
+                      "+441514960", "+441614960", "+441914980", "+442920180", "+441632960")
+FICTION_FREEPHONE = "+448081570"  # 0808 157 0000-0999
+FICTION_PREFIXES = (FICTION_MOBILE, *FICTION_GEOGRAPHIC, FICTION_FREEPHONE,
+                    "+449098790", "+443069990")  # premium rate 0909 879, UK-wide 0306 999
+FICTION_RANGE_SIZE = 1000
+# North America: 555-0100 to 555-0199 in every area code are for fiction.
+FICTION_NANP = re.compile(r"^\+1[2-9]\d{2}55501\d{2}$")
+
 
 class Refusal(StrEnum):
     """Why a number is not called back; each value is the prompt the caller hears."""
@@ -91,6 +110,23 @@ def is_toll_free(phone: str) -> bool:
     """Twilio advises against toll-free numbers as caller ID on outbound calls (carriers filter
     them): https://support.twilio.com/hc/en-us/articles/360005772753-International-Voice-Quirks"""
     return _type(phone) == PhoneNumberType.TOLL_FREE
+
+
+def is_fictional(phone: str | None) -> bool:
+    """Is this a number kept for fiction (Ofcom's drama ranges, North America's 555-01xx), which
+    rings no one: the demo's callers, the web phone's, the tests'."""
+    phone = phone or ""
+    if FICTION_NANP.match(phone):
+        return True
+    return any(phone.startswith(p) and len(phone) == len(p) + 3 and phone[len(p):].isdigit()
+               for p in FICTION_PREFIXES)
+
+
+def fiction_number(prefix: str, n: int) -> str:
+    """The n-th number (0-999) of a drama range, e.g. ('+442079460', 7) -> '+442079460007'."""
+    if prefix not in FICTION_PREFIXES or not 0 <= n < FICTION_RANGE_SIZE:
+        raise ValueError(f"not a drama-range number: {prefix} and {n}")
+    return f"{prefix}{n:03d}"
 
 
 def dialable_refusal(phone: str | None) -> Refusal | None:

@@ -123,7 +123,8 @@ def test_a_late_change_to_a_settled_hour_is_picked_up_by_the_next_run(demo):
     later = NOW + timedelta(seconds=INTERVAL_S)
     with db.SessionLocal.begin() as s:
         leg = s.scalars(select(QueueEntry).join(Call, Call.id == QueueEntry.call_id)
-                        .where(QueueEntry.outcome == "abandoned", Call.started_at >= at(NOW, -20),
+                        # Monday, from midnight (its morning rush has abandons) to Tuesday 08:00
+                        .where(QueueEntry.outcome == "abandoned", Call.started_at >= at(NOW, -36),
                                Call.started_at < NOW.replace(hour=8))
                         .order_by(QueueEntry.id).limit(1)).one()
         leg.outcome = "callback"  # e.g. a status written late by a retried job
