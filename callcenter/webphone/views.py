@@ -34,6 +34,7 @@ from callcenter.access import nav, public, role_required
 from callcenter.webphone.bridge import BridgeHttpClient, register_call, take_instructions
 from db.broker import redis_for
 from db.states import ROLES, CallStatus
+from ivr.telephony.numbers import FICTION_MOBILE
 from ivr.telephony.simulator import CallError, FlaskTransport, Phone
 
 bp = Blueprint("webphone", __name__, template_folder="templates", static_folder="static",
@@ -58,15 +59,15 @@ ENDED_STATE_TTL_S = 60
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
 RECORDING_SID = re.compile(r"^RE[0-9a-f]{32}$")
-# Ofcom keeps the mobile numbers 07700 900000-900999 out of service, for drama: no real caller
-# has one (https://www.bbc.com/news/blogs-magazine-monitor-32348371).
-DEMO_RANGE, DEMO_RANGE_SIZE = "+447700900", 1000
+# Web-phone callers ring from Ofcom's drama mobile range 07700 900000-900999 (no real caller has
+# one; ivr/telephony/numbers.py FICTION_MOBILE): 1000 numbers.
+DEMO_RANGE_SIZE = 1000
 
 
 def demo_number(user_id: int) -> str:
     """The reserved number a user's web-phone calls come from, e.g. user 7 -> '+447700900007'.
     Users whose ids differ by a multiple of 1000 share one (their demo calls share a history)."""
-    return f"{DEMO_RANGE}{user_id % DEMO_RANGE_SIZE:03d}"
+    return f"{FICTION_MOBILE}{user_id % DEMO_RANGE_SIZE:03d}"
 
 
 @bp.errorhandler(HTTPException)
