@@ -5,7 +5,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install system-deps lint bench clean
+# run.py's other commands, as `make run` runs them (development unless JOBLINE_ENV says otherwise),
+# options in ARGS: make seed-demo ARGS="--days 30 --calls 20000"; make create-user ARGS='ana --name "Ana"'
+COMMANDS := worker init-db create-user models seed-demo rollups
+JOBLINE := JOBLINE_ENV=$${JOBLINE_ENV:-development} $(PY) run.py
+
+.PHONY: run test install system-deps lint bench clean simulate $(COMMANDS)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -18,7 +23,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	JOBLINE_ENV=$${JOBLINE_ENV:-development} $(PY) run.py serve
+	$(JOBLINE) serve
+
+$(COMMANDS): $(STAMP)
+	$(JOBLINE) $@ $(ARGS)
+
+# A test call to the Jobline `make run` started (PORT as it had), signed with the development token.
+simulate: $(STAMP)
+	$(JOBLINE) simulate --url http://127.0.0.1:$${PORT:-5000} $(ARGS)
 
 # Debian packages the tests use (audio tools, real telephone recordings, the browser) and the
 # npm package of the Twilio API mock. Installed when missing and we are root; otherwise named.
