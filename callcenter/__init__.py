@@ -12,6 +12,19 @@ ui = Blueprint("ui", __name__, template_folder="templates", static_folder="stati
                static_url_path="/assets")
 
 
+def nav_pages(app: Flask) -> list[tuple[str, str]]:
+    """The pages of the top navigation as (label, path), in its order: what `run.py serve` lists.
+
+    Read from the registered views marked with @nav, so a page that is off (the web phone in
+    production without DEMO_PHONE) is not listed and a moved one is listed where it is."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        entry = getattr(app.view_functions[rule.endpoint], "nav_entry", None)
+        if entry and "GET" in (rule.methods or ()):
+            found.append((*entry, rule.rule))
+    return [(label, path) for _, label, path in sorted(found)]
+
+
 def init_app(app: Flask) -> None:
     """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
     from callcenter import access, health, security
