@@ -25,8 +25,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(JOBLINE) serve
 
-$(COMMANDS): $(STAMP)
-	$(JOBLINE) $@ $(ARGS)
+$(COMMANDS): $(STAMP)  # not echoed: ARGS may hold a person's name or phone
+	@$(JOBLINE) $@ $(ARGS)
 
 # A test call to the Jobline `make run` started (PORT as it had), signed with the development token.
 simulate: $(STAMP)
