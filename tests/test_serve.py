@@ -90,6 +90,8 @@ def test_serve_starts_everything_answers_a_call_and_stops_on_ctrl_c(tmp_path, st
         output = proc.communicate(timeout=60)[0]
     assert proc.returncode == 0, output
     assert f"http://localhost:{port}/" in output and "/ivr/voice" in output and "/ivr/status" in output
+    for page in ("desk", "phone", "wallboard", "reports", "flow"):  # where a newcomer goes next
+        assert f"http://localhost:{port}/{page}\n" in output
     simulate = next(line.strip() for line in output.splitlines() if "run.py simulate" in line)
     assert simulate == f"JOBLINE_ENV=development .venv/bin/python run.py simulate --url http://127.0.0.1:{port}"
     time.sleep(0.5)
