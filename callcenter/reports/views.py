@@ -1,8 +1,11 @@
 """Historical reports for supervisors: queues, advisers, IVR (pages, CSV) and GET /api/stats.
 
 Every page takes the same filters (?from=&to= as local dates in the PES time zone, queue,
-language, agent, intent); the figures come from queue_metrics / agent_metrics / ivr_metrics,
-which aggregate in SQL, and each figure is shown with the formula it used (METRICS.md).
+language, agent, intent) and offers the usual periods as links; the figures come from
+queue_metrics / agent_metrics / ivr_metrics, which aggregate in SQL. The pages speak the
+supervisor's language (wording.py): the flow's labels instead of codes, durations as h:mm:ss,
+each figure in plain words with its exact formula (METRICS.md) one click away. A filter a page
+cannot use shows the form again, as typed, with a sentence beside it saying what to fix (400).
 """
 
 from __future__ import annotations
@@ -90,9 +93,11 @@ def _presets(report: str, form: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
-def _render(template: str, report: str, form: dict[str, str], **context: Any) -> str:
+def _render(template: str, report: str, form: dict[str, str], bad: str = "", **context: Any) -> str:
+    """A report page; `bad` names a filter the preset links must not carry (it was refused)."""
     flow = _flow()
-    return render_template(template, report=report, form=form, presets=_presets(report, form),
+    kept = {**form, bad: ""} if bad in FORM_FIELDS and bad not in ("from", "to") else form
+    return render_template(template, report=report, form=form, presets=_presets(report, kept),
                            choices=_choices(flow), labels=ScreenLabels(flow), plain=PLAIN[report],
                            timezone=flow.hours.timezone, durations=DURATION_UNITS, **context)
 
@@ -110,7 +115,7 @@ def _bad_filter(e: BadFilter) -> Any:
         return error_json(400, f"{e}.")
     report = (request.endpoint or "").removeprefix("reports.")
     if report in PLAIN:  # a report page: the form again, the values kept, the fix beside them
-        return _render("reports_base.html", report, _form(request.args), error=e, query={}), 400
+        return _render("reports_base.html", report, _form(request.args), e.field, error=e, query={}), 400
     return render_template("error.html", code=400, message=f"{e}. Correct the filter and try again."), 400
 
 

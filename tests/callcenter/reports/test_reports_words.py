@@ -92,3 +92,11 @@ def test_a_period_longer_than_a_report_covers_says_so(reports_client):
     assert "That period is 693 days long; a report covers at most 400 days: bring 'From' and 'To' " \
            "closer together." in error
     assert NOW.date().isoformat() in page.get_data(as_text=True)  # the 'To' day typed is still there
+
+
+def test_after_a_refused_filter_the_preset_links_leave_it_out(reports_client):
+    page = reports_client("supervisor").get("/reports", query_string={**DAY, "agent": "x", "language": "es"})
+    assert page.status_code == 400
+    links = unescape(_between(page.get_data(as_text=True), '<nav class="rp-presets"', "</nav>"))
+    assert '<a href="/reports?language=es&from=2026-11-24&to=2026-11-24" data-preset="Today"' in links
+    assert "agent=" not in links  # a click on a preset gives a report, not the same error
