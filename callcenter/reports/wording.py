@@ -70,7 +70,8 @@ def shorten(text: str, limit: int = SHORT) -> str:
 
 
 class ScreenLabels:
-    """The flow's codes as the report pages name them; a code the flow does not know is kept."""
+    """The flow's codes as the report pages name them. A queue or step the flow no longer knows
+    is shown as its code; a reason that looks like a code is spelled as words, other text kept."""
 
     def __init__(self, flow: Flow) -> None:
         self.flow = flow
