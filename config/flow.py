@@ -57,6 +57,7 @@ class Flow:
     dispositions: dict[str, str] = field(default_factory=dict)  # code -> label
     intents: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # intent -> lang -> phrases
     intent_routes: dict[str, str] = field(default_factory=dict)  # intent -> node
+    intent_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # intent -> lang -> label
     intent_threshold: float = 0.8
     wallboard: WallboardThresholds = field(default_factory=WallboardThresholds)
 
@@ -154,6 +155,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
         dispositions=dispositions,
         intents={name: route["phrases"] for name, route in intents["routes"].items()},
         intent_routes={name: route["next"] for name, route in intents["routes"].items()},
+        intent_labels={name: route["label"] for name, route in intents["routes"].items() if "label" in route},
         intent_threshold=intents["threshold"],
         wallboard=build_wallboard(raw),
     )

@@ -111,10 +111,13 @@ def build_nodes(raw: dict[str, Any], codes: list[str]) -> dict[str, Node]:
 
 
 def check_intents(raw: dict[str, Any], codes: list[str]) -> dict[str, Any]:
-    """The `intents` section (a default without one): each route leads to a node, in known languages."""
+    """The `intents` section (a default without one): each route leads to a node, in known languages,
+    and a label, when it has one, is in every language (reports show it instead of the code)."""
     intents = raw.get("intents", {"threshold": 0.8, "routes": {}})
     for intent, route in intents["routes"].items():
         known_node(route["next"], raw["nodes"], f"intents.routes.{intent}.next")
+        if "label" in route:
+            every_language(route["label"], codes, f"intents.routes.{intent}.label")
         for code in route["phrases"]:
             if code not in codes:
                 raise ConfigError(f"intents.routes.{intent}.phrases.{code}: {code!r} is not in 'languages'")

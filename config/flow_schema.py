@@ -178,6 +178,7 @@ SCHEMA: dict[str, Any] = {
                             "next": NODE_ID,
                             "phrases": {"type": "object", "additionalProperties": {
                                 "type": "array", "items": TEXT, "minItems": 1}},
+                            "label": LOCALISED,  # what reports show; without one, the code as words
                         },
                     },
                 },

@@ -34,7 +34,7 @@ from typing import Any
 from flask import Response, stream_with_context
 from sqlalchemy import case, func, or_, select
 
-from callcenter.reports.metrics import DASH, Filters, calls_in_period, seconds_between
+from callcenter.reports.metrics import DASH, Filters, calls_in_period, hms, seconds_between
 from config import settings
 from config.flow import Flow, load_flow
 from db import session as db
@@ -64,15 +64,6 @@ def _line(values: Iterable[Any]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerow([DASH if v is None else _cell(v) for v in values])
     return out.getvalue()
-
-
-def hms(seconds: float | None) -> str | None:
-    """Seconds as h:mm:ss (hours past 24 keep counting: 25:00:00), rounded to the second."""
-    if seconds is None:
-        return None
-    total = round(seconds)
-    h, rest = divmod(abs(total), 3600)
-    return f"{'-' if total < 0 else ''}{h}:{rest // 60:02}:{rest % 60:02}"
 
 
 def _head(key: str) -> str:

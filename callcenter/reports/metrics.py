@@ -30,7 +30,13 @@ DASH = "—"  # a rate whose denominator is zero: shown, never divided
 
 
 class BadFilter(ValueError):
-    """A filter value that cannot be used; the message says which and why."""
+    """A filter value that cannot be used; the message says which and why, `field` names the
+    filter (from, to, queue, ...) and `fix` tells a person at the report form what to change."""
+
+    def __init__(self, message: str, field: str = "", fix: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+        self.fix = fix or f"{message[:1].upper()}{message[1:]}. Correct the filter and try again."
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ MAX_NAME = 64  # queue, language and intent names in the flow file are short wor
 def _name(args: Mapping[str, str], key: str) -> str | None:
     value = args.get(key) or None
     if value is not None and (len(value) > MAX_NAME or not value.isprintable()):
-        raise BadFilter(f"{key} must be a {key} name from the flow file")
+        raise BadFilter(f"{key} must be a {key} name from the flow file", key)
     return value
 
 
@@ -85,11 +91,16 @@ def parse_filters(args: Mapping[str, str], tz_name: str, today: date) -> Filters
         agent = args.get("agent") or args.get("agent_id")
         agent_id = query_row_id(agent, "agent", "an adviser") if agent else None
     except BadParameter as e:
-        raise BadFilter(str(e).rstrip(".")) from None
+        message = str(e).rstrip(".")
+        raise BadFilter(message, message.split(" ")[0]) from None
     if last < first:
-        raise BadFilter("'to' is before 'from'")
+        raise BadFilter("'to' is before 'from'", "to",
+                        f"The period ends ({last}) before it starts ({first}): choose a 'To' day on "
+                        "or after the 'From' day, or one of the periods above.")
     if (last - first).days > MAX_PERIOD_DAYS:
-        raise BadFilter(f"a report covers at most {MAX_PERIOD_DAYS} days")
+        raise BadFilter(f"a report covers at most {MAX_PERIOD_DAYS} days", "to",
+                        f"That period is {(last - first).days + 1} days long; a report covers at most "
+                        f"{MAX_PERIOD_DAYS} days: bring 'From' and 'To' closer together.")
     return Filters(first, last, ZoneInfo(tz_name), queue=_name(args, "queue"),
                    language=_name(args, "language"), agent_id=agent_id,
                    intent=_name(args, "intent"))
@@ -207,15 +218,36 @@ def mean(total: float | None, count: float | None) -> float | None:
     return round((total or 0) / count, 1)
 
 
+def hms(seconds: float | None) -> str | None:
+    """Seconds as h:mm:ss (hours past 24 keep counting: 25:00:00), rounded to the second."""
+    if seconds is None:
+        return None
+    total = round(seconds)
+    h, rest = divmod(abs(total), 3600)
+    return f"{'-' if total < 0 else ''}{h}:{rest // 60:02}:{rest % 60:02}"
+
+
+DURATION_UNITS = ("s", "h")  # figures kept in seconds (the API's numbers), read as h:mm:ss
+
+
 def shown(value: float | int | None, unit: str = "") -> str:
-    """How a figure reads on screen and in CSV: '—' for no denominator."""
+    """How a figure reads on the report pages: '—' for no denominator, durations as h:mm:ss."""
     if value is None:
         return DASH
     if unit == "%":
         return f"{value:.1f}%"
-    if unit == "s":
-        return f"{value:.0f} s"
-    if unit == "h":  # a figure kept in seconds, long enough to read in hours
-        return f"{value / 3600:.1f} h"
+    if unit in DURATION_UNITS:
+        return hms(value) or DASH
     return f"{value:,}" if isinstance(value, int) else f"{value}"
+
+
+# -- periods a supervisor asks for most -------------------------------------------------------
+
+def presets(today: date) -> list[tuple[str, date, date]]:
+    """(name, first day, last day) of the usual periods, ending today (local days)."""
+    return [("Today", today, today),
+            ("Yesterday", today - timedelta(days=1), today - timedelta(days=1)),
+            ("Last 7 days", today - timedelta(days=6), today),
+            ("Last 30 days", today - timedelta(days=29), today),
+            ("This month", today.replace(day=1), today)]
 

@@ -1,16 +1,19 @@
 """Historical reports for supervisors: queues, advisers, IVR (pages, CSV) and GET /api/stats.
 
 Every page takes the same filters (?from=&to= as local dates in the PES time zone, queue,
-language, agent, intent); the figures come from queue_metrics / agent_metrics / ivr_metrics,
-which aggregate in SQL, and each figure is shown with the formula it used (METRICS.md).
+language, agent, intent) and offers the usual periods as links; the figures come from
+queue_metrics / agent_metrics / ivr_metrics, which aggregate in SQL. The pages speak the
+supervisor's language (wording.py): the flow's labels instead of codes, durations as h:mm:ss,
+each figure in plain words with its exact formula (METRICS.md) one click away. A filter a page
+cannot use shows the form again, as typed, with a sentence beside it saying what to fix (400).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
 from callcenter.access import error_json, nav, role_required
@@ -22,8 +25,18 @@ from callcenter.reports import charts
 from callcenter.reports.agent_metrics import AGENT_FIGURES, agent_report
 from callcenter.reports.exports import calls_csv, report_csv
 from callcenter.reports.ivr_metrics import IVR_FIGURES, ivr_report
-from callcenter.reports.metrics import MAX_PERIOD_DAYS, BadFilter, Filters, local_today, parse_filters, shown
+from callcenter.reports.metrics import (
+    DURATION_UNITS,
+    MAX_PERIOD_DAYS,
+    BadFilter,
+    Filters,
+    local_today,
+    parse_filters,
+    presets,
+    shown,
+)
 from callcenter.reports.queue_metrics import QUEUE_FIGURES, queue_report
+from callcenter.reports.wording import PLAIN, ScreenLabels
 from config.flow import Flow
 from db import session as db
 from db.models import User
@@ -43,29 +56,66 @@ def _now() -> datetime:
     return clock(current_app.config)
 
 
+def _today() -> date:
+    return local_today(_flow().hours.timezone, _now())
+
+
 def _filters() -> Filters:
-    flow = _flow()
-    return parse_filters(request.args, flow.hours.timezone, local_today(flow.hours.timezone, _now()))
+    return parse_filters(request.args, _flow().hours.timezone, _today())
 
 
 def _choices(flow: Flow) -> dict[str, Any]:
     agents = db.current().execute(select(User.id, User.name).where(User.role == Role.AGENT)
                                   .order_by(User.name)).all()
-    return {"queues": list(flow.queues), "languages": [(lang.code, lang.name) for lang in flow.languages],
-            "agents": agents}
+    labels = ScreenLabels(flow)
+    return {"queues": [(name, labels.queue(name)) for name in flow.queues],
+            "languages": [(lang.code, lang.name) for lang in flow.languages],
+            "intents": labels.intents(), "agents": agents}
+
+
+FORM_FIELDS = ("from", "to", "queue", "language", "agent", "intent")
+MAX_FORM_VALUE = 64  # longer is never a valid filter; the form need not echo it back
+
+
+def _form(args: Any) -> dict[str, str]:
+    """What the filter form shows: the values asked for, kept as typed when one is wrong."""
+    return {key: str(args.get(key) or "")[:MAX_FORM_VALUE] for key in FORM_FIELDS}
+
+
+def _presets(report: str, form: dict[str, str]) -> list[dict[str, Any]]:
+    """The usual periods as links to this report, the other filters kept (no script needed)."""
+    kept = {k: v for k, v in form.items() if v and k not in ("from", "to")}
+    out = []
+    for name, first, last in presets(_today()):
+        period = {"from": first.isoformat(), "to": last.isoformat()}
+        out.append({"name": name, "href": url_for(f"reports.{report}", **kept, **period),
+                    "current": (form["from"], form["to"]) == (period["from"], period["to"])})
+    return out
+
+
+def _render(template: str, report: str, form: dict[str, str], bad: str = "", **context: Any) -> str:
+    """A report page; `bad` names a filter the preset links must not carry (it was refused)."""
+    flow = _flow()
+    kept = {**form, bad: ""} if bad in FORM_FIELDS and bad not in ("from", "to") else form
+    return render_template(template, report=report, form=form, presets=_presets(report, kept),
+                           choices=_choices(flow), labels=ScreenLabels(flow), plain=PLAIN[report],
+                           timezone=flow.hours.timezone, durations=DURATION_UNITS, **context)
 
 
 def _page(template: str, report: str, f: Filters, data: dict[str, Any], figures: dict[str, Any]) -> str:
-    flow = _flow()
-    return render_template(template, report=report, f=f, data=data, figures=figures, shown=shown,
-                           charts=charts, choices=_choices(flow), query=f.as_query(),
-                           timezone=flow.hours.timezone)
+    query = f.as_query()
+    form = _form({**query, "agent": query.get("agent_id", "")})
+    return _render(template, report, form, f=f, data=data, figures=figures, shown=shown,
+                   charts=charts, query=query, error=None)
 
 
 @bp.errorhandler(BadFilter)
 def _bad_filter(e: BadFilter) -> Any:
     if request.path.startswith("/api/"):
         return error_json(400, f"{e}.")
+    report = (request.endpoint or "").removeprefix("reports.")
+    if report in PLAIN:  # a report page: the form again, the values kept, the fix beside them
+        return _render("reports_base.html", report, _form(request.args), e.field, error=e, query={}), 400
     return render_template("error.html", code=400, message=f"{e}. Correct the filter and try again."), 400
 
 

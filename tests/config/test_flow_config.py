@@ -166,3 +166,11 @@ def test_a_prompt_that_does_not_say_the_key_it_offers_is_refused(tmp_path):
                               "write {callback} where the key is said")
     path = broken(tmp_path, lambda raw: raw["nodes"]["ask_name"]["prompt"].update(es="Pulse {skp}."))
     assert error_of(path).startswith(f"{path}: nodes.ask_name.prompt.es: {{skp}} is not a key (known: ")
+
+
+def test_an_intent_label_is_optional_but_complete_when_given(tmp_path):
+    assert load_flow(SHIPPED).intent_labels["benefits"]["es"] == "Prestaciones y pagos"
+    path = broken(tmp_path, lambda raw: raw["intents"]["routes"]["employer"]["label"].pop("ko"))
+    assert "intents.routes.employer.label: no text for language 'ko'; add 'ko: ...'" in error_of(path)
+    path = broken(tmp_path, lambda raw: raw["intents"]["routes"]["employer"].pop("label"))
+    assert "employer" not in load_flow(path).intent_labels  # the reports spell the code instead

@@ -30,8 +30,15 @@ def test_a_filter_that_is_not_a_number_or_date_is_a_400_with_a_sentence(reports_
     response = reports_client("supervisor").get(path, query_string=args)
     assert response.status_code == 400
     text = response.get_data(as_text=True)
-    assert says in text and "Correct the filter and try again." in text
     assert response.mimetype == "text/html"  # an error page, not a CSV cut short
+    if path.endswith(".csv"):
+        assert says in text and "Correct the filter and try again." in text
+        return
+    # A report page shows its form again, with the sentence beside the fields.
+    error = text.split('id="rp-filter-error"')[1].split("</p>")[0]
+    assert says.lower() in error.lower() and "Correct the filter and try again." in error
+    assert f'data-field="{says.split()[0]}"' in text
+    assert '<form class="rp-filters card"' in text
 
 
 def test_the_call_records_download_whole_with_a_real_adviser_filter(script, reports_client):

@@ -7,7 +7,9 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
@@ -25,28 +27,45 @@ PASSWORD = "correct horse battery 9"
 PERIOD = {"from": "2026-11-11", "to": "2026-11-24"}
 
 
-@pytest.fixture
-def live(reports_app) -> Iterator[str]:
+def _serve(app, *, seed: bool) -> Iterator[str]:
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    seed_demo(db.SessionLocal, days=14, calls=6000, seed=11, now=NOW)
+    if seed:
+        seed_demo(db.SessionLocal, days=14, calls=6000, seed=11, now=NOW)
     with db.SessionLocal() as s:
         accounts.create_user(s, "sup", "Sam Supervisor", "supervisor", password=PASSWORD)
         s.commit()
-    server = make_server("127.0.0.1", 0, reports_app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
 
 @pytest.fixture
-def page(live):
+def live(reports_app) -> Iterator[str]:
+    yield from _serve(reports_app, seed=True)
+
+
+@pytest.fixture
+def quiet_live(reports_app) -> Iterator[str]:
+    """The reports served with no calls: for what the form does, not for figures."""
+    yield from _serve(reports_app, seed=False)
+
+
+@contextmanager
+def _signed_in(live: str) -> Iterator[Any]:
     with chromium(1920, 1080) as page:
         page.goto(live + "/login")
         page.fill("input[name=username]", "sup")
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_load_state()
+        yield page
+
+
+@pytest.fixture
+def page(live):
+    with _signed_in(live) as page:
         yield page
 
 
@@ -118,3 +137,20 @@ def test_reports_pages_match_the_api(live, page):
     assert page.locator('.rp-kpi[data-metric="containment"] .rp-kpi-value').inner_text() == shown(
         stats["ivr"]["containment"], "%")
     page.screenshot(path=str(SHOTS / "reports_ivr.png"), full_page=True)
+
+
+def test_a_preset_fills_the_period_and_shows_it(quiet_live):
+    with _signed_in(quiet_live) as page:
+        page.goto(f"{quiet_live}/reports/advisers?from=2026-11-23&to=2026-11-23")
+        page.get_by_role("link", name="Last 7 days").click()
+        # NOW is Tuesday 24 November 2026: the last 7 days run from Wednesday 18th.
+        page.get_by_role("heading", name="Advisers, 2026-11-18 to 2026-11-24").wait_for()
+        assert page.input_value("input[name=from]") == "2026-11-18"
+        assert page.input_value("input[name=to]") == "2026-11-24"
+        current = page.locator('.rp-presets a[aria-current="true"]')
+        assert current.inner_text() == "Last 7 days"
+        exact = page.locator('dd[data-metric="aht_s"] details')
+        assert not exact.locator("code").is_visible()  # plain words first, the formula one click away
+        exact.locator("summary").click()
+        exact.locator("code", has_text="ended_at → wrapped_at").wait_for(state="visible")
+        page.screenshot(path=str(SHOTS / "reports_preset.png"), full_page=True)

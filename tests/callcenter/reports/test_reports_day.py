@@ -192,9 +192,13 @@ def test_adviser_report_lines(day, reports_client):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     # A: occupancy 720 / (720 + 1200) = 37.5 %, AHT 240 s; B: 500 / (500 + 300) = 62.5 %, AHT 500 s.
-    assert f'data-agent="{day["a"]}"' in html and "37.5%" in html and "240 s" in html
-    assert "62.5%" in html and "500 s" in html
-    assert "after-call work (ended_at → wrapped_at)" in html
+    line_a = html.split(f'data-agent="{day["a"]}"')[1].split("</tr>")[0]
+    assert "37.5%" in line_a and '<td data-metric="aht_s">0:04:00</td>' in line_a
+    line_b = html.split(f'data-agent="{day["b"]}"')[1].split("</tr>")[0]
+    assert "62.5%" in line_b and '<td data-metric="aht_s">0:08:20</td>' in line_b
+    assert "AHT <span class=\"rp-unit\">(h:mm:ss)</span>" in html
+    assert "Time a call takes on average: talking, then the notes afterwards." in html
+    assert "after-call work (ended_at → wrapped_at)" in html  # the exact formula, under <details>
 
 
 def test_ivr_figures(day, reports_client):
@@ -238,8 +242,15 @@ def test_queue_page_shows_each_figure_with_its_formula_and_dashes(day, reports_c
     page = reports_client("supervisor").get("/reports", query_string=DAY)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "37.5%" in html and "44.4%" in html and "53 s" in html
-    assert "abandoned ÷ (offered − short abandons) × 100" in html
+    assert "37.5%" in html and "44.4%" in html
+    # ASA of all queues: (60 + 90 + 10 + 46) ÷ 4 = 51.5 s; of general alone (60 + 90 + 10) ÷ 3 = 53.3 s.
+    assert '<span class="rp-kpi-value">0:00:52</span>' in html
+    assert '<td data-queue="general">0:00:53</td>' in html.split('data-metric="asa_s"><th')[1]
+    plain = html.split('data-metric="abandonment_rate"><th')[1].split("</tr>")[0]
+    assert "Of the callers who waited more than a few seconds, the share who gave up." in plain
+    exact = plain.split("<details")[1]  # one click away: inside <details>, under its summary
+    assert "<summary>Exact formula</summary>" in exact
+    assert "abandoned ÷ (offered − short abandons) × 100" in exact
     employers_sl = html.split('data-metric="service_level"><th')[1].split("</tr>")[0]
     assert 'data-queue="employers">—</td>' in employers_sl
 
