@@ -35,6 +35,7 @@ from flask import Response, stream_with_context
 from sqlalchemy import case, func, or_, select
 
 from callcenter.reports.metrics import DASH, Filters, calls_in_period, hms, seconds_between
+from callcenter.reports.wording import ScreenLabels, words
 from config import settings
 from config.flow import Flow, load_flow
 from db import session as db
@@ -75,35 +76,17 @@ def _figure(key: str, value: Any) -> Any:
     return hms(value) if key.endswith("_s") and isinstance(value, int | float) else value
 
 
-_INITIALS = {"ivr": "IVR", "id": "ID"}
-
-
-def words(code: str | None) -> str:
-    """A code the flow gives no label, spelled as words: self_service -> Self service,
-    ivr_hangups -> IVR hangups."""
-    if not code:
-        return ""
-    text = " ".join(_INITIALS.get(w, w) for w in code.split("_"))
-    return text[:1].upper() + text[1:]
-
-
-class Labels:
-    """The flow's words for its codes; a code the flow no longer knows is shown as it is."""
+class Labels(ScreenLabels):
+    """The flow's words for its codes, as the report pages name them (queues, reasons), plus
+    languages and dispositions; a code the flow no longer knows is shown as it is."""
 
     def __init__(self, flow: Flow) -> None:
-        self.queues = {name: q.label["en"] for name, q in flow.queues.items()}
+        super().__init__(flow)
         self.languages = {lang.code: lang.name for lang in flow.languages}
         self.dispositions = dict(flow.dispositions)
-        self.intents = frozenset(flow.intent_routes)
-
-    def queue(self, code: str | None) -> str:
-        return self.queues.get(code, code) if code else ""
 
     def language(self, code: str | None) -> str:
         return self.languages.get(code, code) if code else ""
-
-    def intent(self, code: str | None) -> str:
-        return words(code) if code in self.intents else code or ""
 
     def disposition(self, code: str | None) -> str:
         return self.dispositions.get(code, code) if code else ""

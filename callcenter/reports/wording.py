@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from callcenter.reports.exports import words
 from config.flow import Flow
 
 CODE = re.compile(r"[a-z][a-z0-9_]*")  # an intent's code; other reasons are kept as they were stored
@@ -59,6 +58,20 @@ PLAIN: dict[str, dict[str, str]] = {
         "top_reasons": "Why people called, from what they said, most frequent first.",
     },
 }
+
+
+_INITIALS = {"ivr": "IVR", "id": "ID"}
+
+
+
+
+def words(code: str | None) -> str:
+    """A code the flow gives no label, spelled as words: self_service -> Self service,
+    ivr_hangups -> IVR hangups."""
+    if not code:
+        return ""
+    text = " ".join(_INITIALS.get(w, w) for w in code.split("_"))
+    return text[:1].upper() + text[1:]
 
 
 def shorten(text: str, limit: int = SHORT) -> str:

@@ -78,14 +78,14 @@ def test_codes_come_with_the_flows_labels_and_durations_read_as_hours(script, re
     shown = dict(zip(header, row, strict=True))
     assert (shown["queue"], shown["queue_label"]) == ("general", "General enquiries")
     assert (shown["language"], shown["language_name"]) == ("es", "Español")
-    assert (shown["reason"], shown["reason_label"]) == ("employer", "Employer")
+    assert (shown["reason"], shown["reason_label"]) == ("employer", "Employers and vacancies")  # its label
     assert (shown["wait_hms"], shown["talk_hms"], shown["duration_hms"]) == ("0:01:15", "1:02:05", "1:05:00")
     queues = csv_table(supervisor.get("/reports/queues.csv", query_string=DAY))
     general = dict(zip(queues[0], next(r for r in queues if r[0] == "general"), strict=True))
     assert (general["queue_label"], general["asa_hms"], general["service_level_hms"]) == \
         ("General enquiries", "0:01:15", "0:01:00")
     ivr = csv_table(supervisor.get("/reports/ivr.csv", query_string=DAY))
-    assert ["reason", "employer", "Employer", "1", "", ""] in ivr
+    assert ["reason", "employer", "Employers and vacancies", "1", "", ""] in ivr
     assert ["total", "ivr_hangup_rate", "IVR hangup rate", "0.0", "", ""] in ivr
 
 
