@@ -53,6 +53,11 @@
   const serverAge = (iso) => (Date.parse(state.desk.server_time) - Date.parse(iso)) / 1000 + sinceLoad();
   const waitClass = (wait, sl) => (wait >= sl ? "late" : wait >= sl * 0.5 ? "soon" : "ok");
   const dispositionLabel = (code) => (DISPOSITIONS.find((d) => d.code === code) || { label: code }).label;
+  // How an earlier call ended (db/states.py CallOutcome), said as an adviser would.
+  const OUTCOMES = { self_service: "Answered by the menus", ivr_hangup: "Hung up in the menus", answered: "Answered",
+    abandoned: "Hung up while waiting", short_abandon: "Hung up at once", callback: "Asked for a callback",
+    voicemail: "Left a voicemail", closed: "Called while closed", transferred: "Transferred" };
+  const outcomeLabel = (o) => (o ? OUTCOMES[o] || o.replace(/_/g, " ") : "No outcome recorded");
   const intentLabel = (intent) => (intent ? intent.replace(/_/g, " ") : "");
   const QUEUES = Object.fromEntries(CONFIG.queues.map((q) => [q.name, q]));
   const queueLabel = (name) => (QUEUES[name] || { label: name }).label;
@@ -300,7 +305,7 @@
         full.history.length ? h("ul", { class: "history" }, full.history.map((c) => h("li", {},
           h("span", { class: "when" }, new Date(c.started_at).toLocaleString("en-GB",
             { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" })),
-          h("span", { class: "chip" }, c.disposition ? dispositionLabel(c.disposition) : (c.outcome || "no outcome").replace(/_/g, " ")),
+          h("span", { class: "chip" }, c.disposition ? dispositionLabel(c.disposition) : outcomeLabel(c.outcome)),
           c.adviser ? h("span", { class: "sub" }, c.adviser) : null,
           c.same_number ? null : h("span", { class: "sub" }, "same ID, other number"),
           c.notes ? h("div", { class: "sub quote" }, c.notes) : null)))
