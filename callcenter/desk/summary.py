@@ -8,6 +8,7 @@ full summary of one call adds the path and the history. Phone numbers are always
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -157,22 +158,48 @@ def callback_rows(
     return rows
 
 
+# The keys every menu reserves (config/ivr.yaml `keys`) and the choices on hold, as the steps an
+# adviser reads in the caller's path: the engine logs them by name.
+RESERVED_STEPS = {"adviser": "Asked for an adviser", "repeat": "Heard the menu again",
+                  "back": "Went back", "slower": "Asked for slower speech"}
+HOLD_STEPS = {"callback": "Asked to be called back", "voicemail": "Left a voicemail"}
+
+
+def node_label(flow: Flow, node_id: str) -> str:
+    """A node as an adviser reads it: a queue's label, a menu's first sentence ("Main menu"),
+    the language choice; the id made readable only for a node with none of these."""
+    node = flow.nodes.get(node_id)
+    if node is not None:
+        queue = flow.queues.get(node.queue or "")
+        if node.action == "queue" and queue is not None:
+            return "Queue: " + queue.label["en"]
+        title = (node.prompt.get("en") or "").strip() if node.action == "menu" else ""
+        if title:
+            return re.split(r"(?<=[.!?])\s", title)[0].rstrip(".!? ")[:60]
+        if node.action == "language":
+            return "Language choice"
+    return node_id.replace("_", " ").capitalize()
+
+
 def menu_path(flow: Flow, events: Sequence[CallEvent]) -> list[dict[str, str | None]]:
     """The caller's way through the menus as steps: the first menu, then each key and where it led."""
     named = {key: name for name, key in flow.keys.items()}
     steps: list[dict[str, str | None]] = []
     for ev in events:
         if ev.kind == "enter" and not steps and ev.node:
-            steps.append({"key": None, "label": ev.node.replace("_", " ").capitalize()})
+            steps.append({"key": None, "label": node_label(flow, ev.node)})
         elif ev.kind == "key" and ev.node and ev.detail:
             node = flow.nodes.get(ev.node)
             option = node.options.get(ev.detail) if node else None
             if option is not None:
-                steps.append({"key": option.key, "label": option.label.get("en", option.next)})
-            elif ev.detail in flow.keys:  # the engine logs reserved keys by name
-                steps.append({"key": flow.keys[ev.detail], "label": ev.detail})
-            elif ev.detail in named:
-                steps.append({"key": ev.detail, "label": named[ev.detail]})
+                label = option.label.get("en") or node_label(flow, option.next)
+                steps.append({"key": option.key, "label": label})
+            elif ev.detail in flow.keys or ev.detail in named:  # the engine logs reserved keys by name
+                name = ev.detail if ev.detail in flow.keys else named[ev.detail]
+                label = RESERVED_STEPS.get(name) or name.replace("_", " ").capitalize()
+                steps.append({"key": flow.keys[name], "label": label})
+            elif ev.detail in HOLD_STEPS:
+                steps.append({"key": None, "label": HOLD_STEPS[ev.detail]})
         elif ev.kind == "adviser" and ev.detail:
             queue = flow.queues.get(ev.detail)
             steps.append({"key": None, "label": "Queue: " + (queue.label["en"] if queue else ev.detail)})

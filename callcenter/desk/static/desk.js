@@ -13,6 +13,20 @@
   };
   const $ = (id) => document.getElementById(id);
 
+  // Single-key shortcuts can be turned off (WCAG 2.1.4): speech input types letters, and a stray
+  // key must not answer a caller. The choice is this browser's, kept in localStorage.
+  const SHORTCUTS = "jobline.desk.shortcuts";
+  let shortcuts = true;
+  try { shortcuts = localStorage.getItem(SHORTCUTS) !== "off"; } catch (e) { /* storage blocked: on */ }
+  const shortcutsOn = () => shortcuts;
+  function showShortcuts() {
+    const on = shortcutsOn();
+    document.body.classList.toggle("keys-off", !on);
+    $("shortcuts").checked = on;
+    $("keys-on").hidden = !on;
+    $("keys-off").hidden = on;
+  }
+
   // -- small DOM builder ------------------------------------------------------------------
   function h(tag, attrs, ...children) {
     const el = document.createElement(tag);
@@ -39,6 +53,11 @@
   const serverAge = (iso) => (Date.parse(state.desk.server_time) - Date.parse(iso)) / 1000 + sinceLoad();
   const waitClass = (wait, sl) => (wait >= sl ? "late" : wait >= sl * 0.5 ? "soon" : "ok");
   const dispositionLabel = (code) => (DISPOSITIONS.find((d) => d.code === code) || { label: code }).label;
+  // How an earlier call ended (db/states.py CallOutcome), said as an adviser would.
+  const OUTCOMES = { self_service: "Answered by the menus", ivr_hangup: "Hung up in the menus", answered: "Answered",
+    abandoned: "Hung up while waiting", short_abandon: "Hung up at once", callback: "Asked for a callback",
+    voicemail: "Left a voicemail", closed: "Called while closed", transferred: "Transferred" };
+  const outcomeLabel = (o) => (o ? OUTCOMES[o] || o.replace(/_/g, " ") : "No outcome recorded");
   const intentLabel = (intent) => (intent ? intent.replace(/_/g, " ") : "");
   const QUEUES = Object.fromEntries(CONFIG.queues.map((q) => [q.name, q]));
   const queueLabel = (name) => (QUEUES[name] || { label: name }).label;
@@ -126,15 +145,28 @@
     tick();
   }
 
+  const tabRows = () => (state.tab === "calls" ? state.desk.waiting : state.desk.callbacks);
+  const chosenId = () => (state.tab === "calls" ? state.selected : state.callback);
+  const focusedRow = () => (document.activeElement && document.activeElement.closest
+    ? document.activeElement.closest("#rows tr[data-id]") : null);
+
+  // Rows are redrawn on every poll: the row that had the focus gets it back (the same caller, or
+  // the list's chosen row if they left), so keyboard users do not fall back to the page's top.
   function drawRows() {
     const d = state.desk;
-    const rows = state.tab === "calls" ? d.waiting : d.callbacks;
+    const rows = tabRows();
     const body = $("rows");
+    const had = focusedRow();
+    const hadId = had && body.dataset.tab === state.tab ? had.dataset.id : null;
+    const chosen = rows.some((r) => r.id === chosenId()) ? chosenId() : (rows[0] || {}).id;
+    body.dataset.tab = state.tab;
+    $("waiting").setAttribute("aria-label", state.tab === "calls" ? "Waiting callers" : "Callbacks");
     body.replaceChildren(...rows.map((r, i) => {
-      const selected = state.tab === "calls" && r.id === state.selected;
+      const selected = r.id === chosenId();
       return h("tr", {
         class: (selected ? "selected " : "") + (i === 0 && state.tab === "calls" ? "next" : ""),
-        "data-id": r.id, onclick: () => { if (state.tab === "calls") select(r.id, true); else showCallback(r); },
+        "data-id": r.id, tabindex: r.id === chosen ? "0" : "-1", "aria-selected": String(selected),
+        onclick: () => openRow(r),
       },
         h("td", { class: "c-wait" }, r.status === "failed" ? h("span", { class: "chip failed" }, "failed")
           : h("span", { class: "wait " + waitClass(r.wait_s, serviceLevel(r.queue)), "data-since": r.enqueued_at || r.requested_at,
@@ -149,13 +181,20 @@
     if (more > 0) {
       body.append(h("tr", { class: "more" }, h("td", { colspan: 6 }, `+ ${more} more waiting behind these (see the wallboard)`)));
     }
+    if (had) {
+      const again = (hadId && body.querySelector(`tr[data-id="${hadId}"]`)) || body.querySelector("tr[tabindex='0']");
+      if (again) again.focus({ preventScroll: true });
+    }
     $("empty").hidden = rows.length > 0;
     $("empty").textContent = state.tab === "calls" ? "No one is waiting in your queues." : "No callbacks are due.";
   }
 
+  // What the desk says when a caller's name is missing: the same words in the list and the summary.
+  const noName = (r) => (r.name ? "Name recorded, not transcribed" : "No name given");
+
   function nameLine(r) {
     const text = r.name && r.name.text;
-    return [text ? h("strong", {}, text) : h("span", { class: "muted" }, r.name ? "name recorded" : "no name given"),
+    return [text ? h("strong", {}, text) : h("span", { class: "muted" }, noName(r)),
       h("span", { class: "sub" }, r.caller)];
   }
 
@@ -197,6 +236,8 @@
       : h("p", { class: "notice" }, "Jobline calls this person back when it is their turn " +
         "and an adviser of the queue is available; their details will be on your screen.");
     state.callback = r.id;
+    drawRows();
+    if (state.desk.current) return; // the call the adviser is on stays on screen
     pane.dataset.for = `cb-${r.id}`;
     pane.replaceChildren(...summaryBlocks(r, null), note);
     if (r.entry_id) {
@@ -215,7 +256,7 @@
       pane.replaceChildren(h("div", { class: "idle" },
         h("h2", {}, "No caller waiting"),
         h("p", {}, d.me.status === "available" ? "You are available: new callers appear here at once."
-          : "Set yourself Available (Shift+A) to take calls.")));
+          : shortcutsOn() ? "Set yourself Available (Shift+A) to take calls." : "Set yourself Available to take calls.")));
       pane.dataset.for = "";
       return;
     }
@@ -245,15 +286,15 @@
   function summaryBlocks(r, full) {
     const blocks = [
       h("div", { class: "caller-head" },
-        h("div", {}, h("div", { class: "eyebrow" }, `${queueLabel(r.queue)} · ${CONFIG.languages[r.language] || "language not chosen"}`),
-          h("h2", { class: "caller-name" }, (r.name && r.name.text) || "Name not transcribed")),
+        h("div", {}, h("div", { class: "eyebrow" }, `${queueLabel(r.queue)} · ${CONFIG.languages[r.language] || "Language not chosen"}`),
+          h("h2", { class: "caller-name" }, (r.name && r.name.text) || noName(r))),
         (r.status || "waiting") === "waiting" ? h("div", { class: "big-wait" }, h("span", { class: "wait " + waitClass(r.wait_s, serviceLevel(r.queue)), "data-since": r.enqueued_at,
           "data-sl": serviceLevel(r.queue) }, clock(r.wait_s)), h("small", {}, "waiting")) : null),
       h("dl", { class: "facts" },
         h("dt", {}, "Name"), h("dd", {}, nameAudio(r)),
         h("dt", {}, "ID number"), h("dd", {}, idNumber(r)),
         h("dt", {}, "Reason"), h("dd", {}, intentLabel(r.intent) ? h("span", { class: "intent" }, intentLabel(r.intent)) : null,
-          r.reason && r.reason.text ? h("q", {}, r.reason.text) : h("span", { class: "muted" }, r.reason ? "recorded, not transcribed" : "not given")),
+          r.reason && r.reason.text ? h("q", {}, r.reason.text) : h("span", { class: "muted" }, r.reason ? "Reason recorded, not transcribed" : "No reason given")),
         h("dt", {}, "Phone"), h("dd", {}, r.caller || "—")),
     ];
     if (full) {
@@ -264,7 +305,7 @@
         full.history.length ? h("ul", { class: "history" }, full.history.map((c) => h("li", {},
           h("span", { class: "when" }, new Date(c.started_at).toLocaleString("en-GB",
             { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" })),
-          h("span", { class: "chip" }, c.disposition ? dispositionLabel(c.disposition) : (c.outcome || "no outcome").replace(/_/g, " ")),
+          h("span", { class: "chip" }, c.disposition ? dispositionLabel(c.disposition) : outcomeLabel(c.outcome)),
           c.adviser ? h("span", { class: "sub" }, c.adviser) : null,
           c.same_number ? null : h("span", { class: "sub" }, "same ID, other number"),
           c.notes ? h("div", { class: "sub quote" }, c.notes) : null)))
@@ -274,18 +315,18 @@
   }
 
   function nameAudio(r) {
-    if (!r.name) return h("span", { class: "muted" }, "not given");
+    if (!r.name) return h("span", { class: "muted" }, noName(r));
     const parts = [];
     if (r.name.audio) {
       const audio = h("audio", { id: "name-audio", preload: "none", src: `/api/recordings/${r.name.recording_id}/audio` });
       parts.push(audio, h("button", { type: "button", class: "play", onclick: () => playName() }, "▶ Play name", h("kbd", {}, "P")));
     }
-    parts.push(r.name.text ? h("span", {}, r.name.text) : h("span", { class: "muted" }, "not transcribed"));
+    parts.push(r.name.text ? h("span", {}, r.name.text) : h("span", { class: "muted" }, "Not transcribed"));
     return parts;
   }
 
   function idNumber(r) {
-    if (!r.id_number) return h("span", { class: "muted" }, "not given");
+    if (!r.id_number) return h("span", { class: "muted" }, "No ID number given");
     const span = h("span", { class: "mono", id: "id-value" }, r.id_number.masked);
     const c = state.desk.current;  // the server allows it while talking, or to supervisors
     const talkingTo = c && c.id === r.id && c.kind === (r.kind || "call") && c.status !== "calling_back" && !c.ended_at;
@@ -369,12 +410,25 @@
     }, 800);
   }
 
-  async function done() {
+  // Done while the caller is still talking hangs up on them: the desk asks first (a dialog whose
+  // default is to keep talking), so a stray D or Ctrl+Enter cannot cut a caller off.
+  async function done(confirmed) {
     const c = state.desk.current;
     if (!c) return;
-    if (!state.disposition) { toast("Choose a disposition first (keys 1–9)."); return; }
+    if (!state.disposition) {
+      toast(shortcutsOn() ? "Choose a disposition first (keys 1–9)." : "Choose a disposition first.");
+      return;
+    }
+    const talking = !c.ended_at && c.status !== "calling_back";
+    if (talking && confirmed !== `${c.kind}-${c.id}`) {
+      const ask = $("hang-up");
+      ask.dataset.call = `${c.kind}-${c.id}`;
+      ask.returnValue = "";
+      ask.showModal();
+      return;
+    }
     clearTimeout(state.notesTimer);
-    if (!c.ended_at && window.joblinePhone) window.joblinePhone.hangup();
+    if (talking && window.joblinePhone) window.joblinePhone.hangup();
     const data = await act("POST", `${workPath(c)}/wrap-up`, { disposition: state.disposition, notes: $("notes").value });
     if (data) { state.disposition = null; toast("Saved. You are available.", "good"); }
   }
@@ -408,26 +462,52 @@
   }
 
   // -- keyboard ---------------------------------------------------------------------------
+  // A row opens as a click does: a waiting caller's summary, or a callback's.
+  function openRow(r) {
+    if (state.tab === "calls") select(r.id, true);
+    else showCallback(r);
+  }
+
   function move(step) {
-    const rows = state.desk.waiting;
+    const rows = tabRows();
     if (!rows.length) return;
-    const i = Math.max(0, rows.findIndex((r) => r.id === state.selected));
-    const next = rows[Math.min(rows.length - 1, Math.max(0, i + step))];
-    select(next.id, true);
-    const tr = document.querySelector(`tr[data-id="${next.id}"]`);
-    if (tr) tr.scrollIntoView({ block: "nearest" });
+    const i = rows.findIndex((r) => r.id === chosenId());
+    const next = rows[i < 0 ? 0 : Math.min(rows.length - 1, Math.max(0, i + step))];
+    openRow(next);
+    const tr = document.querySelector(`#rows tr[data-id="${next.id}"]`);
+    if (tr) { tr.focus({ preventScroll: true }); tr.scrollIntoView({ block: "nearest" }); }
+  }
+
+  // Keys of a focused row, a widget's own keys, so they work with shortcuts off too: arrows,
+  // Home and End move; Space opens; Enter opens a callback, or answers a waiting caller.
+  const ROW_STEPS = { ArrowDown: 1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+  function rowKey(e, tr) {
+    if (ROW_STEPS[e.key]) { e.preventDefault(); move(ROW_STEPS[e.key]); return true; }
+    if (e.key !== "Enter" && e.key !== " ") return false;
+    e.preventDefault();
+    const r = tabRows().find((x) => String(x.id) === tr.dataset.id);
+    if (r && state.tab === "calls" && e.key === "Enter") answer(r.id === state.desk.waiting[0].id ? null : r.id);
+    else if (r) openRow(r);
+    return true;
   }
 
   const STATUS_KEYS = { A: "available", B: "break", W: "after_call", O: "offline" };
   document.addEventListener("keydown", (e) => {
     state.active = true;
-    const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(document.activeElement.tagName);
+    if (!state.desk || document.querySelector("dialog[open]")) return; // a dialog has its own keys
+    const el = document.activeElement;
+    const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(el.tagName);
     if (typing) {
-      if (e.key === "Escape") document.activeElement.blur();
+      if (e.key === "Escape") el.blur();
       if (e.key === "Enter" && e.ctrlKey) { e.preventDefault(); done(); }
       return;
     }
-    if (e.ctrlKey || e.metaKey || e.altKey || !state.desk) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const tr = focusedRow();
+    if (tr && rowKey(e, tr)) return;
+    if (!shortcutsOn()) return;
+    // Enter or Space on a button presses that button; Enter answers a caller only from the page.
+    if ((e.key === "Enter" || e.key === " ") && el !== document.body) return;
     const c = state.desk.current;
     if (e.shiftKey && STATUS_KEYS[e.key.toUpperCase()]) { setStatus(STATUS_KEYS[e.key.toUpperCase()]); e.preventDefault(); return; }
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
@@ -452,6 +532,17 @@
   for (const tab of document.querySelectorAll("[role=tab]")) {
     tab.addEventListener("click", () => { state.tab = tab.dataset.tab; draw(); });
   }
+  $("keys-open").addEventListener("click", () => $("help").showModal());
+  $("shortcuts").addEventListener("change", () => {
+    shortcuts = $("shortcuts").checked;
+    try { localStorage.setItem(SHORTCUTS, shortcuts ? "on" : "off"); } catch (e) { /* kept for this page only */ }
+    showShortcuts();
+  });
+  $("hang-up").addEventListener("close", () => {
+    const ask = $("hang-up"), c = state.desk && state.desk.current;
+    if (ask.returnValue === "hang-up" && c && ask.dataset.call === `${c.kind}-${c.id}`) done(ask.dataset.call);
+  });
+  showShortcuts();
 
   poll();
   setInterval(poll, CONFIG.pollMs);

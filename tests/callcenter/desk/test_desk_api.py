@@ -56,6 +56,18 @@ def test_summary_shows_the_menu_path_and_previous_contacts(app, signed_in, s, ac
     assert summary["history"][0]["adviser"] == "Test Agent"
 
 
+def test_the_path_reads_as_words_from_the_flow_not_node_names(app, signed_in, s):
+    entry = waiting_call(s, waited_s=30)
+    at = entry.enqueued_at  # later on hold: the menu again, then a callback asked for
+    entry.call.events.extend([CallEvent(kind="key", node="benefits", detail="repeat", at=at),
+                              CallEvent(kind="key", node="benefits", detail="callback", at=at)])
+    s.commit()
+    path = signed_in("agent").get(f"/api/entries/{entry.id}").get_json()["path"]
+    assert [(step["key"], step["label"]) for step in path] == [
+        (None, "Main menu"), ("2", "For unemployment benefits"), ("0", "Asked for an adviser"),
+        (None, "Queue: Benefits"), ("9", "Heard the menu again"), (None, "Asked to be called back")]
+
+
 def test_full_id_only_for_the_adviser_on_the_call_or_a_supervisor(app, fake, signed_in, s):
     entry = waiting_call(s)
     s.commit()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.desk.state import ON_CALL
 from db import session as db
 from db.models import Callback, QueueEntry, User, utcnow
 from tests.support.browser import SHOTS, sign_in_on
@@ -159,6 +160,133 @@ def test_a_supervisor_tries_a_failed_callback_again_from_the_desk(live, page, ac
     with db.SessionLocal() as s:
         cb = s.get(Callback, callback_id)
         assert (cb.status, cb.attempts) == ("pending", 0)
+
+
+def _callback_asked(s, phone: str, name: str) -> int:
+    """A caller who waited, then pressed 1 to be called back: a pending callback, not yet dialled."""
+    leg = waiting_call(s, phone=phone, name=name, waited_s=300, now=utcnow())
+    leg.status, leg.outcome, leg.left_at = "callback", "callback", utcnow()
+    cb = Callback(call_id=leg.call_id, queue_entry_id=leg.id, queue=leg.queue, phone=phone, status="pending",
+                  attempts=0, language="en", requested_at=utcnow() - timedelta(minutes=20))
+    s.add(cb)
+    s.flush()
+    return cb.id
+
+
+def test_callback_rows_open_from_the_keyboard(live, page, accounts):
+    base, _ = live
+    with db.SessionLocal() as s:
+        first = _callback_asked(s, "+447700900123", "Maria Lopez")
+        second = _callback_asked(s, "+447700900456", "John Smith")
+        s.commit()
+
+    sign_in_on(page, base, "agent1")
+    page.wait_for_function("() => document.getElementById('count-callbacks').textContent === '2'")
+    page.click("#tab-callbacks")
+    page.wait_for_selector(f'#rows tr[data-id="{first}"]')
+    page.keyboard.press("Tab")  # from the tab into the list: its first row
+    assert page.evaluate("document.activeElement.dataset.id") == str(first)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#summary[data-for="cb-{first}"]')
+    assert "Jobline calls this person back" in page.locator("#summary").text_content()
+    assert "Maria Lopez" in page.locator("#summary").text_content()
+    page.keyboard.press("ArrowDown")  # the next row, focused and open
+    page.wait_for_selector(f'#summary[data-for="cb-{second}"]')
+    assert page.evaluate("document.activeElement.dataset.id") == str(second)
+    assert "John Smith" in page.locator("#summary .caller-name").text_content()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press(" ")
+    page.wait_for_selector(f'#summary[data-for="cb-{first}"]')
+    assert page.get_attribute(f'#rows tr[data-id="{first}"]', "aria-selected") == "true"
+
+
+def _count_fetches(page) -> None:
+    """Note every request the desk's script starts, as it starts it (not when it is answered)."""
+    page.evaluate("""() => { window.fetched = []; const f = window.fetch;
+        window.fetch = (url, opts) => { window.fetched.push(String(url)); return f(url, opts); }; }""")
+
+
+def test_single_key_shortcuts_can_be_turned_off(live, page, accounts):
+    base, fake = live
+    with db.SessionLocal() as s:
+        entry_id = waiting_call(s, waited_s=30, now=utcnow()).id
+        s.commit()
+
+    sign_in_on(page, base, "agent1")
+    page.click("button.status[data-status=available]")
+    page.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
+    page.wait_for_selector("#summary ol.path li")  # the path reads as words, not node names
+    steps = [li.strip() for li in page.locator("#summary ol.path li").all_text_contents()]
+    assert steps[0] == "Main menu" and steps[-1] == "Queue: Benefits"
+    assert "Asked for an adviser" in steps[2] and not {"main", "benefits", "adviser"} & set(steps)
+
+    page.click("#keys-open")
+    page.uncheck("#help #shortcuts")
+    page.click("#help button.primary")  # Close
+    page.wait_for_selector("body.keys-off")
+    assert page.locator("#keys-off").is_visible()
+    _count_fetches(page)
+    page.keyboard.press("a")
+    page.keyboard.press("Shift+B")
+    assert [url for url in page.evaluate("window.fetched") if "/api/desk" not in url] == []  # polls only
+    assert page.locator(".oncall").count() == 0 and len(fake.requests) == 0
+    assert page.get_attribute("button.status[data-status=available]", "aria-pressed") == "true"
+
+    page.reload()  # remembered in this browser
+    page.wait_for_selector(f'#rows tr[data-id="{entry_id}"]')
+    assert "keys-off" in page.get_attribute("body", "class")
+    page.click("#keys-open")
+    assert not page.is_checked("#help #shortcuts")
+    page.check("#help #shortcuts")
+    page.click("#help button.primary")
+    page.wait_for_selector("body:not(.keys-off)")
+    page.keyboard.press("a")  # on again: A answers
+    page.wait_for_selector(".oncall")
+    with db.SessionLocal() as s:
+        assert s.get(QueueEntry, entry_id).agent_id == accounts["agent"].id
+
+
+def test_done_while_the_caller_talks_asks_before_hanging_up(live, page, accounts):
+    base, fake = live
+    with db.SessionLocal() as s:
+        entry_id = waiting_call(s, waited_s=30, now=utcnow()).id
+        waiting_call(s, phone="+447700900456", queue="general", waited_s=5, now=utcnow(), name="John Smith")
+        s.commit()
+
+    sign_in_on(page, base, "agent1")
+    page.click("button.status[data-status=available]")
+    page.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
+    page.wait_for_selector(f'#rows tr[data-id="{entry_id}"].next')
+    page.keyboard.press("a")
+    page.wait_for_selector(".oncall.talking")
+    # The list narrows beside the call: its chips still show their whole label.
+    cut = page.evaluate("""() => [...document.querySelectorAll('#rows .chip')]
+        .filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent)""")
+    assert cut == []
+    dialled = len(fake.requests)
+    page.keyboard.press("4")
+    page.keyboard.press("d")  # the caller is still talking: the desk asks first
+    page.wait_for_selector("#hang-up[open]")
+    assert "still on the line" in page.inner_text("#hang-up")
+    page.keyboard.press("Enter")  # its default: keep talking
+    page.wait_for_selector("#hang-up:not([open])", state="attached")
+    assert page.locator(".oncall.talking").count() == 1
+    with db.SessionLocal() as s:
+        entry = s.get(QueueEntry, entry_id)
+        assert entry.status in ON_CALL and entry.wrapped_at is None
+    assert len(fake.requests) == dialled  # nothing was hung up at Twilio
+
+    page.keyboard.press("n")
+    page.keyboard.type("Explained the payment date.")
+    page.keyboard.press("Control+Enter")  # Done from the notes asks too
+    page.wait_for_selector("#hang-up[open]")
+    page.click("#hang-up-confirm")
+    page.wait_for_selector(".toast.good")
+    with db.SessionLocal() as s:
+        entry = s.get(QueueEntry, entry_id)
+        assert entry.wrapped_at is not None and entry.disposition == "claim_help"
+        assert entry.notes == "Explained the payment date."
+    assert len(fake.requests) == dialled + 1  # the caller's line ended at Twilio
 
 
 def test_an_adviser_without_a_phone_gets_the_browser_phone(live, page, s):
