@@ -18,7 +18,7 @@ import pytest
 
 from config.settings import DEV_AUTH_TOKEN, ROOT
 from ivr.telephony.simulator import HttpTransport, Phone
-from tests.support.processes import alive, children_of
+from tests.support.processes import alive, children_of, eldest
 
 
 def free_port() -> int:
@@ -60,7 +60,7 @@ def process_named(pids: set[int], word: str) -> int:
     found = [pid for pid in pids if alive(pid) and word in Path(f"/proc/{pid}/cmdline").read_bytes().decode(
         errors="replace").replace("\0", " ")]
     assert found, f"no process running {word!r}"
-    return min(found)  # the oldest: a parent before the children it forked
+    return eldest(set(found))  # a parent, not the children it forked
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

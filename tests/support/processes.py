@@ -38,3 +38,11 @@ def alive(pid: int) -> bool:
 def newest(pids: set[int]) -> int:
     """The process started last (field 22 of stat, its start time in clock ticks)."""
     return max(pids, key=lambda pid: int(_stat(pid)[19]))
+
+
+def eldest(pids: set[int]) -> int:
+    """The process the others descend from: its parent is not among them (process ids wrap
+    around on a busy machine, so the lowest id is not always the oldest), then the earliest
+    started (field 22 of stat)."""
+    roots = [pid for pid in pids if int(_stat(pid)[1]) not in pids] or list(pids)
+    return min(roots, key=lambda pid: int(_stat(pid)[19]))
