@@ -32,8 +32,9 @@ $(COMMANDS): $(STAMP)  # not echoed: ARGS may hold a person's name or phone
 simulate: $(STAMP)
 	$(JOBLINE) simulate --url http://127.0.0.1:$${PORT:-5000} $(ARGS)
 
-# Debian packages the tests use (audio tools, real telephone recordings, the browser) and the
-# npm package of the Twilio API mock. Installed when missing and we are root; otherwise named.
+# Debian packages the tests use (audio tools, real telephone recordings, the browser) and the npm
+# packages (the Twilio API mock, axe-core for the pages' accessibility checks). Installed when
+# missing and we are root; otherwise named. A node_modules from before axe-core gets it too.
 system-deps:
 	@missing=""; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
@@ -46,8 +47,8 @@ system-deps:
 		else echo "Please install:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
 	@if [ -f package-lock.json ]; then \
-		command -v npm >/dev/null || { echo "npm is needed for the Twilio API mock (apt-get install npm)"; exit 1; }; \
-		[ -x node_modules/.bin/prism ] || npm ci --silent --no-audit --no-fund; \
+		command -v npm >/dev/null || { echo "npm is needed for the Twilio API mock and axe-core (apt-get install npm)"; exit 1; }; \
+		[ -x node_modules/.bin/prism ] && [ -f node_modules/axe-core/axe.min.js ] || npm ci --silent --no-audit --no-fund; \
 	fi
 
 lint: $(STAMP)
