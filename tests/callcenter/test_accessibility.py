@@ -51,8 +51,7 @@ class Site:
     def page_as(self, role: str | None) -> Any:
         """A new tab of the role's signed-in browser (None: nobody signed in)."""
         if role not in self.contexts:
-            # Jobline's CSP admits only its own scripts; axe-core is injected by the test.
-            context = self.browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+            context = self.browser.new_context(viewport={"width": 1366, "height": 768})
             if role is not None:
                 tab = context.new_page()
                 tab.goto(self.base + "/login")
