@@ -93,6 +93,11 @@ def desk_on_a_call(tab: Any, base: str) -> None:
     tab.wait_for_selector("#summary ol.path li")
 
 
+def desk_after_call_work(tab: Any, base: str) -> None:
+    desk_on_a_call(tab, base)
+    tab.wait_for_selector(".oncall.acw")
+
+
 def desk_asking_before_hanging_up(tab: Any, base: str) -> None:
     desk_on_a_call(tab, base)
     tab.keyboard.press("1")  # a disposition, then Done while the caller is still on the line
