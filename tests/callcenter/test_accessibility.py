@@ -108,6 +108,7 @@ PAGES: list[tuple[str, str | None, states.Visit]] = [
     ("desk, a failed callback", "supervisor", states.desk_failed_callback),
     ("web phone", "supervisor", opened("/phone", "#call")),
     ("web phone, mid-call", "agent", states.phone_mid_call),
+    ("web phone, recording", "admin", states.phone_recording),
     ("wallboard", "supervisor", opened("/wallboard", ".wb-queue")),
     ("reports, queues", "supervisor", opened("/reports", "table tbody tr")),
     ("reports, advisers", "supervisor", opened("/reports/advisers", "table tbody tr")),

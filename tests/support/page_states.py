@@ -127,6 +127,15 @@ def phone_mid_call(tab: Any, base: str) -> None:
     tab.wait_for_selector('.key[data-key="1"]:enabled')
 
 
+def phone_recording(tab: Any, base: str) -> None:
+    """The caller chose English, then to leave their name: the page offers the microphone."""
+    phone_mid_call(tab, base)
+    tab.click('.key[data-key="1"]')
+    tab.wait_for_function("() => document.getElementById('heard').innerText.includes('Main menu.')")
+    tab.click('.key[data-key="6"]')
+    tab.wait_for_selector("#recorder:not([hidden])")
+
+
 def flow_draft_checked(tab: Any, base: str) -> None:
     tab.goto(base + "/flow")
     draft = settings.IVR_FILE.read_text(encoding="utf-8")
