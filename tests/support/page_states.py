@@ -35,6 +35,9 @@ def seed_busy_day() -> None:
         waiting_call(s, phone=WAITING_PHONE, waited_s=70, now=now)
         waiting_call(s, phone="+447700900789", language="es", waited_s=8, now=now,
                      name="Lucía Fernández", reason="no he recibido el pago")
+        for i in range(30):  # a queue longer than the screen: the list scrolls
+            waiting_call(s, phone=f"+4477009002{i:02d}", queue="general", waited_s=5 + i, now=now,
+                         name=None, reason=None)
         talking = waiting_call(s, phone="+447700900456", queue="general", waited_s=200, now=now,
                                name="John Smith", reason="I want to update my CV", intent="registration")
         s.flush()
