@@ -95,11 +95,14 @@
     const marker = make("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7,
                                     markerHeight: 7, orient: "auto" }, defs);
     make("path", { d: "M0,0 L10,5 L0,10 z" }, marker);
-    for (const e of g.edges()) {
-      const edge = g.edge(e);
+    const edges = g.edges().map((e) => g.edge(e));
+    for (const edge of edges) {  // every line first, then the labels above them all
       const group = make("g", { class: "edge" + (edge.broken ? " broken" : "") }, svg);
       const d = edge.points.map((p, i) => (i ? "L" : "M") + p.x.toFixed(1) + "," + p.y.toFixed(1)).join(" ");
       make("path", { d: d, "marker-end": "url(#arrow)" }, group);
+    }
+    for (const edge of edges) {
+      const group = make("g", { class: "edge edge-text" }, svg);
       const h = edge.lines.length * LINE["edge-label"];
       make("rect", { class: "label-bg", x: edge.x - edge.width / 2, y: edge.y - h / 2 - 2,
                      width: edge.width, height: h + 4, rx: 3 }, group);
