@@ -135,6 +135,8 @@
     if (window.location.pathname === url.pathname) window.history.replaceState(null, "", url);
   }
 
+  const box = document.getElementById("flowmap-box");
+  if (box) box.hidden = false;  // without script the page shows the list alone
   if (select) select.addEventListener("change", () => show(select.value));
   show(select ? select.value : data.lang);
 })();

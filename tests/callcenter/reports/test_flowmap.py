@@ -59,6 +59,9 @@ def test_steps_are_named_by_what_the_caller_hears_and_options_by_their_label(sig
     assert "Menu principal. Pour vous inscrire comme demandeur d&#39;emploi, appuyez sur 1." in french
     assert '<section class="fm-steps" data-lang="en" hidden' in html  # the chosen language is shown
     assert set(data["figures"]) == {n["id"] for n in data["nodes"]}  # supervisors get the figures
+    # and the text list, which needs no script, says the same for every step, in every language
+    assert html.count('<span class="fm-figures" data-entered="0" data-hangups="0"') == 17 * 4
+    assert "0 reached, 0 hung up here (—)" in french
 
 
 def test_a_draft_with_a_missing_prompt_and_a_broken_option_is_highlighted(signed_in):
