@@ -180,8 +180,11 @@ def build_map(raw: Any) -> FlowMap:
             then = "no clear reason" if spec.get("route_by_intent") else "then"
             edges.append(_edge(node_id, spec["next"], _said(codes, then), specs))
     start = raw.get("start") if _names_node(raw.get("start"), specs) else next(iter(specs), None)
-    _mark_reachable(nodes, edges, [n for n in (start, raw.get("adviser")) if _names_node(n, nodes)])
-    return FlowMap(nodes, edges, languages, _verdict(raw))
+    order = _mark_reachable(nodes, edges, [n for n in (start, raw.get("adviser")) if _names_node(n, nodes)])
+    # In the order a caller meets them (then the unreachable): dagre breaks the flow's loops (a
+    # menu's way back) by that order, so the start menu stays first whatever order the file has.
+    ordered = {node_id: nodes[node_id] for node_id in [*order, *nodes]}
+    return FlowMap(ordered, edges, languages, _verdict(raw))
 
 
 def _verdict(raw: dict[str, Any]) -> str | None:
@@ -206,14 +209,16 @@ def _edge(source: str, target: Any, label: dict[str, str], specs: dict[str, Any]
     return MapEdge(source, str(target)[:60], label, not _names_node(target, specs))
 
 
-def _mark_reachable(nodes: dict[str, MapNode], edges: list[MapEdge], roots: list[str]) -> None:
-    seen: set[str] = set()
+def _mark_reachable(nodes: dict[str, MapNode], edges: list[MapEdge], roots: list[str]) -> list[str]:
+    """Mark the steps no caller reaches; the others' ids, nearest the start first."""
+    seen: dict[str, None] = {}
     queue = deque(roots)
     while queue:
         node_id = queue.popleft()
         if node_id in seen or node_id not in nodes:
             continue
-        seen.add(node_id)
+        seen[node_id] = None
         queue.extend(e.target for e in edges if e.source == node_id and not e.broken)
     for node in nodes.values():
         node.reachable = node.id in seen
+    return list(seen)

@@ -92,8 +92,8 @@
     svg.setAttribute("width", Math.ceil(size.width));
     svg.setAttribute("height", Math.ceil(size.height));
     const defs = make("defs", {}, svg);
-    const marker = make("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7,
-                                    markerHeight: 7, orient: "auto" }, defs);
+    const marker = make("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, orient: "auto",
+                                    markerUnits: "userSpaceOnUse", markerWidth: 10, markerHeight: 10 }, defs);
     make("path", { d: "M0,0 L10,5 L0,10 z" }, marker);
     const edges = g.edges().map((e) => g.edge(e));
     for (const edge of edges) {  // every line first, then the labels above them all

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 from werkzeug.serving import make_server
 
 from callcenter.accounts import users as accounts
+from config.settings import ROOT
 from db import session as db
 from tests.support.browser import CHROMIUM, SHOTS, chromium
 from tests.support.reports_script import D, at
@@ -121,3 +123,20 @@ def test_switching_language_shows_that_languages_prompts(live, page):
     page.reload()
     page.wait_for_selector('#flowmap g.node[data-node="main"] text.heard[lang="es"]')
     page.screenshot(path=str(SHOTS / "h4-flowmap-es.png"))
+
+
+def test_a_draft_with_a_broken_option_is_drawn_with_the_mistake_in_red(live, page):
+    raw = yaml.safe_load((ROOT / "config" / "ivr.yaml").read_text(encoding="utf-8"))
+    raw["nodes"]["main"]["options"]["4"]["next"] = "employerz"
+    page.goto(f"{live}/flow")
+    page.fill("#draft", yaml.safe_dump(raw, allow_unicode=True))
+    page.get_by_role("button", name="Check and draw").click()
+    page.get_by_text("This flow would not start:").wait_for()
+    broken = page.locator("#flowmap g.node.broken")
+    assert " ".join(broken.locator("text").all_text_contents()) == "employerz? No step has that name."
+    assert page.evaluate(OVERLAPS)["bad"] == [] and page.evaluate(OUTSIDE) == []
+    unreachable = page.locator("#flowmap g.node.unreachable")
+    assert {unreachable.nth(i).get_attribute("data-node") for i in range(unreachable.count())} == {
+        "employers", "employer_post"}  # no option leads to the employers' menu now, nor past it
+    assert page.locator(".fm-figures").count() == 0  # a draft has had no calls
+    page.screenshot(path=str(SHOTS / "h4-flowmap-draft.png"))
