@@ -178,5 +178,7 @@ def test_the_readme_try_it_section_walks_end_to_end(helpdesk):
         assert "General enquiries" in admin.inner_text("main")
         admin.screenshot(path=str(SHOTS / "try-it-reports.png"))
         admin.goto(helpdesk.address_of("Flow map"))
-        admin.wait_for_selector("h1:has-text(\"Flow map\")")
+        admin.wait_for_selector('#flowmap g.node[data-node="main"]')
+        main_box = " ".join(admin.locator('#flowmap g.node[data-node="main"] text').all_text_contents())
+        assert "Main menu." in main_box and "1 reached" in admin.inner_text("main")
         browser.close()
