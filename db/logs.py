@@ -4,7 +4,7 @@ Either way numbers are masked as every record is created (db/personal.py), so bo
 write the same masked message. A JSON line holds time, level, logger, message and, when known,
 `call` (the call's reference: a hash of its CallSid, never the SID itself, so log lines of one
 call can be found together and matched to a SID someone already holds) and `route` (the URL
-rule of the request, "/ivr/menu/<node>", never the path with its values).
+rule of the request, "/ivr/node/<node>/input", never the path with its values).
 """
 
 from __future__ import annotations

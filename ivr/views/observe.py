@@ -34,7 +34,7 @@ def _finished(error: BaseException | None) -> None:
         return
     t0, token = started
     unbind_call(token)
-    if request.url_rule is not None:  # the rule ("/ivr/menu/<node>"), never the path with its values
+    if request.url_rule is not None:  # its rule ("/ivr/node/<node>/input"), never the path
         WEBHOOK_SECONDS.labels(route=request.url_rule.rule).observe(time.perf_counter() - t0)
 
 
