@@ -74,7 +74,7 @@ def _redis(url: str) -> Result:
 
 def _twilio(config: Mapping[str, Any]) -> Result:
     sid, token = str(config.get("TWILIO_ACCOUNT_SID") or ""), str(config.get("TWILIO_AUTH_TOKEN") or "")
-    if token == settings.DEV_AUTH_TOKEN:
+    if config.get("ENV_NAME") == "development" and token == settings.DEV_AUTH_TOKEN:
         return True, "development credentials: webhooks are signed with the development token"
     problems = []
     if not ACCOUNT_SID.match(sid):
