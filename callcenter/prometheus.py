@@ -43,8 +43,8 @@ bp = Blueprint("metrics", __name__)
 RQ_QUEUES = (SPEECH_QUEUE, CALLBACK_QUEUE, HOUSEKEEPING_QUEUE)
 # Stored and not yet transcribed: what a caller or an adviser may be waiting for.
 AWAITING_TRANSCRIPT = (*RECORDING_CLAIMABLE, RecordingStatus.TRANSCRIBING)
-REFUSED = ("/metrics is open to the addresses in METRICS_ALLOWED_ADDRESSES and to requests with "
-           "'Authorization: Bearer' and the METRICS_TOKEN (README, 'Operations').\n")
+REFUSED = ("/metrics is for monitoring only: it answers the addresses in METRICS_ALLOWED_ADDRESSES "
+           "and requests with 'Authorization: Bearer <METRICS_TOKEN>' (README, 'Operations').\n")
 
 
 class HelpdeskCollector(Collector):
@@ -64,8 +64,9 @@ class HelpdeskCollector(Collector):
             log.warning("metrics: the database did not answer (%s)", type(e).__name__)
             up.add_metric(["database"], 0)
         try:
-            yield self._rq()
-            up.add_metric(["redis"], 1)
+            if self.redis_url:  # unset: an in-process app without Redis, down by definition
+                yield self._rq()
+            up.add_metric(["redis"], 1 if self.redis_url else 0)
         except Exception as e:
             log.warning("metrics: Redis did not answer (%s)", type(e).__name__)
             up.add_metric(["redis"], 0)

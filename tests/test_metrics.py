@@ -81,8 +81,9 @@ def test_no_phone_number_or_call_sid_is_in_a_scrape(app, phone):
     assert p.sid not in body
 
 
-def test_a_scrape_says_redis_is_down_instead_of_showing_empty_queues(make_app):
-    samples = scrape(make_app(REDIS_URL="redis://127.0.0.1:1/0").test_client())
+@pytest.mark.parametrize("redis", ["redis://127.0.0.1:1/0", ""], ids=["unreachable", "unset"])
+def test_a_scrape_says_redis_is_down_instead_of_showing_empty_queues(make_app, redis):
+    samples = scrape(make_app(REDIS_URL=redis).test_client())
     assert samples[("jobline_up", (("part", "redis"),))] == 0
     assert not [name for name, _ in samples if name == "jobline_rq_jobs_queued"]
     assert samples[("jobline_callers_waiting", (("queue", "general"),))] == 0  # the database still answers
