@@ -138,11 +138,11 @@ def serve(port: int) -> None:
         redis = embedded_redis(settings.INSTANCE_DIR)
         env["REDIS_URL"] = redis.url
         children.append(Child("embedded Redis", redis.argv, ready=redis.ready))
+    env["PROMETHEUS_MULTIPROC_DIR"] = prometheus.fresh_multiprocess_dir()  # /metrics sums the processes
+    json_logs = ["--logger-class", "db.logs.GunicornJsonLogger"] if settings.LOG_FORMAT == "json" else []
     # gthread: a connection is handed to a thread only once it has sent data and each slow
     # client holds one thread of many, so clients trickling bytes cannot starve Twilio's
     # requests as they starve sync workers (README, "Connect a Twilio number", for the proxy).
-    env["PROMETHEUS_MULTIPROC_DIR"] = prometheus.fresh_multiprocess_dir()  # /metrics sums the processes
-    json_logs = ["--logger-class", "db.logs.GunicornJsonLogger"] if settings.LOG_FORMAT == "json" else []
     children.append(Child("web", [
         sys.executable, "-m", "gunicorn", "--workers", str(settings.WEB_WORKERS),
         "--worker-class", "gthread", "--threads", str(settings.WEB_THREADS), *json_logs,
