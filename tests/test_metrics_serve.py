@@ -1,9 +1,11 @@
 """/metrics under `run.py serve`: several gunicorn processes answer webhooks and scrapes, and
 every scrape, whichever process answers it, counts every webhook (prometheus_client's
-multiprocess mode, in a folder serve empties at each start)."""
+multiprocess mode, in a folder serve empties at each start); with LOG_FORMAT=json gunicorn's
+lines are JSON too."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -31,8 +33,8 @@ def test_every_scrape_counts_the_webhooks_of_every_web_process(tmp_path):
     stale.write_text("")
     port = free_port()
     proc = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT,
-                            env=serve_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            env={**serve_env(tmp_path), "LOG_FORMAT": "json"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
     try:
         wait_healthy(proc, port)
         assert not stale.exists()
@@ -44,4 +46,8 @@ def test_every_scrape_counts_the_webhooks_of_every_web_process(tmp_path):
         assert len(list((tmp_path / "prometheus").glob("histogram_*.db"))) >= 1
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=60)
+        output = proc.communicate(timeout=60)[0]
+    # LOG_FORMAT=json: gunicorn's own lines (its log and the access log) are JSON lines too
+    loggers = {json.loads(line)["logger"] for line in output.splitlines() if line.startswith("{")}
+    assert {"gunicorn.error", "gunicorn.access"} <= loggers
+    assert "[INFO]" not in output  # gunicorn's plain format
