@@ -247,6 +247,15 @@ def move_caller(config: Mapping[str, Any], entry_id: int) -> None:
                                             method="POST")
 
 
+# What the browser phone needs from Twilio's console (API keys, TwiML apps), in the order to set.
+BROWSER_PHONE_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_TWIML_APP_SID")
+
+
+def browser_phone_missing(config: Mapping[str, Any]) -> list[str]:
+    """The settings the browser phone still needs (empty when it is set up)."""
+    return [name for name in BROWSER_PHONE_SETTINGS if not config.get(name)]
+
+
 def voice_token(config: Mapping[str, Any], agent: User, ttl_s: int = 3600) -> str:
     """A Twilio Voice SDK access token letting the adviser's browser take <Client> calls.
 
@@ -256,11 +265,10 @@ def voice_token(config: Mapping[str, Any], agent: User, ttl_s: int = 3600) -> st
     from twilio.jwt.access_token import AccessToken
     from twilio.jwt.access_token.grants import VoiceGrant
 
-    needed = ("TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_TWIML_APP_SID")
-    for name in needed:
-        if not config.get(name):
-            raise ConfigError(f"{name} is not set: the browser phone needs it (Twilio console, "
-                              "API keys and TwiML apps)")
+    missing = browser_phone_missing(config)
+    if missing:
+        raise ConfigError(f"{missing[0]} is not set: the browser phone needs it (Twilio console, "
+                          "API keys and TwiML apps)")
     token = AccessToken(config["TWILIO_ACCOUNT_SID"], config["TWILIO_API_KEY"],
                         config["TWILIO_API_SECRET"], identity=client_identity(agent.id), ttl=ttl_s)
     token.add_grant(VoiceGrant(outgoing_application_sid=config["TWILIO_TWIML_APP_SID"],
