@@ -124,6 +124,7 @@
       state.pinned = false;
     }
     draw();
+    if (window.joblineNotice) window.joblineNotice.update(desk, queueLabel);
   }
 
   // -- drawing ----------------------------------------------------------------------------
@@ -496,7 +497,7 @@
     state.active = true;
     if (!state.desk || document.querySelector("dialog[open]")) return; // a dialog has its own keys
     const el = document.activeElement;
-    const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(el.tagName);
+    const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(el.tagName) && el.type !== "checkbox";
     if (typing) {
       if (e.key === "Escape") el.blur();
       if (e.key === "Enter" && e.ctrlKey) { e.preventDefault(); done(); }
@@ -533,6 +534,8 @@
     tab.addEventListener("click", () => { state.tab = tab.dataset.tab; draw(); });
   }
   $("keys-open").addEventListener("click", () => $("help").showModal());
+  $("notify").addEventListener("refused", () => toast("This browser blocks notifications from Jobline: " +
+    "allow them in the site settings (the icon left of the address), then turn them on again."));
   $("shortcuts").addEventListener("change", () => {
     shortcuts = $("shortcuts").checked;
     try { localStorage.setItem(SHORTCUTS, shortcuts ? "on" : "off"); } catch (e) { /* kept for this page only */ }
