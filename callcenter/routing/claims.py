@@ -205,8 +205,9 @@ def wrap_up(s: Session, entry: QueueEntry, agent: User, notes: str | None, dispo
 
 
 def transfer(s: Session, entry: QueueEntry, agent: User, queue: str, now: datetime,
-             config: Mapping[str, Any] | None = None) -> QueueEntry:
-    """Move the caller to another queue: this leg ends 'transferred', a new leg waits there.
+             config: Mapping[str, Any] | None = None, note: str | None = None) -> QueueEntry:
+    """Move the caller to another queue: this leg ends 'transferred', a new leg waits there,
+    carrying the adviser's `note` for whoever answers it next.
 
     The new leg keeps the call (and so its captured details), joins at the back of the target
     queue with that queue's priority. Once the session commits, the caller's call is redirected
@@ -222,7 +223,7 @@ def transfer(s: Session, entry: QueueEntry, agent: User, queue: str, now: dateti
     set_status(s, agent, AdviserStatus.AFTER_CALL, now)
     new = QueueEntry(call_id=entry.call_id, queue=queue, language=entry.language, intent=entry.intent,
                      priority=flow.queues[queue].priority, status=LegStatus.WAITING, enqueued_at=now,
-                     transferred_from_id=entry.id)
+                     transferred_from_id=entry.id, transfer_note=note or None)
     s.add(new)
     s.flush()
     settings = config if config is not None else current_app.config
