@@ -69,3 +69,22 @@ def test_the_desk_fits_every_screen_and_keeps_its_navigation(live, page, s):
             assert summary_box["y"] >= queue_box["y"] + queue_box["height"], name
         assert page.locator("#rows tr").first.is_visible()
         page.screenshot(path=str(SHOTS / f"desk-screen-{name}.png"), full_page=True)
+
+
+def test_every_page_keeps_its_bar_on_a_phone(live, page, accounts):
+    """The bar is the base template's: the same menu on the supervisor's and the admin's pages."""
+    base, _ = live
+    page.set_viewport_size({"width": 390, "height": 844})
+    for username, lands, paths in (("supervisor1", "/desk", ["/wallboard", "/reports"]),
+                                   ("admin1", "/admin/users", ["/admin/users"])):
+        sign_in_on(page, base, username, lands=lands)
+        for path in paths:
+            page.goto(base + path)
+            bar = page.locator(".topbar").bounding_box()
+            assert bar["x"] + bar["width"] <= 390, path
+            page.click(".menu-toggle")
+            page.wait_for_selector("button.link[type=submit]", state="visible")
+            assert page.evaluate(ON_SCREEN, "button.link[type=submit]"), path
+            page.screenshot(path=str(SHOTS / f"screen-phone{path.replace('/', '-')}.png"))
+        page.click("button.link[type=submit]")  # Sign out, from the menu
+        page.wait_for_url(base + "/login")
