@@ -69,7 +69,8 @@ class Subject:
             "id_numbers": sum(1 for c in caps if c.value),
             "transcripts": sum(1 for r in recs if r.text or r.numbers or r.words),
             "audio_files": sum(1 for r in recs if r.audio_path),
-            "notes": sum(1 for e in entries if e.notes) + sum(1 for cb in self.callbacks if cb.notes),
+            "notes": sum(bool(e.notes) + bool(e.transfer_note) for e in entries)
+            + sum(1 for cb in self.callbacks if cb.notes),
         }
 
 
