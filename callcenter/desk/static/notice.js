@@ -1,5 +1,6 @@
 // Telling the adviser a caller has arrived, for when the desk is not in front of their eyes:
-// a short chime (chime.wav, made with sox), the tab's title ("(1) Caller waiting — Jobline desk")
+// a short chime (chime.wav: `sox -n -r 16000 -b 16 -c 1 chime.wav synth 0.12 sine 880 : synth 0.18
+// sine 1320 fade 0 0.18 0.08 vol 0.5`), the tab's title ("(1) Caller waiting — Jobline desk")
 // until they come back to the page, and, if they turn it on, a desktop notification. Only for
 // callers they can take: they are Available and not on a call. Notifications name the queue,
 // never the caller (they show on the screen outside the desk). desk.js calls
