@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from callcenter.accounts.users import create_user
 from db import session as db
-from db.models import QueueEntry, Recording
+from db.models import Call, QueueEntry, Recording
 from tests.support.browser import ARGS, CHROMIUM, SHOTS
 from tests.support.desk import PASSWORD
 from tests.support.env import ACCOUNT, OPEN_TIME, ROOT, TOKEN
@@ -163,17 +163,15 @@ def phone_line(make_app, tmp_path) -> Iterator[str]:
     server.shutdown()
 
 
-def web_phone_call_status() -> str | None:
-    from db.models import Call
-
+def call_statuses() -> list[str]:
     with db.SessionLocal() as s:
-        return s.scalar(select(Call.status))
+        return sorted(s.scalars(select(Call.status)))
 
 
-def wait_for_call_status(status: str) -> str | None:
-    """The database is not the page: polled until the status shows (or a minute passes)."""
+def wait_for_statuses(expected: list[str]) -> list[str]:
+    """The database is not the page: polled until the statuses show (or a minute passes)."""
     deadline = time.monotonic() + 60
-    while (now := web_phone_call_status()) != status and time.monotonic() < deadline:
+    while (now := call_statuses()) != expected and time.monotonic() < deadline:
         time.sleep(0.2)
     return now
 
@@ -237,8 +235,44 @@ def test_record_hold_and_leaving_the_page_behave_like_a_phone(phone_line, tmp_pa
         held[0].continue_()
         phone.unroute("**/phone/api/silence", hold_open)
         hears(phone, "call you back", timeout=20_000)
-        assert web_phone_call_status() == "in-progress"
+        assert call_statuses() == ["in-progress"]
         phone.reload()  # the page goes away mid-call: the phone is put down
         phone.wait_for_selector("#call:enabled")
-        assert wait_for_call_status("completed") == "completed"
+        assert wait_for_statuses(["completed"]) == ["completed"]
+        browser.close()
+
+
+def test_hang_ups_both_ways_the_adviser_ends_and_the_caller_closes_the_page(phone_line):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        desk = sign_in(browser, phone_line, "minji")
+        desk.click("button.status[data-status=available]")
+        desk.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
+        phone = sign_in(browser, phone_line, "trainer")
+        phone.goto(phone_line + "/phone")
+        phone.uncheck("#speak")
+        phone.click("#call")
+        hears(phone, "For English, press 1.")
+        phone.click('.key[data-key="1"]')
+        hears(phone, "Main menu.")
+        phone.click('.key[data-key="0"]')
+        phone.wait_for_function("() => document.getElementById('status').innerText.startsWith('On hold')")
+        desk.wait_for_selector("#rows tr")
+        desk.keyboard.press("a")  # answer
+        desk.wait_for_selector(".oncall")
+        status = "document.getElementById('status').innerText"
+        phone.wait_for_function(f"() => {status} === 'Connected to an adviser'")
+        desk.click("text=End conversation")
+        phone.wait_for_function(f"() => {status} === 'The adviser ended the call'")
+        assert phone.is_enabled("#call") and not phone.is_enabled("#hangup")
+        phone.screenshot(path=str(SHOTS / "h1-webphone-adviser-ended.png"))
+        assert wait_for_statuses(["completed"]) == ["completed"]
+
+        phone.click("#call")  # a second call, still in the menus when the tab is closed
+        hears(phone, "Main menu.")  # the caller's language is remembered
+        assert call_statuses() == ["completed", "in-progress"]
+        phone.close(run_before_unload=True)
+        assert wait_for_statuses(["completed", "completed"]) == ["completed", "completed"]
         browser.close()
