@@ -96,7 +96,9 @@ def view(phone: Phone, since: int) -> Response:
                                            "Dial" if phone.dialing is not None else
                                            "Enqueue" if phone.queue is not None else "ended")
     body: dict[str, Any] = {
-        "heard": [vars(h) for h in phone.heard[since:]], "next": len(phone.heard),
+        # a <Play> is given as this app's path: the page plays it from here, never from elsewhere
+        "heard": [dict(vars(h), play=path_of(h.play) if h.play else None) for h in phone.heard[since:]],
+        "next": len(phone.heard),
         "waiting": waiting, "in_queue": phone.queue is not None,
         "connected": phone.dialing is not None and not phone.ended, "ended": phone.ended,
         "ended_by": phone.ended_by if phone.ended else None,

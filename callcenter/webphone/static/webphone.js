@@ -100,6 +100,16 @@
     } else if (data.in_queue || data.waiting === "Enqueue") {
       status("On hold");
       pollTimer = setInterval(poll, 2000);
+      // The wait document ended: its music plays out, then Twilio asks the wait URL again (at
+      // least a second apart here, so a document of silence cannot spin).
+      const plays = data.heard.filter((h) => h.play).map((h) => h.play);
+      speaking.then(() => (current() ? playOut(plays, current) : null))
+        .then(() => new Promise((wait) => setTimeout(wait, 1000)))
+        .then(function again() {
+          if (!current()) return;
+          if (busy) { setTimeout(again, 200); return; }  // after the poll in flight
+          api("/phone/api/continue?hold=1");
+        });
     }
   }
 
