@@ -165,6 +165,8 @@
     const form = new FormData(); form.append("csrf_token", csrf);
     navigator.sendBeacon("/phone/api/hangup", form);
   });
+  // Back to a page kept in the browser's memory: that call was put down when the page was left.
+  window.addEventListener("pageshow", (e) => { if (e.persisted && state && !state.ended) location.reload(); });
 
   // --- recording: the microphone (from the tone) or a chosen file ---
   let recording = null, timer = null, step = null;
