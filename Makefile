@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 # run.py's other commands, as `make run` runs them (development unless JOBLINE_ENV says otherwise),
 # options in ARGS: make seed-demo ARGS="--days 30 --calls 20000"; make create-user ARGS='ana --name "Ana"'
-COMMANDS := worker init-db create-user models seed-demo rollups
+COMMANDS := worker init-db create-user models seed-demo rollups check
 JOBLINE := JOBLINE_ENV=$${JOBLINE_ENV:-development} $(PY) run.py
 
 .PHONY: run test install system-deps lint bench clean simulate $(COMMANDS)

@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from callcenter import nav_pages
+from callcenter import nav_pages, preflight, prometheus
 from callcenter.accounts.users import ensure_first_admin
 from callcenter.commands import helpdesk_commands
 from config import settings
@@ -29,7 +29,7 @@ from config.flow import load_flow
 from config.settings import ConfigError
 from db import session as db
 from db.broker import embedded_redis
-from db.personal import install_log_masking
+from db.logs import configure_logging
 from ivr.telephony import numbers
 from speech.commands import models_cli
 
@@ -73,7 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
                                 x_proto=app.config["TRUSTED_PROXIES"], x_host=app.config["TRUSTED_PROXIES"])
-    _configure_logging()
+    configure_logging(settings.LOG_FORMAT)
     app.extensions["jobline.flow"] = load_flow(app.config["IVR_FILE"])
     db.configure(app.config["DATABASE_URL"], app.config.get("STATEMENT_TIMEOUT_MS", db.STATEMENT_TIMEOUT_MS))
     app.teardown_appcontext(db.close_current)
@@ -84,13 +84,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     ivr.init_app(app)
     callcenter.init_app(app)
     return app
-
-
-def _configure_logging() -> None:
-    install_log_masking()
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _cli_app() -> Flask:
@@ -126,7 +119,7 @@ def serve(port: int) -> None:
     from db.migrate import upgrade
 
     settings.check_app(_base_config())
-    _configure_logging()
+    configure_logging(settings.LOG_FORMAT)
     numbers.check_config(_base_config())
     settings.INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url())
@@ -145,12 +138,14 @@ def serve(port: int) -> None:
         redis = embedded_redis(settings.INSTANCE_DIR)
         env["REDIS_URL"] = redis.url
         children.append(Child("embedded Redis", redis.argv, ready=redis.ready))
+    env["PROMETHEUS_MULTIPROC_DIR"] = prometheus.fresh_multiprocess_dir()  # /metrics sums the processes
+    json_logs = ["--logger-class", "db.logs.GunicornJsonLogger"] if settings.LOG_FORMAT == "json" else []
     # gthread: a connection is handed to a thread only once it has sent data and each slow
     # client holds one thread of many, so clients trickling bytes cannot starve Twilio's
     # requests as they starve sync workers (README, "Connect a Twilio number", for the proxy).
     children.append(Child("web", [
         sys.executable, "-m", "gunicorn", "--workers", str(settings.WEB_WORKERS),
-        "--worker-class", "gthread", "--threads", str(settings.WEB_THREADS),
+        "--worker-class", "gthread", "--threads", str(settings.WEB_THREADS), *json_logs,
         "--bind", f"{settings.BIND_ADDRESS}:{port}", "--access-logfile", "-", "run:create_app()"]))
     children += [Child(f"worker {n + 1}", [sys.executable, "run.py", "worker"])
                  for n in range(max(1, settings.RQ_WORKERS))]
@@ -275,6 +270,12 @@ def worker(burst: bool) -> None:
     run_worker(settings.REDIS_URL, [lang.code for lang in flow.languages], burst, intent_table=flow.intents,
                intent_threshold=flow.intent_threshold, register_cron=timed_jobs,
                queues=[jobs.QUEUE, callbacks.CALLBACK_QUEUE, jobs.HOUSEKEEPING_QUEUE])
+
+
+@cli.command("check", with_appcontext=False)  # it reports a broken setting instead of stopping on it
+def check() -> None:
+    """Before a deploy: settings, flow file, database, Redis, Twilio credentials, speech models."""
+    sys.exit(preflight.report(_base_config, click.echo))
 
 
 @cli.command("simulate", with_appcontext=False)  # a client: it builds the app only when in-process

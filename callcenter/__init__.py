@@ -27,7 +27,7 @@ def nav_pages(app: Flask) -> list[tuple[str, str]]:
 
 def init_app(app: Flask) -> None:
     """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
-    from callcenter import access, health, security
+    from callcenter import access, health, prometheus, security
     from callcenter.accounts import admin, audit, login, privacy
     from callcenter.desk import api, conversation_api, media
     from callcenter.desk import views as desk
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(prometheus.bp)  # /metrics, for operators' monitoring
     app.register_blueprint(flowmap.bp)
     app.register_blueprint(audit.bp)  # /admin/audit
     app.register_blueprint(privacy.bp)  # /admin/privacy

@@ -9,6 +9,7 @@ the boot with a sentence naming the variable. Development (`JOBLINE_ENV=developm
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -113,6 +114,29 @@ TWILIO_TWIML_APP_SID = os.environ.get("TWILIO_TWIML_APP_SID", "")
 # The trust boundary (ARCHITECTURE.md). Twilio's REST API host: the only host recordings are
 # fetched from and deleted at, with the account's credentials (tests point it at a local mock).
 TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+
+# Operations (README, "Operations"). /metrics answers these addresses (single ones or networks,
+# comma-separated) and anyone sending `Authorization: Bearer <METRICS_TOKEN>`; the rest get 403.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_ADDRESSES = tuple(
+    p.strip() for p in os.environ.get("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1").split(",") if p.strip())
+# Where each gunicorn web process of `run.py serve` keeps its share of the webhook latency
+# histogram, so /metrics adds up every process whichever one answers a scrape (prometheus_client's
+# multiprocess mode; `serve` sets it for the web processes it starts and empties it at each start).
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+# "plain" (the default, for people at a terminal) or "json" (one object per line, for log shippers).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower() or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ConfigError(f"environment variable LOG_FORMAT={LOG_FORMAT!r} must be plain or json")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ConfigError("environment variable METRICS_TOKEN is too short: use 16 random characters or more "
+                      "(python -c 'import secrets; print(secrets.token_urlsafe(24))')")
+for _address in METRICS_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_address, strict=False)
+    except ValueError:
+        raise ConfigError(f"environment variable METRICS_ALLOWED_ADDRESSES: {_address!r} is not an IP "
+                          "address or network (e.g. 127.0.0.1,::1,10.0.0.0/24)") from None
 
 
 def vosk_model_override(lang: str) -> str:

@@ -39,7 +39,7 @@ MAX_BYTES = 40 * 1024 * 1024
 TIMEOUT_S = 15.0
 BACKOFF_S: tuple[float, ...] = (1.0, 3.0, 9.0)  # waits between attempts on 5xx or no connection
 _RETRYABLE_HTTP = {408, 425, 429, 500, 502, 503, 504}
-_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
 
 
@@ -65,7 +65,7 @@ def media_url(api_base: str, account_sid: str, recording_sid: str, ext: str = ".
 
     Raises Refused when a SID is not shaped as Twilio's (it would otherwise steer the path).
     """
-    if not _ACCOUNT_SID.match(account_sid or ""):
+    if not ACCOUNT_SID.match(account_sid or ""):
         raise Refused("TWILIO_ACCOUNT_SID is not an account SID (AC and 32 hex digits).")
     if not _RECORDING_SID.match(recording_sid or ""):
         raise Refused("The recording SID is not a Twilio recording SID (RE and 32 hex digits).")

@@ -32,6 +32,7 @@ from rq.exceptions import DuplicateJobError
 from sqlalchemy import update
 
 from config import settings
+from db.logs import about_call
 from db.models import Recording
 from db.session import SessionLocal
 from db.states import RECORDING_CLAIMABLE, RECORDING_FINISHED, RecordingStatus
@@ -89,6 +90,7 @@ class _Claim:
     url: str | None
     language: str | None
     kind: str
+    call_sid: str | None = None
 
 
 def _claimable(recording_id: int) -> tuple[str, ...]:
@@ -113,7 +115,8 @@ def _claim(recording_id: int) -> _Claim | None:
         if not claimed:
             return None
         rec = s.get_one(Recording, recording_id, populate_existing=True)
-        return _Claim(recording_id, rec.attempts, rec.sid, rec.url, rec.language, rec.kind)
+        return _Claim(recording_id, rec.attempts, rec.sid, rec.url, rec.language, rec.kind,
+                      rec.call.sid if rec.call else None)
 
 
 def _store(claim: _Claim, fields: dict[str, Any]) -> bool:
@@ -201,6 +204,12 @@ def transcribe_recording(recording_id: int) -> dict[str, Any]:
     if claim is None:
         log.info("recording %d: not claimable (finished or taken), nothing to do", recording_id)
         return {"status": "skipped"}
+    with about_call(claim.call_sid):  # its log lines name the call's reference (db/logs.py)
+        return _transcribe(claim, started, loads_before)
+
+
+def _transcribe(claim: _Claim, started: float, loads_before: int) -> dict[str, Any]:
+    recording_id = claim.recording_id
     timings: dict[str, float] = {}
     try:
         fields = _outcome(claim, timings)

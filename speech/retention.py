@@ -83,6 +83,9 @@ def purge_personal_data(*, now: datetime | None = None, uploads_dir: Path | None
         counts["notes"] = s.execute(
             update(QueueEntry).where(QueueEntry.notes.is_not(None), QueueEntry.enqueued_at < notes)
             .values(notes=None)).rowcount
+        counts["notes"] += s.execute(  # a transfer's note for the next adviser is notes too
+            update(QueueEntry).where(QueueEntry.transfer_note.is_not(None), QueueEntry.enqueued_at < notes)
+            .values(transfer_note=None)).rowcount
         counts["notes"] += s.execute(
             update(Callback).where(Callback.notes.is_not(None), Callback.requested_at < notes)
             .values(notes=None)).rowcount

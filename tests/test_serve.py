@@ -27,16 +27,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve_env(tmp_path: Path) -> dict[str, str]:
+def serve_env(tmp_path: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CI"}}
-    env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(tmp_path), WEB_WORKERS="2")
+    env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(tmp_path), WEB_WORKERS="2", **(extra or {}))
     return env
 
 
-def start_serve(tmp_path: Path, port: int) -> subprocess.Popen[str]:
+def start_serve(tmp_path: Path, port: int, extra: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT,
-                            env=serve_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            env=serve_env(tmp_path, extra), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
 
 
 def wait_healthy(proc: subprocess.Popen[str], port: int, seconds: float = 180) -> dict:

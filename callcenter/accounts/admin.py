@@ -12,11 +12,14 @@ from sqlalchemy import func, select
 from callcenter.access import nav, role_required
 from callcenter.accounts import audit
 from callcenter.accounts import users as accounts
+from callcenter.routing.callbacks import reaches_twilio
+from callcenter.routing.claims import browser_phone_missing
 from callcenter.security import no_store
 from config.flow import Flow
 from db import session as db
 from db.models import User
 from db.states import ROLES, Role
+from ivr.telephony.numbers import is_fictional
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _flow() -> Flow:
@@ -38,8 +41,17 @@ def _choices(form_key: str, allowed: list[str]) -> list[str]:
     return [c for c in allowed if c in chosen]  # in the flow's order
 
 
+# The dialler refuses the same numbers (callcenter/routing/callbacks.py): they ring no one.
+FICTIONAL_PHONE = ("That number is in a range kept for films and tests (a drama number), so it rings "
+                   "no one and Jobline would not put calls through to it. Give the adviser's own "
+                   "number, or leave it empty to take calls in the browser.")
+
+
 def _phone() -> str | None:
-    return accounts.checked_phone(request.form.get("phone"))
+    phone = accounts.checked_phone(request.form.get("phone"))
+    if is_fictional(phone) and reaches_twilio(current_app.config):  # the demo and tests ring fakes
+        raise accounts.AccountError(FICTIONAL_PHONE)
+    return phone
 
 
 def _other_active_admins(s: Any, user: User) -> int:
@@ -49,7 +61,8 @@ def _other_active_admins(s: Any, user: User) -> int:
 
 def _list_page(status: int = 200, **extra: Any) -> Any:
     users = db.current().scalars(select(User).order_by(User.active.desc(), User.name)).all()
-    return render_template("admin_users.html", users=users, roles=ROLES, flow=_flow(), **extra), status
+    return render_template("admin_users.html", users=users, roles=ROLES, flow=_flow(),
+                           phone_missing=browser_phone_missing(current_app.config), **extra), status
 
 
 def _edit_page(user: User, status: int = 200, **extra: Any) -> Any:

@@ -69,7 +69,8 @@ class Subject:
             "id_numbers": sum(1 for c in caps if c.value),
             "transcripts": sum(1 for r in recs if r.text or r.numbers or r.words),
             "audio_files": sum(1 for r in recs if r.audio_path),
-            "notes": sum(1 for e in entries if e.notes) + sum(1 for cb in self.callbacks if cb.notes),
+            "notes": sum(bool(e.notes) + bool(e.transfer_note) for e in entries)
+            + sum(1 for cb in self.callbacks if cb.notes),
         }
 
 
@@ -131,7 +132,8 @@ def export(s: Session, subject: Subject) -> dict[str, Any]:
                             "transcript": r.text, "numbers_heard": r.numbers, "intent": r.intent,
                             "audio_kept": bool(r.audio_path)} for r in recs if r.call_id == call.id],
             "adviser_contacts": [{"queue": e.queue, "joined_at": _iso(e.enqueued_at), "outcome": e.outcome,
-                                  "notes": e.notes, "disposition": e.disposition}
+                                  "notes": e.notes, "transfer_note": e.transfer_note,
+                                  "disposition": e.disposition}
                                  for e in entries if e.call_id == call.id],
         })
     return {
@@ -165,7 +167,7 @@ def erase(s: Session, subject: Subject) -> dict[str, int]:
         rec.audio_path = rec.text = rec.numbers = None
         rec.words = null()  # SQL NULL, as the retention purge leaves it
     for entry in _entries(s, call_ids):
-        entry.notes = None
+        entry.notes = entry.transfer_note = None
     for cb in subject.callbacks:
         cb.phone = cb.notes = None
         if cb.status in OPEN_CALLBACKS:

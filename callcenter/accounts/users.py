@@ -101,7 +101,8 @@ def _clean_username(username: str) -> str:
 
 # What an admin is told when an adviser's phone is one Jobline will not ring (numbers.py rules).
 PHONE_REFUSED = {
-    Refusal.INVALID: "Write the phone number in international form, e.g. +447700900123.",
+    Refusal.INVALID: "Write the phone number in international form: + and the country code "
+                     "(+44 for the UK).",
     Refusal.COSTLY: "That is a premium-rate or special number; give the adviser's landline or mobile.",
 }
 

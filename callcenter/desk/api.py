@@ -139,8 +139,10 @@ def answer() -> Any:
         claims.connect(current_app.config, entry, user)
     except claims.CallerGone:
         abort(409, "That caller had already hung up; they are off the list. Answer the next caller.")
-    except ConfigError as e:
-        abort(503, f"Calls cannot be put through: {e}. Tell an administrator; the caller is back in line.")
+    except ConfigError as e:  # the setting's name is for the log, not the adviser
+        log.warning("connecting queue entry %s failed: %s", entry.id, e)
+        abort(503, "Calls cannot be put through: Jobline is not fully set up. Tell an administrator; "
+                   "the caller is back in line.")
     except Exception:
         log.exception("connecting queue entry %s to account %s failed", entry.id, user.id)
         abort(502, "The call could not be put through to your phone; it is back in the queue. "

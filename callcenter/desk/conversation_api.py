@@ -23,6 +23,7 @@ from ivr.telephony.rest import end_call as end_at_twilio
 
 bp = Blueprint("calls", __name__, url_prefix="/api")  # registered by callcenter.init_app
 NOTES_MAX = 4000  # characters; the spec says the same (callcenter/desk/openapi.py maxLength)
+TRANSFER_NOTE_MAX = 500  # a line or two for the next adviser; the spec says the same
 
 
 def notes_given(notes: Any) -> str:
@@ -99,9 +100,12 @@ def transfer(entry_id: int) -> Any:
         abort(400, f"Choose a queue from: {', '.join(app_flow().queues)}.")
     if queue == entry.queue:  # a queue that exists, but not from where the call is now: 409
         abort(409, "The caller is already in that queue; choose another one.")
+    note = json_body().get("note") or ""
+    if not isinstance(note, str) or len(note) > TRANSFER_NOTE_MAX:
+        abort(400, f"note must be text of at most {TRANSFER_NOTE_MAX} characters.")
     if entry.status not in ON_CALL:
         abort(409, "The caller is no longer on the line, so the call cannot be transferred.")
-    claims.transfer(s, entry, user, queue, clock(current_app.config))
+    claims.transfer(s, entry, user, queue, clock(current_app.config), note=note.strip() or None)
     s.commit()
     return no_store_json(desk_state_of(user))
 

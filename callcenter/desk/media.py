@@ -3,6 +3,7 @@ the audio of name and reason recordings, and the Voice SDK token."""
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from db.models import Callback, QueueEntry, Recording
 from db.states import Role
 from ivr.telephony.identity import client_identity
 
+log = logging.getLogger(__name__)
 bp = Blueprint("media", __name__, url_prefix="/api")
 
 
@@ -58,5 +60,8 @@ def voice_token() -> Any:
     try:
         token = claims.voice_token(current_app.config, signed_in_user())
     except ConfigError as e:
-        abort(503, f"The browser phone is not set up: {e}. Tell an administrator.")
+        # Advisers get a sentence they can act on; the setting's name is for the logs and for
+        # admins (the Users page lists what the browser phone still needs).
+        log.warning("browser phone token refused: %s", e)
+        abort(503, "The browser phone is not set up yet. Tell an administrator.")
     return no_store_json({"token": token, "identity": client_identity(signed_in_user().id)})

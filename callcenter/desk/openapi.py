@@ -88,10 +88,13 @@ _paths: dict[str, Any] = {
         "parameters": [ENTRY_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
     "/api/calls/{entry_id}/transfer": {"post": {
         "operationId": "transfer",
-        "summary": "Move the caller to another queue (409 for the queue they are in, or once they left).",
+        "summary": "Move the caller to another queue (409 for the queue they are in, or once they left), "
+                   "with an optional note the next adviser reads in the caller's path.",
         "parameters": [ENTRY_ID],
         "requestBody": _body({"type": "object", "required": ["queue"], "properties": {
-            "queue": {"type": "string", "description": "A queue of the flow (enum), not the caller's."}}}),
+            "queue": {"type": "string", "description": "A queue of the flow (enum), not the caller's."},
+            "note": {"type": "string", "maxLength": 500,
+                     "description": "For the next adviser, e.g. what the caller needs from them."}}}),
         "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
     "/api/calls/{entry_id}/wrap-up": {"post": {
         "operationId": "wrapUp", "summary": "Done: notes and disposition saved, back to available.",
@@ -177,7 +180,8 @@ SPEC: dict[str, Any] = {
             404: "No such call, callback or recording (for you), or no such address.",
             409: "The call changed meanwhile (taken, already wrapped up).",
             502: "Twilio could not put the call through; it is back in the queue.",
-            503: "Jobline lacks a Twilio setting; the message names it."}.items()},
+            503: "Jobline lacks a Twilio setting; the message says to tell an administrator "
+                 "(who finds the setting's name in the log and on the Users page)."}.items()},
         "schemas": {
             "Error": {"type": "object", "required": ["error", "status"], "properties": {
                 "error": {"type": "string"}, "status": {"type": "integer"}}},
@@ -200,8 +204,14 @@ SPEC: dict[str, Any] = {
                                                               "properties": {"text": {"type": "string"}}},
                                "id_number": _caller["id_number"]}},
             "Summary": {"allOf": [_ref("Entry"), {"type": "object", "properties": {
-                "path": {"type": "array", "items": {"type": "object", "properties": {
-                    "key": _nullable_str, "label": {"type": "string"}}}},
+                "path": {"type": "array", "description": "Steps in the words the caller heard; "
+                         "transfers last, as \"Transferred by <adviser> from <queue>\".",
+                         "items": {"type": "object", "required": ["key", "label"], "properties": {
+                             "key": _nullable_str, "label": {"type": "string"},
+                             "kind": {"type": "string", "enum": ["transfer"],
+                                      "description": "Only on a transfer's step."},
+                             "to": {"type": "string", "description": "The queue it went to."},
+                             "by": _nullable_str, "note": _nullable_str}}},
                 "history": {"type": "array", "items": {"type": "object", "properties": {
                     "call_id": {"type": "integer"}, "started_at": {"type": "string"},
                     "outcome": _nullable_str, "queue": _nullable_str, "disposition": _nullable_str,

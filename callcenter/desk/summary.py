@@ -8,7 +8,6 @@ full summary of one call adds the path and the history. Phone numbers are always
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from callcenter.desk.path import menu_path, transfer_steps
 from config.flow import Flow
 from db.models import Call, Callback, Caller, CallEvent, Capture, QueueEntry, Recording, User
 from db.personal import mask_id, mask_phone
@@ -158,54 +158,6 @@ def callback_rows(
     return rows
 
 
-# The keys every menu reserves (config/ivr.yaml `keys`) and the choices on hold, as the steps an
-# adviser reads in the caller's path: the engine logs them by name.
-RESERVED_STEPS = {"adviser": "Asked for an adviser", "repeat": "Heard the menu again",
-                  "back": "Went back", "slower": "Asked for slower speech"}
-HOLD_STEPS = {"callback": "Asked to be called back", "voicemail": "Left a voicemail"}
-
-
-def node_label(flow: Flow, node_id: str) -> str:
-    """A node as an adviser reads it: a queue's label, a menu's first sentence ("Main menu"),
-    the language choice; the id made readable only for a node with none of these."""
-    node = flow.nodes.get(node_id)
-    if node is not None:
-        queue = flow.queues.get(node.queue or "")
-        if node.action == "queue" and queue is not None:
-            return "Queue: " + queue.label["en"]
-        title = (node.prompt.get("en") or "").strip() if node.action == "menu" else ""
-        if title:
-            return re.split(r"(?<=[.!?])\s", title)[0].rstrip(".!? ")[:60]
-        if node.action == "language":
-            return "Language choice"
-    return node_id.replace("_", " ").capitalize()
-
-
-def menu_path(flow: Flow, events: Sequence[CallEvent]) -> list[dict[str, str | None]]:
-    """The caller's way through the menus as steps: the first menu, then each key and where it led."""
-    named = {key: name for name, key in flow.keys.items()}
-    steps: list[dict[str, str | None]] = []
-    for ev in events:
-        if ev.kind == "enter" and not steps and ev.node:
-            steps.append({"key": None, "label": node_label(flow, ev.node)})
-        elif ev.kind == "key" and ev.node and ev.detail:
-            node = flow.nodes.get(ev.node)
-            option = node.options.get(ev.detail) if node else None
-            if option is not None:
-                label = option.label.get("en") or node_label(flow, option.next)
-                steps.append({"key": option.key, "label": label})
-            elif ev.detail in flow.keys or ev.detail in named:  # the engine logs reserved keys by name
-                name = ev.detail if ev.detail in flow.keys else named[ev.detail]
-                label = RESERVED_STEPS.get(name) or name.replace("_", " ").capitalize()
-                steps.append({"key": flow.keys[name], "label": label})
-            elif ev.detail in HOLD_STEPS:
-                steps.append({"key": None, "label": HOLD_STEPS[ev.detail]})
-        elif ev.kind == "adviser" and ev.detail:
-            queue = flow.queues.get(ev.detail)
-            steps.append({"key": None, "label": "Queue: " + (queue.label["en"] if queue else ev.detail)})
-    return steps
-
-
 def history(s: Session, call: Call, id_value: str | None) -> list[dict[str, Any]]:
     """Earlier calls from the same number or with the same ID number, newest first."""
     same = []
@@ -244,20 +196,23 @@ def history(s: Session, call: Call, id_value: str | None) -> list[dict[str, Any]
     return out
 
 
-def _story(s: Session, flow: Flow, call: Call, details: dict[str, Any]) -> dict[str, Any]:
-    """The call's path through the menus and the caller's previous contacts."""
+def _story(s: Session, flow: Flow, call: Call, details: dict[str, Any],
+           up_to: int | None = None) -> dict[str, Any]:
+    """The call's path through the menus (and its transfers, up to leg `up_to`) and the caller's
+    previous contacts."""
     events = s.scalars(select(CallEvent).where(CallEvent.call_id == call.id,
                                                CallEvent.kind.in_(("enter", "key", "adviser")))
                        .order_by(CallEvent.id)).all()
     cap = details.get("id")
-    return {"path": menu_path(flow, events),
+    return {"path": menu_path(flow, events) + transfer_steps(s, flow, call.id, up_to),
             "history": history(s, call, cap.value if cap and cap.status in ID_HELD else None)}
 
 
 def full_summary(s: Session, flow: Flow, entry: QueueEntry, now: datetime) -> dict[str, Any]:
     """Everything about one waiting (or connected) call, for the summary panel."""
     details = _details(s, [entry.call_id])[entry.call_id]
-    return {"kind": "call", **entry_row(flow, entry, details, now), **_story(s, flow, entry.call, details)}
+    return {"kind": "call", **entry_row(flow, entry, details, now),
+            **_story(s, flow, entry.call, details, up_to=entry.id)}
 
 
 # A callback's states as the desk names a conversation's: Jobline is still ringing the caller,

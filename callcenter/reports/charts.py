@@ -92,26 +92,27 @@ def heatmap_rows(heat: list[list[int]], first_hour: int = 6, last_hour: int = 21
                                            for h in range(first_hour, last_hour + 1)]} for d in range(7)]
 
 
-def outcome_split(outcomes: dict[str, int], title: str) -> Markup:
-    """One stacked horizontal bar of outcomes with a legend giving counts and shares."""
+def outcome_split(outcomes: dict[str, int], title: str, labels: dict[str, str]) -> Markup:
+    """One stacked horizontal bar of outcomes with a legend giving counts and shares; each
+    outcome named by labels (the words the page's table uses, never the code)."""
     total = sum(outcomes.values())
     width, bar_h = WIDTH, 44
-    rows = (len(outcomes) + 1) // 2
-    height = bar_h + 20 + rows * 34 + 8
+    height = bar_h + 20 + len(outcomes) * 34 + 8  # one legend line each: labels are words, not codes
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     x = 0.0
     for key, n in outcomes.items():
         w = width * n / total if total else 0
         parts.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{bar_h}" '
-                     f'fill="{OUTCOME_COLOURS.get(key, "#6b7280")}"><title>{key}: {n:,}</title></rect>')
+                     f'fill="{OUTCOME_COLOURS.get(key, "#6b7280")}">'
+                     f'<title>{escape(labels[key])}: {n:,}</title></rect>')
         x += w
     for i, (key, n) in enumerate(outcomes.items()):
-        lx, ly = (i % 2) * (width / 2), bar_h + 36 + (i // 2) * 34
+        ly = bar_h + 36 + i * 34
         share = f"{100 * n / total:.1f}%" if total else "—"
-        parts.append(f'<rect x="{lx:.1f}" y="{ly - 18}" width="22" height="22" '
+        parts.append(f'<rect x="0" y="{ly - 18}" width="22" height="22" '
                      f'fill="{OUTCOME_COLOURS.get(key, "#6b7280")}"/>'
-                     f'<text x="{lx + 30:.1f}" y="{ly + 1}" font-size="23" fill="{INK}">'
-                     f'{escape(key.replace("_", " "))}: {n:,} ({share})</text>')
+                     f'<text x="30" y="{ly + 1}" font-size="23" fill="{INK}" class="legend">'
+                     f'{escape(labels[key])}: {n:,} ({share})</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

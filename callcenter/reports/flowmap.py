@@ -1,137 +1,69 @@
-"""The flow map: config/ivr.yaml drawn as a graph, for the PES editors who change it.
+"""The flow map: config/ivr.yaml drawn as a graph of what callers hear, for the supervisors who
+read the IVR report and the PES editors who change the flow.
 
-Drawn leniently from the raw YAML, so that a draft with mistakes still shows where they are:
-a node lacking a prompt in a configured language, an option leading to a node that does not
-exist, a node no caller can reach. The boot validator's own verdict is shown beside it.
-Layout: layers by distance from the start menu, laid out left to right (a few lines; no graph
-library needed for flows of this size).
+The graph's content comes from flowgraph.py (leniently, so a draft's mistakes show); dagre lays
+it out in the browser (static/flowmap.js, the library vendored in static/vendor). Each step
+carries the IVR report's figures for the chosen period (callers who reached it, and who hung up
+there), the same numbers as the report's drop-off table. The page also lists every step and
+option as text: the same facts without script, and for a screen reader.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
 
 from callcenter.access import nav, role_required
 from callcenter.accounts import audit
-from config.flow import build_flow, parse_flow_text
+from callcenter.accounts.users import clock
+from callcenter.reports.flowgraph import FlowMap, build_map
+from callcenter.reports.ivr_metrics import IVR_FIGURES, ivr_report
+from callcenter.reports.metrics import BadFilter, Filters, local_today, parse_filters, shown
+from config.flow import parse_flow_text
 from config.settings import ConfigError
+from db import session as db
 from db.states import Role
 
 bp = Blueprint("flowmap", __name__)
 MAX_DRAFT_BYTES = 512 * 1024
-COL_W, ROW_H, BOX_W, BOX_H = 250, 86, 200, 58
+FIGURES_FOR = (Role.SUPERVISOR, Role.ADMIN)  # who reads the IVR report's figures
 
 
-@dataclass
-class MapNode:
-    id: str
-    action: str
-    title: str
-    missing: list[str] = field(default_factory=list)  # languages without a text here
-    reachable: bool = True
-    x: int = 0
-    y: int = 0
-
-
-@dataclass
-class MapEdge:
-    source: str
-    target: str
-    label: str
-    broken: bool = False
-
-
-@dataclass
-class FlowMap:
-    nodes: dict[str, MapNode]
-    edges: list[MapEdge]
-    languages: list[str]
-    width: int
-    height: int
-    verdict: str | None  # the validator's error, None when the flow would boot
-
-    @property
-    def problems(self) -> int:
-        return (sum(bool(n.missing) or not n.reachable for n in self.nodes.values())
-                + sum(e.broken for e in self.edges) + (self.verdict is not None))
-
-
-def _texts(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    found = [spec[k] for k in ("prompt", "text") if isinstance(spec.get(k), dict)]
-    found += [o.get("label") for o in (spec.get("options") or {}).values()
-              if isinstance(o, dict) and isinstance(o.get("label"), dict)]
-    return found
-
-
-def build_map(raw: Any) -> FlowMap:
-    """The graph of a parsed flow file (possibly invalid), with its problems marked."""
-    raw = raw if isinstance(raw, dict) else {}
-    languages = [lang.get("code") for lang in raw.get("languages") or [] if isinstance(lang, dict)]
-    specs = {k: v for k, v in (raw.get("nodes") or {}).items() if isinstance(v, dict)}
-    nodes: dict[str, MapNode] = {}
-    for node_id, spec in specs.items():
-        texts = _texts(spec)
-        first = next((t.get(languages[0]) for t in texts if languages and t.get(languages[0])), "")
-        nodes[node_id] = MapNode(
-            id=node_id, action=str(spec.get("action", "?"))[:40], title=str(first)[:60],
-            missing=sorted({lang for t in texts for lang in languages if not t.get(lang)}))
-    edges: list[MapEdge] = []
-    for node_id, spec in specs.items():
-        for key, option in (spec.get("options") or {}).items():
-            target = option.get("next") if isinstance(option, dict) else None
-            edges.append(_edge(node_id, target, f"key {key}", specs))
-        if spec.get("next"):
-            edges.append(_edge(node_id, spec["next"], "then", specs))
-        if spec.get("spoken"):
-            edges.append(_edge(node_id, spec["spoken"], "nothing keyed", specs))
-        if spec.get("route_by_intent"):
-            routes = ((raw.get("intents") or {}).get("routes") or {}).items()
-            edges += [_edge(node_id, r.get("next"), f"says {name}", specs)
-                      for name, r in routes if isinstance(r, dict)]
-    start = raw.get("start") if _names_node(raw.get("start"), specs) else next(iter(specs), None)
-    _layout(nodes, edges, [n for n in (start, raw.get("adviser")) if _names_node(n, nodes)])
-    width = max([n.x for n in nodes.values()] + [0]) + COL_W
-    height = max([n.y for n in nodes.values()] + [0]) + ROW_H + 20
+def _period() -> tuple[Filters | None, str]:
+    """The period asked for (?from=&to=, as on the report pages; default today), or a sentence."""
+    flow = current_app.extensions["jobline.flow"]
+    today = local_today(flow.hours.timezone, clock(current_app.config))
+    args = {k: request.args.get(k, "") for k in ("from", "to")}
     try:
-        build_flow(raw)
-        verdict = None
-    except ConfigError as e:
-        verdict = str(e)
-    except Exception as e:  # a draft can be malformed in ways the schema check did not expect
-        verdict = f"the file could not be checked: {e}"
-    return FlowMap(nodes, edges, languages, width, height, verdict)
+        return parse_filters(args, flow.hours.timezone, today), ""
+    except BadFilter as e:
+        return None, e.fix
 
 
-def _names_node(target: Any, specs: dict[str, Any]) -> bool:
-    return isinstance(target, str) and target in specs  # a draft may put a list or a map here
+def _figures(f: Filters | None) -> dict[str, dict[str, str]] | None:
+    """node -> the IVR report's drop-off figures for the period, as the report shows them."""
+    if f is None or current_user.role not in FIGURES_FOR:
+        return None
+    rows = ivr_report(db.current(), f, clock(current_app.config))["drop_off"]
+    return {r["node"]: {"entered": shown(r["entered"]), "hangups": shown(r["hangups"]),
+                        "drop_off": shown(r["drop_off"], "%")} for r in rows}
 
 
-def _edge(source: str, target: Any, label: str, specs: dict[str, Any]) -> MapEdge:
-    return MapEdge(source, str(target)[:60], label, not _names_node(target, specs))
-
-
-def _layout(nodes: dict[str, MapNode], edges: list[MapEdge], roots: list[str]) -> None:
-    depth: dict[str, int] = {}
-    queue = deque((root, 0) for root in roots)
-    while queue:
-        node_id, d = queue.popleft()
-        if node_id in depth or node_id not in nodes:
-            continue
-        depth[node_id] = d
-        queue.extend((e.target, d + 1) for e in edges if e.source == node_id and not e.broken)
-    last = max(depth.values(), default=-1) + 1
-    rows: dict[int, int] = {}
-    for node in nodes.values():
-        node.reachable = node.id in depth
-        col = depth.get(node.id, last)
-        node.x, node.y = 20 + col * COL_W, 20 + rows.get(col, 0) * ROW_H
-        rows[col] = rows.get(col, 0) + 1
+def _page(flow_map: FlowMap, source: str, draft: str | None) -> str:
+    f, bad_period = _period()
+    figures = _figures(f) if flow_map.nodes and draft is None else None  # a draft has no calls yet
+    none = {"entered": shown(0), "hangups": shown(0), "drop_off": shown(None, "%")}
+    if figures is not None:
+        figures = {node: figures.get(node, none) for node in flow_map.nodes}
+    lang = request.args.get("lang") if request.args.get("lang") in flow_map.codes else \
+        next(iter(flow_map.codes), "")
+    return render_template("flowmap.html", map=flow_map, source=source, draft=draft, lang=lang, f=f,
+                           bad_period=bad_period, figures=figures, drop_off=IVR_FIGURES["drop_off"],
+                           data={**flow_map.as_data(), "figures": figures, "lang": lang})
 
 
 def read_flow_file(path: Path) -> Any:
@@ -143,8 +75,7 @@ def read_flow_file(path: Path) -> Any:
 @role_required(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 def live() -> str:
     path = Path(current_app.config["IVR_FILE"])
-    return render_template("flowmap.html", map=build_map(read_flow_file(path)), source=path.name,
-                           draft=None, box=(BOX_W, BOX_H))
+    return _page(build_map(read_flow_file(path)), path.name, None)
 
 
 @bp.post("/flow")
@@ -166,8 +97,7 @@ def check_draft() -> tuple[str, int]:
     except (yaml.YAMLError, ConfigError) as e:
         return _draft_error(f"The draft is not valid YAML: {e}", text)
     audit.record_now("flow_checked", detail=f"{len(text.encode())} bytes")
-    return render_template("flowmap.html", map=build_map(raw), source="draft", draft=text,
-                           box=(BOX_W, BOX_H)), 200
+    return _page(build_map(raw), "draft", text), 200
 
 
 def _has_aliases(text: str) -> bool:
@@ -178,5 +108,4 @@ def _has_aliases(text: str) -> bool:
 
 
 def _draft_error(message: str, text: str = "") -> tuple[str, int]:
-    empty = FlowMap({}, [], [], 0, 0, message)
-    return render_template("flowmap.html", map=empty, source="draft", draft=text, box=(BOX_W, BOX_H)), 400
+    return _page(FlowMap({}, [], [], message), "draft", text), 400

@@ -9,6 +9,7 @@ step of the flow is named by what the caller hears there, its prompt shortened.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from config.flow import Flow
 
@@ -59,9 +60,21 @@ PLAIN: dict[str, dict[str, str]] = {
     },
 }
 
+# How a call ended (db.states.CallOutcome), as the IVR report's outcome table and chart say it.
+OUTCOMES: dict[str, str] = {
+    "self_service": "Ended in the recorded messages",
+    "ivr_hangup": "Hung up in the menus",
+    "answered": "Answered by an adviser",
+    "abandoned": "Gave up waiting",
+    "short_abandon": "Hung up in the first seconds of waiting",
+    "callback": "Asked to be called back",
+    "voicemail": "Left a message",
+    "closed": "Called while we were closed",
+    "transferred": "Answered, then transferred to another queue",
+    "in_progress": "Still on the line",
+}
 
 _INITIALS = {"ivr": "IVR", "id": "ID"}
-
 
 
 
@@ -121,3 +134,10 @@ class ScreenLabels:
 
     def field(self, code: str) -> str:
         return words(code)
+
+    def outcome(self, code: str) -> str:
+        return OUTCOMES.get(code) or words(code)
+
+    def outcomes(self, codes: Iterable[str]) -> dict[str, str]:
+        """code -> label, for a chart's legend."""
+        return {code: self.outcome(code) for code in codes}

@@ -205,8 +205,9 @@ def wrap_up(s: Session, entry: QueueEntry, agent: User, notes: str | None, dispo
 
 
 def transfer(s: Session, entry: QueueEntry, agent: User, queue: str, now: datetime,
-             config: Mapping[str, Any] | None = None) -> QueueEntry:
-    """Move the caller to another queue: this leg ends 'transferred', a new leg waits there.
+             config: Mapping[str, Any] | None = None, note: str | None = None) -> QueueEntry:
+    """Move the caller to another queue: this leg ends 'transferred', a new leg waits there,
+    carrying the adviser's `note` for whoever answers it next.
 
     The new leg keeps the call (and so its captured details), joins at the back of the target
     queue with that queue's priority. Once the session commits, the caller's call is redirected
@@ -222,7 +223,7 @@ def transfer(s: Session, entry: QueueEntry, agent: User, queue: str, now: dateti
     set_status(s, agent, AdviserStatus.AFTER_CALL, now)
     new = QueueEntry(call_id=entry.call_id, queue=queue, language=entry.language, intent=entry.intent,
                      priority=flow.queues[queue].priority, status=LegStatus.WAITING, enqueued_at=now,
-                     transferred_from_id=entry.id)
+                     transferred_from_id=entry.id, transfer_note=note or None)
     s.add(new)
     s.flush()
     settings = config if config is not None else current_app.config
@@ -247,6 +248,15 @@ def move_caller(config: Mapping[str, Any], entry_id: int) -> None:
                                             method="POST")
 
 
+# What the browser phone needs from Twilio's console (API keys, TwiML apps), in the order to set.
+BROWSER_PHONE_SETTINGS = ("TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_TWIML_APP_SID")
+
+
+def browser_phone_missing(config: Mapping[str, Any]) -> list[str]:
+    """The settings the browser phone still needs (empty when it is set up)."""
+    return [name for name in BROWSER_PHONE_SETTINGS if not config.get(name)]
+
+
 def voice_token(config: Mapping[str, Any], agent: User, ttl_s: int = 3600) -> str:
     """A Twilio Voice SDK access token letting the adviser's browser take <Client> calls.
 
@@ -256,11 +266,10 @@ def voice_token(config: Mapping[str, Any], agent: User, ttl_s: int = 3600) -> st
     from twilio.jwt.access_token import AccessToken
     from twilio.jwt.access_token.grants import VoiceGrant
 
-    needed = ("TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_TWIML_APP_SID")
-    for name in needed:
-        if not config.get(name):
-            raise ConfigError(f"{name} is not set: the browser phone needs it (Twilio console, "
-                              "API keys and TwiML apps)")
+    missing = browser_phone_missing(config)
+    if missing:
+        raise ConfigError(f"{missing[0]} is not set: the browser phone needs it (Twilio console, "
+                          "API keys and TwiML apps)")
     token = AccessToken(config["TWILIO_ACCOUNT_SID"], config["TWILIO_API_KEY"],
                         config["TWILIO_API_SECRET"], identity=client_identity(agent.id), ttl=ttl_s)
     token.add_grant(VoiceGrant(outgoing_application_sid=config["TWILIO_TWIML_APP_SID"],

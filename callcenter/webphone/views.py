@@ -16,26 +16,26 @@ that person's history on the desk. Off unless DEMO_PHONE=1 (on by default only i
 from __future__ import annotations
 
 import hmac
-import json
 import re
-import time
 import uuid
 import wave
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from callcenter.access import nav, public, role_required
-from callcenter.webphone.bridge import BridgeHttpClient, register_call, take_instructions
-from db.broker import redis_for
-from db.states import ROLES, CallStatus
+from callcenter.webphone import line
+from callcenter.webphone.bridge import BridgeHttpClient, register_call
+from callcenter.webphone.line import ENDED_STATE_TTL_S as ENDED_STATE_TTL_S  # what Redis keeps
+from callcenter.webphone.line import RECORD_MAX_DEFAULT
+from callcenter.webphone.line import STATE_TTL_S as STATE_TTL_S
+from db.states import ROLES
 from ivr.telephony.numbers import FICTION_MOBILE
-from ivr.telephony.simulator import CallError, FlaskTransport, Phone
+from ivr.telephony.simulator import CallError, Phone
 
 bp = Blueprint("webphone", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets/webphone")
@@ -49,14 +49,14 @@ def init_app(app: Any) -> None:
     if not app.config.get("DEMO_PHONE", False):
         return
     app.register_blueprint(bp)
+    # First of the app's hooks: CSRFProtect (callcenter/access.py) reads request.form, which parses
+    # the body under MAX_CONTENT_LENGTH (a webhook's 64 KB), before any view runs.
+    app.before_request_funcs.setdefault(None, []).insert(0, _allow_recordings)
     app.config["TWILIO_HTTP_CLIENT"] = BridgeHttpClient(app.config["REDIS_URL"],
                                                         inner=app.config.get("TWILIO_HTTP_CLIENT"))
 ANY_ROLE = ROLES
-STATE_TTL_S = 2 * 3600
-# An ended call's state (the caller's number, the digits read back) is kept only for the page's
-# last poll: Redis holds no number longer than the call needs (README, "Retention...").
-ENDED_STATE_TTL_S = 60
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # 2 min 40 s of 16 kHz 16-bit mono: over any step's maxLength
+TOO_BIG = "That recording is over 5 MB; keep answers under a minute."
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,40}$")
 RECORDING_SID = re.compile(r"^RE[0-9a-f]{32}$")
 # Web-phone callers ring from Ofcom's drama mobile range 07700 900000-900999 (no real caller has
@@ -70,10 +70,19 @@ def demo_number(user_id: int) -> str:
     return f"{FICTION_MOBILE}{user_id % DEMO_RANGE_SIZE:03d}"
 
 
+def _allow_recordings() -> None:
+    """A recording upload may be as long as a <Record> step allows (60 s of 16 kHz 16-bit
+    microphone is about 1.9 MB); every other request keeps the app's limit."""
+    if request.endpoint == "webphone.record":
+        request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
+
+
 @bp.errorhandler(HTTPException)
 def api_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
     """The page's API answers errors as a sentence in JSON; pages keep the normal error page."""
     if request.path.startswith("/phone/api/"):
+        if error.code == 413:
+            return jsonify({"error": TOO_BIG}), 413
         return jsonify({"error": error.description}), error.code or 500
     return error
 
@@ -82,93 +91,6 @@ def _uploads() -> Path:
     folder = Path(current_app.config.get("INSTANCE", current_app.instance_path)) / "webphone"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _base_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
-
-
-def _key() -> str:
-    return f"jobline:webphone:user:{current_user.id}"
-
-
-def _redis() -> Any:
-    return redis_for(current_app.config["REDIS_URL"])
-
-
-def _phone(data: dict[str, Any] | None = None, caller: str | None = None) -> Phone:
-    transport = FlaskTransport(current_app.test_client(), base_url=_base_url())
-    token, account = current_app.config["TWILIO_AUTH_TOKEN"], current_app.config["TWILIO_ACCOUNT_SID"]
-    phone = (Phone.resume(transport, token, data) if data else
-             Phone(transport, token, caller=caller or "", account=account))
-    # A <Pause> is real time for a caller; keep it short so the page stays responsive.
-    phone.while_paused = lambda seconds: time.sleep(min(seconds, 1.0))
-    return phone
-
-
-def _load() -> Phone:
-    raw = _redis().get(_key())
-    if raw is None:
-        abort(409, "There is no call in progress: press Call first.")
-    phone = _phone(json.loads(raw))
-    for instruction in take_instructions(current_app.config["REDIS_URL"], phone.sid):
-        _carry_out(phone, instruction)
-    return phone
-
-
-def _carry_out(phone: Phone, instruction: dict[str, str]) -> None:
-    """What Twilio would do with a REST update of this call."""
-    if phone.ended:
-        return
-    if instruction.get("Status") == CallStatus.COMPLETED:
-        phone.hangup()
-    elif instruction.get("Url"):
-        parts = urlsplit(instruction["Url"])  # only the path: the bridge posts to this app alone
-        phone.redirect(parts.path + (f"?{parts.query}" if parts.query else ""))
-        if phone.dialing is not None:
-            phone.adviser_answers()  # the adviser's line picks up (the desk already said yes)
-
-
-def _save(phone: Phone) -> None:
-    _redis().set(_key(), json.dumps(phone.state()), ex=ENDED_STATE_TTL_S if phone.ended else STATE_TTL_S)
-
-
-def _view(phone: Phone, since: int) -> Response:
-    pending = phone.pending
-    waiting = "ended" if phone.ended else (pending.tag if pending is not None else
-                                           "Dial" if phone.dialing is not None else
-                                           "Enqueue" if phone.queue is not None else "ended")
-    body: dict[str, Any] = {
-        "heard": [vars(h) for h in phone.heard[since:]], "next": len(phone.heard),
-        "waiting": waiting, "in_queue": phone.queue is not None,
-        "connected": phone.dialing is not None and not phone.ended, "ended": phone.ended,
-    }
-    if pending is not None and pending.tag == "Gather":
-        body["gather"] = {"num_digits": int(pending.get("numDigits") or 0),
-                          "finish_on_key": pending.get("finishOnKey", "#"),
-                          "timeout": int(pending.get("timeout") or 5)}
-    if pending is not None and pending.tag == "Record":
-        body["record"] = {"max_seconds": int(pending.get("maxLength") or 60)}
-    return jsonify(body)
-
-
-def _since() -> int:
-    return max(0, int((request.get_json(silent=True) or {}).get("since") or request.args.get("since", 0)))
-
-
-def _act(action: Any) -> Response:
-    # One request at a time per caller: the page's hold loop and its poll must not both load
-    # the call, act, and save (the second save would undo the first, e.g. an adviser's answer).
-    with _redis().lock(_key() + ":lock", timeout=60, blocking_timeout=30):
-        phone = _load()
-        since = _since()
-        try:
-            if not phone.ended:
-                action(phone)
-        except CallError as e:
-            return jsonify({"error": f"The helpline answered something a phone cannot follow: {e}"}), 502
-        _save(phone)
-    return _view(phone, since)
 
 
 @bp.get("/phone")
@@ -181,16 +103,22 @@ def page() -> str:
 @bp.post("/phone/api/call")
 @role_required(*ANY_ROLE)
 def call() -> Response | tuple[Response, int]:
-    """Place a call from the user's own demo number (a "from" in the body is not used)."""
-    phone = _phone(caller=demo_number(current_user.id))
+    """Place a call from the user's own demo number (a "from" in the body is not used). A call
+    still live from an earlier page (one whose closing hang-up never arrived) is hung up first:
+    one phone, one call."""
+    phone = line.phone_for(caller=demo_number(current_user.id))
     register_call(current_app.config["REDIS_URL"], phone.sid, current_user.id)
-    with _redis().lock(_key() + ":lock", timeout=60, blocking_timeout=30):
+    with line.redis().lock(line.key() + ":lock", timeout=60, blocking_timeout=30):
         try:
+            if line.redis().exists(line.key()):
+                earlier = line.load()
+                if not earlier.ended:
+                    earlier.hangup()
             phone.dial()
         except CallError as e:
             return jsonify({"error": f"The helpline did not answer: {e}"}), 502
-        _save(phone)
-    return _view(phone, 0)
+        line.save(phone)
+    return line.view(phone, 0)
 
 
 @bp.post("/phone/api/keys")
@@ -202,7 +130,7 @@ def keys() -> Response | tuple[Response, int]:
     def press(phone: Phone) -> None:
         if phone.pending is not None and phone.pending.tag == "Gather":
             phone.press(digits)
-    return _act(press)
+    return line.act(press)
 
 
 @bp.post("/phone/api/silence")
@@ -210,9 +138,11 @@ def keys() -> Response | tuple[Response, int]:
 def silence() -> Response:
     def wait_out(phone: Phone) -> None:
         # Silence ends a <Gather> or <Record>; a connected <Dial> is not something to wait out.
-        if phone.pending is not None and phone.pending.tag in {"Gather", "Record"}:
+        if phone.pending is not None and phone.pending.tag == "Record":
+            phone.record(duration=0, key=None)  # nothing said: an empty recording
+        elif phone.pending is not None and phone.pending.tag == "Gather":
             phone.silence()
-    return _act(wait_out)
+    return line.act(wait_out)
 
 
 @bp.post("/phone/api/continue")
@@ -222,37 +152,53 @@ def carry_on() -> Response:
     def hold(phone: Phone) -> None:
         if phone.queue is not None and phone.pending is None and request.args.get("hold") == "1":
             phone.hold()
-    return _act(hold)
+    return line.act(hold)
 
 
 @bp.post("/phone/api/record")
 @role_required(*ANY_ROLE)
 def record() -> Response | tuple[Response, int]:
-    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
+    """The caller's answer to a <Record>: a WAV (the microphone's, or a chosen file) and the
+    finish key that ended it (`key`; none when the step's maxLength or silence ended it). A key
+    with no audio is a key pressed right after the tone: an empty recording, as on Twilio."""
+    key = str(request.form.get("key", ""))
+    if not re.fullmatch(r"[0-9*#]?", key):
+        return jsonify({"error": "Keys are 0-9, * and #."}), 400
     upload = request.files.get("audio")
     blob = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
-    if not blob:
+    if not blob and not key:
         return jsonify({"error": "Choose a WAV file or record from the microphone first."}), 400
     if len(blob) > MAX_UPLOAD_BYTES:
-        return jsonify({"error": "That recording is over 5 MB; keep answers under a minute."}), 413
-    try:
-        with wave.open(BytesIO(blob)) as w:
-            seconds = max(1, round(w.getnframes() / max(1, w.getframerate())))
-    except (wave.Error, EOFError):
-        return jsonify({"error": "That file is not a WAV recording; record from the microphone or "
-                                 "choose a .wav file."}), 400
+        return jsonify({"error": TOO_BIG}), 413
+    seconds = 0
+    if blob:
+        try:
+            with wave.open(BytesIO(blob)) as w:
+                seconds = max(1, round(w.getnframes() / max(1, w.getframerate())))
+        except (wave.Error, EOFError):
+            return jsonify({"error": "That file is not a WAV recording; record from the microphone or "
+                                     "choose a .wav file."}), 400
     sid = "RE" + uuid.uuid4().hex  # random: with the account's password, the file's only key
-    (_uploads() / f"{sid}.wav").write_bytes(blob)
     account = current_app.config["TWILIO_ACCOUNT_SID"]
-    url = f"{_base_url()}/2010-04-01/Accounts/{account}/Recordings/{sid}"
-    return _act(lambda phone: phone.record(sid=sid, url=url, duration=seconds)
-                if phone.pending is not None and phone.pending.tag == "Record" else None)
+    url = f"{line.base_url()}/2010-04-01/Accounts/{account}/Recordings/{sid}"
+
+    def answer(phone: Phone) -> None:
+        if phone.pending is None or phone.pending.tag != "Record":
+            return
+        longest = int(phone.pending.get("maxLength") or RECORD_MAX_DEFAULT)
+        if seconds > longest + 1:  # Twilio stops at maxLength; a longer file is refused, not cut
+            abort(400, f"That recording lasts {seconds} seconds; this question takes at most "
+                       f"{longest}. Record a shorter answer.")
+        if blob:
+            (_uploads() / f"{sid}.wav").write_bytes(blob)
+        phone.record(sid=sid, url=url, duration=seconds, key=key or None)
+    return line.act(answer)
 
 
 @bp.post("/phone/api/hangup")
 @role_required(*ANY_ROLE)
 def hangup() -> Response:
-    return _act(lambda phone: phone.hangup())
+    return line.act(lambda phone: phone.hangup())
 
 
 @bp.get("/2010-04-01/Accounts/<account>/Recordings/<sid>.wav")

@@ -44,6 +44,7 @@ class QueueEntry(Base):
     wrapped_at: Mapped[datetime | None]  # after-call work done
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("queue_entries.id"))
+    transfer_note: Mapped[str | None] = mapped_column(Text)  # from the adviser who transferred, for the next
     notes: Mapped[str | None] = mapped_column(Text)
     disposition: Mapped[str | None] = mapped_column(String(32))
 

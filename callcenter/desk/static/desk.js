@@ -58,7 +58,9 @@
     abandoned: "Hung up while waiting", short_abandon: "Hung up at once", callback: "Asked for a callback",
     voicemail: "Left a voicemail", closed: "Called while closed", transferred: "Transferred" };
   const outcomeLabel = (o) => (o ? OUTCOMES[o] || o.replace(/_/g, " ") : "No outcome recorded");
-  const intentLabel = (intent) => (intent ? intent.replace(/_/g, " ") : "");
+  // The flow's label for an intent (config/ivr.yaml); a code it does not name, made readable.
+  const readable = (code) => code.charAt(0).toUpperCase() + code.slice(1).replace(/_/g, " ");
+  const intentLabel = (intent) => (intent ? CONFIG.intents[intent] || readable(intent) : "");
   const QUEUES = Object.fromEntries(CONFIG.queues.map((q) => [q.name, q]));
   const queueLabel = (name) => (QUEUES[name] || { label: name }).label;
   const serviceLevel = (name) => (QUEUES[name] || { service_level_s: 60 }).service_level_s;
@@ -124,6 +126,7 @@
       state.pinned = false;
     }
     draw();
+    if (window.joblineNotice) window.joblineNotice.update(desk, queueLabel);
   }
 
   // -- drawing ----------------------------------------------------------------------------
@@ -299,7 +302,7 @@
     ];
     if (full) {
       blocks.push(h("h3", {}, "Path through the menus"),
-        full.path.length ? h("ol", { class: "path" }, full.path.map((p) => h("li", {}, p.key ? h("kbd", {}, p.key) : null, p.label)))
+        full.path.length ? h("ol", { class: "path" }, full.path.map(pathStep))
           : h("p", { class: "muted" }, "No menu steps recorded."));
       blocks.push(h("h3", {}, `Previous contacts (${full.history.length})`),
         full.history.length ? h("ul", { class: "history" }, full.history.map((c) => h("li", {},
@@ -312,6 +315,14 @@
           : h("p", { class: "muted" }, "First contact."));
     }
     return blocks;
+  }
+
+  // A step as the caller heard it; a transfer with who made it and their note for this adviser.
+  function pathStep(p) {
+    if (p.kind === "transfer") {
+      return h("li", { class: "transfer" }, p.note ? [`${p.label}: `, h("q", {}, p.note)] : p.label);
+    }
+    return h("li", {}, p.key ? h("kbd", {}, p.key) : null, p.label);
   }
 
   function nameAudio(r) {
@@ -363,15 +374,8 @@
       DISPOSITIONS.map((d, i) => h("button", { type: "button", role: "radio", "data-code": d.code,
         "aria-checked": String(state.disposition === d.code), onclick: () => choose(d.code) },
       h("kbd", {}, String(i + 1)), d.label)));
-    const transfer = h("select", { id: "transfer", "aria-label": "Transfer to queue" },
-      h("option", { value: "" }, "Transfer to…"),
-      CONFIG.queues.filter((q) => q.name !== c.queue).map((q) => h("option", { value: q.name }, q.label)));
-    transfer.addEventListener("change", () => {
-      if (transfer.value && confirm(`Transfer this caller to ${transfer.selectedOptions[0].textContent}?`)) {
-        act("POST", `${workPath(c)}/transfer`, { queue: transfer.value });
-      }
-      transfer.value = "";
-    });
+    const transfer = h("button", { type: "button", id: "transfer", "aria-haspopup": "dialog",
+      onclick: () => askTransfer(c) }, "Transfer…", h("kbd", {}, "T"));
     const talking = !c.ended_at, callback = c.kind === "callback", ringing = c.status === "calling_back";
     pane.replaceChildren(
       h("div", { class: "oncall " + (talking ? "talking" : "acw") },
@@ -388,6 +392,18 @@
         ringing ? h("p", { class: "muted" }, "When the caller presses 1, your phone rings. If no one answers, the desk frees you.")
           : h("button", { type: "button", class: "primary huge", id: "done", onclick: () => done() }, "Done – available", h("kbd", {}, "D"))))));
     if (focused) notes.focus();
+  }
+
+  // A transfer asks where to and takes a note for the next adviser, who reads it in the path.
+  function askTransfer(c) {
+    const ask = $("transfer-dialog"), choice = $("transfer-queue");
+    choice.replaceChildren(...CONFIG.queues.filter((q) => q.name !== c.queue)
+      .map((q) => h("option", { value: q.name }, q.label)));
+    $("transfer-note").value = "";
+    ask.dataset.call = String(c.id);
+    ask.returnValue = "";
+    ask.showModal();
+    $("transfer-note").focus();
   }
 
   function endCall(c) {
@@ -496,7 +512,7 @@
     state.active = true;
     if (!state.desk || document.querySelector("dialog[open]")) return; // a dialog has its own keys
     const el = document.activeElement;
-    const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(el.tagName);
+    const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(el.tagName) && el.type !== "checkbox";
     if (typing) {
       if (e.key === "Escape") el.blur();
       if (e.key === "Enter" && e.ctrlKey) { e.preventDefault(); done(); }
@@ -517,7 +533,7 @@
       p: playName, c: () => { state.tab = state.tab === "calls" ? "callbacks" : "calls"; draw(); },
       "?": () => $("help").showModal(),
       n: () => c && $("notes") && $("notes").focus(), e: () => c && !c.ended_at && c.kind !== "callback" && endCall(c),
-      t: () => c && $("transfer") && $("transfer").focus(), d: done,
+      t: () => c && $("transfer") && askTransfer(c), d: done,
     };
     if (c && /^[1-9]$/.test(key) && DISPOSITIONS[Number(key) - 1]) { choose(DISPOSITIONS[Number(key) - 1].code); e.preventDefault(); return; }
     if (handlers[key]) { e.preventDefault(); handlers[key](); }
@@ -533,10 +549,18 @@
     tab.addEventListener("click", () => { state.tab = tab.dataset.tab; draw(); });
   }
   $("keys-open").addEventListener("click", () => $("help").showModal());
+  $("notify").addEventListener("refused", () => toast("This browser blocks notifications from Jobline: " +
+    "allow them in the site settings (the icon left of the address), then turn them on again."));
   $("shortcuts").addEventListener("change", () => {
     shortcuts = $("shortcuts").checked;
     try { localStorage.setItem(SHORTCUTS, shortcuts ? "on" : "off"); } catch (e) { /* kept for this page only */ }
     showShortcuts();
+  });
+  $("transfer-dialog").addEventListener("close", () => {
+    const ask = $("transfer-dialog"), c = state.desk && state.desk.current;
+    if (ask.returnValue !== "transfer" || !c || ask.dataset.call !== String(c.id)) return;
+    act("POST", `${workPath(c)}/transfer`, { queue: $("transfer-queue").value, note: $("transfer-note").value })
+      .then((data) => { if (data) toast(`Transferred to ${queueLabel($("transfer-queue").value)}.`, "good"); });
   });
   $("hang-up").addEventListener("close", () => {
     const ask = $("hang-up"), c = state.desk && state.desk.current;

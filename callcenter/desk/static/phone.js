@@ -43,7 +43,8 @@
       show("Browser phone connecting…", "wait");
       await device.register();
     } catch (e) {
-      show(`Browser phone unavailable: ${e.message}`, "bad");
+      // The server's refusal is a whole sentence already ("The browser phone is not set up yet...").
+      show(/^The browser phone/.test(e.message) ? e.message : `Browser phone unavailable: ${e.message}`, "bad");
     }
   }
 

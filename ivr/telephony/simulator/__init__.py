@@ -7,8 +7,14 @@ does around <Enqueue> and <Dial> (queue_and_dial.py), the ways to reach the app 
 """
 
 from ivr.telephony.simulator.media import wav_seconds
-from ivr.telephony.simulator.phone import WITHHELD_CALLER_IDS, Heard, Phone, withheld_phone
+from ivr.telephony.simulator.phone import (
+    RECORD_FINISH_DEFAULT,
+    WITHHELD_CALLER_IDS,
+    Heard,
+    Phone,
+    withheld_phone,
+)
 from ivr.telephony.simulator.transport import CallError, FlaskTransport, HttpTransport, Transport
 
-__all__ = ["WITHHELD_CALLER_IDS", "CallError", "FlaskTransport", "Heard", "HttpTransport", "Phone",
-           "Transport", "wav_seconds", "withheld_phone"]
+__all__ = ["RECORD_FINISH_DEFAULT", "WITHHELD_CALLER_IDS", "CallError", "FlaskTransport", "Heard",
+           "HttpTransport", "Phone", "Transport", "wav_seconds", "withheld_phone"]

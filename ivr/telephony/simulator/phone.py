@@ -71,11 +71,14 @@ class Phone(QueueAndDial):
     clock: float = 0.0  # seconds of call time passed (pauses, hold music, gathers timing out)
     due: list[tuple[float, str, dict[str, str]]] = field(default_factory=list)  # callbacks to come
     bridged: bool = False  # the dialled adviser took the call (their whisper let it through)
+    status_sent: bool = False  # the final status callback went out (Twilio sends it once)
+    ended_by: str = ""  # "caller" (hangup), "helpline" (its TwiML); the web phone adds "adviser"
 
     # -- keeping a call between requests (the web phone) -------------------------------------
     _ELEMENTS = ("pending", "queue", "dialing")
     _PLAIN = ("caller", "to", "sid", "account", "url", "ended", "queue_base", "queue_time", "dial_base",
-              "recording_delay", "clock", "bridged")
+              "recording_delay", "clock", "bridged", "status_sent",
+              "ended_by")
 
     def state(self) -> dict[str, object]:
         """What is needed to carry on this call in another process (JSON-able)."""
@@ -174,7 +177,7 @@ class Phone(QueueAndDial):
                 self.request(verb.text or "")
                 return
             elif verb.tag == "Hangup":
-                self.ended = True
+                self.helpline_hangs_up()
                 return
             elif verb.tag == "Play":
                 self.heard.append(Heard("", play=(verb.text or "").strip()))
@@ -199,7 +202,7 @@ class Phone(QueueAndDial):
                 raise CallError(f"the simulator cannot follow <{verb.tag}> yet")
         if self.queue is not None:
             return  # the wait document ended: on hold until Twilio asks the waitUrl again
-        self.ended = True  # the end of a document hangs up, as on Twilio
+        self.helpline_hangs_up()  # the end of a document hangs up, as on Twilio
 
     def hear(self, say: ET.Element) -> None:
         prosody = say.find("prosody")

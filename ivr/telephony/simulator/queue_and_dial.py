@@ -119,9 +119,25 @@ class QueueAndDial:
             self.post(urljoin(self.dial_base, self.dialing.get("action") or ""),
                       self.params(DialCallStatus="completed" if self.bridged else "canceled",
                                   DialCallDuration=str(duration)))
-        self.dialing = None
+        self.ended_by = self.ended_by or "caller"
+        return self._completed(duration)
+
+    def helpline_hangs_up(self) -> None:
+        """The TwiML ended the call (<Hangup>, or a document that ran out): the number's status
+        callback gets CallStatus=completed, as when the caller hangs up: whoever ends it,
+        "Completed: The call has ended" is a call's final state
+        (https://support.twilio.com/hc/en-us/articles/223132267; SIMULATOR.md, "Hang-ups")."""
+        self.queue = None
+        self.ended_by = self.ended_by or "helpline"
+        self._completed(max(1, int(self.clock)))
+
+    def _completed(self, duration: int) -> int:
+        self.dialing, self.pending = None, None
         self.ended = True
         self.deliver_due(everything=True)  # late recording callbacks still arrive after a hang-up
+        if self.status_sent:
+            return 204  # one final status per call, whoever hung up first
+        self.status_sent = True
         status, _ = self.post("/ivr/status", self.params(CallStatus="completed", CallDuration=str(duration)))
         return status
 

@@ -98,3 +98,22 @@ def test_only_admins_manage_users(app, signed_in):
     assert signed_in("agent").get("/admin/users").status_code == 403
     page = signed_in("admin").get("/admin/users").get_data(as_text=True)
     assert "agent1" in page and "+447700900999" not in page  # the list shows no phone numbers
+
+
+def test_an_adviser_s_phone_is_not_a_drama_number(app, signed_in, s):
+    """The dialler will not ring a number kept for fiction (it rings no one): the admin page
+    says so when the number is typed, not when the adviser's first call fails."""
+    admin = signed_in("admin")
+    base = {"csrf_token": admin.token, "name": "X", "role": "agent", "username": "newbie"}
+    for fiction in ("+44 7700 900123", "+44 20 7946 0123", "+1 212 555 0142"):
+        page = admin.client.post("/admin/users", data=base | {"phone": fiction})
+        text = page.get_data(as_text=True)
+        assert page.status_code == 400 and "kept for films and tests" in text and "rings no one" in text
+    assert s.scalar(select(User).where(User.username == "newbie")) is None
+
+
+def test_admins_see_what_the_browser_phone_still_needs(app, signed_in):
+    """Setting names are for the admin's page (never the adviser's desk), in a sentence that wraps."""
+    page = signed_in("admin").get("/admin/users").get_data(as_text=True)
+    assert "the browser, which is not set up yet" in page
+    assert "TWILIO_API_KEY, TWILIO_API_SECRET, TWILIO_TWIML_APP_SID" in page

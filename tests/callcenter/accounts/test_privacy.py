@@ -137,6 +137,16 @@ def test_erasure_by_phone_clears_her_data_shows_counts_and_keeps_report_totals(p
     assert MARIA not in str(rows) and "12345674" not in str(rows)
 
 
+def test_erasure_clears_a_transfer_s_note_for_the_next_adviser(people, signed_in, s):
+    leg = s.scalar(select(QueueEntry).where(QueueEntry.call_id == people["calls"][1]))
+    leg.transfer_note = "Maria needs the form in Spanish"
+    s.commit()
+    page = _post(signed_in("admin"), "/admin/privacy/erase", phone=MARIA, confirm="ERASE")
+    assert counts_on(page.get_data(as_text=True))["notes"] == 3  # two notes and the transfer's
+    s.expire_all()
+    assert s.get(QueueEntry, leg.id).transfer_note is None
+
+
 @pytest.mark.parametrize("role", ["agent", "supervisor"])
 def test_only_admins_reach_privacy_requests(people, signed_in, role):
     desk = signed_in(role)

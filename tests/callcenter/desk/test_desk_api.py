@@ -217,10 +217,13 @@ def test_browser_phone_token_for_advisers_without_a_phone(make_app, s):
     assert csrf_from(client, "/desk")
 
 
-def test_browser_phone_not_set_up_says_what_is_missing(app, signed_in):
+def test_browser_phone_not_set_up_says_so_in_plain_words(app, signed_in):
+    """Advisers read a sentence they can act on; the setting's name is the admin's (Users page)."""
     response = signed_in("agent").get("/api/voice-token")
     assert response.status_code == 503
-    assert "TWILIO_API_KEY is not set" in response.get_json()["error"]
+    error = response.get_json()["error"]
+    assert error == "The browser phone is not set up yet. Tell an administrator."
+    assert "TWILIO" not in error
     assert "twilio-voice-sdk" not in signed_in("agent").get("/desk").get_data(as_text=True)
 
 

@@ -2,34 +2,66 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+import html as markup
+import json
+import re
 
 import yaml
 
 from config.settings import ROOT
 
 SHIPPED = (ROOT / "config" / "ivr.yaml").read_text(encoding="utf-8")
-SVG = "{http://www.w3.org/2000/svg}"
 
 
-def svg_of(html: str) -> ET.Element:
-    start, end = html.index("<svg"), html.index("</svg>") + len("</svg>")
-    return ET.fromstring(html[start:end].replace("<svg ", f'<svg xmlns="{SVG[1:-1]}" ', 1))
+def drawn(html: str) -> dict:
+    """What the page hands the map's script to draw (steps, options, figures)."""
+    found = re.search(r'<script type="application/json" id="flowmap-data">(.*?)</script>', html, re.S)
+    assert found, "the page carries no flow map data"
+    return json.loads(found.group(1))
 
 
-def node_classes(svg: ET.Element) -> dict[str, str]:
-    return {g.find(f"{SVG}text").text: g.get("class") for g in svg.iter(f"{SVG}g")
-            if "node" in (g.get("class") or "").split()}
+def node_classes(html: str) -> dict[str, str]:
+    """Each step's warnings as the text list shows them (class of its item, first language)."""
+    first = html[:html.index("</section>", html.index('class="fm-steps"'))]
+    return dict(re.findall(r'<li id="step-\w+-(\w+)" data-node="\w+" class="([^"]*)"', first))
+
+
+def broken_options(html: str) -> list[str]:
+    first = html[:html.index("</section>", html.index('class="fm-steps"'))]
+    items = re.findall(r'<li class="fm-option broken">(.*?)</li>', first, re.S)
+    return [" ".join(markup.unescape(re.sub(r"<[^>]+>", " ", i)).split()) for i in items]
 
 
 def test_every_step_of_the_live_flow_is_drawn_and_valid(signed_in):
     html = signed_in("agent").get("/flow").get_data(as_text=True)
     assert "This flow is valid: 17 steps in 4 languages (en, es, fr, ko)." in " ".join(html.split())
-    nodes = node_classes(svg_of(html))
+    nodes = node_classes(html)
     assert set(nodes) == set(yaml.safe_load(SHIPPED)["nodes"])
-    assert "menu" in nodes["main"] and "queue" in nodes["adviser"]
+    actions = {n["id"]: n["action"] for n in drawn(html)["nodes"]}
+    assert actions["main"] == "menu" and actions["adviser"] == "queue"
     assert not any("missing" in c or "unreachable" in c for c in nodes.values())
     assert "Check a draft" not in html  # agents look; supervisors and admins check drafts
+    assert drawn(html)["figures"] is None  # the IVR report's figures are for supervisors
+
+
+def test_steps_are_named_by_what_the_caller_hears_and_options_by_their_label(signed_in):
+    html = signed_in("supervisor").get("/flow?lang=fr").get_data(as_text=True)
+    data = drawn(html)
+    assert data["lang"] == "fr" and data["languages"] == ["en", "es", "fr", "ko"]
+    main = next(n for n in data["nodes"] if n["id"] == "main")
+    assert main["short"]["en"] == "Main menu. To register as a jobseeker, press 1."
+    assert main["short"]["ko"] == "주 메뉴입니다. 구직자 등록은, 1번을 누르세요."
+    name = next(n for n in data["nodes"] if n["id"] == "ask_name")
+    assert name["short"]["en"].endswith("To skip this, press star.")  # {skip} said as the key's name
+    labels = [e["label"]["fr"] for e in data["edges"] if e["source"] == "main"]
+    assert "2 · Pour les allocations chômage" in labels
+    french = html[html.index('data-lang="fr"'):]
+    assert "Menu principal. Pour vous inscrire comme demandeur d&#39;emploi, appuyez sur 1." in french
+    assert '<section class="fm-steps" data-lang="en" hidden' in html  # the chosen language is shown
+    assert set(data["figures"]) == {n["id"] for n in data["nodes"]}  # supervisors get the figures
+    # and the text list, which needs no script, says the same for every step, in every language
+    assert html.count('<span class="fm-figures" data-entered="0" data-hangups="0"') == 17 * 4
+    assert "0 reached, 0 hung up here (—)" in french
 
 
 def test_a_draft_with_a_missing_prompt_and_a_broken_option_is_highlighted(signed_in):
@@ -46,10 +78,10 @@ def test_a_draft_with_a_missing_prompt_and_a_broken_option_is_highlighted(signed
     assert resp.status_code == 200
     assert "This flow would not start:" in html
     assert "nodes.main.options.4.next: &#39;employerz&#39; is not a node" in html
-    nodes = node_classes(svg_of(html))
+    nodes = node_classes(html)
     assert "missing" in nodes["vacancies"] and "unreachable" in nodes["orphan"]
-    broken = [g for g in svg_of(html).iter(f"{SVG}g") if g.get("class") == "edge broken"]
-    assert len(broken) == 1 and "employerz" in broken[0].find(f"{SVG}text").text
+    assert broken_options(html) == ["4 · If you are an employer → employerz? No step has that name."]
+    assert [e["target"] for e in drawn(html)["edges"] if e["broken"]] == ["employerz"]
 
 
 def test_a_draft_that_is_not_yaml_gets_a_sentence(signed_in):
@@ -99,5 +131,5 @@ def test_a_draft_with_a_list_where_a_node_name_belongs_is_drawn_not_a_500(signed
                                            "csrf_token": desk.token})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "This flow would not start:" in html
-    broken = [g for g in svg_of(html).iter(f"{SVG}g") if g.get("class") == "edge broken"]
-    assert len(broken) == 1 and "employers" in broken[0].find(f"{SVG}text").text
+    broken = broken_options(html)
+    assert len(broken) == 1 and "employers" in broken[0]

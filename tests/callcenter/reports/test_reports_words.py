@@ -100,3 +100,44 @@ def test_after_a_refused_filter_the_preset_links_leave_it_out(reports_client):
     links = unescape(_between(page.get_data(as_text=True), '<nav class="rp-presets"', "</nav>"))
     assert '<a href="/reports?language=es&from=2026-11-24&to=2026-11-24" data-preset="Today"' in links
     assert "agent=" not in links  # a click on a preset gives a report, not the same error
+
+
+def _legend(chart: str) -> dict[str, str]:
+    """A chart's legend lines as label -> "count (share)"."""
+    lines = [unescape(t) for t in re.findall(r'<text [^>]*class="legend">([^<]*)</text>', chart)]
+    return dict(line.rsplit(": ", 1) for line in lines)
+
+
+def _rows(table: str) -> dict[str, list[str]]:
+    rows = re.findall(r'<th scope="row">([^<]*)</th>((?:<td>[^<]*</td>)+)', table)
+    return {unescape(label): re.findall(r"<td>([^<]*)</td>", cells) for label, cells in rows}
+
+
+def test_chart_legends_name_what_the_tables_name_never_a_code(script, reports_client):
+    for k, (outcome, nodes) in enumerate([("self_service", ("main", "register")), ("ivr_hangup", ("main",)),
+                                          ("ivr_hangup", ("main",)), ("answered", ("main", "adviser"))]):
+        call = script.call(at(D, 9, k), outcome, nodes=nodes)
+        if outcome == "answered":
+            script.leg(call, "general", at(D, 9, k, 10), "answered", wait=20, talk=60)
+    call = script.call(at(D, 11), "callback", nodes=("main", "adviser"))
+    script.leg(call, "general", at(D, 11, 0, 10), "callback", wait=40)
+    script.done()
+    client = reports_client("supervisor")
+
+    ivr = client.get("/reports/ivr", query_string=DAY).get_data(as_text=True)
+    chart = _between(ivr, "<figcaption>How all calls ended</figcaption>", "</svg>")
+    table = _rows(_between(ivr, 'id="outcome-table"', "</table>"))
+    assert table == {"Ended in the recorded messages": ["1", "20.0%"], "Hung up in the menus": ["2", "40.0%"],
+                     "Answered by an adviser": ["1", "20.0%"], "Asked to be called back": ["1", "20.0%"]}
+    assert _legend(chart) == {label: f"{n} ({share})" for label, (n, share) in table.items()}
+    assert not re.search(r"self.service|ivr.hangup|>callback", chart)  # no code, in the legend or a tooltip
+
+    queues = client.get("/reports", query_string=DAY).get_data(as_text=True)
+    chart = _between(queues, "<figcaption>How queued calls ended</figcaption>", "</svg>")
+    figures = _between(queues, '<table class="rp-table" id="queue-table">', "</table>")
+    row_labels = set(re.findall(r'<tr data-metric="\w+"><th scope="row">([^<]*)<', figures))
+    legend = _legend(chart)
+    assert legend["Answered, not transferred"] == "1 (50.0%)" and legend["Callbacks"] == "1 (50.0%)"
+    assert set(legend) - {"Answered, not transferred"} <= row_labels  # the table's own words
+    assert {"Transferred out", "Short abandons", "Voicemails", "Abandoned"} <= set(legend)
+    assert not re.search(r"short.abandon\b|>callback|>voicemail", chart)

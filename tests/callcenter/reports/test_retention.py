@@ -30,6 +30,7 @@ def day(reports_app) -> dict[str, int]:
     c1 = sc.call(at(D, 10), "answered", caller=maria, nodes=("main", "benefits"), reason="benefit_payment")
     leg = sc.leg(c1, "general", at(D, 10, 1), "answered", wait=30, talk=200, acw=20)
     leg.notes = "Maria: payment late since May"
+    leg.transfer_note = "Maria needs the form in Spanish"  # as if a transfer brought her here
     sc.add(Capture(call_id=c1.id, field="id_number", value=ID_NUMBER, status="captured",
                    created_at=at(D, 10, 0, 30)),
            Recording(sid="RE" + "1" * 32, call_id=c1.id, kind="reason", text="my payment is late",
@@ -64,7 +65,7 @@ def test_past_retention_the_personal_fields_go_and_the_report_is_unchanged(day, 
     counts = purge_personal_data(now=NOW + timedelta(days=400), uploads_dir=Path("/nonexistent"))
 
     assert counts == {"caller_numbers": 2, "called_numbers": 1, "id_numbers": 1, "transcripts": 1,
-                      "notes": 2, "callback_numbers": 1, "audit_entries": 1, "webphone_uploads": 0}
+                      "notes": 3, "callback_numbers": 1, "audit_entries": 1, "webphone_uploads": 0}
     with db.SessionLocal() as s:
         assert list(s.scalars(select(Caller.phone))) == [None, None]
         assert s.get(Call, day["out"]).to_number is None
@@ -73,6 +74,7 @@ def test_past_retention_the_personal_fields_go_and_the_report_is_unchanged(day, 
         assert (rec.text, rec.words, rec.numbers) == (None, None, None)
         assert (rec.status, rec.intent) == ("transcribed", "benefit_payment")  # kept for reports
         assert s.get(QueueEntry, day["leg"]).notes is None
+        assert s.get(QueueEntry, day["leg"]).transfer_note is None  # a transfer's note is notes too
         cb = s.get(Callback, day["cb"])
         assert (cb.phone, cb.notes, cb.status) == (None, None, "completed")
         c1 = s.get(Call, day["c1"])

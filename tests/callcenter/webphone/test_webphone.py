@@ -188,3 +188,140 @@ def test_an_adviser_answering_on_the_desk_connects_the_web_phone(signed_in, s):
     # A keypad timeout left over from an earlier prompt must not end a connected call.
     still = phone.send("POST", "/phone/api/silence", {}).get_json()
     assert still["connected"] is True and still["ended"] is False
+
+
+def walk_to_the_name_question(desk) -> dict:
+    desk.send("POST", "/phone/api/call", {})
+    desk.send("POST", "/phone/api/keys", {"digits": "1"})
+    asked = desk.send("POST", "/phone/api/keys", {"digits": "6"}).get_json()
+    assert asked["waiting"] == "Record", asked
+    return asked
+
+
+def test_a_recording_as_long_as_the_question_allows_is_accepted_through_the_csrf_check(signed_in, s):
+    """Before issue 14, anything over 64 KB (2 s of microphone) got 413 from the CSRF check's form
+    parsing and the call was stuck; the name question allows 6 s (config/ivr.yaml)."""
+    from sqlalchemy import select
+
+    from db.models import Recording
+
+    desk = signed_in("agent")
+    asked = walk_to_the_name_question(desk)
+    assert asked["record"] == {"max_seconds": 6, "timeout": 3, "finish_on_key": "#*"}
+    full = wav_bytes(6, rate=16000)  # the page's microphone format: 192 KB
+    assert len(full) > 2 * 64 * 1024  # the app-wide limit is 64 KB
+    no_token = desk.client.post("/phone/api/record", data={"audio": (io.BytesIO(full), "m.wav")})
+    assert no_token.status_code == 400  # the CSRF check still runs on this route
+    sent = desk.client.post("/phone/api/record", data={"audio": (io.BytesIO(full), "m.wav"), "key": "#"},
+                            headers={"X-CSRFToken": desk.token})
+    assert sent.status_code == 200, sent.get_data(as_text=True)[:300]
+    rec = s.scalar(select(Recording).where(Recording.kind == "name"))
+    assert rec is not None and rec.duration_s == 6
+
+
+def test_a_recording_longer_than_the_question_allows_gets_a_sentence(signed_in):
+    desk = signed_in("agent")
+    walk_to_the_name_question(desk)
+    long = desk.client.post("/phone/api/record", data={"audio": (io.BytesIO(wav_bytes(9, 16000)), "l.wav")},
+                            headers={"X-CSRFToken": desk.token})
+    assert long.status_code == 400
+    assert long.get_json()["error"] == ("That recording lasts 9 seconds; this question takes at most 6. "
+                                        "Record a shorter answer.")
+    six_mb = io.BytesIO(b"\0" * (6 * 1024 * 1024))
+    huge = desk.client.post("/phone/api/record", data={"audio": (six_mb, "h.wav")},
+                            headers={"X-CSRFToken": desk.token})
+    assert huge.status_code == 413
+    assert huge.get_json()["error"] == "That recording is over 5 MB; keep answers under a minute."
+    still = desk.send("POST", "/phone/api/continue", {}).get_json()
+    assert still["waiting"] == "Record"  # the question is still asked: the caller can try again
+
+
+def test_star_right_after_the_tone_offers_the_skip_and_star_again_skips(signed_in):
+    """Twilio: an empty recording requests no action and the next verb runs (SIMULATOR.md)."""
+    desk = signed_in("agent")
+    asked = walk_to_the_name_question(desk)
+    empty = desk.client.post("/phone/api/record", data={"key": "*", "since": asked["next"]},
+                             headers={"X-CSRFToken": desk.token}).get_json()
+    assert [h["text"] for h in empty["heard"]][-1].startswith("Nothing was recorded. To skip this question")
+    assert empty["waiting"] == "Gather"
+    skipped = desk.send("POST", "/phone/api/keys", {"digits": "*", "since": empty["next"]}).get_json()
+    assert skipped["waiting"] == "Record"
+    assert "briefly say why you are calling" in skipped["heard"][-1]["text"]
+
+
+def test_silence_after_the_tone_is_an_empty_recording_too(signed_in):
+    desk = signed_in("agent")
+    asked = walk_to_the_name_question(desk)
+    quiet = desk.send("POST", "/phone/api/silence", {"since": asked["next"]}).get_json()
+    assert quiet["heard"][-1]["text"].startswith("Nothing was recorded.")
+
+
+def call_row(s):
+    from sqlalchemy import select
+
+    from db.models import Call
+
+    s.expire_all()
+    return s.scalars(select(Call)).one()
+
+
+def test_a_call_the_helpline_ends_is_completed_in_the_database(signed_in, s):
+    desk = signed_in("agent")
+    desk.send("POST", "/phone/api/call", {})
+    desk.send("POST", "/phone/api/keys", {"digits": "1"})
+    desk.send("POST", "/phone/api/keys", {"digits": "5"})
+    bye = desk.send("POST", "/phone/api/silence", {}).get_json()
+    assert bye["ended"] and bye["ended_by"] == "helpline"
+    call = call_row(s)
+    assert call.status == "completed" and call.ended_at is not None and call.outcome is not None
+
+
+def test_the_adviser_ending_the_call_ends_it_on_the_web_phone(signed_in, s):
+    desk = signed_in("agent")
+    assert desk.send("PUT", "/api/me/status", {"status": "available"}).status_code == 200
+    phone = signed_in("supervisor")
+    phone.send("POST", "/phone/api/call", {})
+    phone.send("POST", "/phone/api/keys", {"digits": "1"})
+    phone.send("POST", "/phone/api/keys", {"digits": "0"})
+    entry = desk.send("POST", "/api/answer", {}).get_json()
+    assert phone.send("POST", "/phone/api/continue", {}).get_json()["connected"] is True
+    from sqlalchemy import select
+
+    from db.models import QueueEntry
+
+    entry_id = s.scalar(select(QueueEntry.id))
+    assert desk.send("POST", f"/api/calls/{entry_id}/end", {}).status_code == 200, entry
+    ended = phone.send("POST", "/phone/api/continue", {}).get_json()
+    assert ended["ended"] is True and ended["ended_by"] == "adviser"
+    assert call_row(s).status == "completed"
+
+
+def test_closing_the_page_hangs_up_with_the_token_in_the_form(signed_in, s):
+    """The page's pagehide beacon posts a form (sendBeacon cannot set headers)."""
+    desk = signed_in("agent")
+    desk.send("POST", "/phone/api/call", {})
+    gone = desk.client.post("/phone/api/hangup", data={"csrf_token": desk.token})
+    assert gone.status_code == 200 and gone.get_json()["ended_by"] == "caller"
+    assert call_row(s).status == "completed"
+
+
+def test_calling_again_hangs_up_a_call_left_live_by_an_earlier_page(signed_in, s):
+    from sqlalchemy import select
+
+    from db.models import Call
+
+    desk = signed_in("agent")
+    desk.send("POST", "/phone/api/call", {})
+    desk.send("POST", "/phone/api/call", {})
+    s.expire_all()
+    assert sorted(c.status for c in s.scalars(select(Call))) == ["completed", "in-progress"]
+
+
+def test_on_hold_the_page_is_given_the_hold_music_to_play_out(signed_in):
+    assert signed_in("agent").send("PUT", "/api/me/status", {"status": "available"}).status_code == 200
+    desk = signed_in("supervisor")
+    desk.send("POST", "/phone/api/call", {})
+    desk.send("POST", "/phone/api/keys", {"digits": "1"})
+    held = desk.send("POST", "/phone/api/keys", {"digits": "0"}).get_json()
+    assert held["in_queue"] and held["waiting"] == "Gather", held
+    assert held["gather"]["play"] == ["/ivr/queue/static/hold.wav"]

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from callcenter.accounts.users import create_user
 from db import session as db
-from db.models import QueueEntry, Recording
+from db.models import Call, QueueEntry, Recording
 from tests.support.browser import ARGS, CHROMIUM, SHOTS
 from tests.support.desk import PASSWORD
 from tests.support.env import ACCOUNT, OPEN_TIME, ROOT, TOKEN
@@ -140,4 +140,149 @@ def test_a_web_phone_call_is_answered_on_the_desk_with_its_transcript(helpline, 
         with db.SessionLocal() as s:
             entry = s.scalar(select(QueueEntry))
             assert entry.status == "connected" and entry.agent.username == "minji"
+        browser.close()
+
+
+# Issue 14: the web phone behaves like a phone. No speech worker here: a recording's transcript
+# is simply late (TRANSCRIPT_WAIT_S), as when the workers are busy, and the flow goes on.
+@pytest.fixture
+def phone_line(make_app, tmp_path) -> Iterator[str]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    base = f"http://127.0.0.1:{free_port()}"
+    app = make_app(CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path), TRANSCRIPT_WAIT_S=1,
+                   PUBLIC_BASE_URL=base, DEMO_PHONE=True)
+    server = make_server("127.0.0.1", int(base.rsplit(":", 1)[1]), app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with db.SessionLocal() as s:
+        create_user(s, "minji", "Kim Minji", "agent", PASSWORD, queues=["general", "benefits", "employers"],
+                    languages=["ko", "en"], phone="+447700900999")
+        create_user(s, "trainer", "Pat Trainer", "supervisor", PASSWORD)
+        s.commit()
+    yield base
+    server.shutdown()
+
+
+def call_statuses() -> list[str]:
+    with db.SessionLocal() as s:
+        return sorted(s.scalars(select(Call.status)))
+
+
+def wait_for_statuses(expected: list[str]) -> list[str]:
+    """The database is not the page: polled until the statuses show (or a minute passes)."""
+    deadline = time.monotonic() + 60
+    while (now := call_statuses()) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return now
+
+
+def test_record_hold_and_leaving_the_page_behave_like_a_phone(phone_line, tmp_path):
+    """The microphone records from the tone with a running timer and stops at the question's
+    maxLength; `*` skips a question; on hold the real music plays out before the next loop, and
+    a key pressed between two loops still reaches the helpline; reloading the page hangs up."""
+    from playwright.sync_api import sync_playwright
+
+    voice = tmp_path / "voice.wav"  # the fake microphone: a steady tone, never silent
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(voice), "synth", "2", "sine",
+                    "440"], check=True)
+    mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+           f"--use-file-for-fake-audio-capture={voice}"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + mic)
+        desk = sign_in(browser, phone_line, "minji")
+        desk.click("button.status[data-status=available]")
+        desk.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
+        phone = sign_in(browser, phone_line, "trainer")
+        phone.goto(phone_line + "/phone")
+        phone.uncheck("#speak")
+        # Hold music at 20x: the loop must still wait for it to end (36 s of audio, about 2 s here).
+        phone.evaluate("document.getElementById('hold-music').defaultPlaybackRate = 20")
+        phone.click("#call")
+        hears(phone, "For English, press 1.")
+        phone.click('.key[data-key="1"]')
+        hears(phone, "Main menu.")
+        phone.click('.key[data-key="6"]')
+        hears(phone, "please say your full name")
+        timer = "document.getElementById('rec-timer').innerText"
+        phone.wait_for_function(f"() => /^0:0[1-5] \\/ 0:06$/.test({timer})")
+        phone.screenshot(path=str(SHOTS / "h1-webphone-recording.png"), full_page=True)
+        # Nobody presses anything: the recording stops at 6 s by itself and is sent.
+        hears(phone, "You spoke (microphone.wav)")
+        hears(phone, "briefly say why you are calling", timeout=30_000)
+        # this question's own timer (20 s) has run a second: the microphone has heard the caller
+        phone.wait_for_function(f"() => /^0:0[1-9] \\/ 0:20$/.test({timer})")
+        phone.keyboard.press("*")  # skip this question
+        hears(phone, "then pressed *")
+        phone.wait_for_function("() => (document.getElementById('heard').innerText.match(/Main menu\\./g)"
+                                " || []).length === 2", timeout=30_000)
+        # The next hold loop is asked only once the music has played out; that request is held
+        # open and 1 pressed meanwhile: the key waits for the next <Gather>, it is not dropped.
+        held = []
+
+        def hold_open(route) -> None:
+            held.append(route)
+        phone.route("**/phone/api/silence", hold_open)
+        phone.click('.key[data-key="0"]')
+        phone.wait_for_function("() => document.getElementById('status').innerText.startsWith('On hold')")
+        music = "document.getElementById('hold-music')"
+        phone.wait_for_function(f"() => {music}.src.endsWith('/ivr/queue/static/hold.wav')"
+                                f" && {music}.played.length > 0")  # the real file, really played
+        phone.screenshot(path=str(SHOTS / "h1-webphone-hold.png"))
+        while not held:
+            phone.wait_for_timeout(50)  # until the page's next-loop request reaches the route
+        assert phone.evaluate(f"{music}.ended") is True
+        phone.click('.key[data-key="1"]')
+        held[0].continue_()
+        phone.unroute("**/phone/api/silence", hold_open)
+        hears(phone, "call you back", timeout=20_000)
+        assert call_statuses() == ["in-progress"]
+        phone.reload()  # the page goes away mid-call: the phone is put down
+        phone.wait_for_selector("#call:enabled")
+        assert wait_for_statuses(["completed"]) == ["completed"]
+        browser.close()
+
+
+def test_hang_ups_both_ways_the_adviser_ends_and_the_caller_reloads_or_closes_the_page(phone_line):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        desk = sign_in(browser, phone_line, "minji")
+        desk.click("button.status[data-status=available]")
+        desk.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
+        phone = sign_in(browser, phone_line, "trainer")
+        phone.goto(phone_line + "/phone")
+        phone.uncheck("#speak")
+        phone.click("#call")
+        hears(phone, "For English, press 1.")
+        phone.click('.key[data-key="1"]')
+        hears(phone, "Main menu.")
+        phone.click('.key[data-key="0"]')
+        phone.wait_for_function("() => document.getElementById('status').innerText.startsWith('On hold')")
+        desk.wait_for_selector("#rows tr")
+        desk.keyboard.press("a")  # answer
+        desk.wait_for_selector(".oncall")
+        status = "document.getElementById('status').innerText"
+        phone.wait_for_function(f"() => {status} === 'Connected to an adviser'")
+        desk.click("text=End conversation")
+        phone.wait_for_function(f"() => {status} === 'The adviser ended the call'")
+        assert phone.is_enabled("#call") and not phone.is_enabled("#hangup")
+        phone.screenshot(path=str(SHOTS / "h1-webphone-adviser-ended.png"))
+        assert wait_for_statuses(["completed"]) == ["completed"]
+
+        phone.click("#call")  # a second call, on hold when the page is reloaded
+        hears(phone, "Main menu.")  # the caller's language is remembered
+        phone.click('.key[data-key="0"]')
+        phone.wait_for_function(f"() => {status}.startsWith('On hold')")
+        assert call_statuses() == ["completed", "in-progress"]
+        phone.reload()  # not resumed: the reloaded page is a phone put down (README)
+        phone.wait_for_selector("#call:enabled")
+        assert phone.inner_text("#status") == "Ready to call"
+        assert wait_for_statuses(["completed"] * 2) == ["completed"] * 2
+
+        phone.uncheck("#speak")
+        phone.click("#call")  # a third, still in the menus when the tab is closed
+        hears(phone, "Main menu.")
+        phone.close(run_before_unload=True)
+        assert wait_for_statuses(["completed"] * 3) == ["completed"] * 3
         browser.close()
