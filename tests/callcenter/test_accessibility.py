@@ -1,7 +1,8 @@
 """Issue 14: every page of Jobline, in Chromium, has no serious or critical axe-core violation of
 WCAG 2.1 A/AA, each in the states people meet it in: the desk with callers waiting, on a call,
-wrapping up, asking before it hangs up; the web phone mid-call; the reports with figures; the
-admin pages after an action; refusals and error pages (tests/support/page_states.py).
+wrapping up, transferring, asking before it hangs up; the web phone mid-call; the reports with
+figures; the admin pages after an action; refusals and error pages; a phone-sized screen with the
+top bar's menu open (tests/support/page_states.py).
 
 One live server with a week of demo calls and one Chromium for the module; a signed-in browser
 context per role. A page of the top navigation without a case of its own below is still checked
@@ -103,7 +104,9 @@ PAGES: list[tuple[str, str | None, states.Visit]] = [
     ("desk, keyboard shortcuts", "agent", states.desk_keyboard_shortcuts),
     ("desk, on a call", "busy agent", states.desk_on_a_call),
     ("desk, asking before hanging up", "busy agent", states.desk_asking_before_hanging_up),
+    ("desk, transferring", "busy agent", states.desk_transfer_dialog),
     ("desk, after-call work", "wrapping agent", states.desk_after_call_work),
+    ("desk on a phone, the menu open", "busy agent", states.on_a_phone(states.desk_on_a_call)),
     ("desk of a supervisor, off duty", "supervisor", opened("/desk", "#rows tr")),
     ("desk, a failed callback", "supervisor", states.desk_failed_callback),
     ("web phone", "supervisor", opened("/phone", "#call")),
@@ -114,6 +117,7 @@ PAGES: list[tuple[str, str | None, states.Visit]] = [
     ("reports, advisers", "supervisor", opened("/reports/advisers", "table tbody tr")),
     ("reports, IVR", "supervisor", opened("/reports/ivr", "table tbody tr")),
     ("reports, a bad filter", "supervisor", opened("/reports?from=yesterday", ".rp-error")),
+    ("reports on a phone, the menu open", "admin", states.on_a_phone(opened("/reports", "table tbody tr"))),
     ("flow map", "supervisor", opened("/flow", "svg")),
     ("flow map, a draft checked", "supervisor", states.flow_draft_checked),
     ("users", "admin", opened("/admin/users", "table tbody tr")),

@@ -108,6 +108,23 @@ def desk_asking_before_hanging_up(tab: Any, base: str) -> None:
     tab.wait_for_selector("dialog#hang-up[open]")
 
 
+def desk_transfer_dialog(tab: Any, base: str) -> None:
+    desk_on_a_call(tab, base)
+    tab.keyboard.press("t")
+    tab.wait_for_selector("dialog#transfer-dialog[open]")
+
+
+def on_a_phone(visit: Visit) -> Visit:
+    """The same page on a phone-sized screen, with the top bar's menu opened."""
+    def visit_narrow(tab: Any, base: str) -> None:
+        tab.set_viewport_size({"width": 390, "height": 844})
+        visit(tab, base)
+        tab.click(".menu-toggle")
+        tab.wait_for_selector(".menu-toggle[aria-expanded=true]")
+
+    return visit_narrow
+
+
 def desk_keyboard_shortcuts(tab: Any, base: str) -> None:
     desk_with_callers_waiting(tab, base)
     tab.click("#keys-open")
