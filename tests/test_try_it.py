@@ -167,7 +167,7 @@ def test_the_readme_try_it_section_walks_end_to_end(helpdesk):
         desk.click("#done")
         desk.click("#hang-up-confirm")
         desk.wait_for_selector("text=Saved. You are available.")
-        status_is(admin, "^Call ended")
+        status_is(admin, "^The adviser ended the call")
 
         # 6. Wallboard and Reports show the call; Flow map draws the flow file.
         admin.goto(helpdesk.address_of("Wallboard"))
