@@ -122,7 +122,8 @@ class QueueAndDial:
         self.dialing = None
         self.ended = True
         self.deliver_due(everything=True)  # late recording callbacks still arrive after a hang-up
-        status, _ = self.post("/ivr/status", self.params(CallStatus="completed", CallDuration=str(duration)))
+        final = self.params(CallStatus="completed", CallDuration=str(duration))
+        status, _ = self.post(self.status_callback, final)
         return status
 
 
