@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from callcenter.desk import views as desk
     from callcenter.reports import flowmap
     from callcenter.reports import views as reports
+    from callcenter.webphone import ringing
     from callcenter.webphone import views as webphone
 
     access.init_app(app)
@@ -49,5 +50,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(audit.bp)  # /admin/audit
     app.register_blueprint(privacy.bp)  # /admin/privacy
     webphone.init_app(app)
+    ringing.init_app(app)  # a callback rings the web phone
     reports.init_app(app)
     access.spare_webhooks(app)  # last: the desk's hooks above (CSRF, limiter, login, headers) skip /ivr

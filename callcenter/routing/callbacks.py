@@ -10,10 +10,10 @@ after CALLBACK_RETRY_S, up to CALLBACK_MAX_ATTEMPTS, then the callback is marked
 A number kept for fiction (ivr/telephony/numbers.py `is_fictional`: the demo's, the web
 phone's, the tests' callers) is never sent to Twilio itself: that dial is refused before the
 REST request and the callback marked failed at once, as no retry can reach anyone. The rule is
-here, not in the booking rules: the web phone's callers have these numbers and book callbacks
-(its page cannot take a call, and its bridge hands a new call on to Twilio, so such a dial never
-reached it: without an account it failed at Twilio for want of credentials), and the tests book
-and "dial" them through a stand-in for Twilio's REST API (Prism, a fake), which stays allowed.
+here, not in the booking rules: the web phone's callers have these numbers and book callbacks,
+which ring their page when its bridge is the REST client's (DEMO_PHONE: the app's, and the
+worker's through `job_config`; callcenter/webphone/rings.py), and the tests book and "dial" them
+through a stand-in for Twilio's REST API (Prism, a fake), which stays allowed.
 
 `dial_due_callbacks` is the RQ job (no arguments: ids only, and none needed); run it whenever an
 adviser becomes available and on a short timer.
@@ -60,6 +60,12 @@ def reaches_twilio(config: Mapping[str, Any]) -> bool:
     while client is not None and getattr(client, "inner", None) is not None:
         client = client.inner
     return client is None or type(client) is TwilioHttpClient
+
+
+def _web_phone_rings(config: Mapping[str, Any], phone: str | None) -> bool:
+    """Does the REST client answer a new call to this number itself (the web phone's bridge)?"""
+    rings = getattr(config.get("TWILIO_HTTP_CLIENT"), "rings_web_phone", None)
+    return bool(rings and rings(phone))
 
 
 def _setting(config: Mapping[str, Any], name: str) -> int:
@@ -175,7 +181,7 @@ def _dial(config: Mapping[str, Any], cb_id: int) -> None:
     refused = CallbackPolicy.from_config(config).refusal(phone)
     if refused is not None:  # booked before the rules, or the rules changed: never rung
         raise ValueError(f"callback {cb_id} is not called back: {refused.name.lower()}")
-    if is_fictional(phone) and reaches_twilio(config):
+    if is_fictional(phone) and reaches_twilio(config) and not _web_phone_rings(config, phone):
         raise FictionalNumber(f"callback {cb_id} is not called back: its number is in a range kept "
                               "for fiction (demo and test callers), which rings no one")
     helpline = str(config["TWILIO_CALLER_ID"])
@@ -217,7 +223,18 @@ def job_config() -> dict[str, Any]:
         "CALLBACK_ALLOWED_PREFIXES": settings.CALLBACK_ALLOWED_PREFIXES,
         "CALLBACK_MAX_ATTEMPTS": settings.CALLBACK_MAX_ATTEMPTS,
         "CALLBACK_RETRY_S": settings.CALLBACK_RETRY_S,
+        **_demo_phone_client(),
     }
+
+
+def _demo_phone_client() -> dict[str, Any]:
+    """With DEMO_PHONE, the worker dials through the web phone's bridge as the app does (run.py
+    installs it there), so a callback to a web-phone caller rings their page."""
+    if not (settings.DEMO_PHONE and settings.REDIS_URL):
+        return {}
+    from callcenter.webphone.bridge import BridgeHttpClient
+
+    return {"TWILIO_HTTP_CLIENT": BridgeHttpClient(settings.REDIS_URL)}
 
 
 def dial_due_callbacks() -> list[int]:

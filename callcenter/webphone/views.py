@@ -32,6 +32,7 @@ from werkzeug.exceptions import HTTPException
 
 from callcenter.access import nav, public, role_required
 from callcenter.webphone.bridge import BridgeHttpClient, register_call, take_instructions
+from callcenter.webphone.rings import put_adviser_through
 from db.broker import redis_for
 from db.states import ROLES, CallStatus
 from ivr.telephony.numbers import FICTION_MOBILE
@@ -165,6 +166,7 @@ def _act(action: Any) -> Response:
         try:
             if not phone.ended:
                 action(phone)
+            put_adviser_through(phone)  # a callback answered here: the caller's 1 dials the adviser
         except CallError as e:
             return jsonify({"error": f"The helpline answered something a phone cannot follow: {e}"}), 502
         _save(phone)

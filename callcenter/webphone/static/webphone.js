@@ -103,6 +103,8 @@
     $("heard").innerHTML = ""; next = 0; status("Calling…");
     api("/phone/api/call", {});  // the server places it from this user's demo number
   });
+  // A callback the page answered (ringing.js): its call goes on here like one placed with Call.
+  document.addEventListener("webphone:answered", (e) => { $("heard").innerHTML = ""; next = 0; show(e.detail); });
   $("hangup").addEventListener("click", () => { you("You hung up"); api("/phone/api/hangup"); });
 
   // --- recording: microphone to WAV, or a chosen file ---
