@@ -118,6 +118,12 @@ _paths: dict[str, Any] = {
         "operationId": "retryCallback",
         "summary": "Supervisors: put a failed callback back in line, its attempts counted afresh.",
         "parameters": [CALLBACK_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+    **{f"/api/callbacks/{{callback_id}}/{action}": {"post": {
+        "operationId": op, "summary": summary, "parameters": [CALLBACK_ID],
+        "responses": DESK_OK | _errors(*WRITE_ERRORS)}} for action, op, summary in (
+        ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
+        ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
+        ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))},
     "/api/recordings/{recording_id}/audio": {"get": {
         "operationId": "recordingAudio", "summary": "The audio of a name or reason recording.",
         "parameters": [{"name": "recording_id", "in": "path", "required": True,
@@ -221,7 +227,10 @@ SPEC: dict[str, Any] = {
                 "waiting_total": {"type": "integer"},
                 "longest_wait_since": {"type": "string", "format": "date-time", "nullable": True},
                 "callbacks": {"type": "array", "items": _ref("Callback")},
-                "current": {"allOf": [_ref("Summary")], "nullable": True}}},
+                "current": {"allOf": [_ref("Summary")], "nullable": True},
+                "failed_try": {"type": "object", "nullable": True, "additionalProperties": True,
+                               "description": "The callback try that failed while you waited for "
+                                              "it: callback_id, text (why, in words), status."}}},
         },
     },
     "security": [{"session": []}],

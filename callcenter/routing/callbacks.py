@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 
 from config import settings
@@ -36,6 +37,7 @@ from config.flow import Flow, load_flow
 from config.hours import is_open
 from db import session as db
 from db.advisers import serving, set_status
+from db.callback_tries import note_failed_try
 from db.models import AgentStatusChange, Callback, QueueEntry, User
 from db.states import AdviserStatus, CallbackStatus, LegStatus
 from ivr.telephony.numbers import CallbackPolicy, callback_caller_id_problem, is_fictional
@@ -168,10 +170,13 @@ def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
             dialled.append(cb_id)
         except FictionalNumber as e:
             log.warning("%s", e)
-            _attempt_failed(cb_id, now, limit=0)
+            _attempt_failed(cb_id, now, 0, "fiction")
+        except TwilioRestException as e:  # Twilio refused the call: its error code says why
+            log.warning("Twilio refused to call back callback %s (error %s)", cb_id, e.code)
+            _attempt_failed(cb_id, now, limit, f"twilio-{e.code}")
         except Exception:
             log.exception("calling back callback %s failed; it will be retried", cb_id)
-            _attempt_failed(cb_id, now, limit)
+            _attempt_failed(cb_id, now, limit, "unreachable")
     return dialled
 
 
@@ -194,11 +199,12 @@ def _dial(config: Mapping[str, Any], cb_id: int) -> None:
         s.execute(update(Callback).where(Callback.id == cb_id).values(outbound_sid=call.sid))
 
 
-def _attempt_failed(cb_id: int, now: datetime, limit: int) -> None:
+def _attempt_failed(cb_id: int, now: datetime, limit: int, reason: str) -> None:
     with db.SessionLocal.begin() as s:
         cb = s.get(Callback, cb_id)
         if cb is None or cb.status != CallbackStatus.DIALING:
             return
+        note_failed_try(s, cb, reason, now)
         agent = s.get(User, cb.agent_id) if cb.agent_id else None
         if agent is not None and agent.status == AdviserStatus.BUSY:
             set_status(s, agent, AdviserStatus.AVAILABLE, now)
