@@ -55,9 +55,10 @@ class FictionalNumber(ValueError):
 
 def reaches_twilio(config: Mapping[str, Any]) -> bool:
     """Would a call placed with this config's REST client reach Twilio itself? Yes with twilio's
-    own HTTP client (no TWILIO_HTTP_CLIENT: production and the worker) and through one that hands
-    what it does not answer to an `inner` client (the web phone's bridge answers only about its
-    own calls, never a new one); no with a stand-in (the tests' Prism mock, a fake)."""
+    own HTTP client (no TWILIO_HTTP_CLIENT: production) and through one that hands what it does
+    not answer to an `inner` client (the web phone's bridge, which answers only about its own
+    calls and new calls to its demo numbers: `_web_phone_rings`); no with a stand-in (the tests'
+    Prism mock, a fake)."""
     client = config.get("TWILIO_HTTP_CLIENT")
     while client is not None and getattr(client, "inner", None) is not None:
         client = client.inner

@@ -2,8 +2,9 @@
 
 Twilio's side of a call Jobline placed (rings.py keeps the ring), played as Twilio plays it:
 - answered: Twilio requests the call's Url with CallStatus=in-progress, Direction=outbound-api,
-  From the helpline's number, To the person called ("Direction ... outbound-api" for calls made
-  through the REST API, https://www.twilio.com/docs/usage/webhooks/voice-webhooks), and the call
+  From the helpline's number, To the person called (Twilio's request parameters: CallSid,
+  AccountSid, From, To, CallStatus, ApiVersion, Direction "inbound, outbound-api, or
+  outbound-dial", https://www.twilio.com/docs/api/twiml/twilio_request), and the call
   goes on like any other (the callback's TwiML asks for 1, then dials the adviser);
 - not answered within its Timeout: no-answer; refused: busy ("busy: Twilio dialed the number, but
   received a busy response; no-answer: ... no one answered before the timeout parameter value
