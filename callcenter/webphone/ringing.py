@@ -8,10 +8,11 @@ Twilio's side of a call Jobline placed (rings.py keeps the ring), played as Twil
   goes on like any other (the callback's TwiML asks for 1, then dials the adviser);
 - not answered within its Timeout: no-answer; refused: busy ("busy: Twilio dialed the number, but
   received a busy response; no-answer: ... no one answered before the timeout parameter value
-  elapsed", https://help.twilio.com/articles/223132547). Either is sent to the StatusCallback,
-  the one event sent when the create names none ("If no StatusCallbackEvent is specified, we
-  send the completed status", https://www.twilio.com/docs/voice/api/call-resource), which is
-  what routing's dialler asks for, so the callback's try counts as failed.
+  elapsed", https://help.twilio.com/articles/223132547). Either is sent to the StatusCallback:
+  the final status is the one event sent when the create names none (StatusCallbackEvent: "If no
+  event is specified, we send the `completed` status", Twilio's API v2010 spec for Calls.create,
+  https://www.twilio.com/docs/voice/api/call-resource), as routing's dialler creates it, so the
+  callback's try counts as failed.
 The desk ends or redirects the answered call through the bridge, as any web-phone call.
 """
 

@@ -21,8 +21,8 @@ from db.broker import redis_for
 from ivr.telephony.numbers import FICTION_MOBILE
 from ivr.telephony.simulator import Phone
 
-# Twilio rings for Timeout seconds, 60 when absent ("Timeout ... Default is 60 seconds",
-# https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
+# Twilio rings for Timeout seconds, 60 when absent ("The default is `60` seconds", Twilio's API
+# v2010 spec for Calls.create, https://www.twilio.com/docs/voice/api/call-resource).
 DEFAULT_TIMEOUT_S = 60
 KEPT_AFTER_TIMEOUT_S = 60  # the page's next poll reports the no-answer; then the ring goes
 
