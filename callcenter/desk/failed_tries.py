@@ -51,14 +51,16 @@ def plain_reason(code: str | None) -> str:
 
 def failed_try_notice(s: Session, user: User, now: datetime) -> dict[str, Any] | None:
     """The desk's notice of this adviser's latest failed callback try, or None."""
-    found = last_failed_try(s, user.id, now - SHOWN_FOR)
+    since = max(now - SHOWN_FOR, user.status_since) if user.status_since else now - SHOWN_FOR
+    found = last_failed_try(s, user.id, since)
     if found is None:
         return None
     event, cb = found
     if user.status_since is not None and user.status_since > event.at:
         return None  # moved on since (another call, a break)
-    seen = s.scalar(select(CallEvent.id).where(CallEvent.kind == SEEN, CallEvent.detail == event.detail,
-                                               CallEvent.at >= event.at).limit(1))
+    seen = s.scalar(select(CallEvent.id).where(  # acted on: a later SEEN event of the same call
+        CallEvent.call_id == event.call_id, CallEvent.kind == SEEN, CallEvent.detail == event.detail,
+        CallEvent.id > event.id).limit(1))
     if seen is not None:
         return None
     return {"callback_id": cb.id, "event_id": event.id, "at": event.at.isoformat(), "reason": event.node,

@@ -21,7 +21,7 @@ from db.models import Callback, User
 from ivr.telephony.simulator import FlaskTransport, Phone
 from tests.support.desk import waiting_call
 from tests.support.env import ACCOUNT, OPEN_TIME, TOKEN
-from tests.support.prism import PrismHttpClient
+from tests.support.prism import Clock, PrismHttpClient
 from tests.support.queue import desk_of
 
 pytestmark = pytest.mark.usefixtures("twilio_http")
@@ -53,8 +53,13 @@ def twilio(prism_url, twilio_http) -> RefusingTwilio:
 
 
 @pytest.fixture
-def app(make_app, twilio):
-    return make_app(TWILIO_HTTP_CLIENT=twilio, CALLBACK_MAX_ATTEMPTS=2)
+def clock() -> Clock:
+    return Clock(OPEN_TIME)
+
+
+@pytest.fixture
+def app(make_app, twilio, clock):
+    return make_app(TWILIO_HTTP_CLIENT=twilio, CALLBACK_MAX_ATTEMPTS=2, CLOCK=clock)
 
 
 def _book() -> int:
@@ -69,7 +74,7 @@ def _book() -> int:
 
 
 def _dial(app) -> list[int]:
-    return dial_due(app.config, app.extensions["jobline.flow"], OPEN_TIME)
+    return dial_due(app.config, app.extensions["jobline.flow"], app.config["CLOCK"]())
 
 
 def test_twilio_refusing_the_call_shows_why_on_the_advisers_desk(app, twilio):
@@ -94,11 +99,12 @@ def test_twilio_refusing_the_call_shows_why_on_the_advisers_desk(app, twilio):
     assert desk.get("/api/desk").get_json()["current"]["status"] == "calling_back"
 
 
-def test_a_busy_status_callback_shows_and_the_adviser_marks_the_caller_not_reached(app, make_app):
+def test_a_busy_status_callback_shows_and_the_adviser_marks_the_caller_not_reached(app, clock):
     desk = desk_of(app, "ada")
     cb_id = _book()
     assert _dial(app) == [cb_id]
     assert desk.get("/api/desk").get_json()["current"]["status"] == "calling_back"
+    clock.tick(30)  # the line rings, then Twilio reports
     # Twilio's final status callback of the outbound call: the line was busy.
     line = Phone(FlaskTransport(app.test_client()), TOKEN, caller="+441632960000", to="+447911123456",
                  account=ACCOUNT, direction="outbound-api")
