@@ -118,12 +118,6 @@ _paths: dict[str, Any] = {
         "operationId": "retryCallback",
         "summary": "Supervisors: put a failed callback back in line, its attempts counted afresh.",
         "parameters": [CALLBACK_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
-    **{f"/api/callbacks/{{callback_id}}/{action}": {"post": {
-        "operationId": op, "summary": summary, "parameters": [CALLBACK_ID],
-        "responses": DESK_OK | _errors(*WRITE_ERRORS)}} for action, op, summary in (
-        ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
-        ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
-        ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))},
     "/api/recordings/{recording_id}/audio": {"get": {
         "operationId": "recordingAudio", "summary": "The audio of a name or reason recording.",
         "parameters": [{"name": "recording_id", "in": "path", "required": True,
@@ -266,6 +260,15 @@ def _merge_supervisor_paths() -> None:
 
 
 _merge_supervisor_paths()
+# The failed-try notice's buttons (callcenter/desk/failed_tries_api.py), listed last.
+SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
+        "operationId": op, "summary": summary, "parameters": [CALLBACK_ID],
+        # No links onward: these answer a notice a desk shows, not a step of a call's workflow.
+        "responses": {"200": _json(_ref("DeskState"), "The desk after the change.")}
+        | _errors(*WRITE_ERRORS)}} for action, op, summary in (
+        ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
+        ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
+        ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:
