@@ -29,10 +29,11 @@ def init_app(app: Flask) -> None:
     """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
     from callcenter import access, health, prometheus, security
     from callcenter.accounts import admin, audit, login, privacy
-    from callcenter.desk import api, conversation_api, media
+    from callcenter.desk import api, conversation_api, failed_tries_api, media
     from callcenter.desk import views as desk
     from callcenter.reports import flowmap
     from callcenter.reports import views as reports
+    from callcenter.webphone import ringing
     from callcenter.webphone import views as webphone
 
     access.init_app(app)
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(conversation_api.bp)  # /api/calls/..., /api/callbacks/... of the current call
     app.register_blueprint(media.bp)
+    app.register_blueprint(failed_tries_api.bp)  # /api/callbacks/<id>/try-again, not-reached
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(prometheus.bp)  # /metrics, for operators' monitoring
@@ -50,5 +52,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(audit.bp)  # /admin/audit
     app.register_blueprint(privacy.bp)  # /admin/privacy
     webphone.init_app(app)
+    ringing.init_app(app)  # a callback rings the web phone
     reports.init_app(app)
     access.spare_webhooks(app)  # last: the desk's hooks above (CSRF, limiter, login, headers) skip /ivr

@@ -231,7 +231,10 @@ SPEC: dict[str, Any] = {
                 "waiting_total": {"type": "integer"},
                 "longest_wait_since": {"type": "string", "format": "date-time", "nullable": True},
                 "callbacks": {"type": "array", "items": _ref("Callback")},
-                "current": {"allOf": [_ref("Summary")], "nullable": True}}},
+                "current": {"allOf": [_ref("Summary")], "nullable": True},
+                "failed_try": {"type": "object", "nullable": True, "additionalProperties": True,
+                               "description": "The callback try that failed while you waited for "
+                                              "it: callback_id, text (why, in words), status."}}},
         },
     },
     "security": [{"session": []}],
@@ -267,6 +270,15 @@ def _merge_supervisor_paths() -> None:
 
 
 _merge_supervisor_paths()
+# The failed-try notice's buttons (callcenter/desk/failed_tries_api.py), listed last.
+SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
+        "operationId": op, "summary": summary, "parameters": [CALLBACK_ID],
+        # No links onward: these answer a notice a desk shows, not a step of a call's workflow.
+        "responses": {"200": _json(_ref("DeskState"), "The desk after the change.")}
+        | _errors(*WRITE_ERRORS)}} for action, op, summary in (
+        ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
+        ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
+        ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from callcenter.accounts import audit
 from callcenter.accounts.users import clock
+from callcenter.desk.failed_tries import failed_try_notice
 from callcenter.desk.requests import app_flow
 from callcenter.desk.summary import ID_FIELD, callback_rows, callback_summary, full_summary, iso, waiting_rows
 from callcenter.routing import claims
@@ -83,6 +84,7 @@ def desk_state_of(user: User) -> dict[str, Any]:
     callbacks = s.scalars(select(Callback).where(Callback.queue.in_(queues), shown)
                           .order_by(Callback.requested_at)).all() if queues else []
     oldest = min((e.enqueued_at for e in entries), default=None)
+    current = _current_json(s, flow, user, now)
     return {
         "server_time": iso(now),
         "me": me_json(user),
@@ -92,7 +94,9 @@ def desk_state_of(user: User) -> dict[str, Any]:
         "waiting_total": len(entries),
         "longest_wait_since": iso(oldest),
         "callbacks": callback_rows(s, flow, callbacks, now),
-        "current": _current_json(s, flow, user, now),
+        "current": current,
+        # A callback try that failed while this adviser waited for it (none while on a call).
+        "failed_try": failed_try_notice(s, user, now) if current is None else None,
     }
 
 

@@ -2,19 +2,20 @@
 
 Per queue: callers waiting and the longest wait, advisers by status, today's service level and
 abandonment (the same sums as the queue report, for today in the PES time zone), callbacks
-still to make; and the callers in the IVR right now. The page polls every POLL_MS, so what is
-on the wall is never more than about two seconds old.
+still to make and callback tries that reached no one today; and the callers in the IVR right
+now. The page polls every POLL_MS, so what is on the wall is never more than about two seconds old.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify, render_template
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from callcenter.access import nav, role_required
@@ -23,7 +24,8 @@ from callcenter.reports.metrics import Filters, local_today
 from callcenter.reports.queue_metrics import COUNTS, Sums, queue_parts
 from config.flow import Flow, WallboardThresholds
 from db import session as db
-from db.models import Call, Callback, QueueEntry, User
+from db.callback_tries import FAILED_TRY
+from db.models import Call, Callback, CallEvent, QueueEntry, User
 from db.states import CALLBACK_IN_LINE, LEG_WAITING_OR_RINGING, AdviserStatus, CallStatus, Role
 
 bp = Blueprint("wallboard", __name__)
@@ -78,6 +80,14 @@ def _callbacks(s: Session) -> dict[str, int]:
     return {name: int(n) for name, n in s.execute(stmt)}
 
 
+def _failed_tries(s: Session, since: datetime) -> dict[str, int]:
+    """Callback tries that reached no one since `since` (db/callback_tries.py notes each), per queue."""
+    stmt = (select(Callback.queue, func.count(distinct(CallEvent.id)))
+            .join(Callback, Callback.call_id == CallEvent.call_id)
+            .where(CallEvent.kind == FAILED_TRY, CallEvent.at >= since).group_by(Callback.queue))
+    return {name: int(n) for name, n in s.execute(stmt)}
+
+
 def in_ivr(s: Session, now: datetime) -> int:
     """Calls in progress that have not reached a queue and have not ended."""
     has_leg = select(QueueEntry.id).where(QueueEntry.call_id == Call.id).exists()
@@ -95,6 +105,8 @@ def floor(s: Session, flow: Flow, now: datetime) -> dict[str, Any]:
         for queue, _hour, *values in part["rows"]:
             sums.setdefault(queue, Sums()).add(dict(zip(COUNTS, values, strict=True)))
     waiting, agents, callbacks = _waiting(s, list(flow.queues), now), _agents(s), _callbacks(s)
+    midnight = datetime.combine(today, dtime(0), ZoneInfo(flow.hours.timezone))
+    failed = _failed_tries(s, midnight.astimezone(UTC))
     queues = []
     for name, queue in flow.queues.items():
         n, oldest = waiting.get(name, (0, None))
@@ -105,6 +117,7 @@ def floor(s: Session, flow: Flow, now: datetime) -> dict[str, Any]:
             "waiting": n, "longest_wait_s": longest, "service_level_s": queue.service_level_s,
             **agents.get(name, dict.fromkeys(AGENT_STATES.values(), 0)),
             "callbacks_pending": callbacks.get(name, 0),
+            "callback_tries_failed": failed.get(name, 0),
             "offered": today_figures["offered"], "answered": today_figures["answered"],
             "abandoned": today_figures["abandoned"],
             "service_level": today_figures["service_level"],

@@ -10,10 +10,10 @@ after CALLBACK_RETRY_S, up to CALLBACK_MAX_ATTEMPTS, then the callback is marked
 A number kept for fiction (ivr/telephony/numbers.py `is_fictional`: the demo's, the web
 phone's, the tests' callers) is never sent to Twilio itself: that dial is refused before the
 REST request and the callback marked failed at once, as no retry can reach anyone. The rule is
-here, not in the booking rules: the web phone's callers have these numbers and book callbacks
-(its page cannot take a call, and its bridge hands a new call on to Twilio, so such a dial never
-reached it: without an account it failed at Twilio for want of credentials), and the tests book
-and "dial" them through a stand-in for Twilio's REST API (Prism, a fake), which stays allowed.
+here, not in the booking rules: the web phone's callers have these numbers and book callbacks,
+which ring their page when its bridge is the REST client's (DEMO_PHONE: the app's, and the
+worker's through `job_config`; callcenter/webphone/rings.py), and the tests book and "dial" them
+through a stand-in for Twilio's REST API (Prism, a fake), which stays allowed.
 
 `dial_due_callbacks` is the RQ job (no arguments: ids only, and none needed); run it whenever an
 adviser becomes available and on a short timer.
@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 
 from config import settings
@@ -36,6 +37,7 @@ from config.flow import Flow, load_flow
 from config.hours import is_open
 from db import session as db
 from db.advisers import serving, set_status
+from db.callback_tries import note_failed_try
 from db.models import AgentStatusChange, Callback, QueueEntry, User
 from db.states import AdviserStatus, CallbackStatus, LegStatus
 from ivr.telephony.numbers import CallbackPolicy, callback_caller_id_problem, is_fictional
@@ -53,13 +55,20 @@ class FictionalNumber(ValueError):
 
 def reaches_twilio(config: Mapping[str, Any]) -> bool:
     """Would a call placed with this config's REST client reach Twilio itself? Yes with twilio's
-    own HTTP client (no TWILIO_HTTP_CLIENT: production and the worker) and through one that hands
-    what it does not answer to an `inner` client (the web phone's bridge answers only about its
-    own calls, never a new one); no with a stand-in (the tests' Prism mock, a fake)."""
+    own HTTP client (no TWILIO_HTTP_CLIENT: production) and through one that hands what it does
+    not answer to an `inner` client (the web phone's bridge, which answers only about its own
+    calls and new calls to its demo numbers: `_web_phone_rings`); no with a stand-in (the tests'
+    Prism mock, a fake)."""
     client = config.get("TWILIO_HTTP_CLIENT")
     while client is not None and getattr(client, "inner", None) is not None:
         client = client.inner
     return client is None or type(client) is TwilioHttpClient
+
+
+def _web_phone_rings(config: Mapping[str, Any], phone: str | None) -> bool:
+    """Does the REST client answer a new call to this number itself (the web phone's bridge)?"""
+    rings = getattr(config.get("TWILIO_HTTP_CLIENT"), "rings_web_phone", None)
+    return bool(rings and rings(phone))
 
 
 def _setting(config: Mapping[str, Any], name: str) -> int:
@@ -162,10 +171,13 @@ def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
             dialled.append(cb_id)
         except FictionalNumber as e:
             log.warning("%s", e)
-            _attempt_failed(cb_id, now, limit=0)
+            _attempt_failed(cb_id, now, 0, "fiction")
+        except TwilioRestException as e:  # Twilio refused the call: its error code says why
+            log.warning("Twilio refused to call back callback %s (error %s)", cb_id, e.code)
+            _attempt_failed(cb_id, now, limit, f"twilio-{e.code}")
         except Exception:
             log.exception("calling back callback %s failed; it will be retried", cb_id)
-            _attempt_failed(cb_id, now, limit)
+            _attempt_failed(cb_id, now, limit, "unreachable")
     return dialled
 
 
@@ -175,7 +187,7 @@ def _dial(config: Mapping[str, Any], cb_id: int) -> None:
     refused = CallbackPolicy.from_config(config).refusal(phone)
     if refused is not None:  # booked before the rules, or the rules changed: never rung
         raise ValueError(f"callback {cb_id} is not called back: {refused.name.lower()}")
-    if is_fictional(phone) and reaches_twilio(config):
+    if is_fictional(phone) and reaches_twilio(config) and not _web_phone_rings(config, phone):
         raise FictionalNumber(f"callback {cb_id} is not called back: its number is in a range kept "
                               "for fiction (demo and test callers), which rings no one")
     helpline = str(config["TWILIO_CALLER_ID"])
@@ -188,11 +200,12 @@ def _dial(config: Mapping[str, Any], cb_id: int) -> None:
         s.execute(update(Callback).where(Callback.id == cb_id).values(outbound_sid=call.sid))
 
 
-def _attempt_failed(cb_id: int, now: datetime, limit: int) -> None:
+def _attempt_failed(cb_id: int, now: datetime, limit: int, reason: str) -> None:
     with db.SessionLocal.begin() as s:
         cb = s.get(Callback, cb_id)
         if cb is None or cb.status != CallbackStatus.DIALING:
             return
+        note_failed_try(s, cb, reason, now)
         agent = s.get(User, cb.agent_id) if cb.agent_id else None
         if agent is not None and agent.status == AdviserStatus.BUSY:
             set_status(s, agent, AdviserStatus.AVAILABLE, now)
@@ -217,7 +230,18 @@ def job_config() -> dict[str, Any]:
         "CALLBACK_ALLOWED_PREFIXES": settings.CALLBACK_ALLOWED_PREFIXES,
         "CALLBACK_MAX_ATTEMPTS": settings.CALLBACK_MAX_ATTEMPTS,
         "CALLBACK_RETRY_S": settings.CALLBACK_RETRY_S,
+        **_demo_phone_client(),
     }
+
+
+def _demo_phone_client() -> dict[str, Any]:
+    """With DEMO_PHONE, the worker dials through the web phone's bridge as the app does (run.py
+    installs it there), so a callback to a web-phone caller rings their page."""
+    if not (settings.DEMO_PHONE and settings.REDIS_URL):
+        return {}
+    from callcenter.webphone.bridge import BridgeHttpClient
+
+    return {"TWILIO_HTTP_CLIENT": BridgeHttpClient(settings.REDIS_URL)}
 
 
 def dial_due_callbacks() -> list[int]:

@@ -5,6 +5,12 @@ Twilio's REST API, as for any call. For a call placed from /phone there is no Tw
 redirect: this HTTP client (the documented `http_client` extension point of twilio.rest.Client)
 keeps the instruction for the web phone to carry out, and answers as Twilio would. Requests
 about any other call go to the client it wraps (real Twilio, or the test mock).
+
+A new call To a web phone's demo number (a callback to someone who called from /phone) is
+answered here too, as Twilio answers a create (201, a queued call with a fresh CA SID): the page
+of the user owning that number rings (rings.py), and the call is registered as a web-phone call
+so that later REST updates (the desk ending it) reach the page. A create To any other number
+goes on to the wrapped client.
 """
 
 from __future__ import annotations
@@ -16,11 +22,13 @@ from typing import Any
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
+from callcenter.webphone import rings
 from db.broker import redis_for
 from db.states import CallStatus
 
 CALL_URL = re.compile(r"^https://api\.twilio\.com/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls/"
                       r"(CA[0-9a-fA-F]{32})\.json$")
+CREATE_URL = re.compile(r"^https://api\.twilio\.com/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls\.json$")
 CALL_TTL_S = 4 * 3600
 
 
@@ -50,9 +58,21 @@ class BridgeHttpClient(TwilioHttpClient):
         self.redis_url = redis_url
         self.inner = inner or TwilioHttpClient(timeout=10)
 
+    def rings_web_phone(self, to: str | None) -> bool:
+        """Is a new call To this number answered here (a web phone's demo number), not at Twilio?"""
+        return rings.demo_slot(to) is not None
+
     def request(self, method: str, url: str, params: Any = None, data: Any = None,
                 headers: Any = None, auth: Any = None, timeout: float | None = None,
                 allow_redirects: bool = False) -> Response:
+        create = CREATE_URL.match(url)
+        form = {k: str(v) for k, v in (data or {}).items()}
+        if create and method.upper() == "POST" and self.rings_web_phone(form.get("To")):
+            slot = rings.demo_slot(form.get("To"))
+            body = rings.record_ring(self.redis_url, slot, create.group(1), form)
+            register_call(self.redis_url, body["sid"], slot)
+            self.last_response = Response(201, json.dumps(body))
+            return self.last_response
         match = CALL_URL.match(url)
         conn = redis_for(self.redis_url)
         if match and method.upper() == "POST" and conn.exists(_call_key(match.group(2))):

@@ -17,6 +17,7 @@ from flask import Response, abort, current_app, jsonify, request
 from flask_login import current_user
 
 from callcenter.webphone.bridge import take_instructions
+from callcenter.webphone.rings import put_adviser_through
 from db.broker import redis_for
 from db.states import CallStatus
 from ivr.telephony.simulator import RECORD_FINISH_DEFAULT, CallError, FlaskTransport, Phone
@@ -131,6 +132,7 @@ def act(action: Callable[[Phone], Any]) -> Response | tuple[Response, int]:
         try:
             if not phone.ended:
                 action(phone)
+            put_adviser_through(phone)  # a callback answered here: the caller's 1 dials the adviser
         except CallError as e:
             return jsonify({"error": f"The helpline answered something a phone cannot follow: {e}"}), 502
         save(phone)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from config.flow import Flow
+from db.callback_tries import note_failed_try
 from db.models import Callback, User
 from db.states import CallbackStatus
 from ivr.queue import legs
@@ -32,8 +33,10 @@ def max_attempts() -> int:
     return int(current_app.config["CALLBACK_MAX_ATTEMPTS"])  # config/settings.py, via run.py
 
 
-def attempt_failed(s: Session, callback: Callback, now: datetime, limit: int) -> None:
-    """This try did not reach the caller: retry later, or give up after the last attempt."""
+def attempt_failed(s: Session, callback: Callback, now: datetime, limit: int, reason: str) -> None:
+    """This try did not reach the caller: retry later, or give up after the last attempt. The
+    reason (a Twilio status, "no-key", "adviser-missed", "lost") is noted for the desk."""
+    note_failed_try(s, callback, reason, now)
     legs.move_agent(s, callback.agent_id, "available", now)
     callback.status = CallbackStatus.FAILED if callback.attempts >= limit else CallbackStatus.PENDING
     callback.agent_id = None if callback.status == CallbackStatus.PENDING else callback.agent_id
@@ -75,7 +78,7 @@ def answered(s: Session, fl: Flow, callback_id: int, digits: str, attempt: int,
         dial_adviser(dial, agent, url_for("ivr_whisper.callback_whisper", callback_id=callback.id))
         return reply
     if attempt >= ASKS:
-        attempt_failed(s, callback, now, max_attempts())
+        attempt_failed(s, callback, now, max_attempts(), "no-key")
         return _goodbye_later(sp, reply)
     url = url_for("ivr_callback_call.callback_answered", callback_id=callback.id, attempt=attempt + 1)
     gather = reply.gather(action=url, method="POST", input="dtmf", num_digits=1, timeout=8,
@@ -103,7 +106,7 @@ def dialed(s: Session, fl: Flow, callback_id: int, dial_status: str, now: dateti
         return reply
     if callback.status == CallbackStatus.CONNECTED:
         callback.status = CallbackStatus.DIALING  # the adviser missed it: this attempt failed
-        attempt_failed(s, callback, now, max_attempts())
+        attempt_failed(s, callback, now, max_attempts(), "adviser-missed")
     return _goodbye_later(sp, reply)
 
 
@@ -112,9 +115,10 @@ def call_ended(s: Session, callback_id: int, status: str, now: datetime) -> None
     callback = s.get(Callback, callback_id)
     if callback is not None and callback.status == CallbackStatus.DIALING and (
             status in FAILED_STATUSES or status == "completed"):
-        attempt_failed(s, callback, now, max_attempts())
+        # completed while still dialing: answered, then hung up before pressing 1
+        attempt_failed(s, callback, now, max_attempts(), status if status in FAILED_STATUSES else "hung-up")
     elif callback is not None and callback.status == CallbackStatus.CONNECTED and status == "completed":
         if callback.connected_at is not None:
             completed(s, callback, now)
         else:  # the caller hung up while the adviser's phone rang or its whisper played
-            attempt_failed(s, callback, now, max_attempts())
+            attempt_failed(s, callback, now, max_attempts(), "hung-up")

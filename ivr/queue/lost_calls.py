@@ -131,7 +131,7 @@ def close_lost_callback_tries(now: datetime | None = None) -> int:
             Callback.status == CallbackStatus.DIALING, Callback.last_attempt_at < now - LOST_AFTER)
             .order_by(Callback.id).limit(LOST_BATCH)).all()
         for callback in stuck:
-            attempt_failed(s, callback, now, settings.CALLBACK_MAX_ATTEMPTS)
+            attempt_failed(s, callback, now, settings.CALLBACK_MAX_ATTEMPTS, "lost")
     return len(stuck)
 
 

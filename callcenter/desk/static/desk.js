@@ -250,9 +250,29 @@
     }
   }
 
+  // The callback try this adviser waited for reached no one: say why, and what they can do.
+  function drawFailedTry(pane, f) {
+    const key = `failed-${f.event_id}`;
+    if (pane.dataset.for === key) return;
+    pane.dataset.for = key;
+    const button = (label, path, cls) => h("button", { type: "button", class: cls || "",
+      onclick: () => act("POST", `/api/callbacks/${f.callback_id}/${path}`) }, label);
+    const next = f.status === "failed" ? "That was the last try." : "Jobline will try again later.";
+    pane.replaceChildren(h("div", { class: "failed-try", role: "alert" },
+      h("h2", {}, "The callback did not reach the caller"),
+      h("p", { id: "failed-try-text" }, `${f.text} ${next}`),
+      h("div", { class: "actions" },
+        f.can_retry ? button("Try again", "try-again", "primary") : null,
+        button("Mark as not reached", "not-reached"),
+        button("OK", "failure-seen"))));
+    const first = pane.querySelector(".failed-try button");
+    if (first) first.focus();
+  }
+
   function drawSummary() {
     const d = state.desk, pane = $("summary");
     if (d.current) return drawCurrent(pane, d.current);
+    if (d.failed_try) return drawFailedTry(pane, d.failed_try);
     if (state.tab === "callbacks" && d.callbacks.some((c) => c.id === state.callback)) return;
     const row = d.waiting.find((r) => r.id === state.selected);
     if (!row) {

@@ -158,6 +158,8 @@
     $("heard").innerHTML = ""; next = 0; queued = ""; status("Calling…");
     api("/phone/api/call", {});  // the server places it from this user's demo number
   });
+  // A callback the page answered (ringing.js): its call goes on here like one placed with Call.
+  document.addEventListener("webphone:answered", (e) => { $("heard").innerHTML = ""; next = 0; queued = ""; show(e.detail); });
   $("hangup").addEventListener("click", () => { you("You hung up"); hush(); api("/phone/api/hangup"); });
   // Closing or reloading the page puts the phone down: the call ends, as a caller expects.
   window.addEventListener("pagehide", () => {

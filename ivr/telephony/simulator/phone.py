@@ -73,12 +73,16 @@ class Phone(QueueAndDial):
     bridged: bool = False  # the dialled adviser took the call (their whisper let it through)
     status_sent: bool = False  # the final status callback went out (Twilio sends it once)
     ended_by: str = ""  # "caller" (hangup), "helpline" (its TwiML); the web phone adds "adviser"
+    # A call Jobline placed (REST Calls.create) is "outbound-api" and reports its end to the
+    # StatusCallback it was created with; a caller's own call is "inbound", ended at /ivr/status.
+    direction: str = "inbound"
+    status_callback: str = "/ivr/status"
 
     # -- keeping a call between requests (the web phone) -------------------------------------
     _ELEMENTS = ("pending", "queue", "dialing")
     _PLAIN = ("caller", "to", "sid", "account", "url", "ended", "queue_base", "queue_time", "dial_base",
-              "recording_delay", "clock", "bridged", "status_sent",
-              "ended_by")
+              "recording_delay", "clock", "bridged", "status_sent", "ended_by", "direction",
+              "status_callback")
 
     def state(self) -> dict[str, object]:
         """What is needed to carry on this call in another process (JSON-able)."""
@@ -104,7 +108,7 @@ class Phone(QueueAndDial):
     # -- what Twilio sends ------------------------------------------------------------
     def params(self, **extra: str) -> dict[str, str]:
         base = {"CallSid": self.sid, "AccountSid": self.account, "From": self.caller, "To": self.to,
-                "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
+                "CallStatus": "in-progress", "Direction": self.direction, "ApiVersion": "2010-04-01"}
         base.update(extra)
         return base
 

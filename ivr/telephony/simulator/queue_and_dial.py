@@ -138,7 +138,8 @@ class QueueAndDial:
         if self.status_sent:
             return 204  # one final status per call, whoever hung up first
         self.status_sent = True
-        status, _ = self.post("/ivr/status", self.params(CallStatus="completed", CallDuration=str(duration)))
+        final = self.params(CallStatus="completed", CallDuration=str(duration))
+        status, _ = self.post(self.status_callback, final)
         return status
 
 

@@ -34,7 +34,7 @@ EXAMPLES = 15  # per operation and phase; the whole file stays within about two 
 # Rows a scenario may change, children first; each scenario starts from seed_desk again.
 CALL_TABLES = ("recordings", "callbacks", "queue_entries", "captures", "call_events", "calls", "callers",
                "agent_status_changes")
-SCENARIOS, STEPS = 20, 6  # stateful: scenarios, and calls in each
+SCENARIOS, STEPS = 20, 10  # stateful: scenarios, and calls in each
 # What each role's linked sequences must have done with the seeded rows' real ids (200).
 ON_REAL_IDS = {
     "agent": {"POST /api/answer", "PUT /api/calls/{entry_id}/notes", "POST /api/calls/{entry_id}/wrap-up"},
@@ -133,7 +133,11 @@ def test_linked_calls_and_callbacks_answer_as_described(api: Any, role: str,
     callbacks, each from the same seeded desk (so a scenario replays the same way)."""
     done: set[str] = set()  # operations that succeeded, so links did lead to real ids
 
-    class FromASeededDesk(api.as_state_machine()):  # type: ignore[misc]
+    # The failed-try notice's buttons act on a notice the seeded desk never shows, so in a walk
+    # they could only answer 404 and spend its steps; each is fuzzed on its own above.
+    walk = api.exclude(operation_id=["tryCallbackAgain", "markCallbackNotReached", "dismissFailedTry"])
+
+    class FromASeededDesk(walk.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             seed_desk(accounts)
 
