@@ -270,10 +270,10 @@ def _merge_supervisor_paths() -> None:
 
 
 _merge_supervisor_paths()
-# The failed-try notice's buttons (callcenter/desk/failed_tries_api.py), listed last.
+# The failed-try notice's buttons (callcenter/desk/failed_tries_api.py), listed last; no links
+# onward: they answer a notice a desk shows, not a step of a call's workflow.
 SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         "operationId": op, "summary": summary, "parameters": [CALLBACK_ID],
-        # No links onward: these answer a notice a desk shows, not a step of a call's workflow.
         "responses": {"200": _json(_ref("DeskState"), "The desk after the change.")}
         | _errors(*WRITE_ERRORS)}} for action, op, summary in (
         ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),

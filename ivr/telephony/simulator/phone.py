@@ -73,8 +73,7 @@ class Phone(QueueAndDial):
     bridged: bool = False  # the dialled adviser took the call (their whisper let it through)
     status_sent: bool = False  # the final status callback went out (Twilio sends it once)
     ended_by: str = ""  # "caller" (hangup), "helpline" (its TwiML); the web phone adds "adviser"
-    # A call Jobline placed (REST Calls.create) is "outbound-api" and reports its end to the
-    # StatusCallback it was created with; a caller's own call is "inbound", ended at /ivr/status.
+    # A call Jobline placed (Calls.create) is "outbound-api", its end reported to its StatusCallback.
     direction: str = "inbound"
     status_callback: str = "/ivr/status"
 

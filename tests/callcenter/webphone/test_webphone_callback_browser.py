@@ -85,7 +85,7 @@ def test_a_callback_rings_the_web_phone_and_puts_the_caller_through_to_the_advis
         phone.keyboard.press("1")  # the key in the hold loop: a callback, keeping the place
         status_is(phone, "Listening for your keys")
         phone.keyboard.press("1")  # yes, call me back on this number
-        status_is(phone, "Call ended")
+        status_is(phone, "The helpline ended the call")
         with db.SessionLocal() as s:
             cb = s.scalars(select(Callback)).one()
             assert cb.status == "pending"
