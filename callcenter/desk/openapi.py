@@ -10,6 +10,7 @@ dispositions as enums (what the server accepts).
 from __future__ import annotations
 
 import copy
+from functools import reduce
 from typing import Any
 
 from callcenter.desk.openapi_links import DESK_STATE_LINKS
@@ -296,6 +297,4 @@ def spec_for(flow: Flow) -> dict[str, Any]:
 
 
 def _at(tree: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    for key in keys:
-        tree = tree[key]
-    return tree
+    return reduce(lambda node, key: node[key], keys, tree)
