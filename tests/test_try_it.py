@@ -3,7 +3,7 @@
 `run.py serve` (what `make run` runs) on a fresh instance folder: the banner's addresses and
 the first admin's one-time password, the Users page, the desk in one browser, the web phone in
 another; a caller answered on the desk, a second caller booking a callback that rings the web
-phone, and the supervisor's wallboard, reports and flow map showing both calls. Each step does
+phone, and the wallboard, reports and flow map showing both calls. Each step does
 what the README says, with what the page shows."""
 
 from __future__ import annotations
@@ -108,18 +108,19 @@ def status_is(phone, pattern: str, timeout: float = 30_000) -> None:
                             arg=pattern, timeout=timeout)
 
 
-def call_to_the_queue(phone) -> None:
-    """Press Call, choose English, ask for an adviser (0), skip the name (*): on hold."""
+def call_to_the_queue(phone, first: bool = True) -> None:
+    """Press Call, choose English (the helpline remembers it next time), ask for an adviser (0)."""
     phone.click("#call")
-    hears(phone, "For English, press 1.")
-    phone.click('.key[data-key="1"]')
+    if first:
+        hears(phone, "For English, press 1.")
+        phone.click('.key[data-key="1"]')
     hears(phone, "Main menu.")
     phone.click('.key[data-key="0"]')
     status_is(phone, "^On hold")
 
 
 def test_the_readme_try_it_section_walks_end_to_end(helpdesk):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     steps = readme_section("Try it without a phone line: the web phone")
     assert "make run" in steps and "**Users**" in steps and "**Desk**" in steps and "**Web phone**" in steps
@@ -169,7 +170,35 @@ def test_the_readme_try_it_section_walks_end_to_end(helpdesk):
         desk.wait_for_selector("text=Saved. You are available.")
         status_is(admin, "^The adviser ended the call")
 
-        # 6. Wallboard and Reports show the call; Flow map draws the flow file.
+        # 6. Callbacks: on a break, call again, 0, then 1 in the hold loop and 1 to keep the number.
+        desk.click("button.status[data-status=break]")
+        desk.wait_for_selector("button.status[data-status=break][aria-pressed=true]")
+        call_to_the_queue(admin, first=False)
+        status_is(admin, "^On hold — press 1 for a callback")
+        admin.keyboard.press("1")
+        status_is(admin, "^Listening for your keys")
+        admin.keyboard.press("1")
+        status_is(admin, "^The helpline ended the call")
+        # Available: the worker dials the callback; the desk says the phone rings, and it does.
+        desk.click("button.status[data-status=available]")
+        desk.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
+        expect(desk.locator(".oncall")).to_contain_text("their phone is ringing", timeout=90_000)
+        ring = admin.locator("#ring")
+        expect(ring).to_contain_text("Jobline is calling you back", timeout=30_000)
+        admin.screenshot(path=str(SHOTS / "try-it-ringing.png"))
+        admin.keyboard.press("Enter")  # Answer has the focus
+        status_is(admin, "^Listening for your keys")
+        admin.keyboard.press("1")  # through to the adviser now
+        status_is(admin, "^Connected to an adviser")
+        expect(desk.locator(".oncall")).to_contain_text("On a callback", timeout=30_000)
+        desk.fill("#notes", "Called back about a payment date.")
+        desk.click(".dispositions button:has-text('Helped with a benefit claim')")
+        desk.click("#done")
+        desk.click("#hang-up-confirm")
+        expect(desk.locator("#toast")).to_contain_text("Saved", timeout=30_000)
+        status_is(admin, "^The adviser ended the call")
+
+        # 7. Wallboard and Reports show the calls; Flow map draws the flow file.
         admin.goto(helpdesk.address_of("Wallboard"))
         admin.wait_for_selector("text=General enquiries")
         admin.screenshot(path=str(SHOTS / "try-it-wallboard.png"))
@@ -180,5 +209,5 @@ def test_the_readme_try_it_section_walks_end_to_end(helpdesk):
         admin.goto(helpdesk.address_of("Flow map"))
         admin.wait_for_selector('#flowmap g.node[data-node="main"]')
         main_box = " ".join(admin.locator('#flowmap g.node[data-node="main"] text').all_text_contents())
-        assert "Main menu." in main_box and "1 reached" in admin.inner_text("main")
+        assert "Main menu." in main_box and "2 reached" in admin.inner_text("main")
         browser.close()
