@@ -91,6 +91,24 @@ def _timed(opener, url: str, n: int) -> tuple[float, int]:
     return statistics.median(times), size
 
 
+def _statements(opener, url: str) -> int:
+    """SQL statements the server sends for one poll: the same on a quiet or a busy machine."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, *rest) -> None:  # noqa: ANN001
+        sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        opener.open(url).read()
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    return len(sent)
+
+
 def _browser(base: str, loads: int) -> tuple[float, float]:
     from playwright.sync_api import sync_playwright
 
@@ -130,7 +148,8 @@ def main() -> None:
     upgrade(url)
     app = create_app({"ENV_NAME": "production", "SECRET_KEY": "bench", "DATABASE_URL": url,
                       "REDIS_URL": _redis_url(), "TWILIO_AUTH_TOKEN": "bench",
-                      "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "INSTANCE": folder})
+                      "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "INSTANCE": folder,
+                      "PUBLIC_BASE_URL": "http://127.0.0.1"})
     _seed(args.waiting)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -144,6 +163,7 @@ def main() -> None:
     with opener.open(base + "/api/desk") as resp:
         body = resp.read()
     raw, shown = len(body), len(json.loads(body)["waiting"])
+    polled = _statements(opener, base + "/api/desk")
     desk_first, login_first = _browser(base, args.loads) if os.path.exists(CHROMIUM) else (float("nan"),) * 2
     server.shutdown()
 
@@ -157,7 +177,7 @@ def main() -> None:
     print(f"  GET /api/desk (poll)       {poll_ms:8.1f} ms  {poll_bytes:8d} B   "
           f"{poll_ms / login_ms:5.1f}x baseline")
     print(f"      gzip on the wire; {raw} B of JSON: {shown} rows shown of {args.waiting} waiting, "
-          f"{raw / max(1, shown):.0f} B per row")
+          f"{raw / max(1, shown):.0f} B per row; {polled} SQL statements per poll")
     print(f"  Chromium: login page drawn {login_first:8.1f} ms (baseline)")
     print(f"  Chromium: desk, first caller drawn {desk_first:8.1f} ms   "
           f"{desk_first / login_first:5.1f}x baseline")
