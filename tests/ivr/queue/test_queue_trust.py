@@ -45,7 +45,7 @@ def test_an_answer_with_a_forged_host_gives_twilio_the_public_url(make_app, twil
     assert caller.last_heard == "An adviser is taking your call. Please hold."
 
 
-def test_without_public_base_url_a_forged_host_never_reaches_twilio(make_app, twilio_http, clock, s):
+def test_without_public_base_url_a_forged_host_never_reaches_twilio(make_app, twilio_http, clock, s, caplog):
     # Development is the only place PUBLIC_BASE_URL may be missing (production refuses to boot).
     app = make_app(ENV_NAME="development", TWILIO_HTTP_CLIENT=twilio_http, PUBLIC_BASE_URL="",
                    CLOCK=clock)
@@ -53,7 +53,10 @@ def test_without_public_base_url_a_forged_host_never_reaches_twilio(make_app, tw
     desk = adviser_behind_a_forged_host(app)
     caller.dial().press("1").press("0")
     answered = desk.send("POST", "/api/answer")
-    assert answered.status_code == 503 and "PUBLIC_BASE_URL is not set" in answered.get_json()["error"]
+    # The adviser reads what happened in plain words; the log names the setting for whoever fixes it.
+    assert answered.status_code == 503 and "Tell an administrator" in answered.get_json()["error"]
+    assert "PUBLIC_BASE_URL" not in answered.get_json()["error"]
+    assert "PUBLIC_BASE_URL is not set" in caplog.text
     assert twilio_http.sent == []  # Twilio was never told to fetch anything from attacker.example
     s.expire_all()
     assert [(e.status, e.agent_id) for e in s.scalars(select(QueueEntry))] == [("waiting", None)]
