@@ -15,7 +15,9 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from config import settings
 from config.flow import build_flow
+from config.flow_audio import audio_dir_of
 from config.settings import ConfigError
 
 SHORT = 110  # characters of what the caller hears kept on a box: a sentence or two
@@ -113,7 +115,10 @@ class _Words:
         return PLACEHOLDER.sub(spoken, str(text))
 
     def shared(self, name: str, lang: str) -> str:
-        return self.fill(_dict(self.prompts.get(name)).get(lang) or "", lang)
+        said = _dict(self.prompts.get(name)).get(lang) or ""
+        if isinstance(said, dict):  # a recorded prompt: its transcript (config/flow_audio.py)
+            said = said.get("text") or ""
+        return self.fill(said, lang)
 
     def option(self, key: str, label: str, lang: str) -> str:
         """A menu option as the caller hears it ("To register as a jobseeker, press 1.")."""
@@ -189,7 +194,7 @@ def build_map(raw: Any) -> FlowMap:
 
 def _verdict(raw: dict[str, Any]) -> str | None:
     try:
-        build_flow(raw)
+        build_flow(raw, audio_dir=audio_dir_of(settings.IVR_FILE))  # its recordings there too
     except ConfigError as e:
         return str(e)
     except Exception as e:  # a draft can be malformed in ways the schema check did not expect
