@@ -32,13 +32,15 @@ $(COMMANDS): $(STAMP)  # not echoed: ARGS may hold a person's name or phone
 simulate: $(STAMP)
 	$(JOBLINE) simulate --url http://127.0.0.1:$${PORT:-5000} $(ARGS)
 
-# Debian packages the tests use (audio tools, real telephone recordings, the browser) and the npm
-# packages (the Twilio API mock, axe-core for the pages' accessibility checks). Installed when
-# missing and we are root; otherwise named. A node_modules from before axe-core gets it too.
+# Debian packages the tests use (audio tools, sox's MP3 reader for uploaded prompts, real
+# telephone recordings, the browser) and the npm packages (the Twilio API mock, axe-core for the
+# pages' accessibility checks). Installed when missing and we are root; otherwise named. A
+# node_modules from before axe-core gets it too.
 system-deps:
 	@missing=""; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v sox >/dev/null || missing="$$missing sox"; \
+	sox -h 2>/dev/null | grep -qw mp3 || missing="$$missing libsox-fmt-mp3"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	test -d /usr/share/asterisk/sounds/en || missing="$$missing asterisk-core-sounds-en-wav"; \
 	if [ -n "$$missing" ]; then \

@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
     from callcenter.accounts import admin, audit, login, privacy
     from callcenter.desk import api, conversation_api, failed_tries_api, media
     from callcenter.desk import views as desk
-    from callcenter.reports import flowmap
+    from callcenter.reports import flow_recordings, flowmap
     from callcenter.reports import views as reports
     from callcenter.webphone import ringing
     from callcenter.webphone import views as webphone
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(prometheus.bp)  # /metrics, for operators' monitoring
     app.register_blueprint(flowmap.bp)
+    flow_recordings.init_app(app)  # /flow/recordings: the recorded prompts, on the flow map page
     app.register_blueprint(audit.bp)  # /admin/audit
     app.register_blueprint(privacy.bp)  # /admin/privacy
     webphone.init_app(app)

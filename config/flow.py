@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from config.flow_audio import DEFAULT_AUDIO_DIR, audio_dir_of, split_recorded
 from config.flow_checks import check_schema, every_language, unique
 from config.flow_keys import AnswerKeys, build_answer_keys
 from config.flow_nodes import IdRule, Node, Option, build_nodes, check_entry, check_intents, luhn_ok, mod11_ok
@@ -60,6 +61,8 @@ class Flow:
     intent_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # intent -> lang -> label
     intent_threshold: float = 0.8
     wallboard: WallboardThresholds = field(default_factory=WallboardThresholds)
+    audio: dict[str, dict[str, str]] = field(default_factory=dict)  # prompt -> lang -> "<lang>/<file>"
+    audio_dir: Path = DEFAULT_AUDIO_DIR  # where those files are (config/flow_audio.py)
 
     @functools.cached_property
     def language_codes(self) -> frozenset[str]:
@@ -92,6 +95,10 @@ class Flow:
             return text
         return text.format_map({**self._key_words.get(lang, {}), **values})
 
+    def recording(self, name: str, lang: str) -> str | None:
+        """The recorded prompt's file ("<lang>/<file>" in audio_dir), or None: said as text."""
+        return self.audio.get(name, {}).get(lang)
+
     def key_name(self, key: str, lang: str) -> str:
         return self.prompts["key_names"][lang].get(key, key)
 
@@ -122,16 +129,19 @@ def load_flow(path: Path) -> Flow:
     except yaml.YAMLError as e:
         raise ConfigError(f"{name}: not valid YAML: {e}") from None
     try:
-        return build_flow(raw, name)
+        return build_flow(raw, name, audio_dir_of(path))
     except ConfigError as e:
         raise ConfigError(f"{name}: {e}") from None
 
 
-def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
-    """The Flow of parsed YAML, checked section by section; ConfigError names the path and the fix."""
+def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO_DIR) -> Flow:
+    """The Flow of parsed YAML, checked section by section; ConfigError names the path and the
+    fix. Recorded prompts' files are looked for in audio_dir (config/flow_audio.py)."""
     check_schema(raw)
     codes = _language_codes(raw)
     prompts = _prompts(raw, codes)
+    prompts, audio = split_recorded(prompts, audio_dir, _display(audio_dir))
+    raw = {**raw, "prompts": prompts}  # the rest of the checks read the words
     nodes = build_nodes(raw, codes)
     answer_keys = build_answer_keys(raw, codes)
     queues = build_queues(raw, codes, nodes)
@@ -158,6 +168,8 @@ def build_flow(raw: Any, name: str = "ivr.yaml") -> Flow:
         intent_labels={name: route["label"] for name, route in intents["routes"].items() if "label" in route},
         intent_threshold=intents["threshold"],
         wallboard=build_wallboard(raw),
+        audio=audio,
+        audio_dir=audio_dir,
     )
 
 

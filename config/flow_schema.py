@@ -8,6 +8,12 @@ KEY = {"type": "string", "pattern": r"^[0-9*#]$"}
 NODE_ID = {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,63}$"}
 TEXT = {"type": "string", "minLength": 1}
 LOCALISED = {"type": "object", "additionalProperties": TEXT, "minProperties": 1}
+# A prompt said from a recording: the file in the flow's audio folder (config/audio/<lang>/, see
+# config/flow_audio.py) and its words, kept as the transcript for the flow map, the web phone and
+# anyone who reads rather than listens.
+AUDIO_FILE = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(wav|mp3)$"}
+RECORDED = {"type": "object", "required": ["text", "audio"], "additionalProperties": False,
+            "properties": {"text": TEXT, "audio": AUDIO_FILE}}
 ACTIONS = ["menu", "say", "capture", "record", "voicemail", "queue", "hangup", "language"]
 CAPTURE_FIELDS = ["id_number"]
 SPOKEN_FIELDS = ["name", "reason", "town", "id_number"]
@@ -198,9 +204,11 @@ SCHEMA: dict[str, Any] = {
         "adviser": NODE_ID,
         "prompts": {
             "type": "object",
+            "properties": {"key_names": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": TEXT}}},
             "additionalProperties": {
                 "type": "object",
-                "additionalProperties": {"anyOf": [TEXT, {"type": "object"}]},
+                "additionalProperties": {"anyOf": [TEXT, RECORDED]},
             },
         },
         "nodes": {

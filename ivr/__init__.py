@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     from ivr import engine
     from ivr.actions import capture, speech_capture, voicemail
     from ivr.actions import queue as queue_action
-    from ivr.views import callback_calls, observe, queue, webhooks, whisper
+    from ivr.views import callback_calls, observe, prompt_audio, queue, webhooks, whisper
 
     engine.register("menu", engine.menu)
     engine.register("say", engine.say_info)
@@ -31,5 +31,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(queue.bp)  # /ivr/queue: hold loop, ways out, connecting
     app.register_blueprint(whisper.bp)  # /ivr/queue: the adviser's leg
     app.register_blueprint(callback_calls.bp)  # /ivr/queue: the calls placed for callbacks
+    app.register_blueprint(prompt_audio.bp)  # /ivr/prompts: recorded prompts for <Play>
     # Last: its hooks go first in each blueprint's list (the latency includes theirs).
     observe.init_app(app, [webhooks.bp.name, queue.bp.name, whisper.bp.name, callback_calls.bp.name])

@@ -71,6 +71,7 @@ def helpdesk(tmp_path) -> Iterator[Serve]:
     flow["hours"]["holidays"] = []
     copy = tmp_path / "ivr-open.yaml"
     copy.write_text(yaml.safe_dump(flow, allow_unicode=True))
+    (tmp_path / "audio").symlink_to(ROOT / "config" / "audio")  # its recorded prompts, beside it
     serve = Serve(tmp_path, {"JOBLINE_IVR_FILE": str(copy)})
     try:
         wait_healthy(serve.proc, serve.port)

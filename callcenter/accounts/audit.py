@@ -42,6 +42,7 @@ ACTIONS = {
     "account_deactivated": "deactivated an account",
     "account_activated": "activated an account",
     "flow_checked": "checked a draft flow file",
+    "recording_uploaded": "uploaded a recorded prompt",
     "erasure": "erased a person's data",
     "subject_export": "exported a person's data",
     "audit_export": "downloaded the audit log",

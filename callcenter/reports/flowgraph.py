@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+from config import settings
 from config.flow import build_flow
+from config.flow_audio import audio_dir_of
 from config.settings import ConfigError
 
 SHORT = 110  # characters of what the caller hears kept on a box: a sentence or two
@@ -113,7 +116,10 @@ class _Words:
         return PLACEHOLDER.sub(spoken, str(text))
 
     def shared(self, name: str, lang: str) -> str:
-        return self.fill(_dict(self.prompts.get(name)).get(lang) or "", lang)
+        said = _dict(self.prompts.get(name)).get(lang) or ""
+        if isinstance(said, dict):  # a recorded prompt: its transcript (config/flow_audio.py)
+            said = said.get("text") or ""
+        return self.fill(said, lang)
 
     def option(self, key: str, label: str, lang: str) -> str:
         """A menu option as the caller hears it ("To register as a jobseeker, press 1.")."""
@@ -143,8 +149,9 @@ def _texts(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def build_map(raw: Any) -> FlowMap:
-    """The graph of a parsed flow file (possibly invalid), with its problems marked."""
+def build_map(raw: Any, audio_dir: Path | None = None) -> FlowMap:
+    """The graph of a parsed flow file (possibly invalid), with its problems marked; its
+    recordings are looked for in audio_dir (default: beside the configured flow file)."""
     raw = _dict(raw)
     langs = [x for x in raw.get("languages") or [] if isinstance(x, dict) and x.get("code")]
     languages = [(str(x["code"]), str(x.get("name") or x["code"])) for x in langs]
@@ -184,12 +191,12 @@ def build_map(raw: Any) -> FlowMap:
     # In the order a caller meets them (then the unreachable): dagre breaks the flow's loops (a
     # menu's way back) by that order, so the start menu stays first whatever order the file has.
     ordered = {node_id: nodes[node_id] for node_id in [*order, *nodes]}
-    return FlowMap(ordered, edges, languages, _verdict(raw))
+    return FlowMap(ordered, edges, languages, _verdict(raw, audio_dir or audio_dir_of(settings.IVR_FILE)))
 
 
-def _verdict(raw: dict[str, Any]) -> str | None:
+def _verdict(raw: dict[str, Any], audio_dir: Path) -> str | None:
     try:
-        build_flow(raw)
+        build_flow(raw, audio_dir=audio_dir)  # its recorded prompts' files too
     except ConfigError as e:
         return str(e)
     except Exception as e:  # a draft can be malformed in ways the schema check did not expect

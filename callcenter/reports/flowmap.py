@@ -20,10 +20,12 @@ from flask_login import current_user
 from callcenter.access import nav, role_required
 from callcenter.accounts import audit
 from callcenter.accounts.users import clock
+from callcenter.reports.flow_recordings import recordable, recordings
 from callcenter.reports.flowgraph import FlowMap, build_map
 from callcenter.reports.ivr_metrics import IVR_FIGURES, ivr_report
 from callcenter.reports.metrics import BadFilter, Filters, local_today, parse_filters, shown
 from config.flow import parse_flow_text
+from config.flow_audio import audio_dir_of
 from config.settings import ConfigError
 from db import session as db
 from db.states import Role
@@ -61,7 +63,9 @@ def _page(flow_map: FlowMap, source: str, draft: str | None) -> str:
         figures = {node: figures.get(node, none) for node in flow_map.nodes}
     lang = request.args.get("lang") if request.args.get("lang") in flow_map.codes else \
         next(iter(flow_map.codes), "")
+    live = current_app.extensions["jobline.flow"]
     return render_template("flowmap.html", map=flow_map, source=source, draft=draft, lang=lang, f=f,
+                           recorded=recordings(live), recordable=recordable(live),
                            bad_period=bad_period, figures=figures, drop_off=IVR_FIGURES["drop_off"],
                            data={**flow_map.as_data(), "figures": figures, "lang": lang})
 
@@ -75,7 +79,7 @@ def read_flow_file(path: Path) -> Any:
 @role_required(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 def live() -> str:
     path = Path(current_app.config["IVR_FILE"])
-    return _page(build_map(read_flow_file(path)), path.name, None)
+    return _page(build_map(read_flow_file(path), audio_dir_of(path)), path.name, None)
 
 
 @bp.post("/flow")
@@ -97,7 +101,8 @@ def check_draft() -> tuple[str, int]:
     except (yaml.YAMLError, ConfigError) as e:
         return _draft_error(f"The draft is not valid YAML: {e}", text)
     audit.record_now("flow_checked", detail=f"{len(text.encode())} bytes")
-    return _page(build_map(raw), "draft", text), 200
+    audio = audio_dir_of(Path(current_app.config["IVR_FILE"]))  # the drafts' recordings: the live ones'
+    return _page(build_map(raw, audio), "draft", text), 200
 
 
 def _has_aliases(text: str) -> bool:

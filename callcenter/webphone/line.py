@@ -18,9 +18,10 @@ from flask_login import current_user
 
 from callcenter.webphone.bridge import take_instructions
 from callcenter.webphone.rings import put_adviser_through
+from config.flow import Flow
 from db.broker import redis_for
 from db.states import CallStatus
-from ivr.telephony.simulator import RECORD_FINISH_DEFAULT, CallError, FlaskTransport, Phone
+from ivr.telephony.simulator import RECORD_FINISH_DEFAULT, CallError, FlaskTransport, Heard, Phone
 
 STATE_TTL_S = 2 * 3600
 # An ended call's state (the caller's number, the digits read back) is kept only for the page's
@@ -86,6 +87,32 @@ def path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def heard(h: Heard) -> dict[str, Any]:
+    """One thing the caller heard, for the page. A recorded prompt (config/flow_audio.py) comes
+    with its transcript, shown as it plays; other <Play>s are hold music."""
+    item = dict(vars(h), play=path_of(h.play) if h.play else None)
+    if item["play"]:
+        recorded = recorded_prompt(item["play"])
+        if recorded is not None:
+            item["language"], item["text"] = recorded
+            item["recorded"] = True
+    return item
+
+
+def recorded_prompt(path: str) -> tuple[str, str] | None:
+    """(language, transcript) of the recorded prompt the app serves at path, else None."""
+    prefix = "/ivr/prompts/"
+    if not path.startswith(prefix):
+        return None
+    relative = urlsplit(path).path[len(prefix):]
+    flow: Flow = current_app.extensions["jobline.flow"]
+    for name, per_lang in flow.audio.items():
+        for lang, file in per_lang.items():
+            if file == relative:
+                return flow.language(lang).say_language, flow.prompts[name][lang]
+    return None
+
+
 def save(phone: Phone) -> None:
     redis().set(key(), json.dumps(phone.state()), ex=ENDED_STATE_TTL_S if phone.ended else STATE_TTL_S)
 
@@ -98,7 +125,7 @@ def view(phone: Phone, since: int) -> Response:
                                            "Enqueue" if phone.queue is not None else "ended")
     body: dict[str, Any] = {
         # a <Play> is given as this app's path: the page plays it from here, never from elsewhere
-        "heard": [dict(vars(h), play=path_of(h.play) if h.play else None) for h in phone.heard[since:]],
+        "heard": [heard(h) for h in phone.heard[since:]],
         "next": len(phone.heard),
         "waiting": waiting, "in_queue": phone.queue is not None,
         "connected": phone.dialing is not None and not phone.ended, "ended": phone.ended,

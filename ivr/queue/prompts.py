@@ -33,4 +33,4 @@ def text(sp: Speaker, name: str, **values: object) -> str:
 
 def say(sp: Speaker, target: VoiceResponse | Gather, name: str, **values: object) -> None:
     lang, words = worded(sp, name, **values)
-    sp.say(target, words, lang)  # a fallback text is spoken by its own language's voice
+    sp.speak(target, name, lang, words)  # a fallback is said (or played) in its own language

@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Response
+from flask import Response, has_request_context, url_for
 from twilio.twiml import TwiML
-from twilio.twiml.voice_response import Gather, Say, VoiceResponse
+from twilio.twiml.voice_response import Gather, Play, Say, VoiceResponse
 
 from config.flow import Flow
 
@@ -36,7 +36,16 @@ class Speaker:
         target.append(say)
 
     def prompt(self, target: VoiceResponse | Gather, name: str, **values: object) -> None:
-        self.say(target, self.text(name, **values))
+        self.speak(target, name, self.lang, self.text(name, **values))
+
+    def speak(self, target: VoiceResponse | Gather, name: str, lang: str, text: str) -> None:
+        """The prompt's recording in lang when the flow has one (config/flow_audio.py; it plays
+        at its own pace, slow or not), else its text said by lang's voice."""
+        recording = self.flow.recording(name, lang)
+        if recording is not None and has_request_context():
+            target.append(Play(prompt_url(self.flow, recording)))
+        else:
+            self.say(target, text, lang)
 
     def key(self, key: str) -> str:
         return self.flow.key_name(key, self.lang)
@@ -45,6 +54,16 @@ class Speaker:
         """Digits read one by one, with a short pause every few digits."""
         groups = [digits[i:i + 4] for i in range(0, len(digits), 4)]
         return ", ".join(" ".join(group) for group in groups)
+
+
+def prompt_url(flow: Flow, recording: str) -> str:
+    """The <Play> URL of a recorded prompt ("<lang>/<file>" in the flow's audio folder), served
+    by ivr/views/prompt_audio.py; `v` (the file's version) makes a replaced file a new URL."""
+    try:
+        version = (flow.audio_dir / recording).stat().st_mtime_ns
+    except OSError:
+        version = 0
+    return url_for("ivr_prompt_audio.static", filename=recording, v=version)
 
 
 def twiml(response: VoiceResponse) -> Response:

@@ -18,7 +18,14 @@ def broken(tmp_path: Path, edit) -> Path:
     edit(raw)
     path = tmp_path / "ivr.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with_recordings(tmp_path)
     return path
+
+
+def with_recordings(folder: Path) -> None:
+    """The shipped recorded prompts beside a copy of the flow (config/audio/ -> folder/audio/)."""
+    if not (folder / "audio").exists():
+        (folder / "audio").symlink_to(ROOT / "config" / "audio")
 
 
 def error_of(path: Path) -> str:
@@ -96,6 +103,7 @@ def test_a_queue_larger_than_twilio_allows_is_refused_at_boot(tmp_path, make_app
     raw = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
     raw["queues"]["general"]["max_size"] = 5000  # Twilio's own maximum is still accepted
     (tmp_path / "ok.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with_recordings(tmp_path)
     assert load_flow(tmp_path / "ok.yaml").queues["general"].max_size == 5000
 
 

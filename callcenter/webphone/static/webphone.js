@@ -1,5 +1,6 @@
 // The web phone: drives a call through /phone/api/*, speaks what the caller hears, plays the hold
-// music, sends keys, records the microphone as a WAV (16 kHz, 16-bit mono) for <Record> steps.
+// music and recorded prompts, sends keys, records the microphone as a WAV (16 kHz, 16-bit mono)
+// for <Record> steps.
 // It keeps Twilio's timing: a <Gather>'s nested <Play> plays out before its timeout runs; a
 // <Record> ends on a finish key, after `timeout` seconds of silence, or at maxLength
 // (https://www.twilio.com/docs/voice/twiml/record).
@@ -14,7 +15,13 @@
 
   function say(item) {
     const li = document.createElement("li");
-    if (item.play) { li.className = "music"; li.textContent = "♪ hold music"; }
+    if (item.recorded) {
+      // A recorded prompt: its transcript shows while the recording plays (not the page's voice).
+      const lang = document.createElement("span");
+      lang.className = "lang"; lang.textContent = (item.language || "") + " ♪ recording";
+      li.className = "recorded"; li.append(lang, item.text);
+      speaking = speaking.then(() => playOut([item.play], () => true));
+    } else if (item.play) { li.className = "music"; li.textContent = "♪ hold music"; }
     else {
       const lang = document.createElement("span");
       lang.className = "lang"; lang.textContent = item.language || "";
@@ -102,7 +109,7 @@
       pollTimer = setInterval(poll, 2000);
       // The wait document ended: its music plays out, then Twilio asks the wait URL again (at
       // least a second apart here, so a document of silence cannot spin).
-      const plays = data.heard.filter((h) => h.play).map((h) => h.play);
+      const plays = data.heard.filter((h) => h.play && !h.recorded).map((h) => h.play);
       speaking.then(() => (current() ? playOut(plays, current) : null))
         .then(() => new Promise((wait) => setTimeout(wait, 1000)))
         .then(function again() {

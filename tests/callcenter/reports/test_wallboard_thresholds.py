@@ -20,6 +20,7 @@ def flow_file(tmp_path: Path, **wallboard: object) -> Path:
     raw["wallboard"].update(wallboard)
     path = tmp_path / "ivr.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "audio").symlink_to(ROOT / "config" / "audio")  # its recorded prompts, beside it
     return path
 
 
