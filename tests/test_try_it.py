@@ -105,8 +105,14 @@ def hears(phone, text: str, timeout: float = 30_000) -> None:
 
 
 def status_is(phone, pattern: str, timeout: float = 30_000) -> None:
-    phone.wait_for_function("p => new RegExp(p).test(document.getElementById('status').innerText)",
-                            arg=pattern, timeout=timeout)
+    try:
+        phone.wait_for_function("p => new RegExp(p).test(document.getElementById('status').innerText)",
+                                arg=pattern, timeout=timeout)
+    except Exception:
+        print("The web phone says:", phone.inner_text("#status"), "| ringing:", phone.is_visible("#ring"))
+        print("It heard:", phone.inner_text("#heard")[-800:])
+        phone.screenshot(path=str(SHOTS / "try-it-failed.png"))
+        raise
 
 
 def call_to_the_queue(phone, first: bool = True) -> None:
@@ -187,7 +193,7 @@ def test_the_readme_try_it_section_walks_end_to_end(helpdesk):
         ring = admin.locator("#ring")
         expect(ring).to_contain_text("Jobline is calling you back", timeout=30_000)
         admin.screenshot(path=str(SHOTS / "try-it-ringing.png"))
-        admin.keyboard.press("Enter")  # Answer has the focus
+        admin.get_by_role("button", name="Answer").click()
         status_is(admin, "^Listening for your keys")
         admin.keyboard.press("1")  # through to the adviser now
         status_is(admin, "^Connected to an adviser")
