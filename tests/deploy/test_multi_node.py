@@ -184,7 +184,11 @@ def test_calls_survive_a_lost_web_node_a_lost_worker_and_a_redis_restart(helplin
             "the other worker to finish the transcription", s, seconds=120)
         assert done == "transcribed"
         assert s.scalar(select(func.count()).select_from(Recording).join(Call).where(
-            Call.sid == speaker.sid)) == 1  # one recording, transcribed once
+            Call.sid == speaker.sid)) == 1
+    finished = {name: transcribed_lines(unit.log, rec_id) for name, unit in units.items()
+                if name.startswith("worker")}
+    survivor = next(name for name in finished if name != killed)
+    assert finished == {killed: [], survivor: [f"recording {rec_id}: transcribed (attempt 2)"]}  # once
 
     for phone in phones:
         if not phone.ended:
@@ -199,6 +203,12 @@ def test_calls_survive_a_lost_web_node_a_lost_worker_and_a_redis_restart(helplin
     access = helpline["nginx_log"].read_text()
     assert re.findall(r'"POST /ivr/[^"]*" 5\d\d ', access) == []  # nor to any status callback
     engine.dispose()
+
+
+def transcribed_lines(log: Path, rec_id: int) -> list[str]:
+    """What a worker's JSON log says it finished for this recording."""
+    messages = [json.loads(line)["message"] for line in log.read_text().splitlines() if line.startswith("{")]
+    return [m for m in messages if m.startswith(f"recording {rec_id}: transcribed")]
 
 
 def wait_for(probe, what: str, s: Session, seconds: float = 60):
