@@ -39,12 +39,14 @@ from speech.jobs import job_id_for
 from tests.support.env import ACCOUNT, CALLER_ID, IN_CI, ROOT, TOKEN, database_for
 from tests.support.recordings import KOREAN, RecordingServer, speech_wav
 from tests.support.topology import (
+    SITE_SUBSTITUTIONS,
     RedisServer,
     Systemd,
     Unit,
     env_file,
     free_port,
     render_site,
+    rendered_values,
     self_signed,
     start_nginx,
 )
@@ -107,6 +109,11 @@ def helpline(tmp_path, monkeypatch, prism_url):
             unit.start()
         systemd = Systemd(list(units.values()))
         nginx = start_nginx(NGINX, tmp_path / "nginx", render_site(http_port, https_port, webs, cert, key))
+        loaded = (tmp_path / "nginx" / "sites-enabled" / "jobline").read_text()
+        for old, new in zip(SITE_SUBSTITUTIONS, rendered_values(http_port, https_port, webs, cert, key),
+                            strict=True):
+            loaded = loaded.replace(new, old)
+        assert loaded == (ROOT / "deploy" / "nginx" / "jobline.conf").read_text()  # the rest: the same file
         wait_healthy(public, workers=2)
         yield {"twilio": twilio, "public": public, "units": units, "redis": redis, "media": media,
                "database": database, "nginx_log": tmp_path / "nginx" / "access.log"}

@@ -188,14 +188,18 @@ SITE_SUBSTITUTIONS = ("listen 80;", "listen 443 ssl;", "127.0.0.1:8001", "127.0.
                       "/etc/ssl/certs/jobline.pem", "/etc/ssl/private/jobline.key")
 
 
+def rendered_values(http: int, https: int, webs: list[int], cert: Path, key: Path) -> tuple[str, ...]:
+    """What each of SITE_SUBSTITUTIONS becomes for the test."""
+    return (f"listen 127.0.0.1:{http};", f"listen 127.0.0.1:{https} ssl;", f"127.0.0.1:{webs[0]}",
+            f"127.0.0.1:{webs[1]}", str(cert), str(key))
+
+
 def render_site(http: int, https: int, webs: list[int], cert: Path, key: Path) -> str:
     """deploy/nginx/jobline.conf with loopback ports and the test's certificate: nothing else."""
     site = (DEPLOY / "nginx" / "jobline.conf").read_text()
     for old in SITE_SUBSTITUTIONS:
         assert site.count(old) == 1, f"deploy/nginx/jobline.conf no longer has {old!r} once"
-    new = (f"listen 127.0.0.1:{http};", f"listen 127.0.0.1:{https} ssl;", f"127.0.0.1:{webs[0]}",
-           f"127.0.0.1:{webs[1]}", str(cert), str(key))
-    for old, value in zip(SITE_SUBSTITUTIONS, new, strict=True):
+    for old, value in zip(SITE_SUBSTITUTIONS, rendered_values(http, https, webs, cert, key), strict=True):
         site = site.replace(old, value)
     return site
 
