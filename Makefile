@@ -42,6 +42,7 @@ system-deps:
 	command -v sox >/dev/null || missing="$$missing sox"; \
 	sox -h 2>/dev/null | grep -qw mp3 || missing="$$missing libsox-fmt-mp3"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	test -d /usr/share/asterisk/sounds/en || missing="$$missing asterisk-core-sounds-en-wav"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
