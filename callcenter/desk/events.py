@@ -79,14 +79,14 @@ class Hub:
             if listener.concerns(names):
                 listener.woken.set()
 
-    def stream(self, queues: set[str] | None) -> Iterator[str]:
+    def stream(self, queues: set[str] | None, lasting_s: float = STREAM_S) -> Iterator[str]:
         """The event stream of one page (its slot is released when the response closes)."""
         listener = _Listener(queues)
         with self.lock:
             self.listeners.add(listener)
         try:
             yield f"retry: {RETRY_MS}\n: open\n\n"
-            end = time.monotonic() + STREAM_S
+            end = time.monotonic() + lasting_s
             while time.monotonic() < end and self.ready.is_set():
                 if listener.woken.wait(HEARTBEAT_S):
                     listener.woken.clear()
@@ -113,21 +113,22 @@ def hub_for(redis_url: str) -> Hub:
 @bp.get("/events")
 @role_required(Role.AGENT, *WALLBOARD)
 def stream() -> Any:
-    """Events for the signed-in user's queues; ?scope=wallboard (supervisors, admins): all."""
-    user = signed_in_user()
-    if request.args.get("scope") == "wallboard":
-        if user.role not in WALLBOARD:
-            abort(403, "The wallboard's events are for supervisors and admins.")
+    """Events for the signed-in adviser's queues; ?scope=wallboard (supervisors, admins): all."""
+    user, scope = signed_in_user(), request.args.get("scope", "desk")
+    if scope not in ("desk", "wallboard"):
+        abort(400, "Leave out scope for your desk's events, or ask for scope=wallboard.")
+    if scope == "wallboard" and user.role not in WALLBOARD:
+        abort(403, "The wallboard's events are for supervisors and admins.")
+    if scope == "wallboard" or user.role == Role.ADMIN:  # an admin has no desk: the whole floor
         queues = None
-    elif user.role == Role.ADMIN:
-        abort(403, "Admins have no desk; open the wallboard instead.")
     else:
         queues = set(my_queues(user))
     hub = hub_for(current_app.config["REDIS_URL"])
     if not hub.ready.wait(1) or not hub.slots.acquire(blocking=False):
         abort(503, "Live updates are not available now; the page refreshes itself every few seconds.")
     # The database session closes when this returns; the stream itself reads only Redis.
-    answer = Response(hub.stream(queues), mimetype="text/event-stream", headers={
+    lasting_s = current_app.config.get("EVENTS_STREAM_S", STREAM_S)  # tests of the API: short
+    answer = Response(hub.stream(queues, lasting_s), mimetype="text/event-stream", headers={
         "Cache-Control": "no-store", "X-Accel-Buffering": "no"})  # nginx: pass each event on at once
     answer.call_on_close(hub.slots.release)  # also when the stream never started
     return answer

@@ -60,6 +60,7 @@ def test_the_wallboard_counts_a_new_caller_pushed_live(live, page, accounts):
     assert waiting.inner_text() == "0"
 
     _caller_joins("employers", "+447700900789")
-    page.wait_for_function("() => document.querySelector("
-                           "'[data-queue=\"employers\"] [data-metric=\"waiting\"] .wb-value').textContent === '1'")
+    from playwright.sync_api import expect
+
+    expect(waiting).to_have_text("1")
     page.screenshot(path=str(SHOTS / "wallboard-live.png"))
