@@ -190,14 +190,16 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CI"}}
     env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(folder), DATABASE_URL=url, WEB_WORKERS="2")
     serve = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=open(folder / "serve.log", "w"))
     try:
-        for _ in range(600):
+        for _ in range(300):  # until both workers have loaded the app and answer
             try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                conn.request("GET", "/login")
+                if conn.getresponse().status == 200:
+                    break
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.5)
         changes.publish_to(f"unix://{folder / 'redis.sock'}")  # the embedded Redis `serve` started
         signed = {name: _sign_in(port, name) for name in ADVISERS}
         _GENERAL_ONLY.add(signed["general1"])

@@ -23,13 +23,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, request
+from redis import Redis
 
 from callcenter.access import role_required
 from callcenter.desk.requests import signed_in_user
 from callcenter.desk.state import my_queues
 from config import settings
 from db import changes
-from db.broker import redis_for
 from db.states import Role
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,9 @@ class Hub:
     def _listen(self) -> None:
         while True:
             try:
-                redis = redis_for(self.url)
+                # Its own client: the shared one's read timeout would cut the quiet subscription.
+                redis = Redis.from_url(self.url, socket_connect_timeout=1, socket_keepalive=True,
+                                       health_check_interval=HEARTBEAT_S)
                 pubsub = redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(changes.channel(redis))
                 self.ready.set()
