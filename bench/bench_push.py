@@ -52,12 +52,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _cookies(answer: http.client.HTTPResponse, jar: dict[str, str]) -> str:
+    for header in answer.msg.get_all("Set-Cookie") or []:
+        name, value = header.split(";")[0].split("=", 1)
+        jar[name] = value
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
 def _sign_in(port: int, username: str) -> str:
-    """The session cookie of a signed-in adviser."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    """The cookies of a signed-in adviser's browser."""
+    conn, jar = http.client.HTTPConnection("127.0.0.1", port, timeout=60), {}
     conn.request("GET", "/login")
     answer = conn.getresponse()
-    html, cookie = answer.read().decode(), answer.getheader("Set-Cookie").split(";")[0]
+    html, cookie = answer.read().decode(), _cookies(answer, jar)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     form = urlencode({"username": username, "password": PASSWORD, "csrf_token": token})
     conn.request("POST", "/login", form,
@@ -65,7 +72,7 @@ def _sign_in(port: int, username: str) -> str:
     answer = conn.getresponse()
     answer.read()
     assert answer.status == 302, answer.status
-    return answer.getheader("Set-Cookie").split(";")[0]
+    return _cookies(answer, jar)
 
 
 def _cpu_s(pids: list[int]) -> float:
@@ -97,11 +104,25 @@ class Desk(threading.Thread):
         self.fetches, self.refused, self.opened = 0, 0, threading.Event()
 
     def _fetch(self, conn: http.client.HTTPConnection) -> None:
-        conn.request("GET", "/api/desk", headers={"Cookie": self.cookie, "X-Jobline-Poll": "1"})
-        conn.getresponse().read()
+        try:
+            conn.request("GET", "/api/desk", headers={"Cookie": self.cookie, "X-Jobline-Poll": "1"})
+            answer = conn.getresponse()
+        except (ConnectionError, http.client.HTTPException):  # keep-alive ended (gunicorn: 2 s idle)
+            conn.close()
+            conn.request("GET", "/api/desk", headers={"Cookie": self.cookie, "X-Jobline-Poll": "1"})
+            answer = conn.getresponse()
+        answer.read()
+        assert answer.status == 200, answer.status
         self.fetches += 1
 
     def run(self) -> None:
+        try:
+            self._run()
+        except (OSError, http.client.HTTPException):
+            if not self.stop.is_set():
+                raise
+
+    def _run(self) -> None:
         api = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         if not self.live:
             while not self.stop.is_set():

@@ -61,15 +61,16 @@ class Hub:
         while True:
             try:
                 # Its own client: the shared one's read timeout would cut the quiet subscription.
-                redis = Redis.from_url(self.url, socket_connect_timeout=1, socket_keepalive=True,
+                redis = Redis.from_url(self.url, socket_connect_timeout=1,
                                        health_check_interval=HEARTBEAT_S)
                 pubsub = redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(changes.channel(redis))
                 self.ready.set()
                 for message in pubsub.listen():  # blocks; raises when Redis goes away
                     self._wake(set(message["data"].decode().split(",")))
-            except Exception:
-                log.warning("the change feed from Redis broke; desks poll until it is back")
+            except Exception as e:
+                log.warning("the change feed from Redis broke (%s); desks poll until it is back",
+                            type(e).__name__)
             self.ready.clear()
             self._wake({changes.ALL})  # streams see the feed is down and end: their pages poll
             time.sleep(1)
