@@ -140,12 +140,12 @@ def serve(port: int) -> None:
         children.append(Child("embedded Redis", redis.argv, ready=redis.ready))
     env["PROMETHEUS_MULTIPROC_DIR"] = prometheus.fresh_multiprocess_dir()  # /metrics sums the processes
     json_logs = ["--logger-class", "db.logs.GunicornJsonLogger"] if settings.LOG_FORMAT == "json" else []
-    # gthread: a connection is handed to a thread only once it has sent data and each slow
-    # client holds one thread of many, so clients trickling bytes cannot starve Twilio's
-    # requests as they starve sync workers (README, "Connect a Twilio number", for the proxy).
+    # gthread: a connection gets a thread only once it has sent data and each slow client holds one
+    # of many, so trickling clients cannot starve Twilio's requests (README, "Connect a Twilio number");
+    # live desks' streams have SSE_STREAMS threads of their own (callcenter/desk/events.py).
     children.append(Child("web", [
-        sys.executable, "-m", "gunicorn", "--workers", str(settings.WEB_WORKERS),
-        "--worker-class", "gthread", "--threads", str(settings.WEB_THREADS), *json_logs,
+        sys.executable, "-m", "gunicorn", "--workers", str(settings.WEB_WORKERS), "--worker-class", "gthread",
+        "--threads", str(settings.WEB_THREADS + settings.SSE_STREAMS), *json_logs,
         "--bind", f"{settings.BIND_ADDRESS}:{port}", "--access-logfile", "-", "run:create_app()"]))
     children += [Child(f"worker {n + 1}", [sys.executable, "run.py", "worker"])
                  for n in range(max(1, settings.RQ_WORKERS))]

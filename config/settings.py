@@ -65,6 +65,9 @@ WEB_WORKERS = _int("WEB_WORKERS", 2)
 # Threads per web worker (gthread): each slow or idle client holds one, so many are cheap
 # insurance; the database pools (db/session.py) make threads wait briefly, never fail.
 WEB_THREADS = _int("WEB_THREADS", 16)
+# Open desks and wallboards per web worker that are pushed live (Server-Sent Events): each holds
+# a thread of its own beside WEB_THREADS; past this many, a page polls (callcenter/desk/events.py).
+SSE_STREAMS = _int("SSE_STREAMS", 128)
 # `run.py serve` listens on loopback: the TLS reverse proxy in front is what the world reaches.
 BIND_ADDRESS = os.environ.get("BIND_ADDRESS", "127.0.0.1")
 RQ_WORKERS = _int("RQ_WORKERS", 1)

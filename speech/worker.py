@@ -31,6 +31,7 @@ from rq import Worker
 from rq.cron import CronScheduler
 
 from config import settings
+from db import changes
 from db import session as db_session
 
 from . import registry
@@ -108,6 +109,7 @@ def run_worker(
     the order it serves them.
     """
     db_session.configure(settings.database_url())
+    changes.publish_to(redis_url)  # a transcript or a dialled callback wakes the desks
     os.register_at_fork(after_in_child=_reset_pool_in_horse)
     # Every process this worker forks (work horses, RQ's scheduler, the housekeeping one) dies
     # with it: a worker killed -9 leaves no orphan holding RQ's scheduler locks or a job that

@@ -82,7 +82,8 @@ def _sweep(config: Any) -> None:
 def _load(token: str) -> SignedIn | None:
     config = current_app.config
     _sweep(config)
-    polled = request.headers.get(POLL_HEADER) == "1" and request.headers.get(ACTIVE_HEADER) != "1"
+    polled = (request.headers.get(POLL_HEADER) == "1" and request.headers.get(ACTIVE_HEADER) != "1"
+              or request.endpoint == "events.stream")  # a live desk's stream is not a person's action
     user = users.resume_session(db.current(), token, users.clock(config),
                                    users.idle_timeout(config), active=not polled)
     return SignedIn(user, token) if user else None

@@ -55,8 +55,18 @@ _REVEALED = {"200": _json({"type": "object", "properties": {
 
 _paths: dict[str, Any] = {
     "/api/desk": {"get": {
-        "operationId": "deskState", "summary": "Everything the desk shows (polled every 1.5 s).",
+        "operationId": "deskState", "summary": "Everything the desk shows (on each event, or polled).",
         "responses": DESK_OK | _errors(401, 403)}},
+    "/api/events": {"get": {
+        "operationId": "events", "summary": "Server-Sent Events: `data: changed` when what you see changed.",
+        "description": "Refetch /api/desk (or, with scope=wallboard, /api/wallboard) on each event; "
+                       "a comment line every 15 s; the stream ends after 5 minutes and EventSource "
+                       "reconnects. 503 when live updates are unavailable: poll instead.",
+        "parameters": [{"name": "scope", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["desk", "wallboard"]}}],
+        "responses": {"200": {"description": "The event stream.",
+                              "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                      **_errors(400, 401, 403, 503)}}},
     "/api/me/status": {"put": {
         "operationId": "changeStatus", "summary": "Set your status.",
         "requestBody": _body({"type": "object", "required": ["status"], "properties": {
@@ -261,7 +271,7 @@ def _merge_supervisor_paths() -> None:
 
     SPEC["paths"].update(_as_openapi_30(STATS_OPENAPI["paths"]))
     SPEC["paths"]["/api/wallboard"] = {"get": {
-        "summary": "The live floor, per queue (what /wallboard shows; polled every 1.5 s)",
+        "summary": "The live floor, per queue (what /wallboard shows; on each event, or polled)",
         "description": "Calls waiting, longest wait, advisers by status, service level and "
                        "abandonment so far today, callbacks pending, calls in the IVR now, and "
                        "which thresholds are breached. For supervisors and admins.",

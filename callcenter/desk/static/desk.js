@@ -1,6 +1,7 @@
-// The adviser desk: polls /api/desk, draws the waiting list, the caller summary and the current
-// call, and sends the adviser's actions to the same API. Text from the server is only ever set
-// with textContent (never innerHTML), so a transcript cannot inject markup.
+// The adviser desk: fetches /api/desk when the server says it changed (live.js) or, without that,
+// polls it; draws the waiting list, the caller summary and the current call, and sends the
+// adviser's actions to the same API. Text from the server is only ever set with textContent
+// (never innerHTML), so a transcript cannot inject markup.
 "use strict";
 
 (() => {
@@ -588,7 +589,6 @@
   });
   showShortcuts();
 
-  poll();
-  setInterval(poll, CONFIG.pollMs);
+  window.joblineLive("/api/events", poll, CONFIG.pollMs);  // pushed live, or polled (live.js)
   setInterval(tick, 1000);
 })();

@@ -1,5 +1,5 @@
-// Wallboard: poll /api/wallboard and redraw the tiles in place (no reload), so figures on the
-// wall are at most about two seconds old. A failed poll shows a banner instead of old numbers.
+// Wallboard: fetch /api/wallboard when the floor changes (or poll it) and redraw the tiles in
+// place (no reload), so figures on the wall are at most about two seconds old. A failed poll shows a banner instead of old numbers.
 (function () {
   "use strict";
   const root = document.querySelector(".wb-queues");
@@ -39,9 +39,8 @@
       stale.hidden = true;
     } catch (e) {
       stale.hidden = false;
-    } finally {
-      setTimeout(poll, every);
     }
   }
-  setTimeout(poll, every);
+  // Pushed when something changes on the floor, polled when the push is not available (live.js).
+  window.joblineLive(root.dataset.events, poll, every);
 })();

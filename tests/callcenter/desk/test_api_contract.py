@@ -49,7 +49,8 @@ def app(make_app: Any, twilio_http: PrismHttpClient) -> Any:
     # With the browser phone set up, so /api/voice-token answers a token rather than 503.
     return make_app(TWILIO_HTTP_CLIENT=twilio_http, PUBLIC_BASE_URL="https://jobline.test",
                     TWILIO_API_KEY="SK" + "2" * 32, TWILIO_API_SECRET="s" * 32,
-                    TWILIO_TWIML_APP_SID="AP" + "3" * 32)
+                    TWILIO_TWIML_APP_SID="AP" + "3" * 32,
+                    EVENTS_STREAM_S=0)  # /api/events answers its opening lines, then ends
 
 
 def seed_desk(accounts: dict[str, User]) -> None:

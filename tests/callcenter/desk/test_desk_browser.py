@@ -64,7 +64,10 @@ def test_an_adviser_takes_a_call_from_the_desk(live, page, accounts, tmp_path):
     assert page.locator("#summary button.play").count() == 1
     page.screenshot(path=str(SHOTS / "desk-waiting.png"))
 
-    page.keyboard.press("a")  # answer the next caller
+    # Answer the next caller: the claim itself reaches the desk at once (pushed), the answer once
+    # the call is put through.
+    with page.expect_response("**/api/answer"):
+        page.keyboard.press("a")
     page.wait_for_selector(".oncall")
     assert len(fake.requests) == 1
     page.keyboard.press("n")
