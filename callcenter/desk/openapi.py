@@ -13,6 +13,7 @@ import copy
 from functools import reduce
 from typing import Any
 
+from callcenter.desk.openapi_30 import as_openapi_30
 from callcenter.desk.openapi_links import DESK_STATE_LINKS
 from callcenter.params import ID_SCHEMA
 from config.flow import Flow
@@ -252,24 +253,10 @@ SPEC: dict[str, Any] = {
 }
 
 
-def _as_openapi_30(schema: Any) -> Any:
-    """JSON-Schema style `type: [T, "null"]` (used by the reports' fragment) as 3.0's nullable."""
-    if isinstance(schema, dict):
-        out = {k: _as_openapi_30(v) for k, v in schema.items()}
-        kind = out.get("type")
-        if isinstance(kind, list) and "null" in kind:
-            rest = [t for t in kind if t != "null"]
-            out["type"], out["nullable"] = rest[0] if len(rest) == 1 else rest, True
-        return out
-    if isinstance(schema, list):
-        return [_as_openapi_30(item) for item in schema]
-    return schema
-
-
 def _merge_supervisor_paths() -> None:
     from callcenter.reports.views import STATS_OPENAPI
 
-    SPEC["paths"].update(_as_openapi_30(STATS_OPENAPI["paths"]))
+    SPEC["paths"].update(as_openapi_30(STATS_OPENAPI["paths"]))
     SPEC["paths"]["/api/wallboard"] = {"get": {
         "summary": "The live floor, per queue (what /wallboard shows; on each event, or polled)",
         "description": "Calls waiting, longest wait, advisers by status, service level and "
