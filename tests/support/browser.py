@@ -25,6 +25,17 @@ SHOTS = Path(os.environ.get("JOBLINE_SCREENSHOTS", "/tmp"))
 
 
 
+@contextmanager
+def served(app: Any, port: int = 0) -> Iterator[str]:
+    """`app` under werkzeug's threaded server on 127.0.0.1 (a free port unless given): its base URL."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def live(make_app, tmp_path) -> Iterator[tuple[str, FakeTwilio]]:
     if not os.path.exists(CHROMIUM):
@@ -32,11 +43,8 @@ def live(make_app, tmp_path) -> Iterator[tuple[str, FakeTwilio]]:
     fake = FakeTwilio()
     app = make_app(CLOCK=utcnow, TWILIO_HTTP_CLIENT=fake, RECORDINGS_DIR=str(tmp_path),
                    PUBLIC_BASE_URL="https://jobline.test")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", fake
-    server.shutdown()
+    with served(app) as base:
+        yield base, fake
 
 
 @contextmanager

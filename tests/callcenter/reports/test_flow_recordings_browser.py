@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from callcenter.accounts import users as accounts
 from config.settings import ROOT
 from db import session as db
-from tests.support.browser import CHROMIUM, SHOTS, chromium
+from tests.support.browser import CHROMIUM, SHOTS, chromium, served
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery 9"
@@ -33,10 +31,8 @@ def live(make_app, tmp_path) -> Iterator[str]:
     with db.SessionLocal() as s:
         accounts.create_user(s, "sup", "Sam Supervisor", "supervisor", password=PASSWORD)
         s.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(app) as base:
+        yield base
 
 
 def test_a_supervisor_listens_and_uploads_a_recording(live, tmp_path):

@@ -4,18 +4,16 @@ language, no two labels overlap, and each box carries the IVR report's drop-off 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import yaml
-from werkzeug.serving import make_server
 
 from callcenter.accounts import users as accounts
 from config.settings import ROOT
 from db import session as db
-from tests.support.browser import CHROMIUM, SHOTS, chromium
+from tests.support.browser import CHROMIUM, SHOTS, chromium, served
 from tests.support.reports_script import D, at
 
 pytestmark = pytest.mark.browser
@@ -55,10 +53,8 @@ def live(reports_app, script) -> Iterator[str]:
     with db.SessionLocal() as s:
         accounts.create_user(s, "sup", "Sam Supervisor", "supervisor", password=PASSWORD)
         s.commit()
-    server = make_server("127.0.0.1", 0, reports_app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with served(reports_app) as base:
+        yield base
 
 
 @pytest.fixture

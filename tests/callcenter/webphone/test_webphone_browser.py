@@ -8,14 +8,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from callcenter.accounts.users import create_user
 from db import session as db
@@ -23,7 +21,7 @@ from db.models import Call, QueueEntry, Recording
 from tests.support.browser import ARGS, CHROMIUM, SHOTS
 from tests.support.desk import PASSWORD
 from tests.support.env import ACCOUNT, OPEN_TIME, ROOT, TOKEN
-from tests.support.live import free_port
+from tests.support.webphone import hears, phone_line, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,40 +35,23 @@ def korean_wav(folder: Path, name: str, text: str) -> Path:
 
 @pytest.fixture
 def helpline(make_app, database_url, redis_url, tmp_path) -> Iterator[str]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    base = f"http://127.0.0.1:{free_port()}"
-    app = make_app(CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path), TRANSCRIPT_WAIT_S=6,
-                   PUBLIC_BASE_URL=base, DEMO_PHONE=True)
-    # The web phone serves its recordings as Twilio does: this app is the worker's Twilio API host.
-    env = dict(os.environ, JOBLINE_ENV="production", DATABASE_URL=database_url, REDIS_URL=redis_url,
-               TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN, SECRET_KEY="worker",
-               RECORDINGS_DIR=str(tmp_path / "recordings"), PUBLIC_BASE_URL=base, TWILIO_API_BASE=base)
-    worker = subprocess.Popen([sys.executable, "run.py", "worker"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = make_server("127.0.0.1", int(base.rsplit(":", 1)[1]), app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield base
-    finally:
-        server.shutdown()
-        worker.terminate()
-        worker.wait(timeout=30)
+    config = {"CLOCK": lambda: OPEN_TIME, "INSTANCE": str(tmp_path), "TRANSCRIPT_WAIT_S": 6}
+    with phone_line(make_app, **config) as (base, _):
+        # The web phone serves its recordings as Twilio does: this app is the worker's Twilio API host.
+        env = dict(os.environ, JOBLINE_ENV="production", DATABASE_URL=database_url, REDIS_URL=redis_url,
+                   TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN, SECRET_KEY="worker",
+                   RECORDINGS_DIR=str(tmp_path / "recordings"), PUBLIC_BASE_URL=base, TWILIO_API_BASE=base)
+        worker = subprocess.Popen([sys.executable, "run.py", "worker"], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            yield base
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
 
 
-def sign_in(browser, base: str, username: str):
-    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page
 
 
-def hears(page, text: str, timeout: float = 15_000) -> None:
-    page.wait_for_function("t => document.getElementById('heard').innerText.includes(t)", arg=text,
-                           timeout=timeout)
 
 
 def test_a_web_phone_call_is_answered_on_the_desk_with_its_transcript(helpline, tmp_path):
@@ -128,7 +109,7 @@ def test_a_web_phone_call_is_answered_on_the_desk_with_its_transcript(helpline, 
                 s.expire_all()
             assert rec.status == "transcribed" and rec.text
             transcript = rec.text
-        desk.wait_for_selector("#rows tr", timeout=5_000)
+        desk.wait_for_selector("#rows tr", timeout=20_000)
         desk.wait_for_function("t => document.getElementById('rows').innerText.includes(t)",
                                arg=transcript, timeout=20_000)
         desk.screenshot(path=str(SHOTS / "webphone-desk.png"))
@@ -146,21 +127,16 @@ def test_a_web_phone_call_is_answered_on_the_desk_with_its_transcript(helpline, 
 # Issue 14: the web phone behaves like a phone. No speech worker here: a recording's transcript
 # is simply late (TRANSCRIPT_WAIT_S), as when the workers are busy, and the flow goes on.
 @pytest.fixture
-def phone_line(make_app, tmp_path) -> Iterator[str]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    base = f"http://127.0.0.1:{free_port()}"
-    app = make_app(CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path), TRANSCRIPT_WAIT_S=1,
-                   PUBLIC_BASE_URL=base, DEMO_PHONE=True)
-    server = make_server("127.0.0.1", int(base.rsplit(":", 1)[1]), app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with db.SessionLocal() as s:
-        create_user(s, "minji", "Kim Minji", "agent", PASSWORD, queues=["general", "benefits", "employers"],
-                    languages=["ko", "en"], phone="+447700900999")
-        create_user(s, "trainer", "Pat Trainer", "supervisor", PASSWORD)
-        s.commit()
-    yield base
-    server.shutdown()
+def line(make_app, tmp_path) -> Iterator[str]:
+    config = {"CLOCK": lambda: OPEN_TIME, "INSTANCE": str(tmp_path), "TRANSCRIPT_WAIT_S": 1}
+    with phone_line(make_app, **config) as (base, _):
+        with db.SessionLocal() as s:
+            create_user(s, "minji", "Kim Minji", "agent", PASSWORD,
+                        queues=["general", "benefits", "employers"], languages=["ko", "en"],
+                        phone="+447700900999")
+            create_user(s, "trainer", "Pat Trainer", "supervisor", PASSWORD)
+            s.commit()
+        yield base
 
 
 def call_statuses() -> list[str]:
@@ -176,7 +152,7 @@ def wait_for_statuses(expected: list[str]) -> list[str]:
     return now
 
 
-def test_record_hold_and_leaving_the_page_behave_like_a_phone(phone_line, tmp_path):
+def test_record_hold_and_leaving_the_page_behave_like_a_phone(line, tmp_path):
     """The microphone records from the tone with a running timer and stops at the question's
     maxLength; `*` skips a question; on hold the real music plays out before the next loop, and
     a key pressed between two loops still reaches the helpline; reloading the page hangs up."""
@@ -189,11 +165,11 @@ def test_record_hold_and_leaving_the_page_behave_like_a_phone(phone_line, tmp_pa
            f"--use-file-for-fake-audio-capture={voice}"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + mic)
-        desk = sign_in(browser, phone_line, "minji")
+        desk = sign_in(browser, line, "minji")
         desk.click("button.status[data-status=available]")
         desk.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
-        phone = sign_in(browser, phone_line, "trainer")
-        phone.goto(phone_line + "/phone")
+        phone = sign_in(browser, line, "trainer")
+        phone.goto(line + "/phone")
         phone.uncheck("#speak")
         # Hold music at 20x: the loop must still wait for it to end (36 s of audio, about 2 s here).
         phone.evaluate("document.getElementById('hold-music').defaultPlaybackRate = 20")
@@ -242,16 +218,16 @@ def test_record_hold_and_leaving_the_page_behave_like_a_phone(phone_line, tmp_pa
         browser.close()
 
 
-def test_hang_ups_both_ways_the_adviser_ends_and_the_caller_reloads_or_closes_the_page(phone_line):
+def test_hang_ups_both_ways_the_adviser_ends_and_the_caller_reloads_or_closes_the_page(line):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        desk = sign_in(browser, phone_line, "minji")
+        desk = sign_in(browser, line, "minji")
         desk.click("button.status[data-status=available]")
         desk.wait_for_selector("button.status[data-status=available][aria-pressed=true]")
-        phone = sign_in(browser, phone_line, "trainer")
-        phone.goto(phone_line + "/phone")
+        phone = sign_in(browser, line, "trainer")
+        phone.goto(line + "/phone")
         phone.uncheck("#speak")
         phone.click("#call")
         hears(phone, "For English, press 1.")

@@ -5,13 +5,10 @@ adviser. Real signed webhooks, Redis and the database; the dialler runs as the w
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from callcenter.accounts.users import create_user
 from callcenter.routing.callbacks import dial_due
@@ -20,42 +17,21 @@ from db.models import Callback, User
 from tests.support.browser import ARGS, CHROMIUM, SHOTS
 from tests.support.desk import PASSWORD
 from tests.support.env import OPEN_TIME
-from tests.support.live import free_port
+from tests.support.webphone import hears, phone_line, sign_in, status_is
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def helpline(make_app, tmp_path) -> Iterator[tuple[str, object]]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    base = f"http://127.0.0.1:{free_port()}"
-    app = make_app(INSTANCE=str(tmp_path), PUBLIC_BASE_URL=base, DEMO_PHONE=True)
-    server = make_server("127.0.0.1", int(base.rsplit(":", 1)[1]), app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield base, app
-    server.shutdown()
+    with phone_line(make_app, INSTANCE=str(tmp_path)) as served:
+        yield served
 
 
-def sign_in(browser, base: str, username: str):
-    page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-    page.on("pageerror", lambda e: print("PAGE ERROR", e))
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page
 
 
-def hears(page, text: str) -> None:
-    page.wait_for_function("t => document.getElementById('heard').innerText.includes(t)", arg=text,
-                           timeout=20_000)
 
 
-def status_is(page, text: str) -> None:
-    page.wait_for_function("t => document.getElementById('status').innerText.startsWith(t)", arg=text,
-                           timeout=20_000)
 
 
 def test_a_callback_rings_the_web_phone_and_puts_the_caller_through_to_the_adviser(helpline):

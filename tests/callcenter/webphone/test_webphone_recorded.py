@@ -3,56 +3,44 @@ the page's <audio>, the real file from this app) with their transcript shown, in
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from callcenter.accounts.users import create_user
 from db import session as db
 from tests.support.browser import ARGS, CHROMIUM, SHOTS
 from tests.support.desk import PASSWORD
 from tests.support.env import OPEN_TIME
-from tests.support.live import free_port
+from tests.support.webphone import hears, phone_line
 
 pytestmark = pytest.mark.browser
 VALID = "79927398"  # a Luhn-valid jobseeker number
 
 
 @pytest.fixture
-def phone_line(make_app, tmp_path) -> Iterator[str]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    base = f"http://127.0.0.1:{free_port()}"
-    app = make_app(CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path), PUBLIC_BASE_URL=base, DEMO_PHONE=True)
-    server = make_server("127.0.0.1", int(base.rsplit(":", 1)[1]), app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with db.SessionLocal() as s:
-        create_user(s, "trainer", "Pat Trainer", "supervisor", PASSWORD)
-        s.commit()
-    yield base
-    server.shutdown()
+def line(make_app, tmp_path) -> Iterator[str]:
+    with phone_line(make_app, CLOCK=lambda: OPEN_TIME, INSTANCE=str(tmp_path)) as (base, _):
+        with db.SessionLocal() as s:
+            create_user(s, "trainer", "Pat Trainer", "supervisor", PASSWORD)
+            s.commit()
+        yield base
 
 
-def hears(page, text: str) -> None:
-    page.wait_for_function("t => document.getElementById('heard').innerText.includes(t)", arg=text,
-                           timeout=15_000)
 
 
-def test_the_web_phone_plays_a_recorded_prompt_and_shows_its_words(phone_line):
+def test_the_web_phone_plays_a_recorded_prompt_and_shows_its_words(line):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
-        page.goto(phone_line + "/login")
+        page.goto(line + "/login")
         page.fill("input[name=username]", "trainer")
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_load_state()
-        page.goto(phone_line + "/phone")
+        page.goto(line + "/phone")
         page.uncheck("#speak")
         page.click("#call")
         hears(page, "For English, press 1.")
