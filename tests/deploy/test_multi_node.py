@@ -130,6 +130,7 @@ def always_open(folder: Path) -> Path:
     flow["hours"]["weekly"] = {day: "00:00-23:59" for day in flow["hours"]["weekly"]}
     flow["hours"]["holidays"] = []
     (folder / "ivr.yaml").write_text(yaml.safe_dump(flow, allow_unicode=True, sort_keys=False))
+    (folder / "audio").symlink_to(ROOT / "config" / "audio")  # its recorded prompts, beside it
     return folder / "ivr.yaml"
 
 
