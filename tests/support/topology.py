@@ -144,17 +144,6 @@ class Systemd:
             for unit in self.units:
                 unit.keep_alive()
 
-    def _accepts(self) -> bool:
-        """A web node's port still takes connections (nothing to check for a worker)."""
-        if "--bind" not in self.argv:
-            return False
-        host, _, port = self.argv[self.argv.index("--bind") + 1].rpartition(":")
-        try:
-            socket.create_connection((host, int(port)), timeout=1).close()
-        except OSError:
-            return False
-        return True
-
     def stop(self) -> None:
         self.stopped.set()
         self.thread.join()
@@ -255,17 +244,6 @@ class RedisServer:
             except OSError:
                 time.sleep(0.1)
         raise AssertionError("redis-server did not start")
-
-    def _accepts(self) -> bool:
-        """A web node's port still takes connections (nothing to check for a worker)."""
-        if "--bind" not in self.argv:
-            return False
-        host, _, port = self.argv[self.argv.index("--bind") + 1].rpartition(":")
-        try:
-            socket.create_connection((host, int(port)), timeout=1).close()
-        except OSError:
-            return False
-        return True
 
     def stop(self) -> None:
         self.wanted = False
