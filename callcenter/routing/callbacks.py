@@ -153,6 +153,15 @@ def _reserve(s: Session, cb: Callback, agent: User, now: datetime) -> bool:
     return won
 
 
+# Twilio's refusals that say the number itself cannot be called: another try an hour later meets
+# the same answer, so the callback fails at once and supervisors see it. 21211 "The 'To' number
+# ... is not a valid phone number" (twilio.com/docs/errors/21211), 21217 "Phone number does not
+# appear to be valid" (twilio.com/docs/api/errors/21217), 13224 "Twilio does not support calling
+# this number or the number is invalid" (twilio.com/docs/api/errors/13224). Others (a rate limit,
+# an account setting) may pass and are tried again as any failed try.
+NUMBER_REFUSED = frozenset({21211, 21217, 13224})
+
+
 def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
     """Reserve and dial every callback whose turn it is; returns the ids dialled. Nothing is
     reserved without a number to call from (TWILIO_CALLER_ID): they wait, attempts untouched."""
@@ -174,7 +183,7 @@ def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
             _attempt_failed(cb_id, now, 0, "fiction")
         except TwilioRestException as e:  # Twilio refused the call: its error code says why
             log.warning("Twilio refused to call back callback %s (error %s)", cb_id, e.code)
-            _attempt_failed(cb_id, now, limit, f"twilio-{e.code}")
+            _attempt_failed(cb_id, now, 0 if e.code in NUMBER_REFUSED else limit, f"twilio-{e.code}")
         except Exception:
             log.exception("calling back callback %s failed; it will be retried", cb_id)
             _attempt_failed(cb_id, now, limit, "unreachable")

@@ -99,6 +99,18 @@ def test_twilio_refusing_the_call_shows_why_on_the_advisers_desk(app, twilio):
     assert desk.get("/api/desk").get_json()["current"]["status"] == "calling_back"
 
 
+def test_a_number_twilio_calls_invalid_fails_at_once_instead_of_ringing_again_later(app, twilio):
+    desk = desk_of(app, "ada")
+    cb_id = _book()
+    twilio.code = 21211
+    assert _dial(app) == []
+    notice = desk.get("/api/desk").get_json()["failed_try"]
+    assert notice["text"].endswith("the number is not a valid phone number.")
+    assert notice["status"] == "failed"  # attempts left, but the same number would fail again
+    with db.SessionLocal() as s:
+        assert (s.get(Callback, cb_id).status, s.get(Callback, cb_id).attempts) == ("failed", 1)
+
+
 def test_a_busy_status_callback_shows_and_the_adviser_marks_the_caller_not_reached(app, clock):
     desk = desk_of(app, "ada")
     cb_id = _book()
@@ -128,12 +140,12 @@ def test_only_the_adviser_who_waited_can_act_and_ok_just_hides_it(app, twilio):
     with db.SessionLocal.begin() as s:  # bob is busy elsewhere: ada is the one reserved
         s.scalar(select(User).where(User.username == "bob")).status = "break"
     cb_id = _book()
-    twilio.code = 21211
+    twilio.code = 21215
     _dial(app)
     assert other.get("/api/desk").get_json()["failed_try"] is None
     assert other.send("POST", f"/api/callbacks/{cb_id}/not-reached").status_code == 404
     notice = desk.get("/api/desk").get_json()["failed_try"]
-    assert notice["text"].endswith("the number is not a valid phone number.")
+    assert notice["text"].endswith("calls to that country are not allowed on the Twilio account.")
     assert desk.send("POST", f"/api/callbacks/{cb_id}/failure-seen").get_json()["failed_try"] is None
     with db.SessionLocal() as s:
         assert s.get(Callback, cb_id).status == "pending"  # Jobline goes on as it would
