@@ -3,7 +3,9 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-  let ring = null, tone = null, asking = false;
+  // `epoch` moves on when the person answers or declines: a ring check already under way then
+  // reports a ring that is over, so its answer is dropped rather than ringing the page again.
+  let ring = null, tone = null, asking = false, epoch = 0;
 
   // A British ring (400+450 Hz, .4 s on, .2 s off, .4 s on, 2 s off), while the ring lasts;
   // silent if the browser allows no sound before the person has touched the page.
@@ -40,34 +42,41 @@
     }
   }
 
-  async function post(path) {
+  async function post(path, sid) {
     const r = await fetch(path, {method: "POST", headers: {"X-CSRFToken": csrf, "Content-Type": "application/json"},
-                                 body: JSON.stringify({sid: ring ? ring.sid : ""})});
+                                 body: JSON.stringify({sid})});
     return [r, await r.json().catch(() => ({error: "The server answered " + r.status}))];
   }
 
   async function poll() {
     if (asking || (!ring && $("call").disabled)) return;  // on a call: no second one rings here
     asking = true;
+    const mine = epoch;
     try {
       const r = await fetch("/phone/api/ring", {headers: {"Accept": "application/json"}});
-      if (r.ok) showRing(await r.json());
+      const data = r.ok ? await r.json() : null;
+      if (data && mine === epoch) showRing(data);
     } catch (err) { /* the next poll tries again */ } finally { asking = false; }
   }
 
-  $("ring-answer").addEventListener("click", async () => {
-    if (!ring) return;
-    stopTone();
-    const [r, data] = await post("/phone/api/ring/answer");
+  // Answer or Decline, once: the ring is taken off the page before the request goes, so a second
+  // press (Enter held, a double click) has nothing to act on.
+  async function settle(path) {
+    if (!ring) return null;
+    const sid = ring.sid;
+    epoch += 1; stopTone();
     ring = null; $("ring").hidden = true;
+    return post(path, sid);
+  }
+  $("ring-answer").addEventListener("click", async () => {
+    const result = await settle("/phone/api/ring/answer");
+    if (!result) return;
+    const [r, data] = result;
     if (!r.ok || data.error) { $("status").textContent = data.error || ("Error " + r.status); return; }
     document.dispatchEvent(new CustomEvent("webphone:answered", {detail: data}));
   });
   $("ring-decline").addEventListener("click", async () => {
-    if (!ring) return;
-    stopTone();
-    await post("/phone/api/ring/decline");
-    ring = null; $("ring").hidden = true;
+    if (!(await settle("/phone/api/ring/decline"))) return;
     $("status").textContent = "You declined the call";
   });
 
