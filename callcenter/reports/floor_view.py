@@ -67,7 +67,8 @@ def floor_page() -> Any:
                            queue_labels=dict(choices["queues"]),
                            query=urlencode({k: v for k, v in state["filters"].items() if v}),
                            states=[(s.value, STATE_LABELS[s]) for s in STATES], phases=PHASES,
-                           waiting_status=WAITING_STATUS, poll_ms=POLL_MS)
+                           waiting_status=WAITING_STATUS,
+                           poll_ms=current_app.config.get("LIVE_POLL_MS", POLL_MS))  # tests: push only
     return (page, 400) if error else page
 
 
