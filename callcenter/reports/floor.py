@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callcenter.reports.wallboard import LIVE_CALL
 from config.flow import Flow
 from db.models import Call, Callback, Caller, QueueEntry, User
 from db.personal import mask_phone
@@ -132,13 +133,17 @@ def _line_key(priority: int, enqueued_at: datetime, leg_id: int | None) -> tuple
 
 def waiting(s: Session, flow: Flow, now: datetime, chosen: FloorFilter) -> list[dict[str, Any]]:
     """Every caller waiting (or ringing an adviser) and every kept callback not yet answered, with
-    their place in their queue's line; by queue (the flow's order), then place."""
+    their place in their queue's line; by queue (the flow's order), then place. As on the
+    wallboard, a leg older than LIVE_CALL is a lost status callback, not a caller (the queues are
+    named so the (queue, status, ...) index seeks)."""
     legs = s.execute(select(QueueEntry.id, QueueEntry.queue, QueueEntry.language, QueueEntry.priority,
                             QueueEntry.status, QueueEntry.enqueued_at,
                             Call.language.label("call_language"), Caller.phone)
                      .join(Call, Call.id == QueueEntry.call_id)
                      .outerjoin(Caller, Caller.id == Call.caller_id)
-                     .where(QueueEntry.status.in_(LEG_WAITING_OR_RINGING))).all()
+                     .where(QueueEntry.queue.in_(list(flow.queues)),
+                            QueueEntry.status.in_(LEG_WAITING_OR_RINGING),
+                            QueueEntry.enqueued_at >= now - LIVE_CALL)).all()
     kept = s.execute(select(Callback.id, Callback.queue, Callback.language, Callback.priority,
                             Callback.status, Callback.enqueued_at, Callback.queue_entry_id, Callback.phone)
                      .where(Callback.status.in_(CALLBACK_IN_LINE))).all()
