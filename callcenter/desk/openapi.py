@@ -254,6 +254,7 @@ SPEC: dict[str, Any] = {
 
 
 def _merge_supervisor_paths() -> None:
+    from callcenter.reports.floor_view import FLOOR_OPENAPI
     from callcenter.reports.views import STATS_OPENAPI
 
     SPEC["paths"].update(as_openapi_30(STATS_OPENAPI["paths"]))
@@ -265,6 +266,7 @@ def _merge_supervisor_paths() -> None:
         "responses": {"200": _json({"type": "object", "additionalProperties": True}, "The floor now."),
                       **_errors(401, 403)},
     }}
+    SPEC["paths"].update(FLOOR_OPENAPI)  # /api/floor (callcenter/reports/floor_view.py)
 
 
 _merge_supervisor_paths()
@@ -287,7 +289,7 @@ def spec_for(flow: Flow) -> dict[str, Any]:
     _at(paths["/api/calls/{entry_id}/transfer"]["post"], body)["queue"]["enum"] = list(flow.queues)
     for path in ("/api/calls/{entry_id}/wrap-up", "/api/callbacks/{callback_id}/wrap-up"):
         _at(paths[path]["post"], body)["disposition"]["enum"] = list(flow.dispositions)
-    for param in paths["/api/stats"]["get"]["parameters"]:
+    for param in (*paths["/api/stats"]["get"]["parameters"], *paths["/api/floor"]["get"]["parameters"]):
         if param["name"] == "queue":
             param["schema"]["enum"] = list(flow.queues)
     return spec

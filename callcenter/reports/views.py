@@ -262,8 +262,10 @@ STATS_OPENAPI: dict[str, Any] = {
 
 
 def init_app(app: Any) -> None:
-    """Register the reports and the wallboard (called from callcenter.init_app)."""
+    """Register the reports, the wallboard and the floor (called from callcenter.init_app)."""
+    from callcenter.reports.floor_view import bp as floor_bp
     from callcenter.reports.wallboard import bp as wallboard_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(wallboard_bp)
+    app.register_blueprint(floor_bp)

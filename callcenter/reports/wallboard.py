@@ -149,7 +149,7 @@ def _breaches(limits: WallboardThresholds, waiting: int, longest: int, target: i
 def wallboard() -> str:
     flow: Flow = current_app.extensions["jobline.flow"]
     return render_template("wallboard.html", board=floor(db.current(), flow, clock(current_app.config)),
-                           poll_ms=POLL_MS)
+                           poll_ms=current_app.config.get("LIVE_POLL_MS", POLL_MS))  # tests: push only
 
 
 @bp.get("/api/wallboard")

@@ -113,6 +113,9 @@ PAGES: list[tuple[str, str | None, states.Visit]] = [
     ("web phone, mid-call", "agent", states.phone_mid_call),
     ("web phone, recording", "admin", states.phone_recording),
     ("wallboard", "supervisor", opened("/wallboard", ".wb-queue")),
+    ("floor", "supervisor", states.floor_live),
+    ("floor, one queue in Spanish", "admin", opened("/floor?queue=benefits&language=es", "#fl-advisers")),
+    ("floor, a queue that does not exist", "supervisor", opened("/floor?queue=benfits", "#fl-error")),
     ("reports, queues", "supervisor", opened("/reports", "table tbody tr")),
     ("reports, advisers", "supervisor", opened("/reports/advisers", "table tbody tr")),
     ("reports, IVR", "supervisor", opened("/reports/ivr", "table tbody tr")),
@@ -132,7 +135,7 @@ PAGES: list[tuple[str, str | None, states.Visit]] = [
     ("not for your role", "agent", opened("/admin/users", "h1")),
 ]
 # The nav pages the cases above open (the rest are checked by test_every_other_nav_page).
-CASES_OPEN = {"/desk", "/phone", "/wallboard", "/reports", "/flow", "/admin/users", "/admin/audit",
+CASES_OPEN = {"/desk", "/phone", "/wallboard", "/floor", "/reports", "/flow", "/admin/users", "/admin/audit",
               "/admin/privacy"}
 
 

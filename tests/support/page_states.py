@@ -114,6 +114,14 @@ def desk_transfer_dialog(tab: Any, base: str) -> None:
     tab.wait_for_selector("dialog#transfer-dialog[open]")
 
 
+def floor_live(tab: Any, base: str) -> None:
+    """The floor with callers waiting and advisers at work, redrawn once by its script."""
+    tab.goto(base + "/floor")
+    tab.wait_for_selector("#fl-waiting-rows tr")
+    tab.wait_for_selector("#fl-adviser-rows tr[data-status=busy]")
+    tab.wait_for_function("() => document.getElementById('fl-live').textContent === 'live'")
+
+
 def on_a_phone(visit: Visit) -> Visit:
     """The same page on a phone-sized screen, with the top bar's menu opened."""
     def visit_narrow(tab: Any, base: str) -> None:
