@@ -150,8 +150,11 @@ def _offer_each(s: Session, flow: Flow, now: datetime, free: list[User],
                 waiting: list[tuple[str, str | None, dict[str, int]]]) -> int:
     made = 0
     for queue, language, target in waiting:
+        able = [a for a in free if serves(a, queue, language)]
+        if not able:
+            continue
         declined = _declined_lately(s, flow, now, queue, **target)
-        for agent in [a for a in free if a.id not in declined and serves(a, queue, language)]:
+        for agent in [a for a in able if a.id not in declined]:
             if _insert(s, flow, queue, agent, now, **target):
                 made += 1
                 free.remove(agent)
@@ -210,6 +213,9 @@ def accept(s: Session, offer_id: int, agent: User, now: datetime) -> Offer:
     offer = s.get(Offer, offer_id)
     if offer is None or offer.agent_id != agent.id:
         raise LookupError("No call is offered to you with this number; your desk shows the current offer.")
+    if agent.status != AdviserStatus.AVAILABLE:
+        raise OfferGone(f"You are {agent.status.replace('_', ' ')} now: set yourself Available to take "
+                        "offered calls.")
     if not _end(s, offer.id, OfferStatus.ACCEPTED, now, agent_id=agent.id, before=now):
         raise OfferGone("This call is no longer offered to you: it ran out of time or the caller "
                         "moved on. Your desk rings with the next one.")

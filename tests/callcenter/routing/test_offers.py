@@ -180,3 +180,29 @@ def test_the_database_itself_refuses_a_second_open_offer(app, flow, s, second):
     with pytest.raises(IntegrityError):
         s.flush()
     s.rollback()
+
+
+def test_the_worker_runs_the_matcher_beside_the_callback_dialler():
+    """Offers move on every few seconds even when no desk is open (run.py worker's timer)."""
+    class Timer:
+        def __init__(self) -> None:
+            self.jobs: dict[str, int] = {}
+
+        def register(self, func, queue_name, interval, **_kw) -> None:
+            self.jobs[func.__name__] = interval
+
+    timer = Timer()
+    offers.register_cron(timer)
+    assert timer.jobs == {"dial_due_callbacks": 15, "offer_calls": offers.TICK_S}
+
+
+def test_an_adviser_who_went_on_a_break_cannot_accept_what_was_offered(app, flow, s):
+    ada = adviser(s, "ada", idle_s=60)
+    waiting_call(s, queue="general")
+    offers.match(s, flow, OPEN_TIME)
+    ada.status = "break"
+    s.flush()
+    with pytest.raises(offers.OfferGone, match="set yourself Available"):
+        offers.accept(s, open_offers_id(s), ada, OPEN_TIME)
+    offers.match(s, flow, OPEN_TIME)
+    assert s.scalar(select(Offer.status)) == "withdrawn" and open_offers(s) == []
