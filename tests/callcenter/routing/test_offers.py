@@ -206,3 +206,27 @@ def test_an_adviser_who_went_on_a_break_cannot_accept_what_was_offered(app, flow
         offers.accept(s, open_offers_id(s), ada, OPEN_TIME)
     offers.match(s, flow, OPEN_TIME)
     assert s.scalar(select(Offer.status)) == "withdrawn" and open_offers(s) == []
+
+
+def test_an_offer_made_wakes_the_desks(app, flow, s):
+    """The offer is an INSERT the ORM does not flush: the change feed still hears of it, so the
+    offered adviser's desk (its Server-Sent Events stream) refreshes and rings."""
+    from redis import Redis
+
+    from db import changes
+
+    adviser(s, "ada", idle_s=60)
+    waiting_call(s, queue="general")
+    s.commit()
+    redis = Redis.from_url(app.config["REDIS_URL"])
+    feed = redis.pubsub(ignore_subscribe_messages=True)
+    feed.subscribe(changes.channel(redis))
+    with db.SessionLocal.begin() as own:
+        assert offers.match(own, flow, OPEN_TIME) == 1
+    message = None
+    for _ in range(50):  # the PUBLISH went out at commit; read until it is here
+        message = feed.get_message(timeout=0.2)
+        if message:
+            break
+    feed.close()
+    assert message is not None and message["data"] == changes.ALL.encode()
