@@ -496,6 +496,7 @@
 
   async function answer(entryId) {
     if (state.desk.current) { toast("Finish your current call first (Done)."); return; }
+    if (state.desk.offer && !entryId) { await act("POST", `/api/offers/${state.desk.offer.id}/accept`); return; } // A accepts
     await act("POST", "/api/answer", entryId ? { entry_id: entryId } : {});
   }
 
