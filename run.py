@@ -251,7 +251,7 @@ def _print_banner(port: int, base: str, redis_embedded: bool, first_admin: str |
 def worker(burst: bool) -> None:
     """Run an RQ worker (speech, callbacks, housekeeping): Vosk models load once, before jobs fork."""
     from callcenter.reports.rollups import build as rollup_build
-    from callcenter.routing import callbacks
+    from callcenter.routing import callbacks, offers
     from ivr.queue import lost_calls
     from speech import jobs
     from speech.worker import run_worker
@@ -262,7 +262,7 @@ def worker(burst: bool) -> None:
     flow = load_flow(settings.IVR_FILE)
 
     def timed_jobs(cron: Any) -> None:  # the timed jobs beside speech's own, each on its queue
-        callbacks.register_cron(cron)  # due callbacks, every few seconds
+        offers.register_cron(cron)  # due callbacks and unanswered offers, every few seconds
         lost_calls.register_cron(cron, callbacks.CALLBACK_QUEUE, list(flow.queues), jobs.HOUSEKEEPING_QUEUE)
         rollup_build.register_cron(cron, jobs.HOUSEKEEPING_QUEUE)  # report rollups, every ten minutes
 

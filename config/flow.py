@@ -20,15 +20,23 @@ from config.flow_audio import DEFAULT_AUDIO_DIR, audio_dir_of, split_recorded
 from config.flow_checks import check_schema, every_language, unique
 from config.flow_keys import AnswerKeys, build_answer_keys
 from config.flow_nodes import IdRule, Node, Option, build_nodes, check_entry, check_intents, luhn_ok, mod11_ok
-from config.flow_queues import Queue, WallboardThresholds, build_dispositions, build_queues, build_wallboard
+from config.flow_queues import (
+    OfferRules,
+    Queue,
+    WallboardThresholds,
+    build_dispositions,
+    build_offer_rules,
+    build_queues,
+    build_wallboard,
+)
 from config.flow_schema import REQUIRED_PROMPTS
 from config.flow_yaml import parse_flow_text
 from config.hours import Hours, parse_hours
 from config.settings import ROOT, ConfigError
 
 # What the rest of Jobline imports from here (the step and queue types live beside this module).
-__all__ = ["AnswerKeys", "Flow", "IdRule", "Language", "Node", "Option", "Queue", "WallboardThresholds",
-           "build_flow", "load_flow", "luhn_ok", "mod11_ok", "parse_flow_text"]
+__all__ = ["AnswerKeys", "Flow", "IdRule", "Language", "Node", "OfferRules", "Option", "Queue",
+           "WallboardThresholds", "build_flow", "load_flow", "luhn_ok", "mod11_ok", "parse_flow_text"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Flow:
     intent_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # intent -> lang -> label
     intent_threshold: float = 0.8
     wallboard: WallboardThresholds = field(default_factory=WallboardThresholds)
+    offers: OfferRules = field(default_factory=OfferRules)
     audio: dict[str, dict[str, str]] = field(default_factory=dict)  # prompt -> lang -> "<lang>/<file>"
     audio_dir: Path = DEFAULT_AUDIO_DIR  # where those files are (config/flow_audio.py)
 
@@ -168,6 +177,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
         intent_labels={name: route["label"] for name, route in intents["routes"].items() if "label" in route},
         intent_threshold=intents["threshold"],
         wallboard=build_wallboard(raw),
+        offers=build_offer_rules(raw, queues),
         audio=audio,
         audio_dir=audio_dir,
     )

@@ -23,6 +23,16 @@ class Queue:
     max_wait_s: int
     max_size: int
     priority: int = 0
+    mode: str = "pull"  # pull: taken from the list; offer: rung on one adviser's desk at a time
+    offer_timeout_s: int = 20  # an offer not accepted within this moves on (a miss)
+
+
+@dataclass(frozen=True)
+class OfferRules:
+    """Floor-wide rules of offer-mode queues: after this many offers missed in a row (not
+    accepted nor rejected in time), the adviser is put on a break, with the reason on their desk."""
+
+    misses_before_away: int = 2
 
 
 @dataclass(frozen=True)
@@ -62,3 +72,12 @@ def build_dispositions(raw: dict[str, Any]) -> dict[str, str]:
 
 def build_wallboard(raw: dict[str, Any]) -> WallboardThresholds:
     return WallboardThresholds(**raw.get("wallboard", {}))
+
+
+def build_offer_rules(raw: dict[str, Any], queues: dict[str, Queue]) -> OfferRules:
+    """The `offers` section; an offer timeout on a pull queue is a mistake worth naming."""
+    for q in queues.values():
+        if q.mode != "offer" and "offer_timeout_s" in raw["queues"][q.name]:
+            raise ConfigError(f"queues.{q.name}.offer_timeout_s: only an offer-mode queue rings "
+                              f"advisers; add 'mode: offer' to queues.{q.name} or remove offer_timeout_s")
+    return OfferRules(**raw.get("offers", {}))

@@ -153,6 +153,10 @@ SCHEMA: dict[str, Any] = {
                     "max_wait_s": {"type": "integer", "minimum": 30, "maximum": 14400},
                     "max_size": {"type": "integer", "minimum": 1, "maximum": TWILIO_QUEUE_MAX_SIZE},
                     "priority": {"type": "integer", "minimum": 0, "maximum": 100},
+                    # pull: advisers take callers from the list; offer: Jobline rings one adviser
+                    # at a time (callcenter/routing/offers.py), who accepts within offer_timeout_s.
+                    "mode": {"enum": ["pull", "offer"]},
+                    "offer_timeout_s": {"type": "integer", "minimum": 5, "maximum": 120},
                 },
             },
         },
@@ -199,6 +203,12 @@ SCHEMA: dict[str, Any] = {
                 "abandon_limit": {"type": "number", "minimum": 0, "maximum": 100},
                 "waiting_limit": {"type": "integer", "minimum": 0, "maximum": 10000},
             },
+        },
+        "offers": {  # offer-mode queues, floor-wide (issue 16)
+            "type": "object",
+            "required": ["misses_before_away"],
+            "additionalProperties": False,
+            "properties": {"misses_before_away": {"type": "integer", "minimum": 1, "maximum": 20}},
         },
         "start": NODE_ID,
         "adviser": NODE_ID,

@@ -23,14 +23,14 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from db.broker import redis_for
-from db.models import AgentStatusChange, Callback, Capture, QueueEntry, Recording, User
+from db.models import AgentStatusChange, Callback, Capture, Offer, QueueEntry, Recording, User
 from db.session import SessionLocal
 
 log = logging.getLogger(__name__)
 ALL = "*"  # the change may concern any queue
 CHANNEL = "jobline:changes"
 _SHOWN = ("status", "queue", "agent_id", "priority")  # a leg's notes typed at the desk wake nobody
-_BULK = (QueueEntry.__mapper__, Callback.__mapper__, User.__mapper__)
+_BULK = (QueueEntry.__mapper__, Callback.__mapper__, User.__mapper__, Offer.__mapper__)
 _KEY = "jobline.changed_queues"
 _target: dict[str, str | None] = {"url": None}
 
@@ -80,7 +80,9 @@ def _note_rows(session: Session, _ctx: Any, _instances: Any) -> None:
 
 @event.listens_for(SessionLocal, "do_orm_execute")
 def _note_bulk(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and state.bind_mapper in _BULK:
+    # An offer (callcenter/routing/offers.py) is a bulk INSERT: it rings a desk, so it wakes them.
+    offered = state.is_insert and state.bind_mapper is Offer.__mapper__
+    if (offered or state.is_update or state.is_delete) and state.bind_mapper in _BULK:
         _noted(state.session).add(ALL)
 
 

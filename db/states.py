@@ -102,6 +102,21 @@ CALLBACK_OPEN = (CallbackStatus.PENDING, CallbackStatus.DIALING, CallbackStatus.
 CALLBACK_FINISHED = (CallbackStatus.COMPLETED, CallbackStatus.FAILED)
 
 
+class OfferStatus(StrEnum):
+    """An offer of a caller to one adviser (db/models/offers.py): open -> accepted, rejected,
+    missed (no answer in time) or withdrawn (the caller or the adviser moved on meanwhile)."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    MISSED = "missed"
+    WITHDRAWN = "withdrawn"
+
+
+# The adviser answered the offer (a withdrawn one never reached them, it breaks no streak).
+OFFER_ANSWERED = (OfferStatus.ACCEPTED, OfferStatus.REJECTED)
+
+
 class AdviserStatus(StrEnum):
     """An adviser's (User's) status; each move is recorded in agent_status_changes."""
 

@@ -32,6 +32,7 @@ from callcenter.desk.state import (
 from callcenter.desk.summary import full_summary
 from callcenter.params import BadParameter, body_row_id
 from callcenter.routing import claims
+from callcenter.routing.offers import offer_queues
 from config.settings import ConfigError
 from db import session as db
 from db.advisers import set_status
@@ -126,7 +127,16 @@ def answer() -> Any:
     if not user.queues:
         abort(409, "Your account serves no queue, so no call can be put through to you; "
                    "ask an admin to add your queues.")
-    entry = claims.claim(s, user, entry_id, now) if entry_id else claims.claim_next(s, user, now)
+    offered = offer_queues(app_flow())  # their callers ring on a desk in turn (routing/offers.py)
+    target = s.get(QueueEntry, entry_id) if entry_id else None
+    if target is not None and target.queue in offered:
+        abort(409, "Callers of this queue are offered to advisers in turn: wait for one to ring on "
+                   "your desk, then press Accept.")
+    pull = [q for q in user.queues if q not in offered]
+    if not entry_id and not pull:
+        abort(409, "Callers of your queues are offered to advisers in turn: wait for one to ring on "
+                   "your desk, then press Accept.")
+    entry = claims.claim(s, user, entry_id, now) if entry_id else claims.claim_next(s, user, now, pull)
     if entry is None:
         s.rollback()
         target = s.get(QueueEntry, entry_id) if entry_id else None
@@ -135,6 +145,12 @@ def answer() -> Any:
                        "ask an admin to add this queue to your account.")
         abort(409, "That call was taken or the caller left; the list is refreshed, pick another.")
     s.commit()
+    put_through(entry, user)
+    return no_store_json(desk_state_of(signed_in_user()))
+
+
+def put_through(entry: QueueEntry, user: User) -> None:
+    """Connect a claimed (committed) caller to the adviser; an error is a sentence for them."""
     try:
         claims.connect(current_app.config, entry, user)
     except claims.CallerGone:
@@ -147,7 +163,6 @@ def answer() -> Any:
         log.exception("connecting queue entry %s to account %s failed", entry.id, user.id)
         abort(502, "The call could not be put through to your phone; it is back in the queue. "
                    "Check your phone number with an admin, then answer again.")
-    return no_store_json(desk_state_of(signed_in_user()))
 
 
 @bp.get("/openapi.json")

@@ -15,6 +15,7 @@ from typing import Any
 
 from callcenter.desk.openapi_30 import as_openapi_30
 from callcenter.desk.openapi_links import DESK_STATE_LINKS
+from callcenter.desk.openapi_offers import OFFER_STATE, offer_paths
 from callcenter.params import ID_SCHEMA
 from config.flow import Flow
 from db.states import ADVISER_SETTABLE
@@ -246,7 +247,8 @@ SPEC: dict[str, Any] = {
                 "current": {"allOf": [_ref("Summary")], "nullable": True},
                 "failed_try": {"type": "object", "nullable": True, "additionalProperties": True,
                                "description": "The callback try that failed while you waited for "
-                                              "it: callback_id, text (why, in words), status."}}},
+                                              "it: callback_id, text (why, in words), status."},
+                **OFFER_STATE}},
         },
     },
     "security": [{"session": []}],
@@ -279,6 +281,7 @@ SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
         ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
         ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
+SPEC["paths"].update(offer_paths(DESK_OK, _errors(*WRITE_ERRORS, 502, 503)))
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from callcenter.accounts import audit
 from callcenter.accounts.users import clock
 from callcenter.desk.failed_tries import failed_try_notice
+from callcenter.desk.offer_state import away_reason, mark_offer_only, match_now, offer_json
 from callcenter.desk.requests import app_flow
 from callcenter.desk.summary import ID_FIELD, callback_rows, callback_summary, full_summary, iso, waiting_rows
 from callcenter.routing import claims
@@ -75,6 +76,8 @@ def me_json(user: User) -> dict[str, Any]:
 def desk_state_of(user: User) -> dict[str, Any]:
     """What the desk shows `user`: waiting calls and callbacks of their queues, their current call."""
     s, flow, now = db.current(), app_flow(), clock(current_app.config)
+    if match_now(flow, now):  # an offer made or closed, maybe this adviser's status with it
+        s.refresh(user)
     queues = my_queues(user)
     entries = claims.waiting_entries(s, queues, user.languages or None) if queues else []
     shown = Callback.status.in_(OPEN_CALLBACKS)
@@ -90,11 +93,14 @@ def desk_state_of(user: User) -> dict[str, Any]:
         "me": me_json(user),
         # The first rows in serving order: an adviser answers from the top; the wallboard
         # shows the whole line. The count and longest wait still cover everyone.
-        "waiting": waiting_rows(s, flow, entries[:WAITING_SHOWN], now),
+        "waiting": mark_offer_only(flow, waiting_rows(s, flow, entries[:WAITING_SHOWN], now)),
         "waiting_total": len(entries),
         "longest_wait_since": iso(oldest),
         "callbacks": callback_rows(s, flow, callbacks, now),
         "current": current,
+        # A caller of an offer-mode queue ringing on this desk (callcenter/desk/offer_state.py).
+        "offer": offer_json(s, flow, user, now) if current is None else None,
+        "away_reason": away_reason(s, flow, user),
         # A callback try that failed while this adviser waited for it (none while on a call).
         "failed_try": failed_try_notice(s, user, now) if current is None else None,
     }

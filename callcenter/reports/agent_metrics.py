@@ -16,6 +16,7 @@ from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from callcenter.reports.metrics import Filters, in_period, mean, rate, seconds_between
+from callcenter.reports.offer_metrics import OFFER_FIGURES, ZERO, offer_sums, offer_total
 from callcenter.reports.rollups.read import raw, split
 from db.models import AgentStatusChange, Callback, QueueEntry, User
 from db.models.rollups import AdviserLegRollup, AdviserRollup
@@ -36,6 +37,7 @@ AGENT_FIGURES: dict[str, tuple[str, str, str]] = {
     "transfers_out": ("Transfers out", "", "handled legs the adviser moved to another queue"),
     "callbacks_completed": ("Callbacks completed", "", "callbacks the adviser talked to the caller on "
                             "(status completed), for calls started in the period"),
+    **OFFER_FIGURES,  # offer-mode queues (callcenter/reports/offer_metrics.py)
 }
 
 
@@ -163,20 +165,23 @@ def agent_report(s: Session, f: Filters, now: datetime, rollups: bool = True) ->
             idle[uid] += secs
         for uid, n in part["callbacks"].items():
             callbacks[uid] += n
-    ids = sorted(set(handled) | set(callbacks) | {u for u, secs in idle.items() if secs > 0})
+    offers = offer_sums(s, f, "agent")
+    ids = sorted(set(handled) | set(callbacks) | set(offers) | {u for u, secs in idle.items() if secs > 0})
     names = dict(s.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
     lines, total = [], {"handled": 0, "talk": 0.0, "acw": 0.0, "idle": 0.0, "transfers_out": 0,
                         "callbacks_completed": 0}
     for uid in ids:
         n, talk, acw, transfers = handled[uid] if uid in handled else (0, 0.0, 0.0, 0)
         line = _figures(int(n), talk, acw, idle[uid], int(transfers), callbacks[uid])
-        lines.append({"agent_id": uid, "agent": names.get(uid, f"#{uid}"), **line})
+        lines.append({"agent_id": uid, "agent": names.get(uid, f"#{uid}"), **line,
+                      **(offers[uid] if uid in offers else ZERO)})
         for key, value in (("handled", n), ("talk", talk), ("acw", acw), ("idle", idle[uid]),
                            ("transfers_out", transfers), ("callbacks_completed", callbacks[uid])):
             total[key] += value
     overall = _figures(int(total["handled"]), total["talk"], total["acw"], total["idle"],
                        int(total["transfers_out"]), int(total["callbacks_completed"]))
-    return {"agents": lines, "total": overall, "formulas": {k: v[2] for k, v in AGENT_FIGURES.items()}}
+    return {"agents": lines, "total": {**overall, **offer_total(offers)},
+            "formulas": {k: v[2] for k, v in AGENT_FIGURES.items()}}
 
 
 def _figures(n: int, talk: float, acw: float, idle: float, transfers: int, callbacks: int) -> dict[str, Any]:

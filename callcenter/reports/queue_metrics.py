@@ -26,6 +26,7 @@ from callcenter.reports.metrics import (
     seconds_between,
     utc_hour,
 )
+from callcenter.reports.offer_metrics import OFFER_FIGURES, ZERO, offer_sums, offer_total
 from callcenter.reports.rollups.read import raw, split, targets_of
 from config.flow import Flow
 from db.models import Call, Callback, QueueEntry
@@ -61,6 +62,7 @@ QUEUE_FIGURES: dict[str, tuple[str, str, str]] = {
     "callback_attempts": ("Callback attempts", "", "calls Jobline placed to call the callers back"),
     "time_to_callback_s": ("Mean time to callback", "s", "mean of (connected_at − requested_at) over "
                            "completed callbacks"),
+    **OFFER_FIGURES,  # offer-mode queues (callcenter/reports/offer_metrics.py)
 }
 CALLBACK_COUNTS = ("callbacks_requested", "callbacks_completed", "callbacks_failed", "callback_attempts",
                    "callback_wait_sum")
@@ -183,10 +185,12 @@ def queue_report(s: Session, f: Filters, flow: Flow, now: datetime | None = None
     days = [f.first_day.fromordinal(d) for d in range(f.first_day.toordinal(), f.last_day.toordinal() + 1)]
     callbacks = callback_sums(s, f)
     all_callbacks = {k: sum(q[k] for q in callbacks.values()) for k in CALLBACK_COUNTS}
+    offers = offer_sums(s, f, "queue")
     return {
-        "total": {**total.figures(), **callback_figures(all_callbacks)},
+        "total": {**total.figures(), **callback_figures(all_callbacks), **offer_total(offers)},
         "queues": {n: {**per_queue[n].figures(), **callback_figures(callbacks.get(n)),
-                       "service_level_s": _target(flow, n)} for n in names},
+                       **(offers[n] if n in offers else ZERO), "service_level_s": _target(flow, n)}
+                   for n in names},
         "by_hour": [{"hour": h, **by_hour[h].figures()} for h in range(24)],
         "by_day": [{"day": d.isoformat(), "label": f"{d:%a} {d.day}", **by_day[d].figures()}
                    for d in days if _within(d, days)],

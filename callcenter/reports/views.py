@@ -35,6 +35,7 @@ from callcenter.reports.metrics import (
     presets,
     shown,
 )
+from callcenter.reports.offer_metrics import OFFER_FIGURES
 from callcenter.reports.queue_metrics import QUEUE_FIGURES, queue_report
 from callcenter.reports.wording import PLAIN, ScreenLabels
 from config.flow import Flow
@@ -211,7 +212,8 @@ _QUEUE_FIGURES = {
                    "callbacks": _COUNT, "voicemails": _COUNT, "transferred_out": _COUNT,
                    "service_level": _RATE, "abandonment_rate": _RATE, "asa_s": _SECONDS,
                    "avg_abandon_s": _SECONDS, "callbacks_requested": _COUNT, "callbacks_completed": _COUNT,
-                   "callbacks_failed": _COUNT, "callback_attempts": _COUNT, "time_to_callback_s": _SECONDS},
+                   "callbacks_failed": _COUNT, "callback_attempts": _COUNT, "time_to_callback_s": _SECONDS,
+                   **dict.fromkeys(OFFER_FIGURES, _COUNT)},
 }
 def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
     """A query parameter of /api/stats; empty is allowed and means the default."""
@@ -251,7 +253,7 @@ STATS_OPENAPI: dict[str, Any] = {
                         "ivr_hangup_rate": _RATE, "transcription_success": _RATE}},
                     "advisers": {"type": "object", "properties": {
                         "handled": _COUNT, "aht_s": _SECONDS, "occupancy": _RATE, "transfers_out": _COUNT,
-                        "callbacks_completed": _COUNT}},
+                        "callbacks_completed": _COUNT, **dict.fromkeys(OFFER_FIGURES, _COUNT)}},
                     "formulas": {"type": "object", "additionalProperties": {"type": "string"}}}}]}}}},
             "400": {"$ref": "#/components/responses/E400"},
             "401": {"$ref": "#/components/responses/E401"},

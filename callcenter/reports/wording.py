@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from callcenter.reports.offer_metrics import PLAIN_OFFERS
 from config.flow import Flow
 
 CODE = re.compile(r"[a-z][a-z0-9_]*")  # an intent's code; other reasons are kept as they were stored
@@ -37,6 +38,7 @@ PLAIN: dict[str, dict[str, str]] = {
         "callback_attempts": "Calls made to call callers back.",
         "time_to_callback_s": "How long callers waited, on average, from asking for a callback to "
                               "talking to an adviser.",
+        **PLAIN_OFFERS,
     },
     "advisers": {
         "handled": "Calls the adviser answered and finished.",
@@ -47,6 +49,7 @@ PLAIN: dict[str, dict[str, str]] = {
         "idle_s": "Time spent available, waiting for a call.",
         "transfers_out": "Calls the adviser passed on to another queue.",
         "callbacks_completed": "Callbacks on which the adviser talked to the caller.",
+        **PLAIN_OFFERS,
     },
     "ivr": {
         "calls": "Every call that came in.",

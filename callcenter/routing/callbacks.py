@@ -86,24 +86,37 @@ def _ahead_live(s: Session, cb: Callback) -> bool:
     ).limit(1)) is not None
 
 
-def due(s: Session, flow: Flow, now: datetime, retry_s: int) -> list[tuple[Callback, User]]:
-    """The callbacks whose turn it is, each with a free adviser (nothing is changed)."""
+def due_callbacks(s: Session, flow: Flow, now: datetime, retry_s: int,
+                  offered: bool = False) -> list[Callback]:
+    """The callbacks whose turn it is: the head of each line, its retry wait over, no live caller
+    ahead. `offered`: those of offer-mode queues (callcenter/routing/offers.py rings an adviser
+    first), else of the others. Nothing is changed."""
     if not is_open(flow.hours, now):
         return []
     pending = s.scalars(select(Callback).where(Callback.status == CallbackStatus.PENDING)
                         .order_by(Callback.priority.desc(), Callback.enqueued_at, Callback.id)).all()
-    picked: list[tuple[Callback, User]] = []
-    taken: set[int] = set()
+    turn: list[Callback] = []
     heads: set[tuple[str, str | None]] = set()
     for cb in pending:
+        queue = flow.queues.get(cb.queue)
+        if (queue is not None and queue.mode == "offer") != offered:
+            continue
         line = (cb.queue, cb.language)
         if line in heads:
             continue  # only the head of each line may go; the rest keep their order
         heads.add(line)
         if cb.last_attempt_at is not None and now - cb.last_attempt_at < timedelta(seconds=retry_s):
             continue
-        if _ahead_live(s, cb):
-            continue
+        if not _ahead_live(s, cb):
+            turn.append(cb)
+    return turn
+
+
+def due(s: Session, flow: Flow, now: datetime, retry_s: int) -> list[tuple[Callback, User]]:
+    """The callbacks whose turn it is, each with a free adviser (nothing is changed)."""
+    picked: list[tuple[Callback, User]] = []
+    taken: set[int] = set()
+    for cb in due_callbacks(s, flow, now, retry_s):
         free = [a for a in serving(s, cb.queue, cb.language) if a.status == AdviserStatus.AVAILABLE
                 and a.id not in taken]
         if free:
@@ -137,7 +150,7 @@ def wrap_up(s: Session, cb: Callback, agent: User, notes: str, disposition: str,
         set_status(s, agent, AdviserStatus.AVAILABLE, now)
 
 
-def _reserve(s: Session, cb: Callback, agent: User, now: datetime) -> bool:
+def reserve(s: Session, cb: Callback, agent: User, now: datetime) -> bool:
     """Atomically: the adviser from available to busy, the callback from pending to dialing."""
     if s.execute(update(User).where(User.id == agent.id, User.status == AdviserStatus.AVAILABLE)
                  .values(status=AdviserStatus.BUSY, status_since=now)).rowcount != 1:
@@ -170,24 +183,28 @@ def dial_due(config: Mapping[str, Any], flow: Flow, now: datetime) -> list[int]:
         log.warning("callbacks are not dialled: %s", problem)
         return []
     retry_s = _setting(config, "CALLBACK_RETRY_S")
-    limit = _setting(config, "CALLBACK_MAX_ATTEMPTS")
     with db.SessionLocal.begin() as s:
-        reserved = [cb.id for cb, agent in due(s, flow, now, retry_s) if _reserve(s, cb, agent, now)]
-    dialled = []
-    for cb_id in reserved:
-        try:
-            _dial(config, cb_id)
-            dialled.append(cb_id)
-        except FictionalNumber as e:
-            log.warning("%s", e)
-            _attempt_failed(cb_id, now, 0, "fiction")
-        except TwilioRestException as e:  # Twilio refused the call: its error code says why
-            log.warning("Twilio refused to call back callback %s (error %s)", cb_id, e.code)
-            _attempt_failed(cb_id, now, 0 if e.code in NUMBER_REFUSED else limit, f"twilio-{e.code}")
-        except Exception:
-            log.exception("calling back callback %s failed; it will be retried", cb_id)
-            _attempt_failed(cb_id, now, limit, "unreachable")
-    return dialled
+        reserved = [cb.id for cb, agent in due(s, flow, now, retry_s) if reserve(s, cb, agent, now)]
+    return [cb_id for cb_id in reserved if dial_reserved(config, cb_id, now)]
+
+
+def dial_reserved(config: Mapping[str, Any], cb_id: int, now: datetime) -> bool:
+    """Call the caller of a callback reserved for an adviser (`reserve`, committed); False when
+    the try failed at once (it is then back in line, or failed for good)."""
+    limit = _setting(config, "CALLBACK_MAX_ATTEMPTS")
+    try:
+        _dial(config, cb_id)
+        return True
+    except FictionalNumber as e:
+        log.warning("%s", e)
+        _attempt_failed(cb_id, now, 0, "fiction")
+    except TwilioRestException as e:  # Twilio refused the call: its error code says why
+        log.warning("Twilio refused to call back callback %s (error %s)", cb_id, e.code)
+        _attempt_failed(cb_id, now, 0 if e.code in NUMBER_REFUSED else limit, f"twilio-{e.code}")
+    except Exception:
+        log.exception("calling back callback %s failed; it will be retried", cb_id)
+        _attempt_failed(cb_id, now, limit, "unreachable")
+    return False
 
 
 def _dial(config: Mapping[str, Any], cb_id: int) -> None:

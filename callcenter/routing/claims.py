@@ -94,11 +94,13 @@ def claim(s: Session, agent: User, entry_id: int, now: datetime) -> QueueEntry |
     return _take(s, entry_id, agent, now)
 
 
-def claim_next(s: Session, agent: User, now: datetime) -> QueueEntry | None:
-    """Claim the next caller this adviser serves (priority, then arrival); None if nobody waits."""
-    if not agent.queues:
+def claim_next(s: Session, agent: User, now: datetime, queues: list[str] | None = None) -> QueueEntry | None:
+    """Claim the next caller this adviser serves (priority, then arrival), of `queues` when given
+    (some of theirs); None if nobody waits."""
+    queues = list(agent.queues or []) if queues is None else queues
+    if not queues:
         return None
-    where = _line(list(agent.queues), list(agent.languages or []) or None)
+    where = _line(queues, list(agent.languages or []) or None)
     pick = select(QueueEntry.id).where(*where).order_by(*ORDER)
     if s.get_bind().dialect.name == "postgresql":
         while (entry_id := s.scalar(pick.limit(1).with_for_update(skip_locked=True))) is not None:

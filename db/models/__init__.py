@@ -7,6 +7,7 @@ re-exports the table classes so callers write `from db.models import Call`.
 from db.base import Base, UTCDateTime, utcnow
 from db.models.audit import AuditEntry
 from db.models.calls import Call, Caller, CallEvent, Capture, Recording, StatusCallback
+from db.models.offers import Offer
 from db.models.people import AgentStatusChange, LoginSession, User
 from db.models.queues import Callback, QueueEntry
 from db.models.rollups import AdviserLegRollup, AdviserRollup, IvrRollup, QueueRollup, RollupState
@@ -15,6 +16,6 @@ from db.states import AGENT_STATUSES, ROLES, STATUS_RANK
 __all__ = [
     "AGENT_STATUSES", "ROLES", "STATUS_RANK", "AdviserLegRollup", "AdviserRollup", "AgentStatusChange",
     "AuditEntry", "Base", "Call", "CallEvent", "Callback", "Caller", "Capture", "IvrRollup", "LoginSession",
-    "QueueEntry", "QueueRollup", "Recording", "RollupState", "StatusCallback", "UTCDateTime", "User",
+    "Offer", "QueueEntry", "QueueRollup", "Recording", "RollupState", "StatusCallback", "UTCDateTime", "User",
     "utcnow",
 ]

@@ -273,12 +273,14 @@
   function drawSummary() {
     const d = state.desk, pane = $("summary");
     if (d.current) return drawCurrent(pane, d.current);
+    if (d.offer) return drawOffer(pane, d.offer);
     if (d.failed_try) return drawFailedTry(pane, d.failed_try);
     if (state.tab === "callbacks" && d.callbacks.some((c) => c.id === state.callback)) return;
     const row = d.waiting.find((r) => r.id === state.selected);
     if (!row) {
       pane.replaceChildren(h("div", { class: "idle" },
         h("h2", {}, "No caller waiting"),
+        d.away_reason ? h("p", { class: "away-reason", role: "status" }, d.away_reason) : null,
         h("p", {}, d.me.status === "available" ? "You are available: new callers appear here at once."
           : shortcutsOn() ? "Set yourself Available (Shift+A) to take calls." : "Set yourself Available to take calls.")));
       pane.dataset.for = "";
@@ -299,7 +301,29 @@
     }).catch(() => {});
   }
 
+  // A caller of an offer-mode queue (issue 16) rings on one desk at a time: Accept or Reject
+  // before the time runs out (then the server offers them to the next adviser).
+  function drawOffer(pane, o) {
+    if (pane.dataset.for === `offer-${o.id}`) return;
+    pane.dataset.for = `offer-${o.id}`;
+    const what = o.kind === "callback" ? "Callback offered to you" : "Call offered to you";
+    pane.replaceChildren(
+      h("div", { class: "offer-head", role: "alert" }, h("h2", {}, `${what} · ${queueLabel(o.queue)}`),
+        h("p", {}, "Accept within ", h("strong", { id: "offer-left" }, `${o.seconds_left} s`),
+          o.kind === "callback" ? ": Jobline then calls the caller back." : ", or it goes to the next adviser.")),
+      ...summaryBlocks(o.summary, o.summary),
+      h("div", { class: "actions sticky" },
+        h("button", { type: "button", class: "primary huge", id: "offer-accept",
+          onclick: () => act("POST", `/api/offers/${o.id}/accept`) }, "Accept"),
+        h("button", { type: "button", id: "offer-reject",
+          onclick: () => act("POST", `/api/offers/${o.id}/reject`) }, "Reject")));
+  }
+
   function answerBar(row) {
+    if (row.offered_only || (state.desk.waiting.find((r) => r.id === row.id) || {}).offered_only) {
+      return h("p", { class: "actions note" }, `Callers of ${queueLabel(row.queue)} ring on an adviser's desk in turn: ` +
+        "wait for one to be offered to you.");
+    }
     const first = state.desk.waiting.length && state.desk.waiting[0].id === row.id;
     return h("div", { class: "actions sticky" },
       h("button", { type: "button", class: "primary huge", id: "answer",
@@ -472,6 +496,7 @@
 
   async function answer(entryId) {
     if (state.desk.current) { toast("Finish your current call first (Done)."); return; }
+    if (state.desk.offer && !entryId) { await act("POST", `/api/offers/${state.desk.offer.id}/accept`); return; } // A accepts
     await act("POST", "/api/answer", entryId ? { entry_id: entryId } : {});
   }
 
@@ -490,6 +515,12 @@
       const age = serverAge(el.dataset.since);
       el.textContent = clock(age);
       if (el.classList.contains("wait")) el.className = "wait " + waitClass(age, Number(el.dataset.sl));
+    }
+    const offer = state.desk.offer, left = $("offer-left");
+    if (offer && left) {
+      const s = Math.max(0, Math.ceil(offer.seconds_left - (Date.now() - state.receivedAt) / 1000));
+      left.textContent = `${s} s`;
+      if (s === 0 && state.offerOver !== offer.id) { state.offerOver = offer.id; poll(); } // it moved on
     }
     if (state.desk.longest_wait_since) longest = serverAge(state.desk.longest_wait_since);
     $("longest").textContent = longest === null ? "–" : clock(longest);

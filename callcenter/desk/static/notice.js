@@ -12,7 +12,7 @@
   const TITLE = document.title;
   const toggle = document.getElementById("notify");
   const chime = new Audio(toggle.dataset.chime);
-  const seen = new Set();
+  const seen = new Set(), offers = new Set();
   let first = true, unseen = 0, wanted = false;
   try { wanted = localStorage.getItem(PREF) === "on"; } catch (e) { /* storage blocked: off */ }
 
@@ -45,16 +45,22 @@
   }
 
   function update(desk, queueLabel) {
-    const fresh = desk.waiting.filter((r) => !seen.has(r.id));
+    // A caller of an offer-mode queue rings only the desk it is offered to (desk.offer), even
+    // at sign-in; the others see the row listed, which is no news to them.
+    const fresh = desk.waiting.filter((r) => !seen.has(r.id) && !r.offered_only);
     for (const r of desk.waiting) seen.add(r.id);
+    const offer = desk.offer && !offers.has(desk.offer.id) ? desk.offer : null;
+    if (desk.offer) offers.add(desk.offer.id);
     const free = desk.me.status === "available" && !desk.current;
     if (!free) { unseen = 0; setTitle(); }
-    if (first || !free || !fresh.length) { first = false; return; } // the list at sign-in is not news
+    const news = offer ? [{ queue: offer.queue }] : first ? [] : fresh; // the list at sign-in is not news
+    first = false;
+    if (!free || !news.length) return;
     ring();
-    unseen += fresh.length;
+    unseen += news.length;
     setTitle();
     if (notifying() && away()) {
-      const queues = [...new Set(fresh.map((r) => queueLabel(r.queue)))].join(", ");
+      const queues = [...new Set(news.map((r) => queueLabel(r.queue)))].join(", ");
       const note = new Notification("Caller waiting — Jobline desk", { body: `In ${queues}`, tag: "jobline-caller" });
       note.onclick = () => { window.focus(); note.close(); };
     }

@@ -25,11 +25,14 @@ from datetime import timedelta
 import pytest
 
 from callcenter.accounts import users as accounts
+from callcenter.reports.offer_metrics import OFFER_FIGURES
 from db import session as db
 from db.models import Callback, Capture, Recording
 from tests.support.reports_script import NOW, D, at
 
 DAY = {"from": "2026-11-23", "to": "2026-11-23"}
+# The day's queues take callers from the list: no offers (tests/callcenter/reports/test_offer_figures.py).
+NO_OFFERS = dict.fromkeys(OFFER_FIGURES, 0)
 
 
 @pytest.fixture(params=["raw rows", "rollups"])
@@ -123,14 +126,14 @@ def test_queue_figures_for_the_day(day, reports_client):
         "transferred_out": 1, "service_level": 37.5, "abandonment_rate": 25.0, "asa_s": 53.3,
         "avg_abandon_s": 50.0, "service_level_s": 60,
         "callbacks_requested": 2, "callbacks_completed": 1, "callbacks_failed": 0, "callback_attempts": 1,
-        "time_to_callback_s": 1690.0}
+        "time_to_callback_s": 1690.0, **NO_OFFERS}
     # benefits: only the transferred call's new leg, answered after 46 s (T 60): 1 / 1.
     assert got["queues"]["benefits"] == {
         "offered": 1, "answered": 1, "abandoned": 0, "short_abandons": 0, "callbacks": 0, "voicemails": 0,
         "transferred_out": 0, "service_level": 100.0, "abandonment_rate": 0.0, "asa_s": 46.0,
         "avg_abandon_s": None, "service_level_s": 60,
         "callbacks_requested": 0, "callbacks_completed": 0, "callbacks_failed": 0, "callback_attempts": 0,
-        "time_to_callback_s": None}
+        "time_to_callback_s": None, **NO_OFFERS}
     # employers: nobody queued: every rate has a zero denominator.
     assert got["queues"]["employers"]["offered"] == 0
     assert got["queues"]["employers"]["service_level"] is None
@@ -184,7 +187,7 @@ def test_adviser_figures(day, reports_client):
     # 400 + 100 = 500 s. AHT (720 + 500) / 4 = 305.0 s. Idle: A 1200 s, B 300 s.
     # Occupancy 1220 / (1220 + 1500) = 44.85 -> 44.9 %.
     assert got == {"handled": 4, "aht_s": 305.0, "talk_s": 250.0, "acw_s": 55.0, "occupancy": 44.9,
-                   "idle_s": 1500, "transfers_out": 1, "callbacks_completed": 1}
+                   "idle_s": 1500, "transfers_out": 1, "callbacks_completed": 1, **NO_OFFERS}
 
 
 def test_adviser_report_lines(day, reports_client):
