@@ -13,52 +13,36 @@ import copy
 from functools import reduce
 from typing import Any
 
-from callcenter.desk.openapi_30 import as_openapi_30
 from callcenter.desk.openapi_links import DESK_STATE_LINKS
 from callcenter.desk.openapi_offers import OFFER_STATE, offer_paths
+from callcenter.desk.openapi_parts import errors, json_response, ref, request_body
+from callcenter.desk.openapi_supervisor import supervisor_paths
 from callcenter.params import ID_SCHEMA
 from config.flow import Flow
 from db.states import ADVISER_SETTABLE
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    return {str(c): {"$ref": f"#/components/responses/E{c}"} for c in codes}
-
-
-def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
-    return {"required": required, "content": {"application/json": {"schema": schema}}}
-
-
 ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": ID_SCHEMA,
             "description": "The queue entry (one leg of a call in a queue)."}
-DESK_OK = {"200": _json(_ref("DeskState"), "The desk after the change.") | {"links": DESK_STATE_LINKS}}
+DESK_OK = {"200": json_response(ref("DeskState"), "The desk after the change.") | {"links": DESK_STATE_LINKS}}
 WRITE_ERRORS = (400, 401, 403, 404, 409)
 
 CALLBACK_ID = {"name": "callback_id", "in": "path", "required": True, "schema": ID_SCHEMA}
-_NOTES = _body({"type": "object", "required": ["notes"], "properties": {
+_NOTES = request_body({"type": "object", "required": ["notes"], "properties": {
     "notes": {"type": "string", "maxLength": 4000}}})
-_WRAP_UP = _body({"type": "object", "required": ["disposition"], "properties": {
+_WRAP_UP = request_body({"type": "object", "required": ["disposition"], "properties": {
     "disposition": {"type": "string", "description": "A code from the flow's dispositions (enum)."},
     "notes": {"type": "string", "maxLength": 4000},
     "available": {"type": "boolean", "default": True,
                   "description": "for an adviser set offline meanwhile: available again after Done"}}})
 
-_REVEALED = {"200": _json({"type": "object", "properties": {
+_REVEALED = {"200": json_response({"type": "object", "properties": {
     "id_number": {"type": "string"}, "status": {"type": "string"}}}, "The ID number."),
-    **_errors(400, 401, 403, 404)}
+    **errors(400, 401, 403, 404)}
 
 _paths: dict[str, Any] = {
     "/api/desk": {"get": {
         "operationId": "deskState", "summary": "Everything the desk shows (on each event, or polled).",
-        "responses": DESK_OK | _errors(401, 403)}},
+        "responses": DESK_OK | errors(401, 403)}},
     "/api/events": {"get": {
         "operationId": "events", "summary": "Server-Sent Events: `data: changed` when what you see changed.",
         "description": "Refetch /api/desk (or, with scope=wallboard, /api/wallboard) on each event; "
@@ -68,16 +52,16 @@ _paths: dict[str, Any] = {
                         "schema": {"type": "string", "enum": ["desk", "wallboard"]}}],
         "responses": {"200": {"description": "The event stream.",
                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-                      **_errors(400, 401, 403, 503)}}},
+                      **errors(400, 401, 403, 503)}}},
     "/api/me/status": {"put": {
         "operationId": "changeStatus", "summary": "Set your status.",
-        "requestBody": _body({"type": "object", "required": ["status"], "properties": {
+        "requestBody": request_body({"type": "object", "required": ["status"], "properties": {
             "status": {"type": "string", "enum": [s.value for s in ADVISER_SETTABLE]}}}),
-        "responses": {"200": _json(_ref("Me"), "Your account and status.")} | _errors(*WRITE_ERRORS)}},
+        "responses": {"200": json_response(ref("Me"), "Your account and status.")} | errors(*WRITE_ERRORS)}},
     "/api/entries/{entry_id}": {"get": {
         "operationId": "entrySummary", "summary": "The full caller summary of one call.",
         "parameters": [ENTRY_ID],
-        "responses": {"200": _json(_ref("Summary"), "The summary.")} | _errors(401, 403, 404)}},
+        "responses": {"200": json_response(ref("Summary"), "The summary.")} | errors(401, 403, 404)}},
     "/api/entries/{entry_id}/reveal-id": {"post": {
         "operationId": "revealId",
         "summary": "The caller's full ID number (your own connected call; supervisors any). Audited.",
@@ -86,45 +70,45 @@ _paths: dict[str, Any] = {
     "/api/answer": {"post": {
         "operationId": "answer",
         "summary": "Claim the best waiting call (or entry_id) atomically and put it through.",
-        "requestBody": _body({"type": "object", "properties": {
+        "requestBody": request_body({"type": "object", "properties": {
             "entry_id": ID_SCHEMA | {"description": "A specific waiting call; omit for the next."}}},
             required=False),
-        "responses": DESK_OK | _errors(400, 401, 403, 409, 502, 503)}},
+        "responses": DESK_OK | errors(400, 401, 403, 409, 502, 503)}},
     "/api/calls/{entry_id}/notes": {"put": {
         "operationId": "saveNotes", "summary": "Save the notes of your current call (autosave).",
         "parameters": [ENTRY_ID],
         "requestBody": _NOTES,
-        "responses": {"200": _json({"type": "object", "properties": {
-            "id": {"type": "integer"}, "notes": {"type": "string"}}}, "Saved.")} | _errors(*WRITE_ERRORS)}},
+        "responses": {"200": json_response({"type": "object", "properties": {
+            "id": {"type": "integer"}, "notes": {"type": "string"}}}, "Saved.")} | errors(*WRITE_ERRORS)}},
     "/api/calls/{entry_id}/end": {"post": {
         "operationId": "endCall", "summary": "The conversation is over; after-call work starts.",
-        "parameters": [ENTRY_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+        "parameters": [ENTRY_ID], "responses": DESK_OK | errors(*WRITE_ERRORS)}},
     "/api/calls/{entry_id}/transfer": {"post": {
         "operationId": "transfer",
         "summary": "Move the caller to another queue (409 for the queue they are in, or once they left), "
                    "with an optional note the next adviser reads in the caller's path.",
         "parameters": [ENTRY_ID],
-        "requestBody": _body({"type": "object", "required": ["queue"], "properties": {
+        "requestBody": request_body({"type": "object", "required": ["queue"], "properties": {
             "queue": {"type": "string", "description": "A queue of the flow (enum), not the caller's."},
             "note": {"type": "string", "maxLength": 500,
                      "description": "For the next adviser, e.g. what the caller needs from them."}}}),
-        "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+        "responses": DESK_OK | errors(*WRITE_ERRORS)}},
     "/api/calls/{entry_id}/wrap-up": {"post": {
         "operationId": "wrapUp", "summary": "Done: notes and disposition saved, back to available.",
         "parameters": [ENTRY_ID],
         "requestBody": _WRAP_UP,
-        "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+        "responses": DESK_OK | errors(*WRITE_ERRORS)}},
     "/api/callbacks/{callback_id}/notes": {"put": {
         "operationId": "saveCallbackNotes", "summary": "Save the notes of your current callback (autosave).",
         "parameters": [CALLBACK_ID], "requestBody": _NOTES,
-        "responses": {"200": _json({"type": "object", "properties": {
-            "id": {"type": "integer"}, "notes": {"type": "string"}}}, "Saved.")} | _errors(*WRITE_ERRORS)}},
+        "responses": {"200": json_response({"type": "object", "properties": {
+            "id": {"type": "integer"}, "notes": {"type": "string"}}}, "Saved.")} | errors(*WRITE_ERRORS)}},
     "/api/callbacks/{callback_id}/wrap-up": {"post": {
         "operationId": "wrapUpCallback",
         "summary": "Done with a callback: notes and disposition saved, back to available. "
                    "409 while Jobline is still ringing the caller.",
         "parameters": [CALLBACK_ID], "requestBody": _WRAP_UP,
-        "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+        "responses": DESK_OK | errors(*WRITE_ERRORS)}},
     "/api/callbacks/{callback_id}/reveal-id": {"post": {
         "operationId": "revealCallbackId",
         "summary": "The caller's full ID number, while you talk to them on a callback. Audited.",
@@ -133,7 +117,7 @@ _paths: dict[str, Any] = {
     "/api/callbacks/{callback_id}/retry": {"post": {
         "operationId": "retryCallback",
         "summary": "Supervisors: put a failed callback back in line, its attempts counted afresh.",
-        "parameters": [CALLBACK_ID], "responses": DESK_OK | _errors(*WRITE_ERRORS)}},
+        "parameters": [CALLBACK_ID], "responses": DESK_OK | errors(*WRITE_ERRORS)}},
     "/api/recordings/{recording_id}/audio": {"get": {
         "operationId": "recordingAudio", "summary": "The audio of a name or reason recording.",
         "parameters": [{"name": "recording_id", "in": "path", "required": True,
@@ -141,16 +125,16 @@ _paths: dict[str, Any] = {
         "responses": {"200": {"description": "The audio.", "content": {
             "audio/wav": {"schema": {"type": "string", "format": "binary"}},
             "audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}
-        | _errors(401, 403, 404)}},
+        | errors(401, 403, 404)}},
     "/api/voice-token": {"get": {
         "operationId": "voiceToken",
         "summary": "A Twilio Voice SDK token for the browser phone (advisers without a phone number).",
-        "responses": {"200": _json({"type": "object", "properties": {
+        "responses": {"200": json_response({"type": "object", "properties": {
             "token": {"type": "string"}, "identity": {"type": "string"}}}, "The token.")}
-        | _errors(401, 403) | {"503": {"$ref": "#/components/responses/E503"}}}},
+        | errors(401, 403) | {"503": {"$ref": "#/components/responses/E503"}}}},
     "/api/openapi.json": {"get": {
         "operationId": "openapi", "summary": "This description.",
-        "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document.")} | _errors(401, 403)}},
+        "responses": {"200": json_response({"type": "object"}, "OpenAPI 3 document.")} | errors(401, 403)}},
 }
 
 _nullable_str = {"type": "string", "nullable": True}
@@ -185,7 +169,7 @@ SPEC: dict[str, Any] = {
     "paths": _paths,
     "components": {
         "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
-        "responses": {f"E{code}": _json(_ref("Error"), text) for code, text in {
+        "responses": {f"E{code}": json_response(ref("Error"), text) for code, text in {
             400: "The request is wrong (a value, or a write without the X-CSRFToken header); "
                  "the message says what to fix.",
             401: "Not signed in, or the session ended.",
@@ -216,7 +200,7 @@ SPEC: dict[str, Any] = {
                                "name": _recording, "reason": {"type": "object", "nullable": True,
                                                               "properties": {"text": {"type": "string"}}},
                                "id_number": _caller["id_number"]}},
-            "Summary": {"allOf": [_ref("Entry"), {"type": "object", "properties": {
+            "Summary": {"allOf": [ref("Entry"), {"type": "object", "properties": {
                 "path": {"type": "array", "description": "Steps in the words the caller heard; "
                          "transfers last, as \"Transferred by <adviser> from <queue>\".",
                          "items": {"type": "object", "required": ["key", "label"], "properties": {
@@ -238,13 +222,13 @@ SPEC: dict[str, Any] = {
                 "wait_s": {"type": "integer"}, "attempts": {"type": "integer"},
                 "phone": {"type": "string"}, **_caller}},
             "DeskState": {"type": "object", "properties": {
-                "server_time": {"type": "string", "format": "date-time"}, "me": _ref("Me"),
-                "waiting": {"type": "array", "items": _ref("WaitingRow"),
+                "server_time": {"type": "string", "format": "date-time"}, "me": ref("Me"),
+                "waiting": {"type": "array", "items": ref("WaitingRow"),
                             "description": "The first 50 in serving order."},
                 "waiting_total": {"type": "integer"},
                 "longest_wait_since": {"type": "string", "format": "date-time", "nullable": True},
-                "callbacks": {"type": "array", "items": _ref("Callback")},
-                "current": {"allOf": [_ref("Summary")], "nullable": True},
+                "callbacks": {"type": "array", "items": ref("Callback")},
+                "current": {"allOf": [ref("Summary")], "nullable": True},
                 "failed_try": {"type": "object", "nullable": True, "additionalProperties": True,
                                "description": "The callback try that failed while you waited for "
                                               "it: callback_id, text (why, in words), status."},
@@ -255,33 +239,17 @@ SPEC: dict[str, Any] = {
 }
 
 
-def _merge_supervisor_paths() -> None:
-    from callcenter.reports.floor_view import FLOOR_OPENAPI
-    from callcenter.reports.views import STATS_OPENAPI
-
-    SPEC["paths"].update(as_openapi_30(STATS_OPENAPI["paths"]))
-    SPEC["paths"]["/api/wallboard"] = {"get": {
-        "summary": "The live floor, per queue (what /wallboard shows; on each event, or polled)",
-        "description": "Calls waiting, longest wait, advisers by status, service level and "
-                       "abandonment so far today, callbacks pending, calls in the IVR now, and "
-                       "which thresholds are breached. For supervisors and admins.",
-        "responses": {"200": _json({"type": "object", "additionalProperties": True}, "The floor now."),
-                      **_errors(401, 403)},
-    }}
-    SPEC["paths"].update(FLOOR_OPENAPI)  # /api/floor (callcenter/reports/floor_view.py)
-
-
-_merge_supervisor_paths()
+SPEC["paths"].update(supervisor_paths())
 # The failed-try notice's buttons (callcenter/desk/failed_tries_api.py), listed last; no links
 # onward: they answer a notice a desk shows, not a step of a call's workflow.
 SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         "operationId": op, "summary": summary, "parameters": [CALLBACK_ID],
-        "responses": {"200": _json(_ref("DeskState"), "The desk after the change.")}
-        | _errors(*WRITE_ERRORS)}} for action, op, summary in (
+        "responses": {"200": json_response(ref("DeskState"), "The desk after the change.")}
+        | errors(*WRITE_ERRORS)}} for action, op, summary in (
         ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
         ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
         ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
-SPEC["paths"].update(offer_paths(DESK_OK, _errors(*WRITE_ERRORS, 502, 503)))
+SPEC["paths"].update(offer_paths(DESK_OK, errors(*WRITE_ERRORS, 502, 503)))
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:
