@@ -22,6 +22,7 @@ from config.flow_keys import AnswerKeys, build_answer_keys
 from config.flow_nodes import IdRule, Node, Option, build_nodes, check_entry, check_intents, luhn_ok, mod11_ok
 from config.flow_queues import Queue, WallboardThresholds, build_dispositions, build_queues, build_wallboard
 from config.flow_schema import REQUIRED_PROMPTS
+from config.flow_texts import check_texts
 from config.flow_yaml import parse_flow_text
 from config.hours import Hours, parse_hours
 from config.settings import ROOT, ConfigError
@@ -63,6 +64,7 @@ class Flow:
     wallboard: WallboardThresholds = field(default_factory=WallboardThresholds)
     audio: dict[str, dict[str, str]] = field(default_factory=dict)  # prompt -> lang -> "<lang>/<file>"
     audio_dir: Path = DEFAULT_AUDIO_DIR  # where those files are (config/flow_audio.py)
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # node -> lang -> SMS (flow_texts.py)
 
     @functools.cached_property
     def language_codes(self) -> frozenset[str]:
@@ -81,7 +83,7 @@ class Flow:
     @functools.cached_property
     def _key_words(self) -> dict[str, dict[str, str]]:
         """lang -> {placeholder: spoken key}: every menu-wide and answer key by its name."""
-        keys = {**self.keys, **asdict(self.answer_keys)}
+        keys = {k: v for k, v in {**self.keys, **asdict(self.answer_keys)}.items() if v is not None}
         return {code: {name: self.key_name(key, code) for name, key in keys.items()}
                 for code in self.language_codes}
 
@@ -148,6 +150,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
     dispositions = build_dispositions(raw)
     intents = check_intents(raw, codes)
     check_entry(nodes, raw["start"])
+    texts = check_texts(raw, codes)
 
     return Flow(
         source=name,
@@ -170,6 +173,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
         wallboard=build_wallboard(raw),
         audio=audio,
         audio_dir=audio_dir,
+        texts=texts,
     )
 
 
