@@ -29,7 +29,7 @@ def init_app(app: Flask) -> None:
     """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
     from callcenter import access, health, prometheus, security
     from callcenter.accounts import admin, audit, login, privacy
-    from callcenter.desk import api, conversation_api, events, failed_tries_api, media
+    from callcenter.desk import api, conversation_api, events, failed_tries_api, media, texts_api
     from callcenter.desk import views as desk
     from callcenter.reports import flow_recordings, flowmap
     from callcenter.reports import views as reports
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     events.init_app(app)  # /api/events, and this process announces its queue changes
     app.register_blueprint(media.bp)
     app.register_blueprint(failed_tries_api.bp)  # /api/callbacks/<id>/try-again, not-reached
+    app.register_blueprint(texts_api.bp)  # /api/calls/<id>/texts: information by text message
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(prometheus.bp)  # /metrics, for operators' monitoring

@@ -15,6 +15,7 @@ from typing import Any
 
 from callcenter.desk.openapi_30 import as_openapi_30
 from callcenter.desk.openapi_links import DESK_STATE_LINKS
+from callcenter.desk.openapi_texts import TEXT_PATHS, text_enums
 from callcenter.params import ID_SCHEMA
 from config.flow import Flow
 from db.states import ADVISER_SETTABLE
@@ -277,6 +278,7 @@ SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
         ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
         ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
+SPEC["paths"].update(TEXT_PATHS)  # /api/calls/{entry_id}/texts (callcenter/desk/texts_api.py)
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:
@@ -290,6 +292,7 @@ def spec_for(flow: Flow) -> dict[str, Any]:
     for param in paths["/api/stats"]["get"]["parameters"]:
         if param["name"] == "queue":
             param["schema"]["enum"] = list(flow.queues)
+    text_enums(paths, flow)
     return spec
 
 
