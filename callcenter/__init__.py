@@ -33,7 +33,7 @@ def init_app(app: Flask) -> None:
     from callcenter.desk import views as desk
     from callcenter.reports import flow_recordings, flowmap
     from callcenter.reports import views as reports
-    from callcenter.webphone import ringing
+    from callcenter.webphone import inbox, ringing
     from callcenter.webphone import views as webphone
 
     access.init_app(app)
@@ -56,5 +56,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(privacy.bp)  # /admin/privacy
     webphone.init_app(app)
     ringing.init_app(app)  # a callback rings the web phone
+    inbox.init_app(app)  # a text message reaches it
     reports.init_app(app)
     access.spare_webhooks(app)  # last: the desk's hooks above (CSRF, limiter, login, headers) skip /ivr
