@@ -55,6 +55,7 @@ def _base_config() -> dict[str, Any]:
         "CALLBACK_ALLOWED_PREFIXES": settings.CALLBACK_ALLOWED_PREFIXES,
         "CALLBACK_MAX_PENDING_PER_NUMBER": settings.CALLBACK_MAX_PENDING_PER_NUMBER,
         "TWILIO_CALLER_ID": settings.TWILIO_CALLER_ID,
+        "TWILIO_MESSAGING_FROM": settings.TWILIO_MESSAGING_FROM, "SMS_DAILY_LIMIT": settings.SMS_DAILY_LIMIT,
         "RECORDINGS_DIR": str(settings.RECORDINGS_DIR),
         "TWILIO_API_KEY": settings.TWILIO_API_KEY,
         "TWILIO_API_SECRET": settings.TWILIO_API_SECRET,
@@ -80,7 +81,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     import callcenter
     import ivr
-
     ivr.init_app(app)
     callcenter.init_app(app)
     return app

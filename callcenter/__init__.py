@@ -29,11 +29,11 @@ def init_app(app: Flask) -> None:
     """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
     from callcenter import access, health, prometheus, security
     from callcenter.accounts import admin, audit, login, privacy
-    from callcenter.desk import api, conversation_api, events, failed_tries_api, media, offers_api
+    from callcenter.desk import api, conversation_api, events, failed_tries_api, media, offers_api, texts_api
     from callcenter.desk import views as desk
     from callcenter.reports import flow_recordings, flowmap
     from callcenter.reports import views as reports
-    from callcenter.webphone import ringing
+    from callcenter.webphone import inbox, ringing
     from callcenter.webphone import views as webphone
 
     access.init_app(app)
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(failed_tries_api.bp)  # /api/callbacks/<id>/try-again, not-reached
     app.register_blueprint(offers_api.bp)  # /api/offers/<id>/accept, reject: offered calls
+    app.register_blueprint(texts_api.bp)  # /api/calls/<id>/texts: information by text message
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(prometheus.bp)  # /metrics, for operators' monitoring
@@ -56,5 +57,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(privacy.bp)  # /admin/privacy
     webphone.init_app(app)
     ringing.init_app(app)  # a callback rings the web phone
+    inbox.init_app(app)  # a text message reaches it
     reports.init_app(app)
     access.spare_webhooks(app)  # last: the desk's hooks above (CSRF, limiter, login, headers) skip /ivr

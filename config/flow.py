@@ -30,6 +30,7 @@ from config.flow_queues import (
     build_wallboard,
 )
 from config.flow_schema import REQUIRED_PROMPTS
+from config.flow_texts import check_texts
 from config.flow_yaml import parse_flow_text
 from config.hours import Hours, parse_hours
 from config.settings import ROOT, ConfigError
@@ -72,6 +73,7 @@ class Flow:
     offers: OfferRules = field(default_factory=OfferRules)
     audio: dict[str, dict[str, str]] = field(default_factory=dict)  # prompt -> lang -> "<lang>/<file>"
     audio_dir: Path = DEFAULT_AUDIO_DIR  # where those files are (config/flow_audio.py)
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # node -> lang -> SMS (flow_texts.py)
 
     @functools.cached_property
     def language_codes(self) -> frozenset[str]:
@@ -90,7 +92,7 @@ class Flow:
     @functools.cached_property
     def _key_words(self) -> dict[str, dict[str, str]]:
         """lang -> {placeholder: spoken key}: every menu-wide and answer key by its name."""
-        keys = {**self.keys, **asdict(self.answer_keys)}
+        keys = {k: v for k, v in {**self.keys, **asdict(self.answer_keys)}.items() if v is not None}
         return {code: {name: self.key_name(key, code) for name, key in keys.items()}
                 for code in self.language_codes}
 
@@ -157,6 +159,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
     dispositions = build_dispositions(raw)
     intents = check_intents(raw, codes)
     check_entry(nodes, raw["start"])
+    texts = check_texts(raw, codes)
 
     return Flow(
         source=name,
@@ -180,6 +183,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
         offers=build_offer_rules(raw, queues),
         audio=audio,
         audio_dir=audio_dir,
+        texts=texts,
     )
 
 

@@ -29,6 +29,7 @@ class AnswerKeys:
     take_call: str  # (1) the adviser's whisper: take the call
     skip: str  # (*) a capture or record step: skip the question
     error_message: str  # (1) after "something went wrong": leave a message (else an adviser)
+    send_text: str | None = None  # (1) after a message with an `sms` text: send it (flow_texts.py)
 
 
 def placeholders(text: str, at: str) -> set[str]:

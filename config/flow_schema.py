@@ -30,6 +30,7 @@ NODE: dict[str, Any] = {
         "action": {"enum": ACTIONS},
         "prompt": LOCALISED,
         "text": LOCALISED,
+        "sms": LOCALISED,  # say: the same information by text message (config/flow_texts.py)
         "next": NODE_ID,
         "options": {
             "type": "object",
@@ -104,7 +105,8 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ANSWER_KEYS,
             "additionalProperties": False,
-            "properties": {k: KEY for k in ANSWER_KEYS},
+            # send_text: needed once a message has an `sms` text (config/flow_texts.py)
+            "properties": {k: KEY for k in [*ANSWER_KEYS, "send_text"]},
         },
         "hours": {
             "type": "object",

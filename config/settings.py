@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,12 @@ CALLBACK_MAX_PENDING_PER_NUMBER = _int("CALLBACK_MAX_PENDING_PER_NUMBER", 2)
 # gets a fictional London number (Ofcom's drama range), so the web phone still offers them.
 DEV_CALLER_ID = "+442079460000"
 TWILIO_CALLER_ID = os.environ.get("TWILIO_CALLER_ID", DEV_CALLER_ID if DEVELOPMENT else "")
+# Information by text message (issue 19): the sender of the texts, a number of the account able to
+# send SMS (E.164) or a Messaging Service SID (MG...). Unset: callers and advisers are not offered
+# texts. Development sends "from" the same fictional number callbacks ring from (the web phone
+# shows the text; nothing reaches Twilio). At most SMS_DAILY_LIMIT texts go to one number in 24 hours.
+TWILIO_MESSAGING_FROM = os.environ.get("TWILIO_MESSAGING_FROM", DEV_CALLER_ID if DEVELOPMENT else "")
+SMS_DAILY_LIMIT = _int("SMS_DAILY_LIMIT", 3)
 # The adviser's browser phone (Twilio Voice SDK); without them the desk offers phone numbers only.
 TWILIO_API_KEY = os.environ.get("TWILIO_API_KEY", "")
 TWILIO_API_SECRET = os.environ.get("TWILIO_API_SECRET", "")
@@ -190,6 +197,13 @@ def check_app(config: Mapping[str, Any]) -> None:
     if not api.startswith(("https://", "http://")):
         raise ConfigError(f"TWILIO_API_BASE={api!r}: must be Twilio's API address, "
                           "https://api.twilio.com (the default)")
+    sender = config.get("TWILIO_MESSAGING_FROM") or ""
+    if sender and not re.match(r"^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$", sender):
+        raise ConfigError(f"TWILIO_MESSAGING_FROM={sender!r}: use a number of the account in international "
+                          "form (+447700900123) or a Messaging Service SID (MG followed by 32 hex digits)")
+    if int(config.get("SMS_DAILY_LIMIT", SMS_DAILY_LIMIT)) < 1:
+        raise ConfigError("SMS_DAILY_LIMIT: the most texts one number may get in a day, 1 or more "
+                          "(to offer none, leave TWILIO_MESSAGING_FROM unset)")
     if env == "development":
         return
     for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "SECRET_KEY"):

@@ -179,3 +179,29 @@ class CaptureStatus(StrEnum):
     SKIPPED = "skipped"
     UNCONFIRMED = "unconfirmed"
     FAILED = "failed"
+
+
+class TextStatus(StrEnum):
+    """A text message's status: `requested` (stored, the send job not yet through) and `refused`
+    (Twilio refused the create: the row keeps its error code) are ours; the others are Twilio's
+    Message statuses (https://www.twilio.com/docs/messaging/api/message-resource, "status").
+    A message sent without a Messaging Service starts `queued`; one with a service `accepted`
+    (https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks)."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+
+
+# The order a text moves through; a status callback never moves it back down (callbacks may come
+# twice or out of order: delivered is not undone by a late `sent`).
+TEXT_RANK: dict[str, int] = {
+    TextStatus.REQUESTED: 0, TextStatus.ACCEPTED: 1, TextStatus.QUEUED: 1, TextStatus.SENDING: 2,
+    TextStatus.SENT: 3, TextStatus.DELIVERED: 4, TextStatus.UNDELIVERED: 4, TextStatus.FAILED: 4,
+}
+TEXT_FAILED = frozenset({TextStatus.FAILED, TextStatus.UNDELIVERED})

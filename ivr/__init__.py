@@ -14,12 +14,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the node actions and the webhook blueprints (every view checks X-Twilio-Signature)."""
     from ivr import engine
-    from ivr.actions import capture, speech_capture, voicemail
+    from ivr.actions import capture, speech_capture, texts, voicemail
     from ivr.actions import queue as queue_action
     from ivr.views import callback_calls, observe, prompt_audio, queue, webhooks, whisper
 
     engine.register("menu", engine.menu)
-    engine.register("say", engine.say_info)
+    engine.register("say", engine.say_info, texts.info_input)
+    engine.AFTER_INFO[:] = [texts.offer]
     engine.register("hangup", engine.hangup)
     engine.register("language", engine.language_node)
     engine.register("capture", capture.ask, capture.capture_input)

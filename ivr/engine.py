@@ -103,6 +103,8 @@ InputHandler = Callable[[Turn, Node, str, int], None]
 # menu keys). Filled by ivr.init_app (ivr/__init__.py), the one place that lists the actions.
 ACTIONS: dict[str, Action] = {}
 INPUTS: dict[str, InputHandler] = {}
+# What else the choice after an information message offers, said before it (ivr/actions/texts.py).
+AFTER_INFO: list[Callable[[Turn, Node, Gather], None]] = []
 
 
 def register(name: str, enter: Action, on_input: InputHandler | None = None) -> None:
@@ -200,10 +202,12 @@ def say_info(t: Turn, node: Node) -> None:
     after_info(t, node)
 
 
-def after_info(t: Turn, node: Node, attempt: int = 0) -> None:
+def after_info(t: Turn, node: Node, attempt: int = 0, offers: bool = True) -> None:
     """The short choice after a message; silence means the caller is done: goodbye."""
     keys, sp = t.flow.keys, t.speaker
     gather = t.gather(t.input_url(node.id, attempt))
+    for offer in AFTER_INFO if offers else ():
+        offer(t, node, gather)
     t.say("after_info", gather, repeat=sp.key(keys["repeat"]), back=sp.key(keys["back"]),
           adviser=sp.key(keys["adviser"]))
     goodbye(t)
@@ -237,7 +241,12 @@ def handle_input(t: Turn, node_id: str, digits: str, attempt: int) -> None:
         return
     if node.action in INPUTS:
         INPUTS[node.action](t, node, digits, attempt)
-        return
+    else:
+        menu_keys(t, node, digits, attempt)
+
+
+def menu_keys(t: Turn, node: Node, digits: str, attempt: int) -> None:
+    """The keys every menu and message answer: adviser, repeat, back, slower, a menu's options."""
     keys = t.flow.keys
     if digits == keys["adviser"]:
         calls.event(t.state, "key", node.id, "adviser")

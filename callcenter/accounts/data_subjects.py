@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Call, Callback, Caller, Capture, QueueEntry, Recording
 from db.states import CALLBACK_IN_LINE, CallbackStatus
+from db.text_messages import texts_of
 from ivr.telephony.numbers import written_number
 
 ID_FIELD = "id_number"
@@ -135,6 +136,8 @@ def export(s: Session, subject: Subject) -> dict[str, Any]:
                                   "notes": e.notes, "transfer_note": e.transfer_note,
                                   "disposition": e.disposition}
                                  for e in entries if e.call_id == call.id],
+            "text_messages": [{"message": t.message, "language": t.language, "status": t.status,
+                               "sent_at": _iso(t.requested_at)} for t in texts_of(s, call.id)],
         })
     return {
         "phone_numbers": sorted({c.phone for c in subject.callers if c.phone}),

@@ -17,6 +17,7 @@ from callcenter.desk.openapi_links import DESK_STATE_LINKS
 from callcenter.desk.openapi_offers import OFFER_STATE, offer_paths
 from callcenter.desk.openapi_parts import errors, json_response, ref, request_body
 from callcenter.desk.openapi_supervisor import supervisor_paths
+from callcenter.desk.openapi_texts import TEXT_PATHS, text_enums
 from callcenter.params import ID_SCHEMA
 from config.flow import Flow
 from db.states import ADVISER_SETTABLE
@@ -250,6 +251,7 @@ SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
         ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
 SPEC["paths"].update(offer_paths(DESK_OK, errors(*WRITE_ERRORS, 502, 503)))
+SPEC["paths"].update(TEXT_PATHS)  # /api/calls/{entry_id}/texts (callcenter/desk/texts_api.py)
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:
@@ -263,6 +265,7 @@ def spec_for(flow: Flow) -> dict[str, Any]:
     for param in (*paths["/api/stats"]["get"]["parameters"], *paths["/api/floor"]["get"]["parameters"]):
         if param["name"] == "queue":
             param["schema"]["enum"] = list(flow.queues)
+    text_enums(paths, flow)
     return spec
 
 

@@ -150,7 +150,19 @@ def _report_lines(report: str, f: Filters, data: dict[str, Any], labels: Labels)
                          row["capture_rate"]])
         for row in data["top_reasons"]:
             yield _line(["reason", row["reason"], labels.intent(row["reason"]), row["calls"], "", ""])
+        yield from _text_lines(data.get("texts"))
     yield from _trailer(f"{report} report", f, data["formulas"])
+
+
+def _text_lines(texts: dict[str, Any] | None) -> Iterator[str]:
+    """The IVR report's texts (callcenter/reports/text_metrics.py): totals, then per message and language."""
+    for key, value in (texts or {}).get("total", {}).items():
+        yield _line(["text_total", key, words(key), _figure(key, value), "", ""])
+    for row in (texts or {}).get("rows", []):
+        name = f"{row['message']}:{row['language']}"
+        yield _line(["text_delivered", name, words(row["message"]), row["delivered"], row["sent"],
+                     row["delivery_rate"]])
+        yield _line(["text_failed", name, words(row["message"]), row["failed"], row["sent"], ""])
 
 
 def _local(value: datetime | None, f: Filters) -> str | None:

@@ -19,6 +19,7 @@ from typing import Any
 from config import settings
 from config.flow import build_flow
 from config.flow_audio import audio_dir_of
+from config.flow_texts import segments
 from config.settings import ConfigError
 
 SHORT = 110  # characters of what the caller hears kept on a box: a sentence or two
@@ -38,6 +39,7 @@ class MapNode:
     short: dict[str, str] = field(default_factory=dict)  # language -> the first sentence or two
     queue: dict[str, str] = field(default_factory=dict)  # a queue step: language -> queue label
     missing: list[str] = field(default_factory=list)  # languages without a text here
+    sms: dict[str, str] = field(default_factory=dict)  # language -> "Text message (key 1, 2 SMS): ..."
     reachable: bool = True
     kind: str = ""
 
@@ -143,10 +145,17 @@ def _heard(spec: dict[str, Any], raw: dict[str, Any], words: _Words, lang: str) 
 
 
 def _texts(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    found = [spec[k] for k in ("prompt", "text") if isinstance(spec.get(k), dict)]
+    found = [spec[k] for k in ("prompt", "text", "sms") if isinstance(spec.get(k), dict)]
     found += [o.get("label") for o in _dict(spec.get("options")).values()
               if isinstance(o, dict) and isinstance(o.get("label"), dict)]
     return found
+
+
+def _sms(spec: dict[str, Any], raw: dict[str, Any]) -> dict[str, str]:
+    """A message's text by SMS (config/flow_texts.py), as the map says it: key, segments, words."""
+    key = _dict(raw.get("answer_keys")).get("send_text", "?")
+    return {lang: f"Text message (key {key}, {segments(str(text))} SMS): {text}"
+            for lang, text in _dict(spec.get("sms")).items() if text}
 
 
 def build_map(raw: Any, audio_dir: Path | None = None) -> FlowMap:
@@ -168,7 +177,8 @@ def build_map(raw: Any, audio_dir: Path | None = None) -> FlowMap:
             id=node_id, action=str(spec.get("action", "?"))[:40], heard=heard,
             short={lang: shorten(text) for lang, text in heard.items() if text},
             queue={lang: str(queue.get(lang) or spec.get("queue")) for lang in codes} if queue else {},
-            missing=sorted({lang for t in _texts(spec) for lang in codes if not t.get(lang)}))
+            missing=sorted({lang for t in _texts(spec) for lang in codes if not t.get(lang)}),
+            sms=_sms(spec, raw))
     edges: list[MapEdge] = []
     for node_id, spec in specs.items():
         for key, option in _dict(spec.get("options")).items():

@@ -37,6 +37,7 @@ from callcenter.reports.metrics import (
 )
 from callcenter.reports.offer_metrics import OFFER_FIGURES
 from callcenter.reports.queue_metrics import QUEUE_FIGURES, queue_report
+from callcenter.reports.text_metrics import TEXT_FIGURES, texts_report
 from callcenter.reports.wording import PLAIN, ScreenLabels
 from config.flow import Flow
 from db import session as db
@@ -141,7 +142,14 @@ def advisers() -> str:
 @role_required(*SUPERVISORS)
 def ivr() -> str:
     f = _filters()
-    return _page("reports_ivr.html", "ivr", f, ivr_report(db.current(), f, _now()), IVR_FIGURES)
+    return _page("reports_ivr.html", "ivr", f, _with_texts(ivr_report(db.current(), f, _now()), f),
+                 {**IVR_FIGURES, **TEXT_FIGURES})
+
+
+def _with_texts(data: dict[str, Any], f: Filters) -> dict[str, Any]:
+    """The IVR report with its texts (text_metrics.py): a table of their own, formulas merged."""
+    texts = texts_report(db.current(), f)
+    return {**data, "texts": texts, "formulas": {**data["formulas"], **texts["formulas"]}}
 
 
 @bp.get("/reports/<any(queues, advisers, ivr):report>.csv")
@@ -153,7 +161,7 @@ def report_download(report: str) -> Response:
     elif report == "advisers":
         data = agent_report(s, f, now)
     else:
-        data = ivr_report(s, f, now)
+        data = _with_texts(ivr_report(s, f, now), f)
     audit.record_now("export_csv", detail=f"{report} report")
     return report_csv(report, f, data, _flow())
 
@@ -182,7 +190,9 @@ def stats(s: Any, f: Filters, flow: Flow, now: datetime, parts: tuple[str, ...] 
         out["formulas"].update(q["formulas"])
     if "ivr" in parts:
         out["ivr"] = ivr_report(s, f, now)["total"]
-        out["formulas"].update({k: v[2] for k, v in IVR_FIGURES.items()})
+        texts = texts_report(s, f)
+        out["texts"] = {**texts["total"], "messages": texts["rows"]}
+        out["formulas"].update({k: v[2] for k, v in {**IVR_FIGURES, **TEXT_FIGURES}.items()})
     if "advisers" in parts:
         out["advisers"] = agent_report(s, f, now)["total"]
         out["formulas"].update({k: v[2] for k, v in AGENT_FIGURES.items()})
@@ -251,6 +261,10 @@ STATS_OPENAPI: dict[str, Any] = {
                     "ivr": {"type": "object", "properties": {
                         "calls": _COUNT, "containment": _RATE, "true_containment": _RATE,
                         "ivr_hangup_rate": _RATE, "transcription_success": _RATE}},
+                    "texts": {"type": "object", "description": "with parts=ivr: information by text message",
+                              "properties": {"texts_sent": _COUNT, "texts_delivered": _COUNT,
+                                             "texts_failed": _COUNT, "text_delivery_rate": _RATE,
+                                             "messages": {"type": "array", "items": {"type": "object"}}}},
                     "advisers": {"type": "object", "properties": {
                         "handled": _COUNT, "aht_s": _SECONDS, "occupancy": _RATE, "transfers_out": _COUNT,
                         "callbacks_completed": _COUNT, **dict.fromkeys(OFFER_FIGURES, _COUNT)}},

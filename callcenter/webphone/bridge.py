@@ -10,7 +10,8 @@ A new call To a web phone's demo number (a callback to someone who called from /
 answered here too, as Twilio answers a create (201, a queued call with a fresh CA SID): the page
 of the user owning that number rings (rings.py), and the call is registered as a web-phone call
 so that later REST updates (the desk ending it) reach the page. A create To any other number
-goes on to the wrapped client.
+goes on to the wrapped client. A text message To a demo number is answered here the same way,
+and lands in that web phone's inbox (texts.py).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from typing import Any
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 
-from callcenter.webphone import rings
+from callcenter.webphone import rings, texts
 from db.broker import redis_for
 from db.states import CallStatus
 
 CALL_URL = re.compile(r"^https://api\.twilio\.com/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls/"
                       r"(CA[0-9a-fA-F]{32})\.json$")
 CREATE_URL = re.compile(r"^https://api\.twilio\.com/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls\.json$")
+MESSAGES_URL = re.compile(r"^https://api\.twilio\.com/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages\.json$")
 CALL_TTL_S = 4 * 3600
 
 
@@ -71,6 +73,12 @@ class BridgeHttpClient(TwilioHttpClient):
             slot = rings.demo_slot(form.get("To"))
             body = rings.record_ring(self.redis_url, slot, create.group(1), form)
             register_call(self.redis_url, body["sid"], slot)
+            self.last_response = Response(201, json.dumps(body))
+            return self.last_response
+        message = MESSAGES_URL.match(url)
+        if message and method.upper() == "POST" and self.rings_web_phone(form.get("To")):
+            slot = rings.demo_slot(form.get("To")) or 0
+            body = texts.record_text(self.redis_url, slot, message.group(1), form)
             self.last_response = Response(201, json.dumps(body))
             return self.last_response
         match = CALL_URL.match(url)

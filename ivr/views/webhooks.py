@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Blueprint, Response, current_app, request
 
 from db import session as db
+from db import text_messages
 from db.models import utcnow
 from ivr import calls, callstate, engine
 from ivr.actions import voicemail
@@ -104,6 +105,23 @@ def recording_done() -> tuple[str, int]:
 def status() -> tuple[str, int]:
     calls.apply_status(db.current, request.form)
     if db.is_open():  # the call reached a queue, a callback or a recording (or was never seen)
+        db.current().commit()
+    return "", 204
+
+
+@bp.post("/sms-status")
+@twilio_signed
+def text_status() -> tuple[str, int]:
+    """A text message's StatusCallback (callcenter/routing/texts.py sets it, naming our row):
+    MessageStatus and, when it failed, ErrorCode, as Twilio posts them, signed like every webhook
+    (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status). A repeated or
+    late status never moves a text back (delivered stays delivered)."""
+    text_id = request.args.get("text", type=int)
+    code = request.form.get("ErrorCode", "")
+    if text_id is not None:
+        text_messages.set_status(db.current(), text_id, (request.form.get("MessageStatus") or "").lower(),
+                                 sid=calls.clean_sid(request.form.get("MessageSid")),
+                                 error_code=int(code) if code.isdigit() else None)
         db.current().commit()
     return "", 204
 

@@ -431,12 +431,14 @@
         h("div", { class: "call-work" },
           h("label", { class: "notes-label", for: "notes" }, "Notes"), notes,
           h("div", { class: "label" }, "Disposition"), dispo,
+          callback ? null : h("div", { class: "texts", id: "texts-box" }),  // texts.js fills it
       h("div", { class: "actions" },
         talking && !callback ? h("button", { type: "button", onclick: () => endCall(c) }, "End conversation", h("kbd", {}, "E")) : null,
         talking && !callback ? transfer : null,
         ringing ? h("p", { class: "muted" }, "When the caller presses 1, your phone rings. If no one answers, the desk frees you.")
           : h("button", { type: "button", class: "primary huge", id: "done", onclick: () => done() }, "Done – available", h("kbd", {}, "D"))))));
     if (focused) notes.focus();
+    if (!callback && !ringing && window.joblineTexts) window.joblineTexts.fill($("texts-box"), c.id);
   }
 
   // A transfer asks where to and takes a note for the next adviser, who reads it in the path.

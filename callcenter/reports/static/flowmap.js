@@ -53,6 +53,10 @@
     const parts = [{ cls: "kind", lines: wrap(kind, BOX_W - 2 * PAD, "kind").lines },
                    { cls: "heard", lines: wrap(node.short[lang] || "(nothing to hear in this language)",
                                                BOX_W - 2 * PAD, "heard").lines }];
+    if (node.sms && node.sms[lang]) {  // an information message also sent by text (issue 19)
+      const sms = node.sms[lang].length > 90 ? node.sms[lang].slice(0, 88) + "…" : node.sms[lang];
+      parts.push({ cls: "kind", lines: wrap(sms, BOX_W - 2 * PAD, "kind").lines });
+    }
     const fig = data.figures && data.figures[node.id];
     if (fig) parts.push({ cls: "figures", lines: [fig.entered + " reached",
                                                   fig.hangups + " hung up here (" + fig.drop_off + ")"] });
