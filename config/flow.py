@@ -22,6 +22,7 @@ from config.flow_keys import AnswerKeys, build_answer_keys
 from config.flow_nodes import IdRule, Node, Option, build_nodes, check_entry, check_intents, luhn_ok, mod11_ok
 from config.flow_queues import Queue, WallboardThresholds, build_dispositions, build_queues, build_wallboard
 from config.flow_schema import REQUIRED_PROMPTS
+from config.flow_survey import check_survey
 from config.flow_yaml import parse_flow_text
 from config.hours import Hours, parse_hours
 from config.settings import ROOT, ConfigError
@@ -145,6 +146,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
     nodes = build_nodes(raw, codes)
     answer_keys = build_answer_keys(raw, codes)
     queues = build_queues(raw, codes, nodes)
+    check_survey(raw, codes)
     dispositions = build_dispositions(raw)
     intents = check_intents(raw, codes)
     check_entry(nodes, raw["start"])

@@ -23,6 +23,7 @@ class Queue:
     max_wait_s: int
     max_size: int
     priority: int = 0
+    survey: bool = False  # callers still on the line after the adviser are asked one question
 
 
 @dataclass(frozen=True)

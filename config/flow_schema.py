@@ -153,6 +153,7 @@ SCHEMA: dict[str, Any] = {
                     "max_wait_s": {"type": "integer", "minimum": 30, "maximum": 14400},
                     "max_size": {"type": "integer", "minimum": 1, "maximum": TWILIO_QUEUE_MAX_SIZE},
                     "priority": {"type": "integer", "minimum": 0, "maximum": 100},
+                    "survey": {"type": "boolean"},  # one question after the call (config/flow_survey.py)
                 },
             },
         },

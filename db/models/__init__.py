@@ -10,11 +10,12 @@ from db.models.calls import Call, Caller, CallEvent, Capture, Recording, StatusC
 from db.models.people import AgentStatusChange, LoginSession, User
 from db.models.queues import Callback, QueueEntry
 from db.models.rollups import AdviserLegRollup, AdviserRollup, IvrRollup, QueueRollup, RollupState
+from db.models.surveys import SurveyResponse
 from db.states import AGENT_STATUSES, ROLES, STATUS_RANK
 
 __all__ = [
     "AGENT_STATUSES", "ROLES", "STATUS_RANK", "AdviserLegRollup", "AdviserRollup", "AgentStatusChange",
     "AuditEntry", "Base", "Call", "CallEvent", "Callback", "Caller", "Capture", "IvrRollup", "LoginSession",
-    "QueueEntry", "QueueRollup", "Recording", "RollupState", "StatusCallback", "UTCDateTime", "User",
-    "utcnow",
+    "QueueEntry", "QueueRollup", "Recording", "RollupState", "StatusCallback", "SurveyResponse",
+    "UTCDateTime", "User", "utcnow",
 ]
