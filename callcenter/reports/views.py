@@ -36,6 +36,7 @@ from callcenter.reports.metrics import (
     shown,
 )
 from callcenter.reports.queue_metrics import QUEUE_FIGURES, queue_report
+from callcenter.reports.survey_metrics import SURVEY_FIGURES, SURVEY_SCHEMA, survey_report
 from callcenter.reports.wording import PLAIN, ScreenLabels
 from config.flow import Flow
 from db import session as db
@@ -45,7 +46,7 @@ from db.states import Role
 bp = Blueprint("reports", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets/reports")
 SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
-PARTS = ("queue", "ivr", "advisers")
+PARTS = ("queue", "ivr", "advisers", "survey")
 
 
 def _flow() -> Flow:
@@ -54,6 +55,11 @@ def _flow() -> Flow:
 
 def _now() -> datetime:
     return clock(current_app.config)
+
+
+def _surveyed(flow: Flow) -> list[str]:
+    """The queues that ask the question after the call (config/flow_survey.py)."""
+    return [name for name, q in flow.queues.items() if q.survey]
 
 
 def _today() -> date:
@@ -143,7 +149,15 @@ def ivr() -> str:
     return _page("reports_ivr.html", "ivr", f, ivr_report(db.current(), f, _now()), IVR_FIGURES)
 
 
-@bp.get("/reports/<any(queues, advisers, ivr):report>.csv")
+@bp.get("/reports/survey")
+@role_required(*SUPERVISORS)
+def survey() -> str:
+    f = _filters()
+    return _page("reports_survey.html", "survey", f, survey_report(db.current(), f, _surveyed(_flow())),
+                 SURVEY_FIGURES)
+
+
+@bp.get("/reports/<any(queues, advisers, ivr, survey):report>.csv")
 @role_required(*SUPERVISORS)
 def report_download(report: str) -> Response:
     f, s, now = _filters(), db.current(), _now()
@@ -151,6 +165,8 @@ def report_download(report: str) -> Response:
         data = queue_report(s, f, _flow(), now)
     elif report == "advisers":
         data = agent_report(s, f, now)
+    elif report == "survey":
+        data = survey_report(s, f, _surveyed(_flow()))
     else:
         data = ivr_report(s, f, now)
     audit.record_now("export_csv", detail=f"{report} report")
@@ -185,6 +201,9 @@ def stats(s: Any, f: Filters, flow: Flow, now: datetime, parts: tuple[str, ...] 
     if "advisers" in parts:
         out["advisers"] = agent_report(s, f, now)["total"]
         out["formulas"].update({k: v[2] for k, v in AGENT_FIGURES.items()})
+    if "survey" in parts:  # the question after the call (docs/metrics.md)
+        out["survey"] = {k: v for k, v in survey_report(s, f, _surveyed(flow)).items() if k != "formulas"}
+        out["formulas"].update({k: v[2] for k, v in SURVEY_FIGURES.items()})
     return out
 
 
@@ -252,6 +271,7 @@ STATS_OPENAPI: dict[str, Any] = {
                     "advisers": {"type": "object", "properties": {
                         "handled": _COUNT, "aht_s": _SECONDS, "occupancy": _RATE, "transfers_out": _COUNT,
                         "callbacks_completed": _COUNT}},
+                    "survey": SURVEY_SCHEMA,
                     "formulas": {"type": "object", "additionalProperties": {"type": "string"}}}}]}}}},
             "400": {"$ref": "#/components/responses/E400"},
             "401": {"$ref": "#/components/responses/E401"},

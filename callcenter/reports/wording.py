@@ -48,6 +48,13 @@ PLAIN: dict[str, dict[str, str]] = {
         "transfers_out": "Calls the adviser passed on to another queue.",
         "callbacks_completed": "Callbacks on which the adviser talked to the caller.",
     },
+    "survey": {  # the question after the call (docs/metrics.md, "Caller survey")
+        "surveys_offered": "Callers asked \u201chow well did we help you today?\u201d after talking to an "
+                           "adviser.",
+        "survey_responses": "Callers who answered with a key from 1 to 5.",
+        "survey_response_rate": "Of the callers asked, the share who answered.",
+        "mean_survey_score": "The average answer, from 1 (not at all) to 5 (very well).",
+    },
     "ivr": {
         "calls": "Every call that came in.",
         "containment": "Share of calls that ended in the recorded messages, without an adviser.",
