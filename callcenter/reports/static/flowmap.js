@@ -12,7 +12,7 @@
   const NS = "http://www.w3.org/2000/svg";
   const BOX_W = 260, PAD = 10, EDGE_W = 190;
   // Line heights: one and a half times the font size (flowmap.css), room for Korean glyphs too.
-  const LINE = { kind: 18, heard: 21, figures: 20, "edge-label": 18, "broken-label": 20 };
+  const LINE = { kind: 18, heard: 21, figures: 20, survey: 20, "edge-label": 18, "broken-label": 20 };
   const COLOUR = { menu: "menu", say: "say", capture: "capture", record: "capture", queue: "queue" };
 
   function make(name, attrs, parent, text) {
@@ -53,6 +53,9 @@
     const parts = [{ cls: "kind", lines: wrap(kind, BOX_W - 2 * PAD, "kind").lines },
                    { cls: "heard", lines: wrap(node.short[lang] || "(nothing to hear in this language)",
                                                BOX_W - 2 * PAD, "heard").lines }];
+    if (node.survey && node.survey[lang]) {  // the question after the call (caller survey)
+      parts.push({ cls: "survey", lines: wrap("Then asked: " + node.survey[lang], BOX_W - 2 * PAD, "survey").lines });
+    }
     const fig = data.figures && data.figures[node.id];
     if (fig) parts.push({ cls: "figures", lines: [fig.entered + " reached",
                                                   fig.hangups + " hung up here (" + fig.drop_off + ")"] });
