@@ -30,6 +30,7 @@ from config.flow_queues import (
     build_wallboard,
 )
 from config.flow_schema import REQUIRED_PROMPTS
+from config.flow_survey import check_survey
 from config.flow_texts import check_texts
 from config.flow_yaml import parse_flow_text
 from config.hours import Hours, parse_hours
@@ -156,6 +157,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
     nodes = build_nodes(raw, codes)
     answer_keys = build_answer_keys(raw, codes)
     queues = build_queues(raw, codes, nodes)
+    check_survey(raw, codes)
     dispositions = build_dispositions(raw)
     intents = check_intents(raw, codes)
     check_entry(nodes, raw["start"])

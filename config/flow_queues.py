@@ -25,6 +25,7 @@ class Queue:
     priority: int = 0
     mode: str = "pull"  # pull: taken from the list; offer: rung on one adviser's desk at a time
     offer_timeout_s: int = 20  # an offer not accepted within this moves on (a miss)
+    survey: bool = False  # callers still on the line after the adviser are asked one question
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,7 @@ SCHEMA: dict[str, Any] = {
                     # at a time (callcenter/routing/offers.py), who accepts within offer_timeout_s.
                     "mode": {"enum": ["pull", "offer"]},
                     "offer_timeout_s": {"type": "integer", "minimum": 5, "maximum": 120},
+                    "survey": {"type": "boolean"},  # one question after the call (config/flow_survey.py)
                 },
             },
         },

@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     from ivr import engine
     from ivr.actions import capture, speech_capture, texts, voicemail
     from ivr.actions import queue as queue_action
-    from ivr.views import callback_calls, observe, prompt_audio, queue, webhooks, whisper
+    from ivr.views import callback_calls, observe, prompt_audio, queue, survey, webhooks, whisper
 
     engine.register("menu", engine.menu)
     engine.register("say", engine.say_info, texts.info_input)
@@ -33,5 +33,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(whisper.bp)  # /ivr/queue: the adviser's leg
     app.register_blueprint(callback_calls.bp)  # /ivr/queue: the calls placed for callbacks
     app.register_blueprint(prompt_audio.bp)  # /ivr/prompts: recorded prompts for <Play>
+    app.register_blueprint(survey.bp)  # /ivr/survey: the question after the call
     # Last: its hooks go first in each blueprint's list (the latency includes theirs).
-    observe.init_app(app, [webhooks.bp.name, queue.bp.name, whisper.bp.name, callback_calls.bp.name])
+    observe.init_app(app, [webhooks.bp.name, queue.bp.name, whisper.bp.name, callback_calls.bp.name,
+                           survey.bp.name])

@@ -20,6 +20,7 @@ from db.advisers import set_status
 from db.models import Callback, QueueEntry, User
 from db.states import AdviserStatus, CallbackStatus
 from ivr.telephony.rest import end_call as end_at_twilio
+from ivr.telephony.rest import redirect_call
 
 bp = Blueprint("calls", __name__, url_prefix="/api")  # registered by callcenter.init_app
 NOTES_MAX = 4000  # characters; the spec says the same (callcenter/desk/openapi.py maxLength)
@@ -41,17 +42,29 @@ def wrap_up_given(body: dict[str, Any], notes_so_far: str | None) -> tuple[str, 
     return notes_given(body.get("notes", notes_so_far or "")), disposition
 
 
-def finish_wrap_up(user: User, body: dict[str, Any], now: Any, hang_up: str | None = None) -> Any:
+def end_talk(sid: str | None, queue: str, survey_path: str) -> None:
+    """The conversation ended on the desk (after commit): the caller's call ends at Twilio, or,
+    when their queue asks the question after the call (config/flow_survey.py), goes on to it:
+    a REST redirect leaves the <Dial>, hanging up the adviser's leg (ivr/queue/survey.py)."""
+    q = app_flow().queues.get(queue)
+    if q is not None and q.survey and redirect_call(current_app.config, sid, survey_path):
+        return
+    end_at_twilio(current_app.config, sid)
+
+
+def finish_wrap_up(user: User, body: dict[str, Any], now: Any,
+                   hang_up: tuple[str | None, str, str] | None = None) -> Any:
     """After Done: the wrap-up has moved after-call work to available; an adviser who was set
     offline meanwhile (signed out, idle) becomes available too unless the body says
     {"available": false}. A callback waiting its turn may be this adviser's now. `hang_up`: the
-    call Done ended while they were still talking, ended at Twilio once this is committed."""
+    (sid, queue, survey path) of the call Done ended while they were still talking, ended at
+    Twilio (or sent on to the survey) once this is committed."""
     s = db.current()
     if user.status != AdviserStatus.AVAILABLE and body.get("available", True):
         set_status(s, user, AdviserStatus.AVAILABLE, now)
     s.commit()
     if hang_up:
-        end_at_twilio(current_app.config, hang_up)
+        end_talk(*hang_up)
     if user.status == AdviserStatus.AVAILABLE:
         dial_callbacks_soon()
     return no_store_json(desk_state_of(user))
@@ -86,7 +99,7 @@ def end_call(entry_id: int) -> Any:
     if entry.status in ON_CALL:
         claims.end_conversation(s, entry, clock(current_app.config))
         s.commit()
-        end_at_twilio(current_app.config, entry.call.sid)  # the caller's line, and with it the adviser's
+        end_talk(entry.call.sid, entry.queue, f"/ivr/survey/leg/{entry.id}")  # and the adviser's leg
     return no_store_json(desk_state_of(user))
 
 
@@ -124,7 +137,8 @@ def wrap_up(entry_id: int) -> Any:
     if talking:  # Done while still talking: the call ends, at Twilio too
         claims.end_conversation(s, entry, now)
     claims.wrap_up(s, entry, user, notes, disposition, now)
-    return finish_wrap_up(user, body, now, hang_up=entry.call.sid if talking else None)
+    ended = (entry.call.sid, entry.queue, f"/ivr/survey/leg/{entry.id}")
+    return finish_wrap_up(user, body, now, hang_up=ended if talking else None)
 
 
 @bp.put("/callbacks/<int:callback_id>/notes")
@@ -151,7 +165,8 @@ def wrap_up_callback(callback_id: int) -> Any:
     except ValueError:
         abort(409, "The caller has not answered yet: wait for them to press 1, or for the try "
                    "to end (the desk then frees you).")
-    return finish_wrap_up(user, body, now, hang_up=cb.outbound_sid if talking else None)
+    ended = (cb.outbound_sid, cb.queue, f"/ivr/survey/callback/{cb.id}")
+    return finish_wrap_up(user, body, now, hang_up=ended if talking else None)
 
 
 @bp.post("/callbacks/<int:callback_id>/reveal-id")

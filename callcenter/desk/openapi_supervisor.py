@@ -12,7 +12,7 @@ from callcenter.desk.openapi_parts import errors, json_response
 
 def supervisor_paths() -> dict[str, Any]:
     from callcenter.reports.floor_view import FLOOR_OPENAPI
-    from callcenter.reports.views import STATS_OPENAPI
+    from callcenter.reports.stats_schema import STATS_OPENAPI
 
     paths = as_openapi_30(STATS_OPENAPI["paths"])
     paths["/api/wallboard"] = {"get": {

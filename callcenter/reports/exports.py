@@ -136,6 +136,16 @@ def _report_lines(report: str, f: Filters, data: dict[str, Any], labels: Labels)
         for line in data["agents"]:
             yield _line([line["agent_id"], line["agent"], *(_figure(k, line[k]) for k in keys)])
         yield _line(["", "all advisers", *(_figure(k, data["total"][k]) for k in keys)])
+    elif report == "survey":  # the question after the call, one line per queue, adviser, language
+        keys = list(data["total"])
+        yield _line(["by", "code", "name", *keys])
+        for name, figures in data["queues"].items():
+            yield _line(["queue", name, labels.queue(name), *(figures[k] for k in keys)])
+        for line in data["advisers"]:
+            yield _line(["adviser", line["agent_id"], line["agent"], *(line[k] for k in keys)])
+        for code, figures in data["languages"].items():
+            yield _line(["language", code, labels.language(code), *(figures[k] for k in keys)])
+        yield _line(["all", "", "all surveys", *(data["total"][k] for k in keys)])
     else:
         yield _line(["section", "name", "label", "value", "of", "rate"])
         for key, value in data["total"].items():

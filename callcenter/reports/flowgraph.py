@@ -38,6 +38,8 @@ class MapNode:
     heard: dict[str, str] = field(default_factory=dict)  # language -> everything the caller hears
     short: dict[str, str] = field(default_factory=dict)  # language -> the first sentence or two
     queue: dict[str, str] = field(default_factory=dict)  # a queue step: language -> queue label
+    # A queue step whose queue has `survey: true`: language -> the question after the call.
+    survey: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # languages without a text here
     sms: dict[str, str] = field(default_factory=dict)  # language -> "Text message (key 1, 2 SMS): ..."
     reachable: bool = True
@@ -196,12 +198,25 @@ def build_map(raw: Any, audio_dir: Path | None = None) -> FlowMap:
         if spec.get("next"):
             then = "no clear reason" if spec.get("route_by_intent") else "then"
             edges.append(_edge(node_id, spec["next"], _said(codes, then), specs))
+    _survey_steps(nodes, specs, queues, words, codes)
     start = raw.get("start") if _names_node(raw.get("start"), specs) else next(iter(specs), None)
     order = _mark_reachable(nodes, edges, [n for n in (start, raw.get("adviser")) if _names_node(n, nodes)])
     # In the order a caller meets them (then the unreachable): dagre breaks the flow's loops (a
     # menu's way back) by that order, so the start menu stays first whatever order the file has.
     ordered = {node_id: nodes[node_id] for node_id in [*order, *nodes]}
     return FlowMap(ordered, edges, languages, _verdict(raw, audio_dir or audio_dir_of(settings.IVR_FILE)))
+
+
+def _survey_steps(nodes: dict[str, MapNode], specs: dict[str, Any], queues: dict[str, Any], words: _Words,
+                  codes: list[str]) -> None:
+    """A queue step whose queue asks the question after the call (config/flow_survey.py) carries
+    it, as the caller hears it once the adviser has gone (its scale's keys said by name)."""
+    for node_id, spec in specs.items():
+        queue = _dict(queues.get(str(spec.get("queue"))))
+        if spec.get("action") == "queue" and queue.get("survey") is True:
+            nodes[node_id].survey = {lang: words.shared("survey_question", lang)
+                                     .replace("{lowest}", words.key("1", lang))
+                                     .replace("{highest}", words.key("5", lang)) for lang in codes}
 
 
 def _verdict(raw: dict[str, Any], audio_dir: Path) -> str | None:

@@ -20,14 +20,12 @@ from callcenter.access import error_json, nav, role_required
 from callcenter.accounts import audit
 from callcenter.accounts.users import clock
 from callcenter.desk.state import DESK
-from callcenter.params import FIRST_DAY, ID_SCHEMA, LAST_DAY
 from callcenter.reports import charts
 from callcenter.reports.agent_metrics import AGENT_FIGURES, agent_report
 from callcenter.reports.exports import calls_csv, report_csv
 from callcenter.reports.ivr_metrics import IVR_FIGURES, ivr_report
 from callcenter.reports.metrics import (
     DURATION_UNITS,
-    MAX_PERIOD_DAYS,
     BadFilter,
     Filters,
     local_today,
@@ -35,8 +33,9 @@ from callcenter.reports.metrics import (
     presets,
     shown,
 )
-from callcenter.reports.offer_metrics import OFFER_FIGURES
 from callcenter.reports.queue_metrics import QUEUE_FIGURES, queue_report
+from callcenter.reports.stats_schema import PARTS
+from callcenter.reports.survey_metrics import SURVEY_FIGURES, survey_report
 from callcenter.reports.text_metrics import TEXT_FIGURES, texts_report
 from callcenter.reports.wording import PLAIN, ScreenLabels
 from config.flow import Flow
@@ -47,7 +46,6 @@ from db.states import Role
 bp = Blueprint("reports", __name__, template_folder="templates", static_folder="static",
                static_url_path="/assets/reports")
 SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
-PARTS = ("queue", "ivr", "advisers")
 
 
 def _flow() -> Flow:
@@ -56,6 +54,11 @@ def _flow() -> Flow:
 
 def _now() -> datetime:
     return clock(current_app.config)
+
+
+def _surveyed(flow: Flow) -> list[str]:
+    """The queues that ask the question after the call (config/flow_survey.py)."""
+    return [name for name, q in flow.queues.items() if q.survey]
 
 
 def _today() -> date:
@@ -152,7 +155,15 @@ def _with_texts(data: dict[str, Any], f: Filters) -> dict[str, Any]:
     return {**data, "texts": texts, "formulas": {**data["formulas"], **texts["formulas"]}}
 
 
-@bp.get("/reports/<any(queues, advisers, ivr):report>.csv")
+@bp.get("/reports/survey")
+@role_required(*SUPERVISORS)
+def survey() -> str:
+    f = _filters()
+    return _page("reports_survey.html", "survey", f, survey_report(db.current(), f, _surveyed(_flow())),
+                 SURVEY_FIGURES)
+
+
+@bp.get("/reports/<any(queues, advisers, ivr, survey):report>.csv")
 @role_required(*SUPERVISORS)
 def report_download(report: str) -> Response:
     f, s, now = _filters(), db.current(), _now()
@@ -160,6 +171,8 @@ def report_download(report: str) -> Response:
         data = queue_report(s, f, _flow(), now)
     elif report == "advisers":
         data = agent_report(s, f, now)
+    elif report == "survey":
+        data = survey_report(s, f, _surveyed(_flow()))
     else:
         data = _with_texts(ivr_report(s, f, now), f)
     audit.record_now("export_csv", detail=f"{report} report")
@@ -196,6 +209,9 @@ def stats(s: Any, f: Filters, flow: Flow, now: datetime, parts: tuple[str, ...] 
     if "advisers" in parts:
         out["advisers"] = agent_report(s, f, now)["total"]
         out["formulas"].update({k: v[2] for k, v in AGENT_FIGURES.items()})
+    if "survey" in parts:  # the question after the call (docs/metrics.md)
+        out["survey"] = {k: v for k, v in survey_report(s, f, _surveyed(flow)).items() if k != "formulas"}
+        out["formulas"].update({k: v[2] for k, v in SURVEY_FIGURES.items()})
     return out
 
 
@@ -210,71 +226,6 @@ def api_stats() -> Any:
     if f.queue is not None and f.queue not in _flow().queues:  # else: 200 and zeros, as if quiet
         return error_json(400, f"queue: {f.queue!r} is not a queue; use one of {', '.join(_flow().queues)}.")
     return jsonify(stats(db.current(), f, _flow(), _now(), parts))
-
-
-_RATE = {"type": ["number", "null"], "description": "percent, 0-100, one decimal; null when the "
-                                                     "denominator is zero"}
-_SECONDS = {"type": ["number", "null"], "description": "seconds, one decimal; null when nothing to average"}
-_COUNT = {"type": "integer"}
-_QUEUE_FIGURES = {
-    "type": "object",
-    "properties": {"offered": _COUNT, "answered": _COUNT, "abandoned": _COUNT, "short_abandons": _COUNT,
-                   "callbacks": _COUNT, "voicemails": _COUNT, "transferred_out": _COUNT,
-                   "service_level": _RATE, "abandonment_rate": _RATE, "asa_s": _SECONDS,
-                   "avg_abandon_s": _SECONDS, "callbacks_requested": _COUNT, "callbacks_completed": _COUNT,
-                   "callbacks_failed": _COUNT, "callback_attempts": _COUNT, "time_to_callback_s": _SECONDS,
-                   **dict.fromkeys(OFFER_FIGURES, _COUNT)},
-}
-def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
-    """A query parameter of /api/stats; empty is allowed and means the default."""
-    return {"name": name, "in": "query", "schema": schema, "allowEmptyValue": True,
-            **({"description": description} if description else {})}
-
-
-# Merged into the API spec by callcenter/desk/openapi.py, whose components the $refs name.
-STATS_OPENAPI: dict[str, Any] = {
-    "paths": {"/api/stats": {"get": {
-        "summary": "Contact-centre figures for a period (METRICS.md definitions)",
-        "description": "Calls belong to the period in which they started, in the PES time zone. "
-                       "For supervisors and admins. `formulas` gives the formula of every figure. "
-                       "An empty parameter is the same as none (the report pages' forms send them).",
-        "parameters": [
-            _query("from", {"type": "string", "format": "date"},
-                   f"first local day (YYYY-MM-DD, {FIRST_DAY} to {LAST_DAY}), default today"),
-            _query("to", {"type": "string", "format": "date"},
-                   f"last local day, inclusive, default `from`; not before `from`, and at most "
-                   f"{MAX_PERIOD_DAYS} days after it (else 400)"),
-            _query("queue", {"type": "string"}, "one queue of the flow (enum); another name gets 400"),
-            _query("language", {"type": "string"}),
-            _query("agent", ID_SCHEMA, "an adviser's id"),
-            _query("intent", {"type": "string"}),
-            _query("parts", {"type": "array", "items": {"type": "string", "enum": list(PARTS)}},
-                   "which groups of figures to compute, comma-separated (default all)")
-            | {"style": "form", "explode": False},
-        ],
-        "responses": {
-            "200": {"description": "figures", "content": {"application/json": {"schema": {
-                "allOf": [_QUEUE_FIGURES, {"type": "object", "properties": {
-                    "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
-                    "timezone": {"type": "string"}, "queue": {"type": ["string", "null"]},
-                    "queues": {"type": "object", "additionalProperties": _QUEUE_FIGURES},
-                    "ivr": {"type": "object", "properties": {
-                        "calls": _COUNT, "containment": _RATE, "true_containment": _RATE,
-                        "ivr_hangup_rate": _RATE, "transcription_success": _RATE}},
-                    "texts": {"type": "object", "description": "with parts=ivr: information by text message",
-                              "properties": {"texts_sent": _COUNT, "texts_delivered": _COUNT,
-                                             "texts_failed": _COUNT, "text_delivery_rate": _RATE,
-                                             "messages": {"type": "array", "items": {"type": "object"}}}},
-                    "advisers": {"type": "object", "properties": {
-                        "handled": _COUNT, "aht_s": _SECONDS, "occupancy": _RATE, "transfers_out": _COUNT,
-                        "callbacks_completed": _COUNT, **dict.fromkeys(OFFER_FIGURES, _COUNT)}},
-                    "formulas": {"type": "object", "additionalProperties": {"type": "string"}}}}]}}}},
-            "400": {"$ref": "#/components/responses/E400"},
-            "401": {"$ref": "#/components/responses/E401"},
-            "403": {"$ref": "#/components/responses/E403"},
-        },
-    }}},
-}
 
 
 def init_app(app: Any) -> None:

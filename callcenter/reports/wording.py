@@ -51,6 +51,13 @@ PLAIN: dict[str, dict[str, str]] = {
         "callbacks_completed": "Callbacks on which the adviser talked to the caller.",
         **PLAIN_OFFERS,
     },
+    "survey": {  # the question after the call (docs/metrics.md, "Caller survey")
+        "surveys_offered": "Callers asked \u201chow well did we help you today?\u201d after talking to an "
+                           "adviser.",
+        "survey_responses": "Callers who answered with a key from 1 to 5.",
+        "survey_response_rate": "Of the callers asked, the share who answered.",
+        "mean_survey_score": "The average answer, from 1 (not at all) to 5 (very well).",
+    },
     "ivr": {
         "calls": "Every call that came in.",
         "containment": "Share of calls that ended in the recorded messages, without an adviser.",

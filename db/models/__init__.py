@@ -11,13 +11,13 @@ from db.models.offers import Offer
 from db.models.people import AgentStatusChange, LoginSession, User
 from db.models.queues import Callback, QueueEntry
 from db.models.rollups import AdviserLegRollup, AdviserRollup, IvrRollup, QueueRollup, RollupState
+from db.models.surveys import SurveyResponse
 from db.models.texts import TextMessage
 from db.states import AGENT_STATUSES, ROLES, STATUS_RANK
 
 __all__ = [
     "AGENT_STATUSES", "ROLES", "STATUS_RANK", "AdviserLegRollup", "AdviserRollup", "AgentStatusChange",
     "AuditEntry", "Base", "Call", "CallEvent", "Callback", "Caller", "Capture", "IvrRollup", "LoginSession",
-    "Offer", "QueueEntry", "QueueRollup", "Recording", "RollupState", "StatusCallback", "TextMessage",
-    "UTCDateTime", "User",
-    "utcnow",
+    "Offer", "QueueEntry", "QueueRollup", "Recording", "RollupState", "StatusCallback", "SurveyResponse",
+    "TextMessage", "UTCDateTime", "User", "utcnow",
 ]

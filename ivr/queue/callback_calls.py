@@ -19,8 +19,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from config.flow import Flow
 from db.callback_tries import note_failed_try
 from db.models import Callback, User
-from db.states import CallbackStatus
-from ivr.queue import legs
+from db.states import CallbackStatus, CallStatus
+from ivr.queue import legs, survey
 from ivr.queue import prompts as qp
 from ivr.queue.connect import DIAL_TIMEOUT_S, dial_adviser
 from ivr.telephony.twiml import Speaker
@@ -88,8 +88,10 @@ def answered(s: Session, fl: Flow, callback_id: int, digits: str, attempt: int,
     return reply
 
 
-def dialed(s: Session, fl: Flow, callback_id: int, dial_status: str, now: datetime) -> VoiceResponse:
-    """<Dial action> of the callback: talked to an adviser, or the adviser did not pick up."""
+def dialed(s: Session, fl: Flow, callback_id: int, dial_status: str, now: datetime,
+           caller_status: str = CallStatus.IN_PROGRESS) -> VoiceResponse:
+    """<Dial action> of the callback: talked to an adviser, or the adviser did not pick up.
+    `caller_status` is the called-back caller's CallStatus: completed once they hung up."""
     callback = s.get(Callback, callback_id)
     reply = VoiceResponse()
     if callback is None:
@@ -101,6 +103,10 @@ def dialed(s: Session, fl: Flow, callback_id: int, dial_status: str, now: dateti
             and callback.connected_at is not None):
         completed(s, callback, now)
     if callback.status == CallbackStatus.COMPLETED:  # talked (the adviser may have pressed Done already)
+        if caller_status != CallStatus.COMPLETED and survey.wanted(fl, callback.queue):
+            survey.ask(s, sp, reply, now, call_id=callback.call_id, queue=callback.queue,
+                       agent_id=callback.agent_id, callback_id=callback.id)  # ivr/queue/survey.py
+            return reply
         sp.prompt(reply, "goodbye")
         reply.hangup()
         return reply

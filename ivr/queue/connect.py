@@ -21,7 +21,7 @@ from db.models import QueueEntry, User
 from db.states import AdviserStatus, CallStatus, LegOutcome, LegStatus
 from ivr import calls
 from ivr.engine import Turn, enter, goodbye
-from ivr.queue import legs
+from ivr.queue import legs, survey
 from ivr.queue import prompts as qp
 from ivr.telephony.identity import client_identity
 from ivr.telephony.numbers import caller_number
@@ -92,7 +92,13 @@ def dial_ended(t: Turn, entry: QueueEntry | None, dial_status: str) -> None:
         entry.status, entry.ended_at = LegStatus.ENDED, t.now
         legs.move_agent(t.s, entry.agent_id, AdviserStatus.AFTER_CALL, t.now)
         calls.event(t.call, "adviser_ended", entry.queue)
-        goodbye(t)
+        # CallStatus is the caller's own call: in-progress while they are on the line, completed
+        # once they hung up (then no question; ivr/queue/survey.py has the sources).
+        if t.form.get("CallStatus") != CallStatus.COMPLETED and survey.wanted(t.flow, entry.queue):
+            survey.ask(t.s, t.speaker, t.reply, t.now, call_id=t.call.id, queue=entry.queue,
+                       agent_id=entry.agent_id, entry_id=entry.id)
+        else:
+            goodbye(t)
     elif entry.status in (LegStatus.CONNECTING, LegStatus.CONNECTED):  # never a conversation: back in line
         why = dial_status if dial_status and dial_status != CallStatus.COMPLETED else "not_accepted"
         calls.event(t.call, "adviser_missed", entry.queue, why[:20])

@@ -76,3 +76,25 @@ def end_call(config: Mapping[str, Any], sid: str | None) -> bool:
         log.warning("could not ask Twilio to end call %s (%s)", sid, type(e).__name__)
         return False
     return True
+
+
+def redirect_call(config: Mapping[str, Any], sid: str | None, path: str) -> bool:
+    """Send a live call to one of our webhooks (`path`, on PUBLIC_BASE_URL); True when Twilio took it.
+
+    Url: "Twilio will immediately redirect the call to the new TwiML"
+    (http://www.twilio.com/docs/api/rest/change-call-state); a call in a <Dial> leaves it, so the
+    other leg is hung up. Call it after commit. Never raises: a refusal is logged (by SID) and
+    False returned, so the caller can end the call instead.
+    """
+    if not sid:
+        return False
+    try:
+        twilio_client(config).calls(sid).update(url=public_url(config, path), method="POST")
+    except TwilioRestException as e:
+        if e.code not in CALL_OVER:
+            log.warning("Twilio refused to redirect call %s (error %s)", sid, e.code)
+        return False
+    except Exception as e:
+        log.warning("could not ask Twilio to redirect call %s (%s)", sid, type(e).__name__)
+        return False
+    return True

@@ -32,7 +32,8 @@ def callback_answered(s: Session, callback_id: int) -> VoiceResponse:
 @committed
 def callback_dialed(s: Session, callback_id: int) -> VoiceResponse:
     """<Dial action> of the callback: talked to an adviser, or the adviser did not pick up."""
-    return callback_calls.dialed(s, flow(), callback_id, request.form.get("DialCallStatus") or "", clock())
+    return callback_calls.dialed(s, flow(), callback_id, request.form.get("DialCallStatus") or "", clock(),
+                                 request.form.get("CallStatus") or "")
 
 
 @bp.post("/callback-call/<int:callback_id>/status")

@@ -119,6 +119,7 @@ PAGES: list[tuple[str, str | None, states.Visit]] = [
     ("reports, queues", "supervisor", opened("/reports", "table tbody tr")),
     ("reports, advisers", "supervisor", opened("/reports/advisers", "table tbody tr")),
     ("reports, IVR", "supervisor", opened("/reports/ivr", "table tbody tr")),
+    ("reports, caller survey", "supervisor", opened("/reports/survey", "table tbody tr")),
     ("reports, a bad filter", "supervisor", opened("/reports?from=yesterday", ".rp-error")),
     ("reports on a phone, the menu open", "admin", states.on_a_phone(opened("/reports", "table tbody tr"))),
     ("flow map", "supervisor", opened("/flow", "svg")),

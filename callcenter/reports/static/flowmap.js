@@ -12,7 +12,7 @@
   const NS = "http://www.w3.org/2000/svg";
   const BOX_W = 260, PAD = 10, EDGE_W = 190;
   // Line heights: one and a half times the font size (flowmap.css), room for Korean glyphs too.
-  const LINE = { kind: 18, heard: 21, figures: 20, "edge-label": 18, "broken-label": 20 };
+  const LINE = { kind: 18, heard: 21, figures: 20, survey: 20, "edge-label": 18, "broken-label": 20 };
   const COLOUR = { menu: "menu", say: "say", capture: "capture", record: "capture", queue: "queue" };
 
   function make(name, attrs, parent, text) {
@@ -56,6 +56,9 @@
     if (node.sms && node.sms[lang]) {  // an information message also sent by text (issue 19)
       const sms = node.sms[lang].length > 90 ? node.sms[lang].slice(0, 88) + "…" : node.sms[lang];
       parts.push({ cls: "kind", lines: wrap(sms, BOX_W - 2 * PAD, "kind").lines });
+    }
+    if (node.survey && node.survey[lang]) {  // the question after the call (caller survey)
+      parts.push({ cls: "survey", lines: wrap("Then asked: " + node.survey[lang], BOX_W - 2 * PAD, "survey").lines });
     }
     const fig = data.figures && data.figures[node.id];
     if (fig) parts.push({ cls: "figures", lines: [fig.entered + " reached",

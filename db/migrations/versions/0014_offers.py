@@ -5,7 +5,7 @@ Partial unique indexes keep at most one open offer per caller, per callback and 
 so concurrent web processes cannot double-offer.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 01:00:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ import db.models
 
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 OPEN = sa.text("status = 'open'")

@@ -116,9 +116,10 @@ class QueueAndDial:
         if self.queue is not None and not self.ended:
             self._left("hangup")
         if self.dialing is not None and not self.ended and self.dialing.get("action"):
+            # The caller's own call is over: its CallStatus is completed (SIMULATOR.md, "Hang-ups").
             self.post(urljoin(self.dial_base, self.dialing.get("action") or ""),
-                      self.params(DialCallStatus="completed" if self.bridged else "canceled",
-                                  DialCallDuration=str(duration)))
+                      self.params(CallStatus="completed", DialCallDuration=str(duration),
+                                  DialCallStatus="completed" if self.bridged else "canceled"))
         self.ended_by = self.ended_by or "caller"
         return self._completed(duration)
 

@@ -17,7 +17,7 @@ NOTES = "Sending her P45 by post.\nCall back on Friday about the claim."
 
 @pytest.mark.parametrize("path, first", [
     ("/reports/queues.csv", "queue"), ("/reports/advisers.csv", "adviser_id"),
-    ("/reports/ivr.csv", "section"), ("/reports/calls.csv", "call_sid")])
+    ("/reports/ivr.csv", "section"), ("/reports/calls.csv", "call_sid"), ("/reports/survey.csv", "by")])
 def test_a_download_starts_with_the_bom_and_its_header_row(script, reports_client, path, first):
     call = script.call(at(NOW.replace(hour=0), 9), "answered", nodes=("main", "adviser"), reason="benefits")
     script.leg(call, "benefits", at(NOW.replace(hour=0), 9, 1), "answered", wait=10, talk=60)

@@ -133,3 +133,14 @@ def test_a_draft_with_a_list_where_a_node_name_belongs_is_drawn_not_a_500(signed
     assert resp.status_code == 200 and "This flow would not start:" in html
     broken = broken_options(html)
     assert len(broken) == 1 and "employers" in broken[0]
+
+
+def test_a_queue_with_the_caller_survey_shows_its_question_after_it(signed_in):
+    html = signed_in("supervisor").get("/flow").get_data(as_text=True)
+    steps = {n["id"]: n for n in drawn(html)["nodes"]}
+    question = "Before you go, how well did we help you today? Press 1 for not at all, up to 5 for very well."
+    assert steps["adviser_employers"]["survey"]["en"] == question  # employers: survey: true
+    assert steps["adviser_employers"]["survey"]["ko"].startswith("끊으시기 전에")
+    assert steps["adviser"]["survey"] == {}  # the general queue asks nothing
+    item = html.split('<li id="step-en-adviser_employers"', 1)[1].split("</li>", 1)[0]
+    assert f"callers still on the line are asked: <q lang=\"en\">{question}</q>" in " ".join(item.split())

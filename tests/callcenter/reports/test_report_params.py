@@ -15,7 +15,7 @@ STRONG = "correct horse battery 9"
 
 
 @pytest.mark.parametrize("path", ["/reports", "/reports/advisers", "/reports/ivr", "/reports/queues.csv",
-                                  "/reports/calls.csv"])
+                                  "/reports/calls.csv", "/reports/survey", "/reports/survey.csv"])
 @pytest.mark.parametrize("args, says", [
     ({"agent": "²"}, "agent must be the number of an adviser"),
     ({"agent": "99999999999999999999"}, "agent must be the number of an adviser"),
