@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(prometheus.bp)  # /metrics, for operators' monitoring
-    app.register_blueprint(flowmap.bp)
+    flowmap.init_app(app)  # /flow, the flow map (drafts up to 512 KB)
     flow_recordings.init_app(app)  # /flow/recordings: the recorded prompts, on the flow map page
     app.register_blueprint(audit.bp)  # /admin/audit
     app.register_blueprint(privacy.bp)  # /admin/privacy

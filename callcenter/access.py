@@ -201,6 +201,19 @@ def _nav_links() -> dict[str, Any]:
     return {"nav_links": [(label, endpoint) for _, label, endpoint in sorted(links)]}
 
 
+def allow_larger_body(app: Flask, endpoint: str, max_bytes: int) -> None:
+    """Let one endpoint take a body over the app's MAX_CONTENT_LENGTH (a webhook's 64 KB): a
+    recording, a flow file. Set in the first of the app's hooks, since CSRFProtect reads
+    request.form (parsed under the limit) before any view runs; every other request keeps it."""
+    limits = app.extensions.setdefault("jobline.body_limits", {})
+    if not limits:
+        def _raise_limit() -> None:
+            if request.endpoint in limits:
+                request.max_content_length = limits[request.endpoint]
+        app.before_request_funcs.setdefault(None, []).insert(0, _raise_limit)
+    limits[endpoint] = max_bytes
+
+
 def is_webhook() -> bool:
     """Whether this request is one of Twilio's webhooks (served under WEBHOOK_PATH)."""
     return request.path.startswith(WEBHOOK_PATH)

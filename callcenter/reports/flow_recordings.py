@@ -28,7 +28,7 @@ from flask import (
     url_for,
 )
 
-from callcenter.access import role_required
+from callcenter.access import allow_larger_body, role_required
 from callcenter.accounts import audit
 from config.flow import Flow
 from config.flow_audio import placeholders
@@ -43,13 +43,7 @@ KINDS = {".wav": "wav", ".mp3": "mp3"}
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    # First of the app's hooks: CSRF reads the form under the app's 64 KB limit before any view.
-    app.before_request_funcs.setdefault(None, []).insert(0, _allow_upload)
-
-
-def _allow_upload() -> None:
-    if request.endpoint == "flow_recordings.upload":
-        request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
+    allow_larger_body(app, "flow_recordings.upload", MAX_UPLOAD_BYTES + 64 * 1024)
 
 
 def _flow() -> Flow:

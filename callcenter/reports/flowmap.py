@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 from flask_login import current_user
 
-from callcenter.access import nav, role_required
+from callcenter.access import allow_larger_body, nav, role_required
 from callcenter.accounts import audit
 from callcenter.accounts.users import clock
 from callcenter.reports.flow_recordings import recordable, recordings
@@ -32,6 +32,12 @@ from db.states import Role
 
 bp = Blueprint("flowmap", __name__)
 MAX_DRAFT_BYTES = 512 * 1024
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    # A pasted draft comes form-encoded: an accented or Korean character's 2-3 bytes become 6-9.
+    allow_larger_body(app, "flowmap.check_draft", 3 * MAX_DRAFT_BYTES + 64 * 1024)
 FIGURES_FOR = (Role.SUPERVISOR, Role.ADMIN)  # who reads the IVR report's figures
 
 

@@ -27,7 +27,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from callcenter.access import nav, public, role_required
+from callcenter.access import allow_larger_body, nav, public, role_required
 from callcenter.webphone import line
 from callcenter.webphone.bridge import BridgeHttpClient, register_call
 from callcenter.webphone.line import ENDED_STATE_TTL_S as ENDED_STATE_TTL_S  # what Redis keeps
@@ -49,9 +49,9 @@ def init_app(app: Any) -> None:
     if not app.config.get("DEMO_PHONE", False):
         return
     app.register_blueprint(bp)
-    # First of the app's hooks: CSRFProtect (callcenter/access.py) reads request.form, which parses
-    # the body under MAX_CONTENT_LENGTH (a webhook's 64 KB), before any view runs.
-    app.before_request_funcs.setdefault(None, []).insert(0, _allow_recordings)
+    # A recording upload may be as long as a <Record> step allows (60 s of 16 kHz 16-bit
+    # microphone is about 1.9 MB).
+    allow_larger_body(app, "webphone.record", MAX_UPLOAD_BYTES + 64 * 1024)
     app.config["TWILIO_HTTP_CLIENT"] = BridgeHttpClient(app.config["REDIS_URL"],
                                                         inner=app.config.get("TWILIO_HTTP_CLIENT"))
 ANY_ROLE = ROLES
@@ -68,13 +68,6 @@ def demo_number(user_id: int) -> str:
     """The reserved number a user's web-phone calls come from, e.g. user 7 -> '+447700900007'.
     Users whose ids differ by a multiple of 1000 share one (their demo calls share a history)."""
     return f"{FICTION_MOBILE}{user_id % DEMO_RANGE_SIZE:03d}"
-
-
-def _allow_recordings() -> None:
-    """A recording upload may be as long as a <Record> step allows (60 s of 16 kHz 16-bit
-    microphone is about 1.9 MB); every other request keeps the app's limit."""
-    if request.endpoint == "webphone.record":
-        request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
 
 
 @bp.errorhandler(HTTPException)
