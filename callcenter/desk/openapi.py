@@ -14,6 +14,7 @@ from functools import reduce
 from typing import Any
 
 from callcenter.desk.openapi_30 import as_openapi_30
+from callcenter.desk.openapi_conference import conference_paths
 from callcenter.desk.openapi_links import DESK_STATE_LINKS
 from callcenter.params import ID_SCHEMA
 from config.flow import Flow
@@ -220,8 +221,9 @@ SPEC: dict[str, Any] = {
                          "transfers last, as \"Transferred by <adviser> from <queue>\".",
                          "items": {"type": "object", "required": ["key", "label"], "properties": {
                              "key": _nullable_str, "label": {"type": "string"},
-                             "kind": {"type": "string", "enum": ["transfer"],
-                                      "description": "Only on a transfer's step."},
+                             "kind": {"type": "string", "enum": ["transfer", "hold"],
+                                      "description": "Only on a transfer's or a hold's step."},
+                             "seconds": {"type": "integer", "nullable": True, "description": "Hold length."},
                              "to": {"type": "string", "description": "The queue it went to."},
                              "by": _nullable_str, "note": _nullable_str}}},
                 "history": {"type": "array", "items": {"type": "object", "properties": {
@@ -277,6 +279,7 @@ SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
         ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
         ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
+SPEC["paths"].update(conference_paths(_errors(*WRITE_ERRORS, 502)))  # hold, resume, mute, unmute
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:
