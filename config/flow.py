@@ -20,7 +20,15 @@ from config.flow_audio import DEFAULT_AUDIO_DIR, audio_dir_of, split_recorded
 from config.flow_checks import check_schema, every_language, unique
 from config.flow_keys import AnswerKeys, build_answer_keys
 from config.flow_nodes import IdRule, Node, Option, build_nodes, check_entry, check_intents, luhn_ok, mod11_ok
-from config.flow_queues import Queue, WallboardThresholds, build_dispositions, build_queues, build_wallboard
+from config.flow_queues import (
+    DirectoryEntry,
+    Queue,
+    WallboardThresholds,
+    build_directory,
+    build_dispositions,
+    build_queues,
+    build_wallboard,
+)
 from config.flow_schema import REQUIRED_PROMPTS
 from config.flow_yaml import parse_flow_text
 from config.hours import Hours, parse_hours
@@ -56,6 +64,7 @@ class Flow:
     nodes: dict[str, Node]
     queues: dict[str, Queue] = field(default_factory=dict)
     dispositions: dict[str, str] = field(default_factory=dict)  # code -> label
+    directory: dict[str, DirectoryEntry] = field(default_factory=dict)  # code -> outside number
     intents: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # intent -> lang -> phrases
     intent_routes: dict[str, str] = field(default_factory=dict)  # intent -> node
     intent_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # intent -> lang -> label
@@ -163,6 +172,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
         nodes=nodes,
         queues=queues,
         dispositions=dispositions,
+        directory=build_directory(raw),
         intents={name: route["phrases"] for name, route in intents["routes"].items()},
         intent_routes={name: route["next"] for name, route in intents["routes"].items()},
         intent_labels={name: route["label"] for name, route in intents["routes"].items() if "label" in route},

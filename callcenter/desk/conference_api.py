@@ -33,7 +33,7 @@ ACTIONS = {
 }
 
 
-def _on_the_line(user: User, entry_id: int) -> QueueEntry:
+def on_the_line(user: User, entry_id: int) -> QueueEntry:
     entry = db.current().get(QueueEntry, entry_id)
     if entry is None or entry.agent_id != user.id:
         abort(404, "You are not on this call; refresh the desk to see your current call.")
@@ -42,14 +42,16 @@ def _on_the_line(user: User, entry_id: int) -> QueueEntry:
     return entry
 
 
-def _state(entry: QueueEntry, now: Any) -> dict[str, Any]:
+def conversation_state(entry: QueueEntry, now: Any) -> dict[str, Any]:
+    """What the desk shows of the conversation: hold, mute, and who else is on the line."""
     talk = holds.conversation(holds.events_of(db.current(), entry), now)
-    return {"id": entry.id, "on_hold": talk.on_hold, "muted": talk.muted, "hold_s": talk.hold_s}
+    return {"id": entry.id, "on_hold": talk.on_hold, "muted": talk.muted, "hold_s": talk.hold_s,
+            "consults": talk.consults, "consulting": talk.consulting}
 
 
 def _change(entry_id: int, action: str) -> Any:
     s, user, now = db.current(), signed_in_user(), clock(current_app.config)
-    entry = _on_the_line(user, entry_id)
+    entry = on_the_line(user, entry_id)
     kind, already = ACTIONS[action]
     talk = holds.conversation(holds.events_of(s, entry), now)
     if {"hold": talk.on_hold, "resume": not talk.on_hold,
@@ -73,7 +75,7 @@ def _change(entry_id: int, action: str) -> Any:
         abort(502, "Twilio did not make that change; the call is as it was. Try again in a moment.")
     s.add(CallEvent(call_id=entry.call_id, at=now, kind=kind, node=entry.queue, detail=str(user.id)))
     s.commit()
-    return no_store_json(_state(entry, now))
+    return no_store_json(conversation_state(entry, now))
 
 
 @bp.post("/calls/<int:entry_id>/hold")

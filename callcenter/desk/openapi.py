@@ -221,8 +221,8 @@ SPEC: dict[str, Any] = {
                          "transfers last, as \"Transferred by <adviser> from <queue>\".",
                          "items": {"type": "object", "required": ["key", "label"], "properties": {
                              "key": _nullable_str, "label": {"type": "string"},
-                             "kind": {"type": "string", "enum": ["transfer", "hold"],
-                                      "description": "Only on a transfer's or a hold's step."},
+                             "kind": {"type": "string", "enum": ["transfer", "hold", "consult"],
+                                      "description": "On a transfer's, hold's or consult's step."},
                              "seconds": {"type": "integer", "nullable": True, "description": "Hold length."},
                              "to": {"type": "string", "description": "The queue it went to."},
                              "by": _nullable_str, "note": _nullable_str}}},
@@ -270,8 +270,7 @@ def _merge_supervisor_paths() -> None:
 
 
 _merge_supervisor_paths()
-# The failed-try notice's buttons (callcenter/desk/failed_tries_api.py), listed last; no links
-# onward: they answer a notice a desk shows, not a step of a call's workflow.
+# The failed-try notice's buttons (callcenter/desk/failed_tries_api.py), listed last; no links onward.
 SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         "operationId": op, "summary": summary, "parameters": [CALLBACK_ID],
         "responses": {"200": _json(_ref("DeskState"), "The desk after the change.")}
@@ -279,7 +278,7 @@ SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
         ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
         ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
-SPEC["paths"].update(conference_paths(_errors(*WRITE_ERRORS, 502)))  # hold, resume, mute, unmute
+SPEC["paths"].update(conference_paths(_errors(*WRITE_ERRORS, 502, 503), DESK_OK))  # hold..., consult
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:
@@ -288,6 +287,7 @@ def spec_for(flow: Flow) -> dict[str, Any]:
     paths = spec["paths"]
     body = "requestBody", "content", "application/json", "schema", "properties"
     _at(paths["/api/calls/{entry_id}/transfer"]["post"], body)["queue"]["enum"] = list(flow.queues)
+    _at(paths["/api/calls/{entry_id}/consult"]["post"], body)["directory"]["enum"] = list(flow.directory)
     for path in ("/api/calls/{entry_id}/wrap-up", "/api/callbacks/{callback_id}/wrap-up"):
         _at(paths[path]["post"], body)["disposition"]["enum"] = list(flow.dispositions)
     for param in paths["/api/stats"]["get"]["parameters"]:

@@ -205,7 +205,7 @@ def _story(s: Session, flow: Flow, call: Call, details: dict[str, Any],
                                                CallEvent.kind.in_(("enter", "key", "adviser")))
                        .order_by(CallEvent.id)).all()
     cap = details.get("id")
-    path = menu_path(flow, events) + transfer_steps(s, flow, call.id, up_to) + hold_steps(s, call.id)
+    path = menu_path(flow, events) + transfer_steps(s, flow, call.id, up_to) + hold_steps(s, flow, call.id)
     return {"path": path,
             "history": history(s, call, cap.value if cap and cap.status in ID_HELD else None)}
 

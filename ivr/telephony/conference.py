@@ -22,7 +22,7 @@ from twilio.twiml.voice_response import Dial
 
 from ivr.telephony.rest import CALL_OVER, public_url, twilio_client
 
-CALLER, ADVISER = "caller", "adviser"  # participant labels
+CALLER, ADVISER, CONSULTED = "caller", "adviser", "consulted"  # participant labels
 # Events the room reports to its statusCallback: Twilio's names are start, end, join, leave, mute,
 # hold, modify, speaker, announcement (https://www.twilio.com/docs/voice/twiml/conference,
 # statusCallbackEvent); "join" is how Jobline learns the room's SID.
@@ -97,3 +97,44 @@ def mute(config: Mapping[str, Any], room_sid: str, muted: bool, label: str = ADV
     """Mute (or unmute) `label`: the others stop (or start again) hearing them; they still hear
     the room (Participants API update, Muted)."""
     _update(config, room_sid, label, muted=muted)
+
+
+def add_party(config: Mapping[str, Any], room_sid: str, to: str, from_: str, label: str,
+              timeout_s: int) -> str:
+    """Ring `to` into the room as party `label` (Participants API create: From and To required,
+    Timeout the seconds it rings, https://www.twilio.com/docs/voice/api/conference-participant-resource);
+    the new party's call SID. Whoever is on the line stays as they are meanwhile.
+
+    Raises NotInConference when the room has ended, ConferenceError when Twilio refuses."""
+    try:
+        party = twilio_client(config).conferences(room_sid).participants.create(
+            from_=from_, to=to, label=label, timeout=timeout_s, beep="false", early_media=False,
+            start_conference_on_enter=True, end_conference_on_exit=False)
+    except TwilioRestException as e:
+        if e.code in CALL_OVER or e.status == 404:
+            raise NotInConference(f"conference {room_sid} has ended") from e
+        raise ConferenceError(f"Twilio refused to add a party (error {e.code})") from e
+    except Exception as e:
+        raise ConferenceError(f"Twilio could not be reached ({type(e).__name__})") from e
+    return str(party.call_sid or "")
+
+
+def ends_room(config: Mapping[str, Any], room_sid: str, label: str, ends: bool) -> None:
+    """Whether the room ends when `label` leaves (Participants API update, EndConferenceOnExit):
+    an adviser handing the caller on must not take the room (and the caller) down with them, and
+    the party they hand the caller to must, so nobody is left alone in a silent room."""
+    _update(config, room_sid, label, end_conference_on_exit=ends)
+
+
+def remove(config: Mapping[str, Any], room_sid: str, label: str) -> bool:
+    """Take `label` out of the room (Participants API delete: their call goes on to the TwiML
+    after its <Dial>, or ends); False when they had already left."""
+    try:
+        twilio_client(config).conferences(room_sid).participants(label).delete()
+    except TwilioRestException as e:
+        if e.code in CALL_OVER or e.status == 404:
+            return False
+        raise ConferenceError(f"Twilio refused to remove {label} (error {e.code})") from e
+    except Exception as e:
+        raise ConferenceError(f"Twilio could not be reached ({type(e).__name__})") from e
+    return True
