@@ -43,10 +43,8 @@ def on_the_line(user: User, entry_id: int) -> QueueEntry:
 
 
 def conversation_state(entry: QueueEntry, now: Any) -> dict[str, Any]:
-    """What the desk shows of the conversation: hold, mute, and who else is on the line."""
-    talk = holds.conversation(holds.events_of(db.current(), entry), now)
-    return {"id": entry.id, "on_hold": talk.on_hold, "muted": talk.muted, "hold_s": talk.hold_s,
-            "consults": talk.consults, "consulting": talk.consulting}
+    """What the desk shows of the conversation (holds.conversation_of)."""
+    return holds.conversation_of(db.current(), entry, now)
 
 
 def _change(entry_id: int, action: str) -> Any:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from config.flow import Flow
 from db.models import CallEvent, QueueEntry, User
+from db.rooms import room_sid
 
 HELD, RESUMED, MUTED, UNMUTED = "held", "resumed", "muted", "unmuted"
 CONSULTED, CONSULT_ENDED, HANDED_ON = "consulted", "consult_ended", "handed_on"
@@ -64,6 +65,15 @@ def conversation(events: Sequence[CallEvent], until: datetime) -> Conversation:
         total += max(0.0, (until - held_at).total_seconds())
     return Conversation(on_hold=held_at is not None, muted=muted, hold_s=round(total), holds=holds,
                         consults=consults, consulting=consulting)
+
+
+def conversation_of(s: Session, entry: QueueEntry, now: datetime) -> dict[str, object]:
+    """What the desk shows of a conversation: whether it is in a conference room (only then can
+    it be held, muted or consulted on), hold, mute, and who else is on the line."""
+    talk = conversation(events_of(s, entry), now)
+    return {"id": entry.id, "room": room_sid(s, entry.call_id) is not None, "on_hold": talk.on_hold,
+            "muted": talk.muted, "hold_s": talk.hold_s, "consults": talk.consults,
+            "consulting": talk.consulting}
 
 
 def hold_steps(s: Session, flow: Flow, call_id: int) -> list[dict[str, object]]:

@@ -14,7 +14,7 @@ from functools import reduce
 from typing import Any
 
 from callcenter.desk.openapi_30 import as_openapi_30
-from callcenter.desk.openapi_conference import conference_paths
+from callcenter.desk.openapi_conference import add_conference
 from callcenter.desk.openapi_links import DESK_STATE_LINKS
 from callcenter.params import ID_SCHEMA
 from config.flow import Flow
@@ -278,7 +278,7 @@ SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         ("try-again", "tryCallbackAgain", "A callback whose try failed while you waited: dial it soon."),
         ("not-reached", "markCallbackNotReached", "That callback: no more tries (failed, for supervisors)."),
         ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
-SPEC["paths"].update(conference_paths(_errors(*WRITE_ERRORS, 502, 503), DESK_OK))  # hold..., consult
+add_conference(SPEC, _errors(*WRITE_ERRORS, 502, 503), DESK_OK)  # hold, mute, consult
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:

@@ -9,8 +9,10 @@ from callcenter.params import ID_SCHEMA
 
 ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": ID_SCHEMA,
             "description": "Your current call's queue leg (the desk's current.id)."}
-CONVERSATION = {"type": "object", "required": ["id", "on_hold", "muted", "hold_s"], "properties": {
+CONVERSATION = {"type": "object", "required": ["id", "room", "on_hold", "muted", "hold_s"], "properties": {
     "id": {"type": "integer"},
+    "room": {"type": "boolean", "description": "The call is in its conference room: only then can it "
+                                               "be held, muted or consulted on."},
     "on_hold": {"type": "boolean", "description": "The caller hears the hold music."},
     "muted": {"type": "boolean", "description": "The caller does not hear you."},
     "hold_s": {"type": "integer", "description": "Seconds the caller has been on hold in this "
@@ -24,6 +26,13 @@ ACTIONS = (
     ("mute", "muteCall", "Mute yourself: the caller stops hearing you; you still hear them."),
     ("unmute", "unmuteCall", "Unmute yourself."),
 )
+
+
+def add_conference(spec: dict[str, Any], errors: dict[str, Any], desk_ok: dict[str, Any]) -> None:
+    """Add the paths below to `spec`, and the desk's current call's `conversation` (while talking)."""
+    spec["paths"].update(conference_paths(errors, desk_ok))
+    spec["components"]["schemas"]["Summary"]["allOf"][1]["properties"]["conversation"] = CONVERSATION | {
+        "description": "While you talk to the caller (not while ringing, not in after-call work)."}
 
 
 def conference_paths(errors: dict[str, Any], desk_ok: dict[str, Any]) -> dict[str, Any]:

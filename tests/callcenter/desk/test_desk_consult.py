@@ -30,8 +30,8 @@ def test_a_consulted_line_is_rung_into_the_call_while_the_caller_holds_then_the_
     desk, entry = talking(qapp, s)
     asked = desk.send("POST", f"/api/calls/{entry.id}/consult", {"directory": "housing"})
     assert asked.status_code == 200, asked.get_data(as_text=True)
-    assert asked.get_json() | {"id": 0} == {"id": 0, "on_hold": True, "muted": False, "hold_s": 0,
-                                            "consults": 1, "consulting": "housing"}
+    assert asked.get_json() | {"id": 0} == {"id": 0, "room": True, "on_hold": True, "muted": False,
+                                            "hold_s": 0, "consults": 1, "consulting": "housing"}
     hold, create = participant_requests(twilio_http)
     assert hold[0].endswith("/Participants/caller.json") and form_of(hold[1], "Hold") == "true"
     assert create[0].endswith(f"/Conferences/{ROOM}/Participants.json")

@@ -34,8 +34,9 @@ def test_the_adviser_holds_and_resumes_the_caller_who_hears_the_hold_music(qapp,
     desk, entry = talking(qapp, s)
     held = desk.send("POST", f"/api/calls/{entry.id}/hold")
     assert held.status_code == 200, held.get_data(as_text=True)
-    assert held.get_json() == {"id": entry.id, "on_hold": True, "muted": False, "hold_s": 0,
+    assert held.get_json() == {"id": entry.id, "room": True, "on_hold": True, "muted": False, "hold_s": 0,
                                "consults": 0, "consulting": None}
+    assert desk.get("/api/desk").get_json()["current"]["conversation"] == held.get_json()
     [(path, form)] = participant_updates(twilio_http)
     assert path.endswith(f"/Conferences/{ROOM}/Participants/caller.json")
     assert (form_of(form, "Hold"), form_of(form, "HoldMethod")) == ("true", "GET")
