@@ -38,6 +38,7 @@ def test_the_adviser_holds_resumes_and_consults_from_the_desk(live, page, accoun
         entry_id, call_sid = entry.id, entry.call.sid
     sign_in_on(page, base, "agent1")
     page.click("button.status[data-status=available]")
+    page.wait_for_selector("body[data-status=available]")  # the desk took the change: A answers now
     page.wait_for_selector(f'#rows tr[data-id="{entry_id}"]')
     page.keyboard.press("a")
     page.wait_for_selector(".oncall.talking")
