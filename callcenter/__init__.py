@@ -29,7 +29,17 @@ def init_app(app: Flask) -> None:
     """Register the desk, wallboard, reports, accounts and health blueprints and extensions."""
     from callcenter import access, health, prometheus, security
     from callcenter.accounts import admin, audit, login, privacy
-    from callcenter.desk import api, conversation_api, events, failed_tries_api, media, offers_api, texts_api
+    from callcenter.desk import (
+        api,
+        conference_api,
+        consult_api,
+        conversation_api,
+        events,
+        failed_tries_api,
+        media,
+        offers_api,
+        texts_api,
+    )
     from callcenter.desk import views as desk
     from callcenter.reports import flow_recordings, flowmap
     from callcenter.reports import views as reports
@@ -43,6 +53,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(desk.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(conversation_api.bp)  # /api/calls/..., /api/callbacks/... of the current call
+    app.register_blueprint(conference_api.bp)  # /api/calls/<id>/hold, resume, mute, unmute
+    app.register_blueprint(consult_api.bp)  # /api/calls/<id>/consult, .../consult/transfer, .../return
     events.init_app(app)  # /api/events, and this process announces its queue changes
     app.register_blueprint(media.bp)
     app.register_blueprint(failed_tries_api.bp)  # /api/callbacks/<id>/try-again, not-reached

@@ -21,9 +21,11 @@ from config.flow_checks import check_schema, every_language, unique
 from config.flow_keys import AnswerKeys, build_answer_keys
 from config.flow_nodes import IdRule, Node, Option, build_nodes, check_entry, check_intents, luhn_ok, mod11_ok
 from config.flow_queues import (
+    DirectoryEntry,
     OfferRules,
     Queue,
     WallboardThresholds,
+    build_directory,
     build_dispositions,
     build_offer_rules,
     build_queues,
@@ -66,6 +68,7 @@ class Flow:
     nodes: dict[str, Node]
     queues: dict[str, Queue] = field(default_factory=dict)
     dispositions: dict[str, str] = field(default_factory=dict)  # code -> label
+    directory: dict[str, DirectoryEntry] = field(default_factory=dict)  # code -> outside number
     intents: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # intent -> lang -> phrases
     intent_routes: dict[str, str] = field(default_factory=dict)  # intent -> node
     intent_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # intent -> lang -> label
@@ -177,6 +180,7 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
         nodes=nodes,
         queues=queues,
         dispositions=dispositions,
+        directory=build_directory(raw),
         intents={name: route["phrases"] for name, route in intents["routes"].items()},
         intent_routes={name: route["next"] for name, route in intents["routes"].items()},
         intent_labels={name: route["label"] for name, route in intents["routes"].items() if "label" in route},

@@ -44,6 +44,9 @@ def _schema_error(error: jsonschema.ValidationError) -> str:
         return (f"{at}: {error.instance} is more callers than a Twilio queue holds "
                 f"({TWILIO_QUEUE_MAX_SIZE} at most); lower it to {TWILIO_QUEUE_MAX_SIZE} or less, "
                 "or split the callers over two queues")
+    if error.validator == "pattern" and at.startswith("directory.") and at.endswith(".number"):
+        return (f"{at}: {error.instance!r} is not a number in international (E.164) form; write it as "
+                "+ then the country code and the number, without spaces, e.g. +442079460000")
     return f"{at}: {error.message}"
 
 

@@ -1,5 +1,6 @@
-"""Where callers wait and how their calls close: the `queues`, `dispositions` and `wallboard`
-sections of config/ivr.yaml (METRICS.md defines the figures they feed)."""
+"""Where callers wait, where advisers may send them, and how their calls close: the `queues`,
+`directory`, `dispositions` and `wallboard` sections of config/ivr.yaml (METRICS.md defines the
+figures they feed)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,23 @@ def build_queues(raw: dict[str, Any], codes: list[str], built: dict[str, Node]) 
                 f"nodes.{node.id}.queue: {node.queue!r} is not a queue (known: {', '.join(queues)}){hint}"
             )
     return queues
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """An outside number an adviser may transfer a caller to (a partner office's line)."""
+
+    code: str
+    label: str
+    number: str  # E.164
+
+
+def build_directory(raw: dict[str, Any]) -> dict[str, DirectoryEntry]:
+    """code -> entry; each code and each number once (an optional section: none, no outside transfers)."""
+    entries = raw.get("directory", [])
+    unique([e["code"] for e in entries], "directory", "code")
+    unique([e["number"] for e in entries], "directory", "number")
+    return {e["code"]: DirectoryEntry(**e) for e in entries}
 
 
 def build_dispositions(raw: dict[str, Any]) -> dict[str, str]:

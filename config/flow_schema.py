@@ -163,6 +163,18 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        # Outside numbers an adviser may transfer a caller to: the only ones (no free dialling).
+        "directory": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "label", "number"],
+                "additionalProperties": False,
+                "properties": {"code": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,31}$"},
+                               "label": TEXT,
+                               "number": {"type": "string", "pattern": r"^\+[1-9][0-9]{6,14}$"}},
+            },
+        },
         "dispositions": {
             "type": "array",
             "minItems": 1,

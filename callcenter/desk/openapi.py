@@ -13,6 +13,7 @@ import copy
 from functools import reduce
 from typing import Any
 
+from callcenter.desk.openapi_conference import add_conference
 from callcenter.desk.openapi_links import DESK_STATE_LINKS
 from callcenter.desk.openapi_offers import OFFER_STATE, offer_paths
 from callcenter.desk.openapi_parts import errors, json_response, ref, request_body
@@ -206,8 +207,9 @@ SPEC: dict[str, Any] = {
                          "transfers last, as \"Transferred by <adviser> from <queue>\".",
                          "items": {"type": "object", "required": ["key", "label"], "properties": {
                              "key": _nullable_str, "label": {"type": "string"},
-                             "kind": {"type": "string", "enum": ["transfer"],
-                                      "description": "Only on a transfer's step."},
+                             "kind": {"type": "string", "enum": ["transfer", "hold", "consult"],
+                                      "description": "On a transfer's, hold's or consult's step."},
+                             "seconds": {"type": "integer", "nullable": True, "description": "Hold length."},
                              "to": {"type": "string", "description": "The queue it went to."},
                              "by": _nullable_str, "note": _nullable_str}}},
                 "history": {"type": "array", "items": {"type": "object", "properties": {
@@ -252,6 +254,7 @@ SPEC["paths"].update({f"/api/callbacks/{{callback_id}}/{action}": {"post": {
         ("failure-seen", "dismissFailedTry", "Hide the notice of that failed try."))})
 SPEC["paths"].update(offer_paths(DESK_OK, errors(*WRITE_ERRORS, 502, 503)))
 SPEC["paths"].update(TEXT_PATHS)  # /api/calls/{entry_id}/texts (callcenter/desk/texts_api.py)
+add_conference(SPEC, errors(*WRITE_ERRORS, 502, 503), DESK_OK)  # hold, mute, consult
 
 
 def spec_for(flow: Flow) -> dict[str, Any]:
@@ -260,6 +263,7 @@ def spec_for(flow: Flow) -> dict[str, Any]:
     paths = spec["paths"]
     body = "requestBody", "content", "application/json", "schema", "properties"
     _at(paths["/api/calls/{entry_id}/transfer"]["post"], body)["queue"]["enum"] = list(flow.queues)
+    _at(paths["/api/calls/{entry_id}/consult"]["post"], body)["directory"]["enum"] = list(flow.directory)
     for path in ("/api/calls/{entry_id}/wrap-up", "/api/callbacks/{callback_id}/wrap-up"):
         _at(paths[path]["post"], body)["disposition"]["enum"] = list(flow.dispositions)
     for param in (*paths["/api/stats"]["get"]["parameters"], *paths["/api/floor"]["get"]["parameters"]):

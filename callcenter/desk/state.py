@@ -17,6 +17,7 @@ from sqlalchemy import select
 from callcenter.accounts import audit
 from callcenter.accounts.users import clock
 from callcenter.desk.failed_tries import failed_try_notice
+from callcenter.desk.holds import conversation_of
 from callcenter.desk.offer_state import away_reason, mark_offer_only, match_now, offer_json
 from callcenter.desk.requests import app_flow
 from callcenter.desk.summary import ID_FIELD, callback_rows, callback_summary, full_summary, iso, waiting_rows
@@ -61,7 +62,10 @@ def has_work(user: User) -> bool:
 def _current_json(s: Any, flow: Flow, user: User, now: Any) -> dict[str, Any] | None:
     entry = current_entry(user)
     if entry is not None:
-        return full_summary(s, flow, entry, now)
+        summary = full_summary(s, flow, entry, now)
+        if entry.status == LegStatus.CONNECTED:  # hold, mute, consults (callcenter/desk/holds.py)
+            summary["conversation"] = conversation_of(s, entry, now)
+        return summary
     callback = current_callback(s, user.id)
     return callback_summary(s, flow, callback, now) if callback is not None else None
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from callcenter.desk.holds import hold_steps
 from callcenter.desk.path import menu_path, transfer_steps
 from config.flow import Flow
 from db.models import Call, Callback, Caller, CallEvent, Capture, QueueEntry, Recording, User
@@ -198,13 +199,14 @@ def history(s: Session, call: Call, id_value: str | None) -> list[dict[str, Any]
 
 def _story(s: Session, flow: Flow, call: Call, details: dict[str, Any],
            up_to: int | None = None) -> dict[str, Any]:
-    """The call's path through the menus (and its transfers, up to leg `up_to`) and the caller's
-    previous contacts."""
+    """The call's path through the menus (its transfers, up to leg `up_to`, and its holds) and the
+    caller's previous contacts."""
     events = s.scalars(select(CallEvent).where(CallEvent.call_id == call.id,
                                                CallEvent.kind.in_(("enter", "key", "adviser")))
                        .order_by(CallEvent.id)).all()
     cap = details.get("id")
-    return {"path": menu_path(flow, events) + transfer_steps(s, flow, call.id, up_to),
+    path = menu_path(flow, events) + transfer_steps(s, flow, call.id, up_to) + hold_steps(s, flow, call.id)
+    return {"path": path,
             "history": history(s, call, cap.value if cap and cap.status in ID_HELD else None)}
 
 

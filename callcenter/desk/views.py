@@ -29,6 +29,7 @@ def desk_config(flow: Flow) -> dict[str, Any]:
         "queues": [{"name": q.name, "label": q.label["en"], "service_level_s": q.service_level_s}
                    for q in flow.queues.values()],
         "languages": {lang.code: lang.name for lang in flow.languages},
+        "directory": [{"code": e.code, "label": e.label} for e in flow.directory.values()],
         # The flow's own words for an intent (config/ivr.yaml intents.routes.*.label), as reports use.
         "intents": {code: label.get("en") or code for code, label in flow.intent_labels.items()},
     }

@@ -22,7 +22,7 @@ from ivr import calls
 from ivr.actions import callback_request
 from ivr.actions import queue as queue_action
 from ivr.engine import Turn
-from ivr.queue import connect, hold
+from ivr.queue import connect, hold, room
 from ivr.queue import prompts as qp
 from ivr.telephony.signature import twilio_signed
 from ivr.telephony.twiml import Speaker, twiml
@@ -200,3 +200,13 @@ def requeue(t: Turn, entry_id: int) -> None:
         label = t.flow.queues[entry.queue].label if entry.queue in t.flow.queues else {}
         qp.say(t.speaker, t.reply, "transferring", queue=label.get(t.speaker.lang, entry.queue))
     connect.resume(t, entry)
+
+
+@bp.post("/room/<int:entry_id>")
+@twilio_signed
+def room_status(entry_id: int) -> Response:
+    """The conference room's status callback: its SID is kept for the desk's hold and mute."""
+    s = db.current()
+    if room.room_reported(s, entry_id, request.form, clock()):
+        s.commit()
+    return twiml(VoiceResponse())

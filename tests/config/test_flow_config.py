@@ -182,3 +182,15 @@ def test_an_intent_label_is_optional_but_complete_when_given(tmp_path):
     assert "intents.routes.employer.label: no text for language 'ko'; add 'ko: ...'" in error_of(path)
     path = broken(tmp_path, lambda raw: raw["intents"]["routes"]["employer"].pop("label"))
     assert "employer" not in load_flow(path).intent_labels  # the reports spell the code instead
+
+
+def test_the_directory_takes_only_international_numbers_and_names_the_entry(tmp_path):
+    path = broken(tmp_path, lambda raw: raw["directory"][0].update(number="020 7946 0018"))
+    message = error_of(path)
+    assert "directory.0.number: '020 7946 0018' is not a number in international (E.164) form" in message
+    assert "ivr.yaml" in message
+
+
+def test_a_directory_number_listed_twice_is_refused(tmp_path):
+    path = broken(tmp_path, lambda raw: raw["directory"][1].update(number=raw["directory"][0]["number"]))
+    assert "directory: number '+442079460018' is used twice" in error_of(path)

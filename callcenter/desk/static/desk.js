@@ -367,6 +367,9 @@
     if (p.kind === "transfer") {
       return h("li", { class: "transfer" }, p.note ? [`${p.label}: `, h("q", {}, p.note)] : p.label);
     }
+    if (p.kind === "hold" && p.seconds != null) {  // how long, once the caller is back
+      return h("li", { class: "hold" }, `${p.label} (${Math.floor(p.seconds / 60)} min ${p.seconds % 60} s)`);
+    }
     return h("li", {}, p.key ? h("kbd", {}, p.key) : null, p.label);
   }
 
@@ -406,7 +409,9 @@
   }
 
   function drawCurrent(pane, c) {
-    const key = `${c.kind}-${c.id}-${c.status}-${c.ended_at ? "acw" : "talk"}`;
+    const room = c.conversation ? [c.conversation.room, c.conversation.on_hold, c.conversation.muted,
+      c.conversation.consulting].join("/") : "";
+    const key = `${c.kind}-${c.id}-${c.status}-${c.ended_at ? "acw" : "talk"}-${room}`;
     if (pane.dataset.for === key) return; // redraw only when the call changes state
     pane.dataset.for = key;
     const typed = $("notes") ? $("notes").value : null; // keep what the adviser is typing
@@ -435,10 +440,53 @@
       h("div", { class: "actions" },
         talking && !callback ? h("button", { type: "button", onclick: () => endCall(c) }, "End conversation", h("kbd", {}, "E")) : null,
         talking && !callback ? transfer : null,
+        talking && !callback ? roomControls(c) : null,
         ringing ? h("p", { class: "muted" }, "When the caller presses 1, your phone rings. If no one answers, the desk frees you.")
           : h("button", { type: "button", class: "primary huge", id: "done", onclick: () => done() }, "Done – available", h("kbd", {}, "D"))))));
     if (focused) notes.focus();
     if (!callback && !ringing && window.joblineTexts) window.joblineTexts.fill($("texts-box"), c.id);
+  }
+
+  // In the call's conference room: hold, mute, and a consult with a line of the directory, then
+  // hand the caller on or go back to them (callcenter/desk/conference_api.py, consult_api.py).
+  const lineLabel = (code) => (CONFIG.directory.find((d) => d.code === code) || { label: code }).label;
+
+  function roomControls(c) {
+    const t = c.conversation;
+    if (!t || !t.room) return null;
+    const path = `/api/calls/${c.id}`;
+    const change = (what) => act("POST", `${path}/${what}`).then((data) => showConversation(c, data));
+    if (t.consulting) {
+      const line = lineLabel(t.consulting);
+      return h("div", { class: "room", role: "group", "aria-label": "Consult" },
+        h("p", { class: "room-state", role: "status" }, `On the line with you: ${line}. The caller is on hold.`),
+        h("button", { type: "button", id: "consult-transfer", onclick: () => act("POST", `${path}/consult/transfer`)
+          .then((data) => { if (data) toast(`Transferred to ${line}.`, "good"); }) }, `Transfer to ${line}`),
+        h("button", { type: "button", id: "consult-return", onclick: () => change("consult/return") }, "Return to the caller"));
+    }
+    return h("div", { class: "room", role: "group", "aria-label": "Call controls" },
+      t.on_hold ? h("p", { class: "room-state on-hold", role: "status" }, "On hold: the caller hears the hold music.") : null,
+      h("button", { type: "button", id: "hold", onclick: () => change(t.on_hold ? "resume" : "hold") }, t.on_hold ? "Resume" : "Hold"),
+      h("button", { type: "button", id: "mute", onclick: () => change(t.muted ? "unmute" : "mute") }, t.muted ? "Unmute" : "Mute"),
+      CONFIG.directory.length ? h("button", { type: "button", id: "consult", "aria-haspopup": "dialog",
+        onclick: () => askConsult(c) }, "Consult…") : null);
+  }
+
+  // The answer of hold, mute and consult is the conversation itself: shown at once, not on the next refresh.
+  function showConversation(c, data) {
+    const now = state.desk && state.desk.current;
+    if (!data || !now || now.kind !== "call" || now.id !== c.id) return;
+    now.conversation = data;
+    draw();
+  }
+
+  function askConsult(c) {
+    const ask = $("consult-dialog");
+    $("consult-line").replaceChildren(...CONFIG.directory.map((d) => h("option", { value: d.code }, d.label)));
+    ask.dataset.call = String(c.id);
+    ask.returnValue = "";
+    ask.showModal();
+    $("consult-line").focus();
   }
 
   // A transfer asks where to and takes a note for the next adviser, who reads it in the path.
@@ -615,6 +663,12 @@
     if (ask.returnValue !== "transfer" || !c || ask.dataset.call !== String(c.id)) return;
     act("POST", `${workPath(c)}/transfer`, { queue: $("transfer-queue").value, note: $("transfer-note").value })
       .then((data) => { if (data) toast(`Transferred to ${queueLabel($("transfer-queue").value)}.`, "good"); });
+  });
+  $("consult-dialog").addEventListener("close", () => {
+    const ask = $("consult-dialog"), c = state.desk && state.desk.current;
+    if (ask.returnValue !== "consult" || !c || ask.dataset.call !== String(c.id)) return;
+    act("POST", `/api/calls/${c.id}/consult`, { directory: $("consult-line").value })
+      .then((data) => showConversation(c, data));
   });
   $("hang-up").addEventListener("close", () => {
     const ask = $("hang-up"), c = state.desk && state.desk.current;
