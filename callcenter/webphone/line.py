@@ -106,11 +106,11 @@ def recorded_prompt(path: str) -> tuple[str, str] | None:
         return None
     relative = urlsplit(path).path[len(prefix):]
     flow: Flow = current_app.extensions["jobline.flow"]
-    for name, per_lang in flow.audio.items():
-        for lang, file in per_lang.items():
-            if file == relative:
-                return flow.language(lang).say_language, flow.prompts[name][lang]
-    return None
+    words = flow.recordings.transcripts.get(relative)
+    if words is None:
+        return None
+    lang = relative.split("/", 1)[0]
+    return flow.language(lang).say_language or lang, words
 
 
 def save(phone: Phone) -> None:
