@@ -56,9 +56,22 @@ def placeholders(text: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
 
 
-def literal_segments(text: str) -> list[str]:
-    """The words between a text's placeholders that a part recording says (with a letter in them)."""
-    return [lit.strip() for lit, _, _, _ in string.Formatter().parse(text) if any(c.isalpha() for c in lit)]
+def segments(text: str, parts: list[str], fixed: dict[str, str]) -> list[str]:
+    """The words each file of a recording's parts says: the text cut at its part placeholders,
+    the fixed ones filled (a key by its name), pieces without a letter dropped (", ", ".")."""
+    cut = {p[1:-1] for p in parts if p.startswith("{")}
+    pieces, current = [], ""
+    for literal, name, _, _ in string.Formatter().parse(text):
+        current += literal
+        if name is None:
+            continue
+        if name in cut:
+            pieces.append(current)
+            current = ""
+        else:
+            current += fixed.get(name, "{" + name + "}")
+    pieces.append(current)
+    return [p.lstrip(" ,;:.").rstrip(" ,;:") for p in pieces if any(c.isalpha() for c in p)]
 
 
 def texts_of(raw: dict[str, Any]) -> Iterator[tuple[str, str, str, dict[str, Any], str]]:
@@ -101,10 +114,10 @@ def split_recorded(raw: dict[str, Any], audio_dir: Path,
         at = f"{shown}.audio"
         parts = _parts(value["audio"], text, fixed, keys, at)
         files = [p for p in parts if not p.startswith("{")]
-        segments = literal_segments(text) if len(parts) > 1 else [text]
+        said = segments(text, parts, _fixed_words(raw, lang))
         for i, file in enumerate(files):
             relative = f"{lang}/{file}"
-            found.transcripts[relative] = segments[i] if i < len(segments) else text
+            found.transcripts[relative] = said[i] if i < len(said) else text
             if not (audio_dir / relative).is_file():
                 found.missing.append(f"{at}: the recording {display}/{relative} is missing")
         if any(p.strip("{}") in NUMBER_PARTS for p in parts if p.startswith("{")):
@@ -114,12 +127,26 @@ def split_recorded(raw: dict[str, Any], audio_dir: Path,
         if path.startswith("prompts.") and len(parts) == 1:
             found.whole.setdefault(path.removeprefix("prompts."), {})[lang] = f"{lang}/{parts[0]}"
     for lang, at in numbered.items():
+        names = raw.get("prompts", {}).get("key_names", {}).get(lang, {})
         for file in NUMBER_FILES:
             relative = f"{lang}/{file}"
-            found.transcripts.setdefault(relative, Path(file).stem.replace("star", "*").replace("hash", "#"))
+            key = {"star": "*", "hash": "#"}.get(Path(file).stem, Path(file).stem)
+            found.transcripts[relative] = str(names.get(key, key))
             if not (audio_dir / relative).is_file():
                 found.missing.append(f"{at}: says a number, but {display}/{relative} is missing")
+        for more in sorted((audio_dir / lang / "numbers").glob("*.wav")):  # 10.wav ...: said whole
+            if more.stem.isdigit():
+                found.transcripts.setdefault(f"{lang}/numbers/{more.name}", more.stem)
     return raw, found
+
+
+def _fixed_words(raw: dict[str, Any], lang: str) -> dict[str, str]:
+    """What the flow's fixed placeholders say in lang: keys by name, the helpline, the ID's length."""
+    names = raw.get("prompts", {}).get("key_names", {}).get(lang, {})
+    keys = {**raw.get("keys", {}), **raw.get("answer_keys", {})}
+    words = {name: str(names.get(key, key)) for name, key in keys.items()}
+    return {**words, "helpline": str(raw.get("helpline", "")),
+            "length": str(raw.get("id_number", {}).get("length", 8))}
 
 
 def _parts(audio: str | list[str], text: str, fixed: set[str], keys: set[str], at: str) -> list[str]:

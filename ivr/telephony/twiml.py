@@ -38,16 +38,16 @@ class Speaker:
             say.value = text
         target.append(say)
 
-    def prompt(self, target: VoiceResponse | Gather, name: str, **values: object) -> None:
+    def prompt(self, target: VoiceResponse | Gather, name: str, /, **values: object) -> None:
         self.speak(target, name, self.lang, self.text(name, **values), **values)
 
-    def speak(self, target: VoiceResponse | Gather, name: str, lang: str, text: str,
+    def speak(self, target: VoiceResponse | Gather, name: str, lang: str, text: str, /,
               **values: object) -> None:
         """The prompt's recording in lang when the flow has one (it plays at its own pace, slow
         or not), else its text said by lang's voice."""
         self.said(target, f"prompts.{name}", text, lang, **values)
 
-    def said(self, target: VoiceResponse | Gather, path: str, text: str, lang: str | None = None,
+    def said(self, target: VoiceResponse | Gather, path: str, text: str, lang: str | None = None, /,
              **values: object) -> None:
         """The text at path in the flow ("nodes.main.prompt" ...): its recording, else its words."""
         lang = lang or self.lang
