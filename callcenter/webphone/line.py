@@ -125,7 +125,9 @@ def view(phone: Phone, since: int) -> Response:
                                            "Enqueue" if phone.queue is not None else "ended")
     body: dict[str, Any] = {
         # a <Play> is given as this app's path: the page plays it from here, never from elsewhere
-        "heard": [heard(h) for h in phone.heard[since:]],
+        # (a nested <Play> that is not a recorded prompt is the Gather's music, in `gather` below)
+        "heard": [item for item in (heard(h) for h in phone.heard[since:])
+                  if not item.get("nested") or item.get("recorded")],
         "next": len(phone.heard),
         "waiting": waiting, "in_queue": phone.queue is not None,
         "connected": phone.dialing is not None and not phone.ended, "ended": phone.ended,
@@ -137,7 +139,8 @@ def view(phone: Phone, since: int) -> Response:
                           "timeout": int(pending.get("timeout") or 5),
                           # nested <Play>s (the hold music) play while the Gather listens; the
                           # page plays them from this app (their path only), then waits `timeout`
-                          "play": [path_of((el.text or "").strip()) for el in pending if el.tag == "Play"]}
+                          "play": [path for path in (path_of((el.text or "").strip()) for el in pending
+                                                     if el.tag == "Play") if recorded_prompt(path) is None]}
     if pending is not None and pending.tag == "Record":
         body["record"] = {"max_seconds": int(pending.get("maxLength") or RECORD_MAX_DEFAULT),
                           "timeout": int(pending.get("timeout") or RECORD_TIMEOUT_DEFAULT),

@@ -45,6 +45,7 @@ class Heard:
     language: str | None = None
     slow: bool = False
     play: str | None = None  # the URL of a <Play> (hold music), text empty
+    nested: bool = False  # a <Play> inside a <Gather>: it plays while the Gather listens
 
 
 @dataclass
@@ -174,6 +175,8 @@ class Phone(QueueAndDial):
                 for child in verb:
                     if child.tag == "Say":  # a nested <Play> counts as time (_gather_seconds)
                         self.hear(child)
+                    elif child.tag == "Play":  # heard too (a recorded prompt, hold music)
+                        self.heard.append(Heard("", play=(child.text or "").strip(), nested=True))
                 self.pending, self.after = verb, verbs[i + 1:]
                 return
             elif verb.tag == "Redirect":
