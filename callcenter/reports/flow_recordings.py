@@ -39,6 +39,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_SECONDS = 120  # a prompt, not a programme
 TELEPHONE = ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]  # sox output options
 KINDS = {".wav": "wav", ".mp3": "mp3"}
+MAX_DRAFT_FORM_BYTES = 3 * 512 * 1024 + 64 * 1024  # flowmap.MAX_DRAFT_BYTES, form-encoded
 
 
 def init_app(app: Flask) -> None:
@@ -50,6 +51,10 @@ def init_app(app: Flask) -> None:
 def _allow_upload() -> None:
     if request.endpoint == "flow_recordings.upload":
         request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
+    elif request.endpoint == "flowmap.check_draft":
+        # A pasted flow file is larger than a webhook (the demo flow, form-encoded, is over 64 KB
+        # since its recorded Swahili): up to the draft check's own limit, each byte as %XX.
+        request.max_content_length = MAX_DRAFT_FORM_BYTES
 
 
 def _flow() -> Flow:
