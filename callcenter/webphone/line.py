@@ -125,9 +125,7 @@ def view(phone: Phone, since: int) -> Response:
                                            "Enqueue" if phone.queue is not None else "ended")
     body: dict[str, Any] = {
         # a <Play> is given as this app's path: the page plays it from here, never from elsewhere
-        # (a nested <Play> that is not a recorded prompt is the Gather's music, in `gather` below)
-        "heard": [item for item in (heard(h) for h in phone.heard[since:])
-                  if not item.get("nested") or item.get("recorded")],
+        "heard": [heard(h) for h in phone.heard[since:]],
         "next": len(phone.heard),
         "waiting": waiting, "in_queue": phone.queue is not None,
         "connected": phone.dialing is not None and not phone.ended, "ended": phone.ended,
