@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from config.flow_audio import DEFAULT_AUDIO_DIR, audio_dir_of, split_recorded
+from config.flow_audio import DEFAULT_AUDIO_DIR, Recordings, audio_dir_of, check_recordings, split_recorded
 from config.flow_checks import check_schema, every_language, unique
 from config.flow_keys import AnswerKeys, build_answer_keys
 from config.flow_nodes import IdRule, Node, Option, build_nodes, check_entry, check_intents, luhn_ok, mod11_ok
@@ -48,9 +48,13 @@ class Language:
     code: str
     key: str
     name: str
-    voice: str
-    say_language: str
     choose: str
+    voice: str | None = None  # None: heard only from recordings (config/flow_audio.py)
+    say_language: str | None = None
+
+    @property
+    def recorded_only(self) -> bool:
+        return self.voice is None
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class Flow:
     wallboard: WallboardThresholds = field(default_factory=WallboardThresholds)
     offers: OfferRules = field(default_factory=OfferRules)
     audio: dict[str, dict[str, str]] = field(default_factory=dict)  # prompt -> lang -> "<lang>/<file>"
+    recordings: Recordings = field(default_factory=Recordings)  # every recorded text, by path
     audio_dir: Path = DEFAULT_AUDIO_DIR  # where those files are (config/flow_audio.py)
     texts: dict[str, dict[str, str]] = field(default_factory=dict)  # node -> lang -> SMS (flow_texts.py)
 
@@ -113,6 +118,29 @@ class Flow:
     def recording(self, name: str, lang: str) -> str | None:
         """The recorded prompt's file ("<lang>/<file>" in audio_dir), or None: said as text."""
         return self.audio.get(name, {}).get(lang)
+
+    def recorded(self, path: str, lang: str) -> tuple[str, ...] | None:
+        """The recording of the text at path ("prompts.welcome", "nodes.main.prompt",
+        "nodes.main.options.1.label", "queues.general.label", "languages.sw.choose") in lang:
+        its parts ("<lang>/<file>" or "{placeholder}"), or None: said as text."""
+        return self.recordings.parts.get(path, {}).get(lang)
+
+    @functools.cached_property
+    def recorded_texts(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """lang -> {an option's or a queue's label: its recording}, for {label} and {queue} parts."""
+        found: dict[str, dict[str, tuple[str, ...]]] = {}
+        for node in self.nodes.values():
+            for option in node.options.values():
+                for lang, label in option.label.items():
+                    parts = self.recorded(f"nodes.{node.id}.options.{option.key}.label", lang)
+                    if parts:
+                        found.setdefault(lang, {})[label] = parts
+        for queue in self.queues.values():
+            for lang, label in queue.label.items():
+                parts = self.recorded(f"queues.{queue.name}.label", lang)
+                if parts:
+                    found.setdefault(lang, {})[label] = parts
+        return found
 
     def key_name(self, key: str, lang: str) -> str:
         return self.prompts["key_names"][lang].get(key, key)
@@ -154,9 +182,11 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
     fix. Recorded prompts' files are looked for in audio_dir (config/flow_audio.py)."""
     check_schema(raw)
     codes = _language_codes(raw)
-    prompts = _prompts(raw, codes)
-    prompts, audio = split_recorded(prompts, audio_dir, _display(audio_dir))
-    raw = {**raw, "prompts": prompts}  # the rest of the checks read the words
+    _prompts(raw, codes)
+    shown = _display(audio_dir)
+    raw, recordings = split_recorded(raw, audio_dir, shown)  # the rest of the checks read the words
+    check_recordings(raw, recordings, shown)
+    prompts = raw["prompts"]
     nodes = build_nodes(raw, codes)
     answer_keys = build_answer_keys(raw, codes)
     queues = build_queues(raw, codes, nodes)
@@ -187,7 +217,8 @@ def build_flow(raw: Any, name: str = "ivr.yaml", audio_dir: Path = DEFAULT_AUDIO
         intent_threshold=intents["threshold"],
         wallboard=build_wallboard(raw),
         offers=build_offer_rules(raw, queues),
-        audio=audio,
+        audio=recordings.whole,
+        recordings=recordings,
         audio_dir=audio_dir,
         texts=texts,
     )

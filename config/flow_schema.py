@@ -7,13 +7,18 @@ from typing import Any
 KEY = {"type": "string", "pattern": r"^[0-9*#]$"}
 NODE_ID = {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,63}$"}
 TEXT = {"type": "string", "minLength": 1}
-LOCALISED = {"type": "object", "additionalProperties": TEXT, "minProperties": 1}
-# A prompt said from a recording: the file in the flow's audio folder (config/audio/<lang>/, see
+# A text said from a recording: the file in the flow's audio folder (config/audio/<lang>/, see
 # config/flow_audio.py) and its words, kept as the transcript for the flow map, the web phone and
-# anyone who reads rather than listens.
+# anyone who reads rather than listens. A text with variable parts is recorded as parts: files
+# and the text's placeholders, in order ([you-are-number.wav, "{position}", in-line.wav]).
 AUDIO_FILE = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(wav|mp3)$"}
+AUDIO_PART = {"anyOf": [AUDIO_FILE, {"type": "string", "pattern": r"^\{[a-z_]+\}$"}]}
 RECORDED = {"type": "object", "required": ["text", "audio"], "additionalProperties": False,
-            "properties": {"text": TEXT, "audio": AUDIO_FILE}}
+            "properties": {"text": TEXT, "audio": {"anyOf": [
+                AUDIO_FILE, {"type": "array", "items": AUDIO_PART, "minItems": 1}]}}}
+TEXT_OR_RECORDED = {"anyOf": [TEXT, RECORDED]}
+LOCALISED = {"type": "object", "additionalProperties": TEXT_OR_RECORDED, "minProperties": 1}
+LOCALISED_TEXT = {"type": "object", "additionalProperties": TEXT, "minProperties": 1}  # shown, never heard
 ACTIONS = ["menu", "say", "capture", "record", "voicemail", "queue", "hangup", "language"]
 CAPTURE_FIELDS = ["id_number"]
 SPOKEN_FIELDS = ["name", "reason", "town", "id_number"]
@@ -83,7 +88,9 @@ SCHEMA: dict[str, Any] = {
             "minItems": 1,
             "items": {
                 "type": "object",
-                "required": ["code", "key", "name", "voice", "say_language", "choose"],
+                # Without `voice` (and `say_language`), a language is heard only from recordings.
+                "required": ["code", "key", "name", "choose"],
+                "dependentRequired": {"voice": ["say_language"], "say_language": ["voice"]},
                 "additionalProperties": False,
                 "properties": {
                     "code": {"type": "string", "pattern": r"^[a-z]{2}$"},
@@ -91,7 +98,7 @@ SCHEMA: dict[str, Any] = {
                     "name": TEXT,
                     "voice": TEXT,
                     "say_language": {"type": "string", "pattern": r"^[a-z]{2}-[A-Z]{2}$"},
-                    "choose": TEXT,
+                    "choose": TEXT_OR_RECORDED,
                 },
             },
         },
@@ -203,7 +210,7 @@ SCHEMA: dict[str, Any] = {
                             "next": NODE_ID,
                             "phrases": {"type": "object", "additionalProperties": {
                                 "type": "array", "items": TEXT, "minItems": 1}},
-                            "label": LOCALISED,  # what reports show; without one, the code as words
+                            "label": LOCALISED_TEXT,  # what reports show; without one, the code as words
                         },
                     },
                 },
@@ -233,7 +240,7 @@ SCHEMA: dict[str, Any] = {
                 "type": "object", "additionalProperties": TEXT}}},
             "additionalProperties": {
                 "type": "object",
-                "additionalProperties": {"anyOf": [TEXT, RECORDED]},
+                "additionalProperties": TEXT_OR_RECORDED,
             },
         },
         "nodes": {

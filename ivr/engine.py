@@ -128,7 +128,7 @@ def language_menu(t: Turn, attempt: int) -> None:
     url = t.url("ivr.language", attempt=attempt)
     gather = t.gather(url)
     for lang in t.flow.languages:
-        t.speaker.say(gather, lang.choose, lang.code)
+        t.speaker.said(gather, f"languages.{lang.code}.choose", lang.choose, lang.code)
     t.reply.redirect(url, method="POST")
 
 
@@ -181,21 +181,26 @@ def enter(t: Turn, node_id: str) -> None:
 def menu(t: Turn, node: Node, attempt: int = 0) -> None:
     keys, sp = t.flow.keys, t.speaker
     gather = t.gather(t.input_url(node.id, attempt))
-    lines = [node.prompt[sp.lang]]
-    lines += [sp.text("option", label=o.label[sp.lang], key=sp.key(o.key)) for o in node.options.values()]
-    lines.append(sp.text("adviser_hint", key=sp.key(keys["adviser"])))
-    if node.id != t.flow.start:
-        lines.append(sp.text("back_hint", key=sp.key(keys["back"])))
-    elif not t.state.slow_speech:
-        lines.append(sp.text("slower_hint", key=sp.key(keys["slower"])))
-    lines.append(sp.text("repeat_hint", key=sp.key(keys["repeat"])))
-    sp.say(gather, " ".join(lines))
+    # (the text's path in the flow, its words, the values of its placeholders)
+    lines: list[tuple[str, str, dict[str, str]]] = [(f"nodes.{node.id}.prompt", node.prompt[sp.lang], {})]
+    for o in node.options.values():
+        values = {"label": o.label[sp.lang], "key": sp.key(o.key)}
+        lines.append(("prompts.option", sp.text("option", **values), values))
+    hints = ["adviser"] + (["back"] if node.id != t.flow.start else [] if t.state.slow_speech else ["slower"])
+    for hint in [*hints, "repeat"]:
+        values = {"key": sp.key(keys[hint])}
+        lines.append((f"prompts.{hint}_hint", sp.text(f"{hint}_hint", **values), values))
+    if any(t.flow.recorded(path, sp.lang) for path, _, _ in lines):  # recorded: each part in turn
+        for path, text, values in lines:
+            sp.said(gather, path, text, **values)
+    else:
+        sp.say(gather, " ".join(text for _, text, _ in lines))
     t.reply.redirect(t.input_url(node.id, attempt), method="POST")
 
 
 def say_info(t: Turn, node: Node) -> None:
     calls.event(t.state, "info", node.id)
-    t.speaker.say(t.reply, node.text[t.speaker.lang])
+    t.speaker.said(t.reply, f"nodes.{node.id}.text", node.text[t.speaker.lang])
     if node.next:
         t.reply.redirect(t.url("ivr.node", node=node.next), method="POST")
         return

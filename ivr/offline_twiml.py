@@ -6,6 +6,7 @@ Twilio requests the number's Fallback URL when the Voice URL fails or does not a
 Jobline runs, but a stopped server answers nothing, and the caller would hear Twilio's own error
 message. This document needs no server of ours: every language of the flow, in its own voice,
 says the service is down (and the opening hours), then the call ends or goes to a backup number.
+A language heard only from recordings is left out: its files are served by Jobline itself.
 
     python -m ivr.offline_twiml > ivr/static/fallback.xml            # the shipped file
     python -m ivr.offline_twiml --dial +441234567890 > backup.xml     # put callers through instead
@@ -31,6 +32,8 @@ def build(flow: Flow, dial: str | None = None) -> VoiceResponse:
     <Dial> to `dial` (an E.164 backup number) when given."""
     reply = VoiceResponse()
     for language in flow.languages:
+        if language.recorded_only:  # its recordings are served by Jobline, which is down
+            continue
         sp = Speaker(flow, language.code)
         qp.say(sp, reply, "service_down_dial" if dial else "service_down")
         if not dial:

@@ -106,11 +106,11 @@ def recorded_prompt(path: str) -> tuple[str, str] | None:
         return None
     relative = urlsplit(path).path[len(prefix):]
     flow: Flow = current_app.extensions["jobline.flow"]
-    for name, per_lang in flow.audio.items():
-        for lang, file in per_lang.items():
-            if file == relative:
-                return flow.language(lang).say_language, flow.prompts[name][lang]
-    return None
+    words = flow.recordings.transcripts.get(relative)
+    if words is None:
+        return None
+    lang = relative.split("/", 1)[0]
+    return flow.language(lang).say_language or lang, words
 
 
 def save(phone: Phone) -> None:
@@ -137,7 +137,8 @@ def view(phone: Phone, since: int) -> Response:
                           "timeout": int(pending.get("timeout") or 5),
                           # nested <Play>s (the hold music) play while the Gather listens; the
                           # page plays them from this app (their path only), then waits `timeout`
-                          "play": [path_of((el.text or "").strip()) for el in pending if el.tag == "Play"]}
+                          "play": [path for path in (path_of((el.text or "").strip()) for el in pending
+                                                     if el.tag == "Play") if recorded_prompt(path) is None]}
     if pending is not None and pending.tag == "Record":
         body["record"] = {"max_seconds": int(pending.get("maxLength") or RECORD_MAX_DEFAULT),
                           "timeout": int(pending.get("timeout") or RECORD_TIMEOUT_DEFAULT),

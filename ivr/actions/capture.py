@@ -38,7 +38,8 @@ def ask(t: Turn, node: Node, attempt: int = 0) -> None:
     capture.status = CaptureStatus.ASKED
     gather = t.gather(t.input_url(node.id, attempt), num_digits=t.flow.id_number.length + 1,
                       finish_on_key="#", timeout=CAPTURE_TIMEOUT_S + (5 if t.call.slow_speech else 0))
-    t.speaker.say(gather, t.flow.fill(node.prompt[t.speaker.lang], t.speaker.lang))  # "press {skip}"
+    t.speaker.said(gather, f"nodes.{node.id}.prompt",
+                   t.flow.fill(node.prompt[t.speaker.lang], t.speaker.lang))  # "press {skip}"
     t.reply.redirect(t.input_url(node.id, attempt), method="POST")
 
 

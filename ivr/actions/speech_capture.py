@@ -50,7 +50,8 @@ def _key_gather(t: Turn, node: Node, timeout: int) -> Gather:
 def ask(t: Turn, node: Node) -> None:
     capture = current_capture(t, node)
     capture.status = CaptureStatus.ASKED
-    t.speaker.say(t.reply, t.flow.fill(node.prompt[t.speaker.lang], t.speaker.lang))  # "press {skip}"
+    t.speaker.said(t.reply, f"nodes.{node.id}.prompt",
+                   t.flow.fill(node.prompt[t.speaker.lang], t.speaker.lang))  # "press {skip}"
     t.reply.record(
         action=t.input_url(node.id), method="POST", max_length=node.max_seconds, timeout=3,
         play_beep=True, trim="trim-silence", finish_on_key="#" + t.flow.answer_keys.skip,
@@ -125,11 +126,11 @@ def _poll(t: Turn, node: Node, capture: Capture) -> None:
         _spoken_number(t, node, capture, recording)
     elif node.route_by_intent:
         _route(t, node, capture, recording)
-    elif recording.text:
+    elif recording.text and not t.flow.language(t.speaker.lang).recorded_only:
         capture.status = CaptureStatus.CONFIRMING
         _read_text_back(t, node, recording.text)
-    else:
-        _move_on(t, node, capture, CaptureStatus.RECORDED)
+    else:  # no words, or a language heard only from recordings: they cannot say the caller's words
+        _move_on(t, node, capture, CaptureStatus.CAPTURED if recording.text else CaptureStatus.RECORDED)
 
 
 def _spoken_number(t: Turn, node: Node, capture: Capture, recording: Recording) -> None:

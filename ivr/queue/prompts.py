@@ -33,4 +33,4 @@ def text(sp: Speaker, name: str, **values: object) -> str:
 
 def say(sp: Speaker, target: VoiceResponse | Gather, name: str, **values: object) -> None:
     lang, words = worded(sp, name, **values)
-    sp.speak(target, name, lang, words)  # a fallback is said (or played) in its own language
+    sp.speak(target, name, lang, words, **values)  # a fallback is said (or played) in its own language

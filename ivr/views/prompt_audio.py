@@ -24,6 +24,6 @@ MAX_AGE_S = 24 * 3600
 @bp.get("/<path:filename>", endpoint="static")  # ".static": public (callcenter/access.py)
 def audio(filename: str) -> Response:
     """Only the files the flow names: the folder may hold drafts and replaced recordings."""
-    if filename not in {rel for per_lang in flow().audio.values() for rel in per_lang.values()}:
+    if filename not in flow().recordings.transcripts:  # every file a recording of the flow plays
         return Response("not a prompt of the flow", status=404, mimetype="text/plain")
     return send_from_directory(flow().audio_dir, filename, max_age=MAX_AGE_S, conditional=True, etag=True)

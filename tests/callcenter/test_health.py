@@ -25,7 +25,7 @@ def test_health_reports_database_redis_workers_and_flow_to_a_supervisor(app):
     assert body["database"]["ok"] is True and body["database"]["dialect"] in {"sqlite", "postgresql"}
     assert body["redis"]["ok"] is True
     assert body["workers"]["count"] == 0 and body["workers"]["ok"] is False  # none started in tests
-    assert body["config"]["languages"] == ["en", "es", "fr", "ko"]
+    assert body["config"]["languages"] == ["en", "es", "fr", "ko", "sw"]
     assert body["speech_models"]["languages"]["ko"] in {"package", "env"}  # shipped with Jobline
     assert body["speech_models"]["languages"]["en"] in {"no model", "models_dir", "env"}
     assert body["ok"] is True

@@ -36,7 +36,8 @@ def error_of(path: Path) -> str:
 
 def test_the_shipped_flow_is_valid_and_complete():
     flow = load_flow(SHIPPED)
-    assert [lang.code for lang in flow.languages] == ["en", "es", "fr", "ko"]
+    assert [lang.code for lang in flow.languages] == ["en", "es", "fr", "ko", "sw"]
+    assert [lang.code for lang in flow.languages if lang.recorded_only] == ["sw"]
     assert {"register", "benefits", "vacancies", "employers", "offices", "adviser"} <= set(flow.nodes)
     assert flow.nodes["main"].options["1"].next == "register"
 

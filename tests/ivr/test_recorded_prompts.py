@@ -46,9 +46,11 @@ def test_the_shipped_recordings_are_telephone_audio():
 
 
 def test_a_spanish_caller_hears_the_words_said(phone):
-    p = phone().dial().press("2").press("2").press("3").press(VALID + "#").press("1")
+    p = phone().dial()
+    chosen = len(p.heard)  # the language menu plays Swahili's recorded line (sw has no voice)
+    p.press("2").press("2").press("3").press(VALID + "#").press("1")
     assert "Gracias." in p.heard_since(-4)
-    assert not played(p)
+    assert not [h.play for h in p.heard[chosen:] if h.play]
 
 
 def test_only_the_flows_recordings_are_served(client):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import struct
-from urllib.parse import urljoin
+import xml.etree.ElementTree as ET
+from urllib.parse import urljoin, urlsplit
 
 from ivr.telephony.simulator.transport import CallError, Transport
 
@@ -39,3 +40,12 @@ def media_seconds(transport: Transport, base: str, url: str) -> float:
         except (OSError, CallError):
             return 0.0
     return _MEDIA_SECONDS[url]
+
+
+# Jobline's recorded prompts (ivr/views/prompt_audio.py), as the simulator knows /ivr/voice and
+# /ivr/status: one nested in a <Gather> is a prompt the caller hears, not the hold music under it.
+PROMPTS_PATH = "/ivr/prompts/"
+
+
+def is_prompt(verb: ET.Element) -> bool:
+    return verb.tag == "Play" and urlsplit((verb.text or "").strip()).path.startswith(PROMPTS_PATH)

@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 from twilio.request_validator import RequestValidator
 
 from ivr.telephony.numbers import WITHHELD_NUMBERS
-from ivr.telephony.simulator.media import media_seconds
+from ivr.telephony.simulator.media import is_prompt, media_seconds
 from ivr.telephony.simulator.queue_and_dial import QueueAndDial
 from ivr.telephony.simulator.transport import CallError, Transport
 
@@ -44,7 +44,7 @@ class Heard:
     voice: str | None = None
     language: str | None = None
     slow: bool = False
-    play: str | None = None  # the URL of a <Play> (hold music), text empty
+    play: str | None = None  # the URL of a <Play> (hold music, a recorded prompt), text empty
 
 
 @dataclass
@@ -172,8 +172,8 @@ class Phone(QueueAndDial):
                 self.hear(verb)
             elif verb.tag in {"Gather", "Record"}:
                 for child in verb:
-                    if child.tag == "Say":  # a nested <Play> counts as time (_gather_seconds)
-                        self.hear(child)
+                    if child.tag == "Say" or is_prompt(child):  # a nested <Play> counts as time too
+                        self.hear(child)  # (_gather_seconds); the hold music is not "heard" here
                 self.pending, self.after = verb, verbs[i + 1:]
                 return
             elif verb.tag == "Redirect":
@@ -208,9 +208,10 @@ class Phone(QueueAndDial):
         self.helpline_hangs_up()  # the end of a document hangs up, as on Twilio
 
     def hear(self, say: ET.Element) -> None:
-        prosody = say.find("prosody")
-        text = (prosody.text if prosody is not None else say.text) or ""
-        self.heard.append(Heard(text.strip(), say.get("voice"), say.get("language"), prosody is not None))
+        slow = say.find("prosody")
+        text = ((slow.text if slow is not None else say.text) or "").strip()
+        play = text if say.tag == "Play" else None  # a recorded prompt (SIMULATOR.md, <Play>): its URL
+        self.heard.append(Heard(text, say.get("voice"), say.get("language"), slow is not None, play))
 
     # -- what the caller does ------------------------------------------------------------
     def dial(self) -> Phone:
@@ -297,4 +298,3 @@ class Phone(QueueAndDial):
 def withheld_phone(transport: Transport, token: str, which: int = 0, **kwargs: object) -> Phone:
     """A phone whose caller ID the network withheld: From is one of Twilio's stand-ins."""
     return Phone(transport, token, caller=WITHHELD_CALLER_IDS[which % len(WITHHELD_CALLER_IDS)], **kwargs)
-

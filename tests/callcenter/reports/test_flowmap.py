@@ -34,7 +34,7 @@ def broken_options(html: str) -> list[str]:
 
 def test_every_step_of_the_live_flow_is_drawn_and_valid(signed_in):
     html = signed_in("agent").get("/flow").get_data(as_text=True)
-    assert "This flow is valid: 17 steps in 4 languages (en, es, fr, ko)." in " ".join(html.split())
+    assert "This flow is valid: 17 steps in 5 languages (en, es, fr, ko, sw)." in " ".join(html.split())
     nodes = node_classes(html)
     assert set(nodes) == set(yaml.safe_load(SHIPPED)["nodes"])
     actions = {n["id"]: n["action"] for n in drawn(html)["nodes"]}
@@ -47,7 +47,7 @@ def test_every_step_of_the_live_flow_is_drawn_and_valid(signed_in):
 def test_steps_are_named_by_what_the_caller_hears_and_options_by_their_label(signed_in):
     html = signed_in("supervisor").get("/flow?lang=fr").get_data(as_text=True)
     data = drawn(html)
-    assert data["lang"] == "fr" and data["languages"] == ["en", "es", "fr", "ko"]
+    assert data["lang"] == "fr" and data["languages"] == ["en", "es", "fr", "ko", "sw"]
     main = next(n for n in data["nodes"] if n["id"] == "main")
     assert main["short"]["en"] == "Main menu. To register as a jobseeker, press 1."
     assert main["short"]["ko"] == "주 메뉴입니다. 구직자 등록은, 1번을 누르세요."
@@ -60,7 +60,7 @@ def test_steps_are_named_by_what_the_caller_hears_and_options_by_their_label(sig
     assert '<section class="fm-steps" data-lang="en" hidden' in html  # the chosen language is shown
     assert set(data["figures"]) == {n["id"] for n in data["nodes"]}  # supervisors get the figures
     # and the text list, which needs no script, says the same for every step, in every language
-    assert html.count('<span class="fm-figures" data-entered="0" data-hangups="0"') == 17 * 4
+    assert html.count('<span class="fm-figures" data-entered="0" data-hangups="0"') == 17 * 5
     assert "0 reached, 0 hung up here (—)" in french
 
 

@@ -75,7 +75,7 @@ def box(page, node: str) -> str:
 def test_no_two_labels_overlap_in_any_language(live, page):
     page.goto(f"{live}/flow?{DAY}")
     page.wait_for_selector('#flowmap g.node[data-node="main"]')
-    for lang in ("en", "es", "fr", "ko"):
+    for lang in ("en", "es", "fr", "ko", "sw"):
         page.select_option("#fm-lang", lang)
         page.wait_for_selector(f'#flowmap text.heard[lang="{lang}"]')
         found = page.evaluate(OVERLAPS)
