@@ -36,7 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.peak_callers import Adviser, Balanced, Caller, Plan, Stats, recording_publisher  # noqa: E402
+from bench.peak_advisers import Adviser  # noqa: E402
+from bench.peak_callers import Balanced, Caller, Plan, Stats, recording_publisher  # noqa: E402
 from bench.peak_report import print_step, step_figures, transcripts, wait_ready  # noqa: E402
 from bench.peak_services import PASSWORD, Helpline, adviser_phone  # noqa: E402
 from tests.support.env import ACCOUNT, TOKEN  # noqa: E402

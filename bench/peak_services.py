@@ -39,9 +39,10 @@ def adviser_phone(n: int) -> str:
 
 class TwilioRest:
     """api.twilio.com for the web nodes (HTTPS_PROXY + REQUESTS_CA_BUNDLE, as the multi-node test's
-    TwilioProxy): a call update with `Url` is a REST redirect, handed to that call's mailbox as
-    Twilio would fetch the new URL for the live call (https://www.twilio.com/docs/voice/api/call-resource#update-a-call-resource);
-    `Status=completed` hangs it up."""
+    TwilioProxy): a call update with `Url` is a REST redirect, handed to that call's mailbox, as
+    Twilio makes the live call "immediately change the TwiML it's using"
+    (https://www.twilio.com/docs/guides/how-to-modify-calls-in-progress-in-python); with
+    `Status=completed` it ends the call."""
 
     def __init__(self, folder: Path) -> None:
         self.cert, key = folder / "api-twilio.pem", folder / "api-twilio.key"
