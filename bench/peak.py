@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.peak_advisers import Adviser  # noqa: E402
 from bench.peak_callers import Balanced, Caller, Plan, Stats, recording_publisher  # noqa: E402
-from bench.peak_report import print_step, step_figures, transcripts, wait_ready  # noqa: E402
+from bench.peak_report import meets_webhook_rule, print_step, step_figures, transcripts, wait_ready  # noqa: E402
 from bench.peak_services import PASSWORD, Helpline, adviser_phone  # noqa: E402
 from tests.support.env import ACCOUNT, TOKEN  # noqa: E402
 
@@ -66,20 +66,23 @@ class Peak:
         self.publish = recording_publisher(line.media, line.audio)
         self.slots = 0
 
-    def staff(self, names: list[str]) -> None:
-        """Sign every adviser in (before any window), on a break until their step needs them."""
+    def staff(self, names: list[str], need: int) -> None:
+        """`need` advisers on duty: the ones not yet signed in sign in now (before the step's
+        window), the rest go on a break."""
         def sign_in(n: int) -> Adviser:
             port = self.line.ports[n % len(self.line.ports)]
             return Adviser(f"http://127.0.0.1:{port}", names[n], PASSWORD, self.stats, self.args.speed,
                            self.args.acw_s)
 
-        with ThreadPoolExecutor(8) as pool:
-            desks = list(pool.map(sign_in, range(len(names))))
-        for n, adviser in enumerate(desks):
-            self.advisers[adviser_phone(n)] = adviser.ended
+        with ThreadPoolExecutor(4) as pool:
+            desks = list(pool.map(sign_in, range(len(self.duty), min(need, len(names)))))
+        for adviser in desks:
+            self.advisers[adviser_phone(len(self.duty))] = adviser.ended
             duty = threading.Event()
             self.duty.append(duty)
             threading.Thread(target=adviser.work, args=(duty, self.stop), daemon=True).start()
+        for i, duty in enumerate(self.duty):
+            duty.set() if i < need else duty.clear()
 
     def slot(self, delay: float) -> None:
         rng = random.Random()
@@ -95,10 +98,8 @@ class Peak:
             with self.stats.lock:
                 self.samples.append((time.time(), dict(self.stats.calls)))
 
-    def step(self, n: int) -> tuple[float, float]:
-        need = min(len(self.duty), math.ceil(n * self.args.advisers_per_call))
-        for i, duty in enumerate(self.duty):
-            duty.set() if i < need else duty.clear()
+    def step(self, n: int, names: list[str]) -> tuple[float, float]:
+        self.staff(names, math.ceil(n * self.args.advisers_per_call))
         for _ in range(n - self.slots):
             delay = random.uniform(0, self.args.ramp_s)
             threading.Thread(target=self.slot, args=(delay,), daemon=True).start()
@@ -121,8 +122,6 @@ def run(args: argparse.Namespace) -> None:
         steps = [int(s) for s in args.steps.split(",")]
         names = line.advisers(math.ceil(max(steps) * args.advisers_per_call))
         peak = Peak(line, args)
-        peak.staff(names)
-        print(f"({len(names)} advisers at {time.monotonic() - t0:.0f} s)", file=sys.stderr, flush=True)
         threading.Thread(target=peak.sample, daemon=True).start()
         nodes = "two ports taken in turn by the client" if args.web_nodes > 1 else "one port"
         print(f"\n## {args.db}, {args.web_nodes} web node(s) (gunicorn as deploy/jobline-web@.service: "
@@ -134,10 +133,13 @@ def run(args: argparse.Namespace) -> None:
         print("|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
         windows = []
         for n in steps:
-            start, end = peak.step(n)
+            start, end = peak.step(n, names)
             backlog = (transcripts(line.database, start)[2], transcripts(line.database, end)[2])
             windows.append((n, start, end, backlog))
-            print_step(n, step_figures(peak.stats, peak.samples, start, end), None, backlog)
+            figures = step_figures(peak.stats, peak.samples, start, end)
+            print_step(n, figures, None, backlog)
+            if not meets_webhook_rule(figures) and not args.all_steps:
+                break  # more callers would only fail further
         peak.stop.set()
         drain = time.monotonic() + (20 if args.quick else 120)
         while transcripts(line.database, 0)[2] and time.monotonic() < drain:
@@ -167,6 +169,7 @@ def main() -> None:
     parser.add_argument("--acw-s", type=float, default=15)
     parser.add_argument("--patience-s", type=float, default=170)
     parser.add_argument("--advisers-per-call", type=float, default=0.2)
+    parser.add_argument("--all-steps", action="store_true", help="go on after a step broke the rule")
     parser.add_argument("--ramp-s", type=float, default=20, help="a step's new callers dial within this")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 30 calls, one 15 s window")
     args = parser.parse_args()

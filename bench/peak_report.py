@@ -85,16 +85,20 @@ def transcripts(database: str, start: float, end: float | None = None) -> tuple[
     return lags, sum(1 for _, f in made if f is None), waiting
 
 
+def meets_webhook_rule(f: dict) -> bool:
+    return f["p99"] < P99_LIMIT_MS and f["errors"] == 0
+
+
 def print_step(n: int, f: dict, lag: tuple[list[float], int, int] | None, backlog: tuple[int, int]) -> None:
     if lag is None:
         lag_text, recordings, keeping_up = "(after the run)", "", backlog[1] <= backlog[0] + 5
     else:
         lags, unfinished, _ = lag
         recordings = f"{len(lags) + unfinished}" + (f" ({unfinished} never)" if unfinished else "")
-        lag_text = f"{percentile(lags, 50):.1f} / {percentile(lags, 99):.1f}"
+        lag_text = f"{percentile(lags, 50):.1f} / {percentile(lags, 99):.1f}" if lags else "-"
         keeping_up = backlog[1] <= backlog[0] + 5 and not unfinished and (
             not lags or percentile(lags, 99) < LAG_LIMIT_S)
-    hooks_ok = f["p99"] < P99_LIMIT_MS and f["errors"] == 0
+    hooks_ok = meets_webhook_rule(f)
     verdict = "yes" if hooks_ok and keeping_up else (
         "webhooks yes, transcripts no" if hooks_ok else "no")
     ivr, hold, talking = f["split"]
