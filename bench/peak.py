@@ -38,7 +38,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.peak_advisers import Adviser  # noqa: E402
 from bench.peak_callers import Balanced, Caller, Plan, Stats, recording_publisher  # noqa: E402
-from bench.peak_report import meets_webhook_rule, print_step, step_figures, transcripts, wait_ready  # noqa: E402
+from bench.peak_report import (  # noqa: E402
+    cpu_seconds,
+    meets_webhook_rule,
+    print_step,
+    routes,
+    step_figures,
+    transcripts,
+    wait_ready,
+)
 from bench.peak_services import PASSWORD, Helpline, adviser_phone  # noqa: E402
 from tests.support.env import ACCOUNT, TOKEN  # noqa: E402
 
@@ -65,6 +73,7 @@ class Peak:
         self.samples: list[tuple[float, dict[str, int]]] = []
         self.publish = recording_publisher(line.media, line.audio)
         self.slots = 0
+        self.cpu: dict[int, tuple[float, float]] = {}  # step -> cores busy: web nodes, worker
 
     def staff(self, names: list[str], need: int) -> None:
         """`need` advisers on duty: the ones not yet signed in sign in now (before the step's
@@ -105,9 +114,12 @@ class Peak:
             threading.Thread(target=self.slot, args=(delay,), daemon=True).start()
         self.slots = max(self.slots, n)
         time.sleep(self.args.ramp_s + self.args.settle_s)
-        start = time.time()
+        start, web, worker = time.time(), cpu_seconds(self.line.webs), cpu_seconds(self.line.workers)
         time.sleep(self.args.window_s)
-        return start, time.time()
+        end = time.time()
+        self.cpu[n] = ((cpu_seconds(self.line.webs) - web) / (end - start),
+                       (cpu_seconds(self.line.workers) - worker) / (end - start))
+        return start, end
 
 
 def run(args: argparse.Namespace) -> None:
@@ -138,10 +150,14 @@ def run(args: argparse.Namespace) -> None:
             windows.append((n, start, end, backlog))
             figures = step_figures(peak.stats, peak.samples, start, end)
             print_step(n, figures, None, backlog)
+            web, worker = peak.cpu[n]
+            print(f"<!-- {n}: web nodes {web:.2f} cores ({web / max(1, figures['mean']) * 1000:.1f} ms CPU a "
+                  f"second per call), worker {worker:.2f} cores; {routes(peak.stats, start, end)} -->",
+                  file=sys.stderr, flush=True)
             if not meets_webhook_rule(figures) and not args.all_steps:
                 break  # more callers would only fail further
         peak.stop.set()
-        drain = time.monotonic() + (20 if args.quick else 120)
+        drain = time.monotonic() + (20 if args.quick else 60)
         while transcripts(line.database, 0)[2] and time.monotonic() < drain:
             time.sleep(1)
         print("\nTranscript lag per window, after the run drained (recordings made in the window):")

@@ -5,8 +5,10 @@ action stored it, to finished_at, when the worker stored the transcript)."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
@@ -83,6 +85,35 @@ def transcripts(database: str, start: float, end: float | None = None) -> tuple[
     made = [(_utc(c), _utc(f)) for c, f, _ in rows if lo <= _utc(c) < hi]
     lags = [(f - c).total_seconds() for c, f in made if f is not None]
     return lags, sum(1 for _, f in made if f is None), waiting
+
+
+def routes(stats, start: float, end: float, top: int = 6) -> str:
+    """The webhooks that cost the most in the window: count, p50 and p99 each."""
+    by: dict[str, list[float]] = {}
+    with stats.lock:
+        for at, ms, kind, route, _ in stats.rows:
+            if kind == "webhook" and start <= at < end:
+                by.setdefault(route, []).append(ms)
+    worst = sorted(by.items(), key=lambda kv: -sum(kv[1]))[:top]
+    return "; ".join(f"{r} x{len(v)} p50 {percentile(v, 50):.0f} p99 {percentile(v, 99):.0f} ms"
+                     for r, v in worst)
+
+
+def cpu_seconds(units) -> float:
+    """CPU time (user + system) so far of every live process of these units (their session)."""
+    from tests.support.topology import _group
+
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for unit in units:
+        if unit.proc is None:
+            continue
+        for pid in _group(unit.proc.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def meets_webhook_rule(f: dict) -> bool:

@@ -170,6 +170,7 @@ class Helpline:
                        env={"PATH": os.environ["PATH"], **env})
         self.units = [Unit("jobline-web@.service", str(port), env, folder) for port in self.ports]
         self.units += [Unit("jobline-worker@.service", str(n), env, folder) for n in range(1, workers + 1)]
+        self.webs, self.workers = self.units[:web_nodes], self.units[web_nodes:]
         for unit in self.units:
             self.stack.callback(unit.stop)
             unit.start()
