@@ -156,6 +156,7 @@ class Caller:
             with self.stats.lock:
                 self.stats.failures.append(f"call {self.plan.kind}: {str(e)[:160]}")
             self.stats.outcomes["broken"] += 1
+            self.stats.add(time.time(), 0.0, "call", "a call the simulator could not follow", False)
         finally:
             self._to(None)
 

@@ -58,7 +58,8 @@ def step_figures(stats, samples, start: float, end: float) -> dict:
             "split": (mean("ivr"), mean("hold"), mean("talking")),
             "webhooks": len(hooks), "rps": len(hooks) / (end - start),
             "p50": percentile([r[1] for r in hooks], 50), "p99": percentile([r[1] for r in hooks], 99),
-            "errors": sum(not r[4] for r in hooks), "desk_p99": percentile([r[1] for r in desk], 99)}
+            "errors": sum(not r[4] for r in rows if r[2] != "desk"),
+            "desk_p99": percentile([r[1] for r in desk], 99)}
 
 
 def _utc(value: datetime | None) -> datetime | None:
