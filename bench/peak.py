@@ -74,6 +74,7 @@ class Peak:
         self.publish = recording_publisher(line.media, line.audio)
         self.slots = 0
         self.cpu: dict[int, tuple[float, float]] = {}  # step -> cores busy: web nodes, worker
+        self.backlog: dict[int, tuple[int, int]] = {}  # step -> recordings untranscribed: start, end
 
     def staff(self, names: list[str], need: int) -> None:
         """`need` advisers on duty: the ones not yet signed in sign in now (before the step's
@@ -115,8 +116,10 @@ class Peak:
         self.slots = max(self.slots, n)
         time.sleep(self.args.ramp_s + self.args.settle_s)
         start, web, worker = time.time(), cpu_seconds(self.line.webs), cpu_seconds(self.line.workers)
+        before = transcripts(self.line.database, start)[2]
         time.sleep(self.args.window_s)
         end = time.time()
+        self.backlog[n] = (before, transcripts(self.line.database, end)[2])
         self.cpu[n] = ((cpu_seconds(self.line.webs) - web) / (end - start),
                        (cpu_seconds(self.line.workers) - worker) / (end - start))
         return start, end
@@ -146,7 +149,7 @@ def run(args: argparse.Namespace) -> None:
         windows = []
         for n in steps:
             start, end = peak.step(n, names)
-            backlog = (transcripts(line.database, start)[2], transcripts(line.database, end)[2])
+            backlog = peak.backlog[n]
             windows.append((n, start, end, backlog))
             figures = step_figures(peak.stats, peak.samples, start, end)
             print_step(n, figures, None, backlog)
