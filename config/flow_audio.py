@@ -159,7 +159,9 @@ def _parts(audio: str | list[str], text: str, fixed: set[str], keys: set[str], a
     if unrecordable:
         raise ConfigError(f"{at}: a recording cannot say what changes with each caller "
                           f"({{{unrecordable[0]}}}); keep this prompt as text (remove `audio`)")
-    variable = [n for n in names if n not in fixed]
+    # A placeholder neither fixed nor one of the parts (a key the flow lacks, a typo) is the
+    # placeholder checks' to name, with their fix; here it would read as a recording's fault.
+    variable = [n for n in names if n not in fixed and n in NUMBER_PARTS | TEXT_PARTS]
     if isinstance(audio, str):
         if variable:
             raise ConfigError(
