@@ -62,12 +62,18 @@ def recordable(flow: Flow) -> list[tuple[str, str]]:
 
 
 def recordings(flow: Flow) -> list[dict[str, str]]:
-    """The flow's recorded prompts, for the page: prompt, language, file and transcript."""
-    return [{"prompt": name, "lang": lang, "file": file, "text": flow.prompts[name][lang]}
-            for name, per_lang in sorted(flow.audio.items()) for lang, file in sorted(per_lang.items())]
+    """Every recording the flow plays, for the page: a whole prompt by its name, any other file
+    (a step's text, a part of a prompt, a number) by its file; language, file and what it says."""
+    prompt_of = {relative: name for name, per_lang in flow.audio.items() for relative in per_lang.values()}
+    rows = []
+    for relative, words in sorted(flow.recordings.transcripts.items()):
+        lang, _, file = relative.partition("/")
+        rows.append({"prompt": prompt_of.get(relative, file), "lang": lang, "file": relative,
+                     "name": file, "text": words})
+    return rows
 
 
-@bp.get("/flow/recordings/<lang>/<name>")
+@bp.get("/flow/recordings/<lang>/<path:name>")
 @role_required(Role.SUPERVISOR, Role.ADMIN)
 def listen(lang: str, name: str) -> Response:
     """A file of the audio folder, live or just uploaded, for the page's player."""
@@ -83,17 +89,25 @@ def listen(lang: str, name: str) -> Response:
 def upload() -> Response:
     flow = _flow()
     prompt, lang = request.form.get("prompt", ""), request.form.get("lang", "")
+    replacing = request.form.get("file", "")  # a file the flow plays, named as the page lists it
     file = request.files.get("audio")
-    problem = _refusal(flow, prompt, lang, file)
-    if problem is None:
+    if replacing:
+        problem = _file_refusal(flow, lang, replacing, file)
+        target = flow.audio_dir / lang / replacing
+    else:
+        problem = _refusal(flow, prompt, lang, file)
         target = _target(flow, prompt, lang)
+    if problem is None:
         problem = _convert(file.read(MAX_UPLOAD_BYTES + 1), Path(file.filename).suffix.lower(), target)
     if problem is not None:
         flash(f"The recording was not saved: {problem}")
         return redirect(url_for("flowmap.live", lang=lang or None) + "#recordings")
-    audit.record_now("recording_uploaded", detail=f"prompts.{prompt}.{lang}")
-    relative = f"{lang}/{target.name}"
-    if flow.recording(prompt, lang) == relative:
+    relative = f"{lang}/{replacing or target.name}"
+    audit.record_now("recording_uploaded",
+                     detail=f"audio.{relative}" if replacing else f"prompts.{prompt}.{lang}")
+    if replacing:
+        flash(f"Saved: callers in {lang} now hear the new recording {relative}.")
+    elif flow.recording(prompt, lang) == relative:
         flash(f"Saved: callers in {lang} now hear the new recording of {prompt}.")
     else:
         flash(f"Saved as {relative} in the flow's audio folder. Callers hear it once the flow file says "
@@ -108,11 +122,22 @@ def _refusal(flow: Flow, prompt: str, lang: str, file: object) -> str | None:
     if prompt not in dict(recordable(flow)):
         return ("choose a prompt of the flow with fixed words (one that says a number or a key's "
                 "name cannot be recorded).")
+    return _file_problem(file)
+
+
+def _file_problem(file: object) -> str | None:
     if file is None or not getattr(file, "filename", ""):
         return "choose a WAV or MP3 file."
     if Path(file.filename).suffix.lower() not in KINDS:
         return "the file must be a WAV (.wav) or an MP3 (.mp3)."
     return None
+
+
+def _file_refusal(flow: Flow, lang: str, name: str, file: object) -> str | None:
+    """Only a file the flow already plays is replaced this way (never a path of the caller's)."""
+    if f"{lang}/{name}" not in flow.recordings.transcripts:
+        return "choose a recording of the list; the flow plays no such file."
+    return _file_problem(file)
 
 
 def _target(flow: Flow, prompt: str, lang: str) -> Path:

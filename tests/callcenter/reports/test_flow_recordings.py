@@ -125,3 +125,34 @@ def test_what_cannot_be_a_prompt_is_refused_with_the_reason(signed_in, app, prom
 def test_agents_cannot_upload(signed_in, tmp_path):
     desk = signed_in("agent")
     assert upload(desk, "goodbye", "en", sound(tmp_path, "a.wav"), "a.wav").status_code == 403
+
+
+def test_every_file_a_recorded_language_plays_is_listed_and_replaced_on_the_page(signed_in, app, tmp_path):
+    """Swahili is heard only from recordings: its menus' texts and the numbers said as parts are
+    files too, each listed with its words and replaced in place (no flow-file change)."""
+    desk = signed_in("supervisor")
+    html = text(desk.get("/flow"))
+    number = re.search(r'<tr data-prompt="numbers/3.wav" data-lang="sw">(.*?)</tr>', html).group(1)
+    assert 'src="/flow/recordings/sw/numbers/3.wav"' in number
+    assert 'name="file" value="numbers/3.wav"' in number
+    assert desk.get("/flow/recordings/sw/numbers/3.wav").status_code == 200
+    before = (audio_dir(app) / "sw" / "numbers" / "3.wav").read_bytes()
+    resp = desk.client.post("/flow/recordings", data={
+        "csrf_token": desk.token, "file": "numbers/3.wav", "lang": "sw",
+        "audio": (io.BytesIO(sound(tmp_path, "three.wav")), "three.wav")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "callers in sw now hear the new recording sw/numbers/3.wav" in text(resp)
+    after = audio_dir(app) / "sw" / "numbers" / "3.wav"
+    assert after.read_bytes() != before and soxi(after) == ("8000", "1")
+    with db.SessionLocal() as s:
+        assert s.scalar(select(AuditEntry.detail).where(AuditEntry.action == "recording_uploaded")) \
+            == "audio.sw/numbers/3.wav"
+    # Only a file of the list: never a path of the browser's choosing.
+    for name in ("../../ivr.yaml", "numbers/99.wav"):
+        refused = desk.client.post("/flow/recordings", data={
+            "csrf_token": desk.token, "file": name, "lang": "sw",
+            "audio": (io.BytesIO(sound(tmp_path, "x.wav")), "x.wav")},
+            content_type="multipart/form-data", follow_redirects=True)
+        assert "the flow plays no such file" in text(refused)
+    flow_file = audio_dir(app).parent / "ivr.yaml"
+    assert yaml.safe_load(flow_file.read_text()) == yaml.safe_load(SHIPPED.read_text())
