@@ -26,8 +26,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -93,6 +97,39 @@ def _web_pids(serve_pid: int) -> list[int]:
     rows = [line.split(None, 2) for line in out.splitlines()[1:]]
     master = [int(p) for p, pp, args in rows if int(pp) == serve_pid and "gunicorn" in args]
     return master + [int(p) for p, pp, _ in rows if master and int(pp) == master[0]]
+
+
+@contextmanager
+def serving(prefix: str, users: Callable[[Session], None]) -> Iterator[tuple[int, list[int]]]:
+    """`run.py serve` as `make run` starts it, on a fresh SQLite file in a temporary folder with
+    `users` created, and this process's commits announced on its embedded Redis (as the IVR's
+    are); yields its port and its web processes' pids, and stops it after."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    url = f"sqlite:///{folder / 'jobline.db'}"
+    upgrade(url)
+    db.configure(url)
+    with db.SessionLocal() as s:
+        users(s)
+        s.commit()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CI"}}
+    env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(folder), DATABASE_URL=url, WEB_WORKERS="2")
+    serve = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=open(folder / "serve.log", "w"))
+    try:
+        for _ in range(300):  # until both workers have loaded the app and answer
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                conn.request("GET", "/login")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        changes.publish_to(f"unix://{folder / 'redis.sock'}")  # the embedded Redis `serve` started
+        yield port, _web_pids(serve.pid)
+    finally:
+        serve.terminate()
+        serve.wait(30)
 
 
 class Desk(threading.Thread):
@@ -199,39 +236,17 @@ def main() -> None:
     parser.add_argument("--join-every", type=float, default=5.0)
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="jobline-bench-push-"))
-    url = f"sqlite:///{folder / 'jobline.db'}"
-    upgrade(url)
-    db.configure(url)
-    with db.SessionLocal() as s:
+    def advisers(s: Session) -> None:
         for name, queues in ADVISERS.items():
             create_user(s, name, name.title(), "agent", PASSWORD, queues=queues, languages=["en"])
-        s.commit()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CI"}}
-    env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(folder), DATABASE_URL=url, WEB_WORKERS="2")
-    serve = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                             stdout=subprocess.DEVNULL, stderr=open(folder / "serve.log", "w"))
-    try:
-        for _ in range(300):  # until both workers have loaded the app and answer
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                conn.request("GET", "/login")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        changes.publish_to(f"unix://{folder / 'redis.sock'}")  # the embedded Redis `serve` started
+
+    with serving("jobline-bench-push-", advisers) as (port, pids):
         signed = {name: _sign_in(port, name) for name in ADVISERS}
         _GENERAL_ONLY.add(signed["general1"])
         names = list(ADVISERS)
         cookies = [signed[names[i % len(names)]] for i in range(args.desks)]
-        pids = _web_pids(serve.pid)
         polled = _phase(port, cookies, False, args.seconds, args.join_every, pids)
         pushed = _phase(port, cookies, True, args.seconds, args.join_every, pids)
-    finally:
-        serve.terminate()
-        serve.wait(30)
 
     lags = sorted(pushed["lags"])
     p = (lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]) if lags else (lambda q: float("nan"))

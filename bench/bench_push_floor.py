@@ -20,21 +20,19 @@ import http.client
 import json
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_push import PASSWORD, POLL_S, SAFETY_S, _cpu_s, _free_port, _sign_in, _web_pids  # noqa: E402
+from bench.bench_push import PASSWORD, POLL_S, SAFETY_S, _cpu_s, _sign_in, serving  # noqa: E402
 from callcenter.accounts.users import create_user  # noqa: E402
-from db import changes  # noqa: E402
 from db import session as db  # noqa: E402
-from db.migrate import upgrade  # noqa: E402
 from db.models import utcnow  # noqa: E402
 from tests.support.desk import waiting_call  # noqa: E402
 
@@ -156,40 +154,18 @@ def main() -> None:
     parser.add_argument("--join-every", type=float, default=2.0)
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="jobline-bench-floor-"))
-    url = f"sqlite:///{folder / 'jobline.db'}"
-    upgrade(url)
-    db.configure(url)
-    with db.SessionLocal() as s:
+    def floor(s: Session) -> None:
         for name in SUPERVISORS:
             create_user(s, name, name.title(), "supervisor", PASSWORD)
         for n in range(8):  # a floor with advisers on it
             create_user(s, f"adviser{n}", f"Adviser {n}", "agent", PASSWORD, queues=["benefits", "general"],
                         languages=["en"])
-        s.commit()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CI"}}
-    env.update(JOBLINE_ENV="development", JOBLINE_INSTANCE=str(folder), DATABASE_URL=url, WEB_WORKERS="2")
-    serve = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                             stdout=subprocess.DEVNULL, stderr=open(folder / "serve.log", "w"))
-    try:
-        for _ in range(300):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-                conn.request("GET", "/login")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        changes.publish_to(f"unix://{folder / 'redis.sock'}")  # the embedded Redis `serve` started
+
+    with serving("jobline-bench-floor-", floor) as (port, pids):
         signed = [_sign_in(port, name) for name in SUPERVISORS]
         cookies = [signed[i % len(signed)] for i in range(args.pages)]
-        pids = _web_pids(serve.pid)
         polled = _phase(port, cookies, False, args.seconds, args.join_every, pids)
         pushed = _phase(port, cookies, True, args.seconds, args.join_every, pids)
-    finally:
-        serve.terminate()
-        serve.wait(30)
 
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, Python "
           f"{platform.python_version()}, SQLite, run.py serve (gunicorn gthread, 2 workers)")
