@@ -85,7 +85,9 @@ def _path_to(flow: Flow, target: str) -> tuple[str, ...]:
 
 
 def said(rng: random.Random, flow: Flow, intent: str, language: str) -> str:
-    """What a caller says for this intent: one of the flow's phrases in their language."""
+    """What a caller says for this intent: one of the flow's phrases in their language, else in
+    the flow's first language (a language the flow has no phrases for, such as one heard only from
+    recordings, has no speech model either: its callers are shown giving their reason in that one)."""
     phrases = flow.intents.get(intent, {})
     return rng.choice(phrases.get(language) or phrases.get(flow.default_language) or [intent])
 
