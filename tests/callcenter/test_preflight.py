@@ -26,7 +26,7 @@ def production(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, s
                REDIS_URL=redis_url, TWILIO_ACCOUNT_SID="AC" + "0123456789abcdef" * 2,
                TWILIO_AUTH_TOKEN=SECRETS[0], SECRET_KEY=SECRETS[1],
                PUBLIC_BASE_URL="https://helpline.pes.example", TWILIO_CALLER_ID="+441632960000",
-               VOSK_MODEL_EN=korean, VOSK_MODEL_ES=korean, VOSK_MODEL_FR=korean)
+               VOSK_MODEL_EN=korean, VOSK_MODEL_ES=korean, VOSK_MODEL_FR=korean, VOSK_MODEL_SW=korean)
     return env
 
 
