@@ -265,8 +265,8 @@ def test_a_worker_killed_alone_takes_its_children_along_and_the_next_worker_take
 
 def test_every_timed_job_runs_on_its_queue(redis_conn, monkeypatch):
     """`run.py worker`'s wiring: housekeeping no caller waits for has its own queue, served last;
-    the stuck-recording sweep stays on the speech queue (it rescues transcripts) and the
-    lost-caller sweeps on the callbacks queue."""
+    the stuck-recording sweep stays on the speech queue (it rescues transcripts), the
+    lost-caller sweeps and the offers on the callbacks queue."""
     from click.testing import CliRunner
     from flask import Flask
     from flask.cli import ScriptInfo
@@ -289,6 +289,7 @@ def test_every_timed_job_runs_on_its_queue(redis_conn, monkeypatch):
     assert {job.func.__name__: job.queue_name for job in cron.get_jobs()} == {
         "sweep_stuck_recordings": "speech",
         "dial_due_callbacks": "callbacks",
+        "offer_calls": "callbacks",  # offer-mode queues: offers moved on within seconds
         "close_lost_legs": "callbacks",
         "close_lost_callback_tries": "callbacks",
         "purge_expired_recordings": "housekeeping",
