@@ -39,6 +39,8 @@ def wrap_up_given(body: dict[str, Any], notes_so_far: str | None) -> tuple[str, 
     if disposition not in app_flow().dispositions:
         abort(400, "Choose a disposition (how the call ended) from: "
                    f"{', '.join(app_flow().dispositions)}.")
+    if not isinstance(body.get("available", True), bool):
+        abort(400, "available must be true or false (whether to take calls again after Done).")
     return notes_given(body.get("notes", notes_so_far or "")), disposition
 
 

@@ -89,7 +89,7 @@ def desk_state_of(user: User) -> dict[str, Any]:
         shown = shown | ((Callback.status == CallbackStatus.FAILED)
                          & (Callback.last_attempt_at >= now - FAILED_SHOWN))
     callbacks = s.scalars(select(Callback).where(Callback.queue.in_(queues), shown)
-                          .order_by(Callback.requested_at)).all() if queues else []
+                          .order_by(Callback.requested_at, Callback.id)).all() if queues else []
     oldest = min((e.enqueued_at for e in entries), default=None)
     current = _current_json(s, flow, user, now)
     return {

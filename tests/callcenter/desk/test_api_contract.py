@@ -38,7 +38,7 @@ EXAMPLES = 15  # per operation and phase; the whole file stays within about two 
 # Rows a scenario may change, children first; each scenario starts from seed_desk again.
 CALL_TABLES = ("recordings", "callbacks", "queue_entries", "captures", "call_events", "calls", "callers",
                "agent_status_changes")
-SCENARIOS, STEPS = 20, 10  # stateful: scenarios, and calls in each
+SCENARIOS, STEPS = 40, 10  # stateful: scenarios, and calls in each
 # What each role's linked sequences must have done with the seeded rows' real ids (200).
 ON_REAL_IDS = {
     "agent": {"POST /api/answer", "PUT /api/calls/{entry_id}/notes", "POST /api/calls/{entry_id}/wrap-up"},
@@ -159,13 +159,14 @@ def test_linked_calls_and_callbacks_answer_as_described(api: Any, role: str,
             # so a scenario replays the same way whatever this process ran before it.
             login._last_sweep["at"] = time.monotonic()
 
-        @initialize(free=st.booleans())
-        def the_adviser_may_start_free(self, free: bool) -> None:
-            # Drawn, so a replayed scenario starts the same way: some scenarios start with the
-            # adviser free, so that answering a caller is reachable whatever order the walk's
-            # steps come in (else the seeded call must be ended and wrapped up first).
-            if free:
-                seed_desk(accounts, adviser_free=True)
+        if role == "agent":
+            @initialize(free=st.booleans())
+            def the_adviser_may_start_free(self, free: bool) -> None:
+                # Drawn, so a replayed scenario starts the same way: some scenarios start with
+                # the adviser free, so that answering a caller is reachable whatever order the
+                # walk's steps come in (else the seeded call must be ended and wrapped up first).
+                if free:
+                    seed_desk(accounts, adviser_free=True)
 
         def after_call(self, response: Any, case: schemathesis.Case) -> None:
             super().after_call(response, case)
@@ -283,3 +284,16 @@ def test_the_served_spec_says_what_the_server_enforces(app: Any, signed_in: Any)
     assert "400" in spec["paths"]["/api/entries/{entry_id}/reveal-id"]["post"]["responses"]
     links = spec["paths"]["/api/desk"]["get"]["responses"]["200"]["links"]
     assert links["WrapUpCallback"]["parameters"] == {"callback_id": "$response.body#/current/id"}
+
+
+def test_done_with_available_null_is_refused_and_the_call_stays_in_after_call_work(
+        app: Any, signed_in: Any, s: Any, accounts: dict[str, User]) -> None:
+    """Found by the linked walk: `"available": null` was read as false (not available again)."""
+    seed_desk(accounts)
+    agent = signed_in("agent")
+    talking = agent.get("/api/desk").get_json()["current"]
+    disposition = next(iter(app.extensions["jobline.flow"].dispositions))
+    done = agent.send("POST", f"/api/calls/{talking['id']}/wrap-up",
+                      {"disposition": disposition, "available": None})
+    assert done.status_code == 400 and done.get_json()["error"].startswith("available must be true or false")
+    assert agent.get("/api/desk").get_json()["current"]["id"] == talking["id"]
