@@ -11,6 +11,7 @@ may not import the call centre (ARCHITECTURE.md): the worker imports both.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from db.broker import redis_for
 from db.models import Call, TextMessage, utcnow
 from db.states import TEXT_RANK, TextStatus
+
+log = logging.getLogger(__name__)
 
 SEND_JOB = "callcenter.routing.texts.send_text_message"
 TEXT_QUEUE = "callbacks"  # the worker's telephony queue (REST calls out), served before housekeeping
@@ -52,14 +55,19 @@ def request_text(s: Session, call: Call, message: str, language: str, now: datet
     return text
 
 
-def enqueue_send(redis_url: str, text_id: int) -> Any:
-    """Queue the send job (the row's id only: no number, no text), after commit."""
+def enqueue_send(redis_url: str, text_id: int) -> None:
+    """Queue the send job (the row's id only: no number, no text), after commit. Redis down costs
+    no caller their call and no adviser their page: the row stays requested (the reports show it
+    was not sent) and the failure is logged."""
     from rq import Queue, Retry
 
-    return Queue(TEXT_QUEUE, connection=redis_for(redis_url)).enqueue_call(
-        SEND_JOB, args=(text_id,), timeout=60, result_ttl=600, failure_ttl=7 * 24 * 3600,
-        retry=Retry(max=2, interval=[10, 60]), job_id=f"send-text-{text_id}",
-        description="send a text message")
+    try:
+        Queue(TEXT_QUEUE, connection=redis_for(redis_url)).enqueue_call(
+            SEND_JOB, args=(text_id,), timeout=60, result_ttl=600, failure_ttl=7 * 24 * 3600,
+            retry=Retry(max=2, interval=[10, 60]), job_id=f"send-text-{text_id}",
+            description="send a text message")
+    except Exception as e:
+        log.error("could not queue text message %s (%s)", text_id, type(e).__name__)
 
 
 def set_status(s: Session, text_id: int, status: str, *, sid: str | None = None,

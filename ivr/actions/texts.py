@@ -12,8 +12,6 @@ that it is on its way, and the choice after the message goes on (without the off
 
 from __future__ import annotations
 
-import logging
-
 from flask import current_app
 from twilio.twiml.voice_response import Gather
 
@@ -22,8 +20,6 @@ from db import text_messages
 from ivr import calls, engine
 from ivr.callstate import number
 from ivr.engine import Turn
-
-log = logging.getLogger(__name__)
 
 
 def sending() -> bool:
@@ -54,14 +50,6 @@ def send(t: Turn, node: Node) -> None:
         text_id = text_messages.request_text(t.s, t.call, node.id, t.speaker.lang, t.now).id
         calls.event(t.call, "text", node.id, "requested")
         redis_url = current_app.config["REDIS_URL"]
-        t.after_commit.append(lambda: _enqueue(redis_url, text_id))
+        t.after_commit.append(lambda: text_messages.enqueue_send(redis_url, text_id))
         t.say("text_sent")
     engine.after_info(t, node, offers=False)
-
-
-def _enqueue(redis_url: str, text_id: int) -> None:
-    """Queue the send; Redis down must not cost the caller their call (the row stays requested)."""
-    try:
-        text_messages.enqueue_send(redis_url, text_id)
-    except Exception as e:
-        log.error("could not queue text message %s (%s)", text_id, type(e).__name__)
