@@ -9,6 +9,8 @@ adviser at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, abort, current_app
@@ -32,14 +34,8 @@ def accept(offer_id: int) -> Any:
     s, user, now = db.current(), signed_in_user(), clock(current_app.config)
     if has_work(user):
         abort(409, "You already have a call; finish it (Done) before accepting another.")
-    try:
+    with _refused_in_words(s):
         offer = offers.accept(s, offer_id, user, now)
-    except LookupError as e:
-        s.rollback()
-        abort(404, str(e))
-    except offers.OfferGone as e:
-        s.rollback()
-        abort(409, str(e))
     s.commit()
     if offer.entry_id is not None:
         put_through(s.get(QueueEntry, offer.entry_id), user)
@@ -49,18 +45,25 @@ def accept(offer_id: int) -> Any:
     return no_store_json(desk_state_of(signed_in_user()))
 
 
-@bp.post("/offers/<int:offer_id>/reject")
-@role_required(*DESK)
-def reject(offer_id: int) -> Any:
-    """Pass on the call offered to you: it is offered to the next adviser."""
-    s, user, now = db.current(), signed_in_user(), clock(current_app.config)
+@contextmanager
+def _refused_in_words(s: Any) -> Iterator[None]:
+    """No such offer: 404; an offer that is no longer yours to answer: 409; with the sentence."""
     try:
-        offers.reject(s, app_flow(), offer_id, user, now)
+        yield
     except LookupError as e:
         s.rollback()
         abort(404, str(e))
     except offers.OfferGone as e:
         s.rollback()
         abort(409, str(e))
+
+
+@bp.post("/offers/<int:offer_id>/reject")
+@role_required(*DESK)
+def reject(offer_id: int) -> Any:
+    """Pass on the call offered to you: it is offered to the next adviser."""
+    s, user, now = db.current(), signed_in_user(), clock(current_app.config)
+    with _refused_in_words(s):
+        offers.reject(s, app_flow(), offer_id, user, now)
     s.commit()
     return no_store_json(desk_state_of(user))
